@@ -1,0 +1,1 @@
+"""sxcert: conformance harness for 晋人社厅发〔2021〕31号."""

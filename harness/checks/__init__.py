@@ -1,0 +1,1 @@
+"""Executable checks, one function per property, each tied to requirement IDs."""

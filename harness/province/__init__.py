@@ -1,0 +1,1 @@
+"""The province emulator: the provincial services a platform talks to, observable by the harness."""

@@ -1,0 +1,1 @@
+"""Learner journeys, honest and cheating: a later slice."""

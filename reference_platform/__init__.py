@@ -1,0 +1,1 @@
+"""The reference platform: a compliant training platform with switchable deliberate defects."""
