@@ -1,0 +1,122 @@
+"""Judging helpers shared by the checks: outcomes of attempts, and what supervisors and the
+province saw. Checks use these so that every verdict rests on outside observation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from harness.api import Refused
+from harness.driver import LearnerDriver
+from harness.evidence import EvidenceRecorder
+from harness.failures import CannotJudge, CheckFailure
+from harness.learners import Learner
+from harness.province.sandbox_client import ProvinceSandboxClient
+from harness.spec.models import CourseOut, EnrolmentOut
+from harness.supervision import SupervisionClient, TestClock
+
+T = TypeVar("T")
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def attempt(call: Callable[[], T]) -> T | Refused:
+    """Run a learner operation; a 4xx refusal is an outcome, not an exception."""
+    try:
+        return call()
+    except Refused as refused:
+        return refused
+
+
+def platform_today(clock: TestClock) -> dt.date:
+    return clock.now().astimezone(CHINA).date()
+
+
+def offered_courses(platform: LearnerDriver) -> list[CourseOut]:
+    courses = platform.courses()
+    if not courses:
+        raise CheckFailure("The platform offers no course", expected="at least one course")
+    return courses
+
+
+def a_course(platform: LearnerDriver) -> CourseOut:
+    """An offered course with the fields enrolment needs (an approved one first)."""
+    courses = [c for c in offered_courses(platform) if c.occupation_code and c.level]
+    if not courses:
+        raise CannotJudge("no offered course names an occupation and a level")
+    return sorted(courses, key=lambda c: c.approval is None)[0]
+
+
+def successful_redeems(province: ProvinceSandboxClient, code: str) -> list[Any]:
+    entries = province.log(service="voucher", operation="redeem")
+    return [e for e in entries if e.request.get("code") == code and 200 <= e.status_code < 300]
+
+
+def enrol_and_judge(
+    *,
+    platform: LearnerDriver,
+    supervisor: SupervisionClient,
+    province: ProvinceSandboxClient,
+    evidence: EvidenceRecorder,
+    learner: Learner,
+    token: str,
+    course: CourseOut,
+    voucher_code: str,
+    should_enrol: bool,
+    case: str,
+    must_redeem: bool = False,
+) -> EnrolmentOut | Refused:
+    """Try an enrolment; judge what changed in the supervision view and the province's redeem log
+    (so that an earlier, legitimate enrolment of the same learner is not mistaken for this one)."""
+    enrolments_before = {e.enrolment_id for e in supervisor.enrolments(learner.learner_id or "")}
+    redeems_before = {e.seq for e in successful_redeems(province, voucher_code)}
+    outcome = attempt(
+        lambda: platform.enrol(token, course_id=course.course_id, voucher_code=voucher_code)
+    )
+    seen = [
+        e
+        for e in supervisor.enrolments(learner.learner_id or "")
+        if e.enrolment_id not in enrolments_before
+    ]
+    redeemed = [
+        e for e in successful_redeems(province, voucher_code) if e.seq not in redeems_before
+    ]
+    observed = {
+        "case": case,
+        "platform_answer": (
+            f"{outcome.status} {outcome.detail}" if isinstance(outcome, Refused) else "enrolled"
+        ),
+        "supervision_enrolments": [e.model_dump(mode="json") for e in seen],
+        "province_redeems": [e.model_dump(mode="json") for e in redeemed],
+    }
+    evidence.attach_json(f"enrolment-{len(evidence.files) + 1}", observed)
+    if should_enrol:
+        if isinstance(outcome, Refused):
+            raise CheckFailure(
+                f"{case}: the enrolment was refused",
+                received=observed,
+                expected="enrolment accepted",
+            )
+        if not seen:
+            raise CheckFailure(
+                f"{case}: the supervision view shows no enrolment",
+                received=observed,
+                expected="the enrolment, seen by a supervisor",
+            )
+        if must_redeem and not any(
+            e.request.get("id_number") == learner.id_number for e in redeemed
+        ):
+            raise CheckFailure(
+                f"{case}: the voucher was not redeemed at the province",
+                received=observed,
+                expected="one successful redeem of this voucher for this learner",
+            )
+        return outcome
+    if not isinstance(outcome, Refused) or seen or redeemed:
+        raise CheckFailure(
+            f"{case}: the enrolment was not refused",
+            received=observed,
+            expected="a 4xx refusal, no enrolment seen by a supervisor, no redeem at the province",
+        )
+    return outcome

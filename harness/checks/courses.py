@@ -1,0 +1,130 @@
+"""COURSE — courses (二(三)): provincial approval, occupation/level/standard, course length."""
+
+from __future__ import annotations
+
+import re
+
+from harness.catalogue import load_catalogue
+from harness.checks._support import offered_courses
+from harness.driver import LearnerDriver
+from harness.evidence import EvidenceRecorder
+from harness.failures import CheckFailure
+from harness.province.sandbox_client import ProvinceSandboxClient
+from harness.registry import check
+
+OCCUPATION_CODE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$")
+LEVELS = ("junior", "intermediate", "senior")
+
+
+@check("COURSE-01")
+def every_offered_course_has_a_valid_provincial_approval(
+    platform: LearnerDriver,
+    province: ProvinceSandboxClient,
+    evidence: EvidenceRecorder,
+    platform_id: str,
+) -> None:
+    """Every offered course carries an approval the province's registry holds for it."""
+    problems, rows = [], []
+    for course in offered_courses(platform):
+        record = province.approval(course.approval.number) if course.approval else None
+        rows.append(
+            {
+                "course": course.model_dump(mode="json"),
+                "registry": record.model_dump(mode="json") if record else None,
+            }
+        )
+        if course.approval is None:
+            problems.append(f"{course.course_id}: no approval")
+        elif record is None:
+            problems.append(
+                f"{course.course_id}: approval {course.approval.number} unknown to the province"
+            )
+        elif record.status != "valid" or record.platform_id != platform_id:
+            problems.append(
+                f"{course.course_id}: approval {record.number} is {record.status} "
+                f"for platform {record.platform_id}"
+            )
+        elif (record.occupation_code, record.level, record.lesson_hours) != (
+            course.occupation_code,
+            course.level,
+            course.lesson_hours,
+        ):
+            problems.append(
+                f"{course.course_id}: approval is for {record.occupation_code}/"
+                f"{record.level}/{record.lesson_hours}h"
+            )
+    evidence.attach_json("catalogue-vs-registry", rows)
+    if problems:
+        raise CheckFailure(
+            "Offered courses without a valid provincial approval",
+            received=problems,
+            expected="a valid approval for every course",
+        )
+    evidence.note(f"{len(rows)} offered courses, all approved by the registry")
+
+
+@check("COURSE-03")
+def every_course_names_occupation_level_and_standard(
+    platform: LearnerDriver, province: ProvinceSandboxClient, evidence: EvidenceRecorder
+) -> None:
+    """Every offered course names a known national occupation code, a level and a standard."""
+    known = {o.code: o.name for o in province.occupations()}
+    problems = []
+    courses = offered_courses(platform)
+    for course in courses:
+        code = course.occupation_code or ""
+        if not OCCUPATION_CODE.match(code) or code not in known:
+            problems.append(
+                f"{course.course_id}: occupation code {code!r} is not a known "
+                "national occupation code"
+            )
+        if course.level not in LEVELS:
+            problems.append(f"{course.course_id}: level {course.level!r}")
+        if not (course.standard or "").strip():
+            problems.append(f"{course.course_id}: names no standard")
+    evidence.attach_json("courses", [c.model_dump(mode="json") for c in courses])
+    if problems:
+        raise CheckFailure(
+            "Courses without occupation, level or standard",
+            received=problems,
+            expected="occupation code N-NN-NN-NN known to the province, level, standard",
+        )
+    evidence.note(f"{len(courses)} courses name occupation, level and standard")
+
+
+@check("COURSE-04")
+def course_content_meets_level_minimum_hours(
+    platform: LearnerDriver, evidence: EvidenceRecorder, thresholds
+) -> None:
+    """The lessons of every course add up to the level's minimum and to the declared hours."""
+    minimum = load_catalogue().get("COURSE-04").params["min_course_hours"]
+    hour_seconds = thresholds.lesson_minutes * 60
+    problems, rows = [], []
+    for course in offered_courses(platform):
+        lessons = platform.lessons(course.course_id)
+        content = sum(min(float(x.lesson_hours), x.duration_s / hour_seconds) for x in lessons)
+        required = max(minimum.get(course.level or "", 0), course.lesson_hours)
+        rows.append(
+            {
+                "course_id": course.course_id,
+                "level": course.level,
+                "declared_hours": course.lesson_hours,
+                "lessons": len(lessons),
+                "content_hours": round(content, 2),
+                "required_hours": required,
+            }
+        )
+        if content + 1e-6 < required:
+            problems.append(
+                f"{course.course_id} ({course.level}): {content:g} lesson hours of "
+                f"content, {required} required"
+            )
+    evidence.attach_json("course-lengths", rows)
+    if problems:
+        raise CheckFailure(
+            "Courses shorter than their level's minimum",
+            received=problems,
+            expected="junior ≥ 80, intermediate ≥ 70, senior ≥ 60 lesson hours "
+            "of content, and no less than declared",
+        )
+    evidence.note("; ".join(f"{r['course_id']}: {r['content_hours']:g}h" for r in rows))

@@ -1,0 +1,182 @@
+"""The `sxcert` command line (typer + rich). Exit codes: 0 ADMIT, 1 REJECT, 2 could not run."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from harness.catalogue import load_catalogue
+from harness.certify import CertifyOptions, RunFailed, certify
+from harness.registry import checks_by_requirement
+from harness.report.model import Report
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+reference_app = typer.Typer(no_args_is_help=True, help="The reference platform.")
+province_app = typer.Typer(no_args_is_help=True, help="The province emulator.")
+app.add_typer(reference_app, name="reference")
+app.add_typer(province_app, name="province")
+console = Console()
+errors = Console(stderr=True)
+
+STATUS_STYLE = {
+    "pass": "green",
+    "attested": "green",
+    "fail": "bold red",
+    "not_attested": "red",
+    "error": "yellow",
+    "not_run": "dim",
+}
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]sxcert:[/] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def _reference_defects() -> dict:
+    """Defects of the reference platform; the CLI (not the checks) may look inside it."""
+    from reference_platform.defects import DEFECTS
+
+    return DEFECTS
+
+
+@app.command("certify")
+def certify_command(
+    profile: Annotated[Path | None, typer.Option(help="target profile (TOML)")] = None,
+    out: Annotated[Path, typer.Option(help="report folder")] = Path("reports"),
+    only: Annotated[str | None, typer.Option(help="comma-separated requirement IDs")] = None,
+    reference_defect: Annotated[
+        list[str] | None, typer.Option(help="switch on a reference-platform defect (repeatable)")
+    ] = None,
+    skip_browser: Annotated[bool, typer.Option(help="skip browser checks")] = False,
+    skip_load: Annotated[bool, typer.Option(help="skip load checks")] = False,
+) -> None:
+    """Certify a platform (default: the embedded reference platform) and write the reports."""
+    defects = tuple(d for item in reference_defect or [] for d in item.split(",") if d)
+    if defects:
+        unknown = sorted(set(defects) - set(_reference_defects()))
+        if unknown:
+            raise _fail(f"unknown reference defect(s): {', '.join(unknown)} (see `sxcert defects`)")
+    options = CertifyOptions(
+        profile=profile,
+        out=out,
+        only=[i.strip().upper() for i in only.split(",") if i.strip()] if only else None,
+        reference_defects=defects,
+        skip_browser=skip_browser,
+        skip_load=skip_load,
+    )
+    try:
+        code, report = certify(options)
+    except RunFailed as exc:
+        raise _fail(str(exc)) from None
+    print_summary(report, out)
+    raise typer.Exit(code)
+
+
+def print_summary(report: Report, out: Path) -> None:
+    table = Table(title="sxcert — 晋人社厅发〔2021〕31号", show_lines=False)
+    for column in ("clause", "level", "status", "checks", "first finding"):
+        table.add_column(column)
+    for clause in report.clauses:
+        if not clause.in_scope:
+            continue
+        ran = [c for c in clause.checks if c.status != "not_run"]
+        passed = sum(c.status == "pass" for c in ran)
+        finding = next((c.detail.splitlines()[0] for c in ran if c.status != "pass"), "")
+        style = STATUS_STYLE.get(clause.status, "")
+        table.add_row(
+            clause.id,
+            clause.level,
+            f"[{style}]{clause.status}[/]",
+            f"{passed}/{len(clause.checks)}" if clause.checks else "—",
+            finding[:70],
+        )
+    console.print(table)
+    colour = "green" if report.verdict == "ADMIT" else "red"
+    partial = " (partial run: not valid for certification)" if report.partial else ""
+    console.print(f"Verdict: [bold {colour}]{report.verdict}[/]{partial}")
+    console.print(f"Reports: {out / 'report.html'}, {out / 'report.json'}, {out / 'junit.xml'}")
+
+
+@app.command("defects")
+def defects_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the reference platform's deliberate defects and the requirements each breaks."""
+    rows = [
+        {"name": d.name, "breaks": list(d.breaks), "description": d.description}
+        for d in _reference_defects().values()
+    ]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table("name", "breaks", "description")
+    for row in rows:
+        table.add_row(row["name"], ", ".join(row["breaks"]), row["description"])
+    console.print(table)
+
+
+@app.command("clauses")
+def clauses_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the requirement catalogue with the checks that cover each clause."""
+    covered = checks_by_requirement()
+    rows = [
+        {
+            "id": c.id,
+            "level": c.level,
+            "section": c.section,
+            "quote_zh": c.quote_zh,
+            "text_en": c.text_en,
+            "params": c.params,
+            "decision": c.decision,
+            "checks": covered.get(c.id, []),
+        }
+        for c in load_catalogue().clauses
+    ]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table("id", "level", "checks", "requirement")
+    for row in rows:
+        table.add_row(row["id"], row["level"], str(len(row["checks"])), row["text_en"][:90])
+    console.print(table)
+
+
+def _serve(factory: str, host: str, port: int) -> None:
+    import uvicorn
+
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        raise _fail("servers listen on loopback only (use 127.0.0.1)")
+    uvicorn.run(factory, factory=True, host=host, port=port, log_level="info")
+
+
+@reference_app.command("serve")
+def reference_serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    defect: Annotated[list[str] | None, typer.Option(help="switch on a defect")] = None,
+) -> None:
+    """Run the reference platform (configure it with SXCERT_REF_* variables; see README)."""
+    if defect:
+        os.environ["SXCERT_REF_DEFECTS"] = ",".join(defect)
+    _serve("reference_platform.main:create_app", host, port)
+
+
+@province_app.command("serve")
+def province_serve(host: str = "127.0.0.1", port: int = 8700) -> None:
+    """Run the province emulator (SXCERT_PROVINCE_ADMIN_TOKEN, SXCERT_PROVINCE_PLATFORM_KEYS)."""
+    _serve("harness.province.app:create_app", host, port)
+
+
+@app.command("load")
+def load_command(profile: Annotated[Path, typer.Option(help="target profile (TOML)")]) -> None:
+    """The load test alone (LOAD-01, LOAD-02)."""
+    raise _fail("the load test (LOAD-01, LOAD-02) is not implemented in this version yet")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,76 @@
+"""What one certification run knows: the profile with its secrets resolved, the output folder,
+how the run was narrowed, and which learner driver speaks to the target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.catalogue import load_catalogue
+from harness.driver import DriverNotFound, load_driver_class
+from harness.profile import Profile, ProfileError
+
+KINDS = ("api", "browser", "load", "attest")
+
+
+@dataclass
+class RunContext:
+    profile: Profile
+    out_dir: Path
+    authority_password: str
+    province_admin_token: str
+    test_token: str | None
+    driver_class: type
+    only: frozenset[str] | None = None
+    skip_kinds: frozenset[str] = frozenset()
+    embedded: bool = False
+    reference_defects: tuple[str, ...] = ()
+    extra_target: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def partial(self) -> bool:
+        return self.only is not None or bool(self.skip_kinds)
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.out_dir / "evidence"
+
+    @classmethod
+    def build(
+        cls,
+        profile: Profile,
+        out_dir: Path,
+        *,
+        only: list[str] | None = None,
+        skip_kinds: set[str] | None = None,
+        embedded: bool = False,
+        reference_defects: tuple[str, ...] = (),
+    ) -> RunContext:
+        """Resolve secrets and validate the narrowing; ProfileError names what is wrong."""
+        catalogue = load_catalogue()
+        known = set(catalogue.ids())
+        if only is not None:
+            unknown = sorted(set(only) - known)
+            if unknown:
+                raise ProfileError(f"--only: unknown requirement IDs: {', '.join(unknown)}")
+        for attestation in profile.attestations:
+            if attestation.id not in known or catalogue.get(attestation.id).level != "ATTEST":
+                raise ProfileError(
+                    f"attestations: {attestation.id} is not an ATTEST clause of the catalogue"
+                )
+        try:
+            driver_class = load_driver_class(profile.target.driver)
+        except DriverNotFound as exc:
+            raise ProfileError(f"target.driver: {exc}") from None
+        return cls(
+            profile=profile,
+            out_dir=out_dir,
+            authority_password=profile.authority_password(),
+            province_admin_token=profile.province_admin_token(),
+            test_token=profile.test_token(),
+            driver_class=driver_class,
+            only=frozenset(only) if only is not None else None,
+            skip_kinds=frozenset(skip_kinds or ()),
+            embedded=embedded,
+            reference_defects=reference_defects,
+        )

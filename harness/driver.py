@@ -1,0 +1,132 @@
+"""The learner driver: the learner operations of the conformance interface.
+
+`LearnerDriver` is the protocol; `HttpLearnerDriver` speaks docs/interface.md. A vendor whose API
+differs registers its own class in the `sxcert.drivers` entry-point group and names it in the
+profile (`target.driver`); the report records which driver ran and the sha256 of its source file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import requests
+
+from harness.api import ApiClient
+from harness.spec.models import (
+    CourseOut,
+    EnrolmentOut,
+    Health,
+    LessonOut,
+    LoginOut,
+    MeOut,
+    RegistrationOut,
+)
+
+DRIVER_GROUP = "sxcert.drivers"
+
+
+@runtime_checkable
+class LearnerDriver(Protocol):
+    """What a learner client does; every method raises `Refused` on a 4xx."""
+
+    def health(self) -> Health: ...
+    def register(
+        self, *, name: str, id_number: str, password: str, face_photo: str, id_card_photo: str
+    ) -> RegistrationOut: ...
+    def login(
+        self, *, id_number: str, password: str, device_id: str, liveness_frames: list[str]
+    ) -> LoginOut: ...
+    def logout(self, token: str) -> None: ...
+    def me(self, token: str) -> MeOut: ...
+    def courses(self) -> list[CourseOut]: ...
+    def lessons(self, course_id: str) -> list[LessonOut]: ...
+    def enrol(self, token: str, *, course_id: str, voucher_code: str) -> EnrolmentOut: ...
+    def my_enrolments(self, token: str) -> list[EnrolmentOut]: ...
+
+
+class HttpLearnerDriver(ApiClient):
+    """The built-in driver for the sxcert/1 learner protocol."""
+
+    name = "http"
+
+    def __init__(self, base_url: str, session: requests.Session, timeout: float = 10.0) -> None:
+        super().__init__(base_url, session, timeout)
+
+    def health(self) -> Health:
+        return self.parse(Health, self.request("GET", "/api/v1/health"), "health")
+
+    def register(
+        self, *, name: str, id_number: str, password: str, face_photo: str, id_card_photo: str
+    ) -> RegistrationOut:
+        body = {
+            "name": name,
+            "id_number": id_number,
+            "password": password,
+            "face_photo": face_photo,
+            "id_card_photo": id_card_photo,
+        }
+        answer = self.request("POST", "/api/v1/learners", json=body)
+        return self.parse(RegistrationOut, answer, "registration")
+
+    def login(
+        self, *, id_number: str, password: str, device_id: str, liveness_frames: list[str]
+    ) -> LoginOut:
+        body = {
+            "id_number": id_number,
+            "password": password,
+            "device_id": device_id,
+            "liveness_frames": liveness_frames,
+        }
+        return self.parse(LoginOut, self.request("POST", "/api/v1/login", json=body), "login")
+
+    def logout(self, token: str) -> None:
+        self.request("POST", "/api/v1/logout", token=token)
+
+    def me(self, token: str) -> MeOut:
+        return self.parse(MeOut, self.request("GET", "/api/v1/me", token=token), "me")
+
+    def courses(self) -> list[CourseOut]:
+        return self.parse(list[CourseOut], self.request("GET", "/api/v1/courses"), "courses")
+
+    def lessons(self, course_id: str) -> list[LessonOut]:
+        answer = self.request("GET", f"/api/v1/courses/{course_id}/lessons")
+        return self.parse(list[LessonOut], answer, "lessons")
+
+    def enrol(self, token: str, *, course_id: str, voucher_code: str) -> EnrolmentOut:
+        body = {"course_id": course_id, "voucher_code": voucher_code}
+        answer = self.request("POST", "/api/v1/enrolments", json=body, token=token)
+        return self.parse(EnrolmentOut, answer, "enrolment")
+
+    def my_enrolments(self, token: str) -> list[EnrolmentOut]:
+        answer = self.request("GET", "/api/v1/me/enrolments", token=token)
+        return self.parse(list[EnrolmentOut], answer, "my enrolments")
+
+
+class DriverNotFound(LookupError):
+    pass
+
+
+def load_driver_class(name: str) -> type:
+    """The class registered under `name` in the sxcert.drivers entry-point group."""
+    if name == HttpLearnerDriver.name:
+        return HttpLearnerDriver
+    for ep in entry_points(group=DRIVER_GROUP):
+        if ep.name == name:
+            return ep.load()
+    known = sorted({ep.name for ep in entry_points(group=DRIVER_GROUP)} | {"http"})
+    raise DriverNotFound(f"no learner driver named {name!r}; known: {', '.join(known)}")
+
+
+def driver_identity(cls: type) -> dict[str, str]:
+    """Name, import path and source-file hash of a driver, for the report."""
+    source = Path(inspect.getfile(cls))
+    return {
+        "name": getattr(cls, "name", cls.__name__),
+        "class": f"{cls.__module__}.{cls.__qualname__}",
+        "file": source.name,
+        "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+    }

@@ -1,0 +1,95 @@
+"""The embedded certification target: the province and the reference platform, started for one
+run with fresh secrets and a SQLite database in a temporary folder, and a profile pointing at them.
+
+The reference platform is started by module path only; the harness never imports it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.profile import Profile
+from harness.servers import ServerProcess, start_server, stop
+
+PROVINCE_FACTORY = "harness.province.app:create_app"
+REFERENCE_FACTORY = "reference_platform.main:create_app"
+PROVINCE_HEALTH = "/sandbox/v1/health"
+PLATFORM_HEALTH = "/api/v1/health"
+REFERENCE_ID = "sxcert-reference"
+
+
+@dataclass
+class Province:
+    server: ServerProcess
+    admin_token: str
+
+
+def province_env(admin_token: str, platform_keys: dict[str, str]) -> dict[str, str]:
+    keys = ",".join(f"{pid}={key}" for pid, key in platform_keys.items())
+    return {"SXCERT_PROVINCE_ADMIN_TOKEN": admin_token, "SXCERT_PROVINCE_PLATFORM_KEYS": keys}
+
+
+@contextmanager
+def running_province(
+    workdir: Path, platform_keys: dict[str, str], *, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[Province]:
+    admin_token = secrets.token_urlsafe(24)
+    server = start_server(
+        "province",
+        PROVINCE_FACTORY,
+        province_env(admin_token, platform_keys),
+        workdir / "logs",
+        PROVINCE_HEALTH,
+        host=host,
+        port=port,
+    )
+    try:
+        yield Province(server, admin_token)
+    finally:
+        stop(server)
+
+
+@contextmanager
+def embedded_target(workdir: Path, defects: tuple[str, ...] = ()) -> Iterator[Profile]:
+    """Start province + reference platform; yield a Profile for them; stop both afterwards."""
+    platform_key = secrets.token_urlsafe(24)
+    authority_password = secrets.token_urlsafe(18)
+    test_token = secrets.token_urlsafe(24)
+    with ExitStack() as stack:
+        province = stack.enter_context(running_province(workdir, {REFERENCE_ID: platform_key}))
+        env = {
+            "SXCERT_REF_DATABASE_URL": f"sqlite:///{workdir / 'reference.db'}",
+            "SXCERT_REF_PLATFORM_ID": REFERENCE_ID,
+            "SXCERT_REF_PROVINCE_URL": province.server.url,
+            "SXCERT_REF_PROVINCE_KEY": platform_key,
+            "SXCERT_REF_AUTHORITY_USER": "hr-authority",
+            "SXCERT_REF_AUTHORITY_PASSWORD": authority_password,
+            "SXCERT_REF_TEST_TOKEN": test_token,
+            "SXCERT_REF_DEFECTS": ",".join(defects),
+        }
+        platform = start_server(
+            "reference", REFERENCE_FACTORY, env, workdir / "logs", PLATFORM_HEALTH
+        )
+        stack.callback(stop, platform)
+        yield Profile.model_validate(
+            {
+                "target": {
+                    "name": "sxcert reference platform (embedded)",
+                    "base_url": platform.url,
+                    "platform_id": REFERENCE_ID,
+                    "test_token": test_token,
+                    "accounts": {
+                        "authority": {"username": "hr-authority", "password": authority_password}
+                    },
+                },
+                "province": {
+                    "url": province.server.url,
+                    "start": False,
+                    "admin_token": province.admin_token,
+                },
+            }
+        )

@@ -1,0 +1,200 @@
+"""The target profile: where platform and province are, credentials, thresholds, attestations.
+
+Parsed by pydantic so that a bad profile is refused before any traffic, with a message that names
+the field and the problem. Secrets are read from environment variables named in the profile
+(`*_env`), so a profile can live in a vendor's repository without its passwords.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+
+class ProfileError(Exception):
+    """The profile cannot be used; the message names the file, the field and the problem."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Secret(Strict):
+    """A secret given inline (local use) or, better, by the name of an environment variable."""
+
+    value: str | None = None
+    env: str | None = None
+
+    def resolve(self, field: str) -> str:
+        if self.value:
+            return self.value
+        if self.env:
+            found = os.environ.get(self.env)
+            if found:
+                return found
+            raise ProfileError(f"{field}: environment variable {self.env} is not set")
+        raise ProfileError(f"{field}: give either a value or an env variable name")
+
+
+class Account(Strict):
+    username: str = Field(min_length=1)
+    password: str | None = None
+    password_env: str | None = None
+
+    def secret(self) -> Secret:
+        return Secret(value=self.password, env=self.password_env)
+
+
+class Accounts(Strict):
+    authority: Account
+
+
+class Target(Strict):
+    name: str = "candidate platform"
+    base_url: AnyHttpUrl
+    platform_id: str = Field(min_length=1)
+    driver: str = "http"
+    test_token: str | None = None
+    test_token_env: str | None = None
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    accounts: Accounts
+
+    @property
+    def url(self) -> str:
+        return str(self.base_url).rstrip("/")
+
+
+class Province(Strict):
+    url: AnyHttpUrl
+    start: bool = True
+    admin_token: str | None = None
+    admin_token_env: str | None = None
+    platform_key: str | None = None
+    platform_key_env: str | None = None
+
+    @property
+    def base(self) -> str:
+        return str(self.url).rstrip("/")
+
+    @model_validator(mode="after")
+    def _loopback_when_started(self) -> Province:
+        if self.start and self.url.host not in {"127.0.0.1", "localhost", "::1"}:
+            raise ValueError("province.url must be a loopback address when province.start is true")
+        return self
+
+
+class Browser(Strict):
+    entry_url: AnyHttpUrl | None = None
+
+
+class Thresholds(Strict):
+    """Defaults are DESIGN.md's numbers; the catalogue's `params` say which clause uses which."""
+
+    min_age: int = Field(default=16, ge=0, le=100)
+    max_age_exclusive: int = Field(default=60, ge=1, le=120)
+    lesson_minutes: int = Field(default=45, ge=1, le=240)
+    heartbeat_interval_seconds: int = Field(default=30, ge=1, le=600)
+    capture_answer_seconds: int = Field(default=60, ge=1, le=600)
+    realtime_seconds: int = Field(default=10, ge=1, le=600)
+    retention_years: int = Field(default=3, ge=1, le=30)
+    load_users: int = Field(default=10_000, ge=1)
+    load_p95_ms: int = Field(default=500, ge=1)
+    load_max_error_rate: float = Field(default=0.001, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _age_range(self) -> Thresholds:
+        if self.max_age_exclusive <= self.min_age:
+            raise ValueError("max_age_exclusive must be greater than min_age")
+        return self
+
+
+class Attestation(Strict):
+    id: str
+    examiner: str = Field(min_length=1)
+    date: dt.date
+    evidence: Path
+    note: str | None = None
+
+
+class Profile(Strict):
+    target: Target
+    province: Province
+    browser: Browser = Browser()
+    thresholds: Thresholds = Thresholds()
+    attestations: list[Attestation] = Field(default_factory=list)
+    source: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("attestations")
+    @classmethod
+    def _unique_attestations(cls, value: list[Attestation]) -> list[Attestation]:
+        ids = [a.id for a in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("an attestation id appears twice")
+        return value
+
+    def test_token(self) -> str | None:
+        t = self.target
+        if not (t.test_token or t.test_token_env):
+            return None
+        return Secret(value=t.test_token, env=t.test_token_env).resolve("target.test_token")
+
+    def authority_password(self) -> str:
+        return self.target.accounts.authority.secret().resolve("target.accounts.authority.password")
+
+    def province_admin_token(self) -> str:
+        p = self.province
+        return Secret(value=p.admin_token, env=p.admin_token_env).resolve("province.admin_token")
+
+    def province_platform_key(self) -> str:
+        p = self.province
+        return Secret(value=p.platform_key, env=p.platform_key_env).resolve("province.platform_key")
+
+
+def _format_errors(path: Path, error: ValidationError) -> str:
+    lines = [f"{path}: the profile is not valid:"]
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        lines.append(f"  {where}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def load_profile(path: Path) -> Profile:
+    """Read and validate a profile file; ProfileError on any problem (never a traceback)."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: profile file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read the profile: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        profile = Profile.model_validate(raw)
+    except ValidationError as exc:
+        raise ProfileError(_format_errors(path, exc)) from None
+    profile.source = path
+    for attestation in profile.attestations:
+        if not attestation.evidence.is_absolute():
+            attestation.evidence = (path.parent / attestation.evidence).resolve()
+    return profile
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+ProvinceMode = Literal["start", "connect"]

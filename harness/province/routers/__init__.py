@@ -1,0 +1,1 @@
+"""One router per provincial service: identity, vouchers, course registry, occupations, sandbox."""

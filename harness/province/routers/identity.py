@@ -1,0 +1,105 @@
+"""Identity authority: face registration and liveness verification (ID-01..03).
+
+A platform registers a learner's face once, then asks for a liveness verdict before every login.
+Registrations are kept per platform: a platform's liveness checks compare with the face *it*
+registered, so one platform's mistake cannot colour another's evidence.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response
+
+from harness.province import liveness
+from harness.province.calllog import logged_route
+from harness.province.deps import PlatformId, Store
+from harness.province.errors import problem
+from harness.province.faces import phash, phash_hex
+from harness.province.images import BadImage, decode_image, fingerprint
+from harness.province.store import Conflict, NotFound
+from harness.spec import resident_id
+from harness.spec.models import (
+    IdentityRegistrationIn,
+    IdentityRegistrationOut,
+    LivenessIn,
+    LivenessOut,
+)
+
+router = APIRouter(
+    prefix="/province/v1/identity",
+    tags=["identity"],
+    route_class=logged_route("identity"),
+    responses={
+        401: problem("Missing or unknown platform key"),
+        413: problem("Request body too large"),
+        422: problem("Invalid body, ID number or image"),
+    },
+)
+
+
+@router.post(
+    "/registrations",
+    name="register",
+    status_code=201,
+    response_model=IdentityRegistrationOut,
+    responses={
+        200: {"model": IdentityRegistrationOut, "description": "Face replaced (re-registration)"},
+        404: problem("Unknown identity"),
+        409: problem("Name does not match the identity"),
+    },
+)
+def register(
+    body: IdentityRegistrationIn, platform_id: PlatformId, store: Store, response: Response
+) -> IdentityRegistrationOut:
+    """Register (or replace) the face a platform holds for an identity."""
+    try:
+        resident_id.parse(body.id_number)
+    except resident_id.InvalidResidentId as exc:
+        raise HTTPException(422, str(exc)) from None
+    try:
+        if store.identity(body.id_number).identity.name != body.name:
+            raise HTTPException(409, "Name does not match the identity")
+        face = decode_image(body.face_photo, "Face photo")
+        face_hash = phash(face)
+        sha256 = str(fingerprint(body.face_photo)["sha256"])
+        reg, created = store.register_face(
+            platform_id, body.id_number, body.name, face_hash, sha256
+        )
+    except BadImage as exc:
+        raise HTTPException(422, str(exc)) from None
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except Conflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    if not created:
+        response.status_code = 200
+    return IdentityRegistrationOut(
+        registration_id=reg.registration_id,
+        id_number=reg.id_number,
+        face_phash=phash_hex(reg.face_phash),
+    )
+
+
+@router.post(
+    "/liveness",
+    name="liveness",
+    response_model=LivenessOut,
+    responses={404: problem("Identity not registered")},
+)
+def verify_liveness(body: LivenessIn, platform_id: PlatformId, store: Store) -> LivenessOut:
+    """Judge frames from the learner's camera against the face this platform registered."""
+    try:
+        registered = store.registration(platform_id, body.id_number)
+        frames = [decode_image(f, f"Frame {i}") for i, f in enumerate(body.frames, start=1)]
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except BadImage as exc:
+        raise HTTPException(422, str(exc)) from None
+    verdict = liveness.judge(frames, registered.face_phash)
+    return LivenessOut(
+        verification_id=store.next_verification_id(),
+        id_number=body.id_number,
+        passed=verdict.passed,
+        reason=verdict.reason,
+        distance=verdict.distance,
+        at=store.now(),
+    )

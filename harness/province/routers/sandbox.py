@@ -1,0 +1,190 @@
+"""The sandbox API: what the harness uses to stage a run and to read the evidence.
+
+It creates synthetic identities and their images, issues vouchers, reads the call log and
+manages approvals. Only the holder of the admin token may call it, and its calls are not logged:
+the log is the record of what *platforms* did.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+
+from harness.province import faces
+from harness.province.deps import Store, require_admin
+from harness.province.errors import problem
+from harness.province.identities import IdentitySpaceExhausted, InvalidIdentityRequest
+from harness.province.registry import OCCUPATION_NAMES, OCCUPATIONS
+from harness.province.store import IdentityRecord, NotFound, ProvinceStore
+from harness.spec.models import (
+    ApprovalRecord,
+    LivenessFramesIn,
+    LivenessFramesOut,
+    LogEntry,
+    Occupation,
+    SandboxIdentity,
+    SandboxIdentityIn,
+    SandboxVoucherIn,
+    Voucher,
+)
+
+router = APIRouter(
+    prefix="/sandbox/v1",
+    tags=["sandbox"],
+    dependencies=[Depends(require_admin)],
+    responses={401: problem("Missing bearer token, or wrong admin token"), 422: problem("Invalid")},
+)
+
+IdNumber = Annotated[str, Path(min_length=1, max_length=32)]
+ApprovalNumber = Annotated[str, Path(min_length=1, max_length=64)]
+PNG = {"content": {"image/png": {}}, "description": "PNG image"}
+
+
+def _known(store: ProvinceStore, id_number: str) -> IdentityRecord:
+    try:
+        return store.identity(id_number)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.post(
+    "/identities",
+    status_code=201,
+    response_model=SandboxIdentity,
+    responses={409: problem("No sequence number left for that region, birth date and sex")},
+)
+def create_identity(body: SandboxIdentityIn, store: Store) -> SandboxIdentity:
+    """A fresh synthetic person (Shanxi county, age 18–50, unless asked otherwise)."""
+    try:
+        record = store.new_identity(
+            birth_date=body.birth_date, region_code=body.region_code, sex=body.sex
+        )
+    except InvalidIdentityRequest as exc:
+        raise HTTPException(422, str(exc)) from None
+    except IdentitySpaceExhausted as exc:
+        raise HTTPException(409, str(exc)) from None
+    return record.identity
+
+
+@router.get(
+    "/identities/{id_number}/face.png",
+    response_class=Response,
+    responses={200: PNG, 404: problem("Unknown identity")},
+)
+def face_png(id_number: IdNumber, store: Store) -> Response:
+    """The identity's synthetic face: what a learner would show the camera."""
+    _known(store, id_number)
+    return Response(faces.face_png(id_number), media_type="image/png")
+
+
+@router.get(
+    "/identities/{id_number}/id-card.png",
+    response_class=Response,
+    responses={200: PNG, 404: problem("Unknown identity")},
+)
+def id_card_png(id_number: IdNumber, store: Store) -> Response:
+    """A synthetic ID-card image (name, sex, birth date, number and face)."""
+    person = _known(store, id_number)
+    identity = person.identity
+    png = faces.id_card_png(
+        name=identity.name,
+        name_latin=person.name_pinyin,
+        id_number=identity.id_number,
+        sex=identity.sex,
+        birth=identity.birth_date.isoformat(),
+        seed=identity.id_number,
+    )
+    return Response(png, media_type="image/png")
+
+
+@router.post(
+    "/identities/{id_number}/liveness-frames",
+    response_model=LivenessFramesOut,
+    responses={404: problem("Unknown identity")},
+)
+def liveness_frames(id_number: IdNumber, body: LivenessFramesIn, store: Store) -> LivenessFramesOut:
+    """Camera frames: `live` (the person moving), `still` (a photo), `impostor` (someone else)."""
+    _known(store, id_number)
+    if body.kind == "still":
+        images = faces.still_frames(id_number, body.count)
+    else:
+        seed = faces.impostor_seed(id_number) if body.kind == "impostor" else id_number
+        images = faces.live_frames(seed, body.count, random.Random())
+    return LivenessFramesOut(frames=[faces.b64_png(img) for img in images])
+
+
+@router.post(
+    "/vouchers",
+    status_code=201,
+    response_model=Voucher,
+    responses={404: problem("Unknown identity")},
+)
+def issue_voucher(body: SandboxVoucherIn, store: Store) -> Voucher:
+    """Issue a voucher to a sandbox identity; `expires_on` may be in the past (expired voucher)."""
+    if body.occupation_code not in OCCUPATION_NAMES:
+        raise HTTPException(422, "Unknown occupation code")
+    try:
+        return store.issue_voucher(
+            body.holder_id_number,
+            body.occupation_code,
+            body.level,
+            body.employment_status,
+            body.expires_on,
+        )
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/log", response_model=list[LogEntry])
+def read_log(
+    store: Store,
+    platform_id: Annotated[str | None, Query(max_length=64)] = None,
+    service: Literal["identity", "voucher", "registry"] | None = None,
+    operation: Annotated[str | None, Query(max_length=64)] = None,
+    id_number: Annotated[str | None, Query(max_length=32)] = None,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> list[LogEntry]:
+    """Platform calls, oldest first; `after_seq` reads only what came after an earlier read."""
+    return store.log(
+        platform_id=platform_id,
+        service=service,
+        operation=operation,
+        id_number=id_number,
+        after_seq=after_seq,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/courses/approvals/{number}",
+    response_model=ApprovalRecord,
+    responses={404: problem("Unknown approval number")},
+)
+def read_approval(number: ApprovalNumber, store: Store) -> ApprovalRecord:
+    """An approval as registered (unlike the platform route, this read is not logged)."""
+    try:
+        return store.approval(number)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.post(
+    "/courses/approvals/{number}/revoke",
+    response_model=ApprovalRecord,
+    responses={404: problem("Unknown approval number")},
+)
+def revoke_approval(number: ApprovalNumber, store: Store) -> ApprovalRecord:
+    """Withdraw an approval: a platform must then stop enrolling learners in that course."""
+    try:
+        return store.revoke_approval(number)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/occupations", response_model=list[Occupation])
+def read_occupations() -> list[Occupation]:
+    """The occupations platforms see, for the harness to pick vouchers and courses from."""
+    return list(OCCUPATIONS)

@@ -1,0 +1,58 @@
+"""Voucher authority: verify and redeem online training vouchers (VOUCH-01/02).
+
+Redemption is single-use and first-come: the province records which identity the platform
+*claims* is redeeming, without checking it against the holder — matching holder, occupation and
+level is the platform's duty, and the log is where the harness sees whether it did.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+
+from harness.province.calllog import logged_route
+from harness.province.deps import PlatformId, Store
+from harness.province.errors import problem
+from harness.province.store import Conflict, NotFound
+from harness.spec.models import RedeemIn, RedeemOut, Voucher, VoucherCodeIn
+
+router = APIRouter(
+    prefix="/province/v1/vouchers",
+    tags=["vouchers"],
+    route_class=logged_route("voucher"),
+    responses={
+        401: problem("Missing or unknown platform key"),
+        404: problem("Unknown voucher"),
+        413: problem("Request body too large"),
+        422: problem("Invalid body"),
+    },
+)
+
+
+@router.post("/verify", name="verify", response_model=Voucher)
+def verify(body: VoucherCodeIn, platform_id: PlatformId, store: Store, request: Request) -> Voucher:
+    """The voucher as the province knows it, with its current state."""
+    try:
+        voucher = store.voucher(body.code)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    request.state.log_id_number = voucher.holder_id_number  # whose voucher was looked at
+    return voucher
+
+
+@router.post(
+    "/redeem",
+    name="redeem",
+    response_model=RedeemOut,
+    responses={409: problem("Voucher already redeemed, or expired")},
+)
+def redeem(body: RedeemIn, platform_id: PlatformId, store: Store) -> RedeemOut:
+    """Use the voucher up for a course; the claimed id_number is logged as given."""
+    try:
+        done = store.redeem(
+            body.code, platform_id, body.id_number, body.course_id, body.approval_number
+        )
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except Conflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    return RedeemOut(code=body.code, redeemed_at=done.redeemed_at, redemption_id=done.redemption_id)

@@ -1,0 +1,154 @@
+"""A small typed client of the province's sandbox API, for the harness.
+
+It goes through the `requests.Session` it is given, so that the harness's session hooks record
+every exchange as evidence; the admin token is sent per request, never stored on the session
+(which may also talk to the platform under test).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from harness.spec.models import (
+    ApprovalRecord,
+    LogEntry,
+    Occupation,
+    SandboxIdentity,
+    Voucher,
+)
+
+LOG_FILTERS = frozenset({"platform_id", "service", "operation", "id_number", "after_seq", "limit"})
+
+
+class ProvinceSandboxError(RuntimeError):
+    """The province answered with a non-2xx status; carries the status and its detail."""
+
+    def __init__(self, method: str, url: str, status_code: int, detail: object) -> None:
+        super().__init__(f"{method} {url} -> {status_code}: {detail}")
+        self.method = method
+        self.url = url
+        self.status_code = status_code
+        self.detail = detail
+
+
+class ProvinceSandboxClient:
+    """The harness's handle on the province: stage identities and vouchers, read the evidence."""
+
+    def __init__(
+        self,
+        base_url: str,
+        admin_token: str,
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session if session is not None else requests.Session()
+        self.timeout = timeout
+        self._auth = {"Authorization": f"Bearer {admin_token}"}
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = f"{self.base_url}{path}"
+        response = self.session.request(
+            method, url, headers=self._auth, timeout=self.timeout, **kwargs
+        )
+        if not 200 <= response.status_code < 300:
+            try:
+                detail = response.json().get("detail", response.text)
+            except (ValueError, AttributeError):
+                detail = response.text[:500]
+            raise ProvinceSandboxError(method, url, response.status_code, detail)
+        return response
+
+    @staticmethod
+    def _id(id_number: str) -> str:
+        return quote(id_number, safe="")
+
+    def health(self) -> bool:
+        """True when the province answers its health check; False if unreachable or unwell."""
+        try:
+            response = self.session.get(f"{self.base_url}/sandbox/v1/health", timeout=self.timeout)
+            return response.status_code == 200 and response.json().get("status") == "ok"
+        except (requests.RequestException, ValueError, AttributeError):
+            return False
+
+    def new_identity(
+        self,
+        birth_date: dt.date | None = None,
+        region_code: str | None = None,
+        sex: str | None = None,
+    ) -> SandboxIdentity:
+        """A fresh synthetic person; unspecified fields are drawn (Shanxi, age 18–50)."""
+        body: dict[str, str] = {}
+        if birth_date is not None:
+            body["birth_date"] = birth_date.isoformat()
+        if region_code is not None:
+            body["region_code"] = region_code
+        if sex is not None:
+            body["sex"] = sex
+        return SandboxIdentity.model_validate(
+            self._call("POST", "/sandbox/v1/identities", json=body).json()
+        )
+
+    def face_png(self, id_number: str) -> bytes:
+        return self._call("GET", f"/sandbox/v1/identities/{self._id(id_number)}/face.png").content
+
+    def id_card_png(self, id_number: str) -> bytes:
+        path = f"/sandbox/v1/identities/{self._id(id_number)}/id-card.png"
+        return self._call("GET", path).content
+
+    def liveness_frames(self, id_number: str, kind: str = "live", count: int = 5) -> list[str]:
+        """Base64 PNG frames: `live`, `still` (replayed photo) or `impostor` (another face)."""
+        path = f"/sandbox/v1/identities/{self._id(id_number)}/liveness-frames"
+        answer = self._call("POST", path, json={"kind": kind, "count": count}).json()
+        return list(answer["frames"])
+
+    def issue_voucher(
+        self,
+        holder_id_number: str,
+        occupation_code: str,
+        level: str,
+        employment_status: str = "unemployed",
+        expires_on: dt.date | None = None,
+    ) -> Voucher:
+        """Issue a voucher to a sandbox identity (a past `expires_on` makes an expired one)."""
+        body: dict[str, str] = {
+            "holder_id_number": holder_id_number,
+            "occupation_code": occupation_code,
+            "level": level,
+            "employment_status": employment_status,
+        }
+        if expires_on is not None:
+            body["expires_on"] = expires_on.isoformat()
+        return Voucher.model_validate(self._call("POST", "/sandbox/v1/vouchers", json=body).json())
+
+    def log(self, **filters: str | int | None) -> list[LogEntry]:
+        """Platform calls matching the filters (platform_id, service, operation, id_number,
+        after_seq, limit), oldest first."""
+        unknown = set(filters) - LOG_FILTERS
+        if unknown:
+            raise TypeError(f"unknown log filter(s): {', '.join(sorted(unknown))}")
+        params = {k: v for k, v in filters.items() if v is not None}
+        entries = self._call("GET", "/sandbox/v1/log", params=params).json()
+        return [LogEntry.model_validate(e) for e in entries]
+
+    def approval(self, number: str) -> ApprovalRecord | None:
+        """The approval registered under `number`, or None if the province has none."""
+        try:
+            answer = self._call("GET", f"/sandbox/v1/courses/approvals/{self._id(number)}")
+        except ProvinceSandboxError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+        return ApprovalRecord.model_validate(answer.json())
+
+    def revoke_approval(self, number: str) -> ApprovalRecord:
+        path = f"/sandbox/v1/courses/approvals/{self._id(number)}/revoke"
+        return ApprovalRecord.model_validate(self._call("POST", path).json())
+
+    def occupations(self) -> list[Occupation]:
+        answer = self._call("GET", "/sandbox/v1/occupations").json()
+        return [Occupation.model_validate(o) for o in answer]

@@ -1,0 +1,80 @@
+"""Configuration of the province emulator, read from the environment.
+
+Secrets (the sandbox admin token, the platforms' keys) come only from the environment so that none
+is ever committed; a province without an admin token refuses to start rather than run open.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+ADMIN_TOKEN_VAR = "SXCERT_PROVINCE_ADMIN_TOKEN"
+PLATFORM_KEYS_VAR = "SXCERT_PROVINCE_PLATFORM_KEYS"
+
+
+class ProvinceConfigError(RuntimeError):
+    """The environment does not describe a province that can start; the message says why."""
+
+
+class ProvinceSettings(BaseModel):
+    """Who may call the province: the harness (admin bearer token) and the platforms (keys)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    admin_token: SecretStr = Field(description="bearer token of the sandbox (harness-facing) API")
+    platform_keys: dict[str, SecretStr] = Field(
+        default_factory=dict, description="platform_id → key presented in X-Platform-Key"
+    )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ProvinceSettings:
+        """Read SXCERT_PROVINCE_ADMIN_TOKEN (required) and SXCERT_PROVINCE_PLATFORM_KEYS."""
+        env = os.environ if env is None else env
+        token = env.get(ADMIN_TOKEN_VAR, "").strip()
+        if not token:
+            raise ProvinceConfigError(
+                f"{ADMIN_TOKEN_VAR} is not set: the province needs a bearer token for its sandbox"
+                f" API (for example `export {ADMIN_TOKEN_VAR}=$(openssl rand -hex 16)`)"
+            )
+        keys = parse_platform_keys(env.get(PLATFORM_KEYS_VAR, ""))
+        return cls(admin_token=SecretStr(token), platform_keys=keys)
+
+    def platform_for_key(self, key: str | None) -> str | None:
+        """The platform a key belongs to, or None; compares in constant time."""
+        if not key:
+            return None
+        found = None
+        for platform_id, secret in self.platform_keys.items():
+            if hmac.compare_digest(secret.get_secret_value().encode(), key.encode()):
+                found = platform_id
+        return found
+
+    def is_admin_token(self, token: str | None) -> bool:
+        if not token:
+            return False
+        return hmac.compare_digest(self.admin_token.get_secret_value().encode(), token.encode())
+
+
+def parse_platform_keys(text: str) -> dict[str, SecretStr]:
+    """Parse `"platform_id=key,other=key2"`; refuse malformed, duplicate or shared entries."""
+    keys: dict[str, SecretStr] = {}
+    seen: set[str] = set()
+    for position, item in enumerate((part.strip() for part in text.split(",")), start=1):
+        if not item:
+            continue
+        platform_id, sep, key = (s.strip() for s in item.partition("="))
+        if not sep or not platform_id or not key:  # the entry may hold a key: do not echo it
+            raise ProvinceConfigError(
+                f"{PLATFORM_KEYS_VAR} entry {position} is not of the form platform_id=key"
+            )
+        if platform_id in keys:
+            raise ProvinceConfigError(f"{PLATFORM_KEYS_VAR} names platform {platform_id!r} twice")
+        if key in seen:
+            raise ProvinceConfigError(f"{PLATFORM_KEYS_VAR} gives two platforms the same key")
+        seen.add(key)
+        keys[platform_id] = SecretStr(key)
+    return keys

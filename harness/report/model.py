@@ -1,0 +1,55 @@
+"""report.json, schema `sxcert.report/1` (DESIGN.md): the stable product interface CI reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+SCHEMA = "sxcert.report/1"
+ClauseStatus = Literal["pass", "fail", "error", "not_run", "attested", "not_attested"]
+CheckStatus = Literal["pass", "fail", "error", "not_run"]
+Verdict = Literal["ADMIT", "REJECT"]
+
+
+class CheckEntry(BaseModel):
+    name: str
+    kind: Literal["api", "browser", "load", "attest"]
+    status: CheckStatus
+    detail: str = ""
+    evidence: list[str] = Field(default_factory=list)
+
+
+class ClauseEntry(BaseModel):
+    id: str
+    level: Literal["MUST", "SHOULD", "ATTEST"]
+    status: ClauseStatus
+    checks: list[CheckEntry] = Field(default_factory=list)
+    in_scope: bool = True
+    section: str = ""
+    quote_zh: str = ""
+    text_en: str = ""
+    decision: str | None = None
+    attestation: dict[str, Any] | None = None
+
+
+class Report(BaseModel):
+    schema_: str = Field(default=SCHEMA, alias="schema")
+    verdict: Verdict
+    partial: bool
+    target: dict[str, Any]
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    clauses: list[ClauseEntry]
+
+    model_config = {"populate_by_name": True}
+
+    def counts(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for clause in self.clauses:
+            totals[clause.status] = totals.get(clause.status, 0) + 1
+        return totals
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2)

@@ -1,0 +1,159 @@
+"""Real uvicorn servers in child processes, on loopback sockets the parent binds first.
+
+The parent binds the socket and hands its descriptor to uvicorn (`--fd`), so there is no race for
+a "free" port, and it knows the URL before the child starts. Children run in their own process
+group and are always ended by the parent: on success, on failure and on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+
+class ServerStartError(RuntimeError):
+    """A server did not come up; the message carries the tail of its log."""
+
+
+@dataclass
+class ServerProcess:
+    name: str
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def stop(self, grace: float = 5.0) -> None:
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=grace)
+        except (ProcessLookupError, PermissionError):
+            return
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=grace)
+
+    def log_tail(self, lines: int = 25) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+_RUNNING: list[ServerProcess] = []
+
+
+def _stop_all() -> None:
+    for server in list(_RUNNING):
+        server.stop()
+
+
+atexit.register(_stop_all)
+
+
+def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ServerStartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def start_server(
+    name: str,
+    factory: str,
+    env: dict[str, str],
+    log_dir: Path,
+    health_path: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    timeout: float = 30.0,
+) -> ServerProcess:
+    """Start `uvicorn --factory <factory>` and wait until `health_path` answers 200."""
+    sock = bind_loopback(host, port)
+    url = f"http://{host}:{sock.getsockname()[1]}"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        factory,
+        "--fd",
+        str(sock.fileno()),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            pass_fds=(sock.fileno(),),
+            start_new_session=True,
+        )
+    sock.close()
+    server = ServerProcess(name, url, process, log_path)
+    _RUNNING.append(server)
+    try:
+        wait_until_up(server, health_path, timeout)
+    except BaseException:
+        stop(server)
+        raise
+    return server
+
+
+def wait_until_up(server: ServerProcess, health_path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise ServerStartError(
+                f"{server.name} exited with code {server.process.returncode}:\n{server.log_tail()}"
+            )
+        try:
+            if requests.get(server.url + health_path, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    raise ServerStartError(
+        f"{server.name} did not answer within {timeout:g} s:\n{server.log_tail()}"
+    )
+
+
+def stop(server: ServerProcess) -> None:
+    server.stop()
+    if server in _RUNNING:
+        _RUNNING.remove(server)
+
+
+def reachable(url: str, timeout: float = 5.0) -> str | None:
+    """None when `url` answers 2xx; otherwise why not, in a sentence."""
+    try:
+        response = requests.get(url, timeout=timeout)
+    except requests.Timeout:
+        return f"{url} did not answer within {timeout:g} s"
+    except requests.RequestException as exc:
+        return f"{url} is unreachable ({type(exc).__name__})"
+    if response.status_code >= 300:
+        return f"{url} answered {response.status_code}"
+    return None

@@ -1,0 +1,119 @@
+"""Client of the supervision protocol and the test clock: how the harness *observes* a platform.
+
+Checks judge credited facts from here (and from the province log), never from what the learner
+API says about itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import requests
+
+from harness.api import ApiClient, Refused
+from harness.failures import CannotJudge, ProtocolViolation
+from harness.spec.models import (
+    ClockOut,
+    SupEnrolment,
+    SupervisorTokenOut,
+    SupLearner,
+    SupLivenessEvent,
+    SupLogin,
+)
+
+PREFIX = "/api/v1/supervision"
+
+
+class SupervisionClient(ApiClient):
+    def __init__(
+        self,
+        base_url: str,
+        session: requests.Session,
+        *,
+        username: str,
+        password: str,
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(base_url, session, timeout)
+        self._credentials = {"username": username, "password": password}
+        self._token: str | None = None
+
+    def _get(self, path: str, params: dict | None = None, raw: bool = False):
+        if self._token is None:
+            try:
+                answer = self.request("POST", f"{PREFIX}/token", json=self._credentials)
+            except Refused as refused:
+                raise ProtocolViolation(
+                    "The supervision account from the profile cannot sign in",
+                    received=f"{refused.status} {refused.detail}",
+                ) from None
+            self._token = self.parse(SupervisorTokenOut, answer, "supervisor token").token
+        return self.request("GET", PREFIX + path, params=params, token=self._token, raw=raw)
+
+    def learner(self, id_number: str) -> SupLearner | None:
+        found = self.parse(
+            list[SupLearner], self._get("/learners", {"id_number": id_number}), "learners"
+        )
+        matching = [learner for learner in found if learner.id_number == id_number]
+        return matching[0] if matching else None
+
+    def photo(self, learner_id: str, kind: str) -> bytes | None:
+        """`kind` is `face` or `id-card`; None when the platform has no such photo (404)."""
+        try:
+            return self._get(f"/learners/{learner_id}/{kind}-photo", raw=True)
+        except Refused as refused:
+            if refused.status == 404:
+                return None
+            raise
+
+    def enrolments(self, learner_id: str) -> list[SupEnrolment]:
+        answer = self._get("/enrolments", {"learner_id": learner_id})
+        return [
+            e
+            for e in self.parse(list[SupEnrolment], answer, "enrolments")
+            if e.learner_id == learner_id
+        ]
+
+    def logins(self, learner_id: str) -> list[SupLogin]:
+        answer = self._get("/logins", {"learner_id": learner_id})
+        return [
+            x for x in self.parse(list[SupLogin], answer, "logins") if x.learner_id == learner_id
+        ]
+
+    def liveness_events(self, learner_id: str) -> list[SupLivenessEvent]:
+        answer = self._get("/liveness-events", {"learner_id": learner_id})
+        return [
+            x
+            for x in self.parse(list[SupLivenessEvent], answer, "liveness events")
+            if x.learner_id == learner_id
+        ]
+
+
+class TestClock(ApiClient):
+    """The platform's test clock (certification instances only)."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self, base_url: str, session: requests.Session, token: str | None, timeout: float = 10.0
+    ) -> None:
+        super().__init__(base_url, session, timeout)
+        self._token = token
+
+    def _need_token(self) -> str:
+        if not self._token:
+            raise CannotJudge("the profile gives no test-hook token (target.test_token_env)")
+        return self._token
+
+    def now(self) -> dt.datetime:
+        answer = self.request("GET", "/api/v1/test/clock", token=self._need_token())
+        return self.parse(ClockOut, answer, "test clock").now
+
+    def advance(self, seconds: float) -> dt.datetime:
+        answer = self.request(
+            "POST",
+            "/api/v1/test/clock/advance",
+            json={"seconds": seconds},
+            token=self._need_token(),
+        )
+        return self.parse(ClockOut, answer, "test clock").now

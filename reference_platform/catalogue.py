@@ -1,0 +1,202 @@
+"""The course catalogue: what the platform teaches, and keeping it approved by the province.
+
+Only a course the province's registry approved may be offered (COURSE-01), so seeding is followed by
+an application for every course that has none. The province may be down when the platform starts;
+then the applications are retried lazily, at most every few seconds, when someone asks for courses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from reference_platform.defects import ActiveDefects
+from reference_platform.models import Course, Lesson
+from reference_platform.province_client import ProvinceClient, ProvinceUnavailable
+
+log = logging.getLogger(__name__)
+
+LESSON_SECONDS = 45 * 60  # one lesson hour
+SHORT_COURSE_ID = "crs-cook-junior-a"  # the course `short_course_content` cuts short
+STANDARDLESS_COURSE_ID = "crs-elec-senior"  # the course `course_without_standard` hides
+FAKE_APPROVAL_NUMBER = "SXJD-2026-9999"  # never issued by the province
+
+
+@dataclass(frozen=True)
+class CourseDefinition:
+    course_id: str
+    title: str
+    occupation_code: str  # national code; corrected from the province's list when it differs
+    occupation_name: str
+    level: str
+    standard: str
+    lesson_hours: int
+    topics: tuple[str, ...]
+
+
+COOK_STANDARD = "《中式烹调师国家职业技能标准（2018年版）》"
+COOK_TOPICS = (
+    "职业道德与食品安全",
+    "烹饪原料知识",
+    "刀工技术",
+    "火候与调味",
+    "冷菜制作",
+    "热菜制作",
+)
+CATALOGUE = (
+    CourseDefinition(
+        "crs-cook-junior-a", "中式烹调师（初级）A", "4-03-02-01", "中式烹调师", "junior",
+        COOK_STANDARD, 80, COOK_TOPICS,
+    ),
+    CourseDefinition(
+        "crs-cook-junior-b", "中式烹调师（初级）B", "4-03-02-01", "中式烹调师", "junior",
+        COOK_STANDARD, 80, COOK_TOPICS,
+    ),
+    CourseDefinition(
+        "crs-care-intermediate", "养老护理员（中级）", "4-10-01-05", "养老护理员", "intermediate",
+        "《养老护理员国家职业技能标准（2019年版）》", 70,
+        ("职业道德与法规", "生活照护", "基础照护", "康复服务", "心理支持", "安全防护"),
+    ),
+    CourseDefinition(
+        "crs-elec-senior", "电工（高级）", "6-31-01-03", "电工", "senior",
+        "《电工国家职业技能标准（2018年版）》", 60,
+        ("电工安全规程", "电子技术", "变配电设备", "电力拖动与控制", "PLC 应用", "故障诊断"),
+    ),
+)  # fmt: skip
+UNAPPROVED_COURSE = CourseDefinition(
+    "crs-cook-junior-x", "中式烹调师（初级）速成班", "4-03-02-01", "中式烹调师", "junior",
+    COOK_STANDARD, 80, COOK_TOPICS,
+)  # fmt: skip
+
+
+def lesson_count(definition: CourseDefinition, defects: ActiveDefects) -> int:
+    """One lesson per declared lesson hour: the content must cover what the course declares."""
+    if definition.course_id == SHORT_COURSE_ID and defects.active("short_course_content"):
+        return definition.lesson_hours - 1
+    return definition.lesson_hours
+
+
+def seed(session: Session, defects: ActiveDefects) -> None:
+    """Make the stored catalogue match the definitions; safe to run on every start."""
+    definitions = list(CATALOGUE)
+    if defects.active("offers_unapproved_course"):
+        definitions.append(UNAPPROVED_COURSE)
+    defined_ids = {definition.course_id for definition in definitions}
+    for definition in definitions:
+        course = session.get(Course, definition.course_id)
+        if course is None:
+            course = Course(
+                id=definition.course_id,
+                title=definition.title,
+                occupation_code=definition.occupation_code,
+                occupation_name=definition.occupation_name,
+                level=definition.level,
+                standard=definition.standard,
+                lesson_hours=definition.lesson_hours,
+            )
+            session.add(course)
+        course.withdrawn = False
+        if definition is UNAPPROVED_COURSE:
+            course.application_status = "approved"  # nobody applied: the number is made up
+            course.approval_number = FAKE_APPROVAL_NUMBER
+            course.approved_on = dt.date(2026, 1, 5)
+        _seed_lessons(session, definition, lesson_count(definition, defects))
+    for course in session.scalars(select(Course).where(Course.id.not_in(defined_ids))):
+        course.withdrawn = True
+    session.commit()
+
+
+def _seed_lessons(session: Session, definition: CourseDefinition, count: int) -> None:
+    existing = set(
+        session.scalars(select(Lesson.seq).where(Lesson.course_id == definition.course_id))
+    )
+    for seq in range(1, count + 1):
+        if seq not in existing:
+            topic = definition.topics[(seq - 1) % len(definition.topics)]
+            session.add(
+                Lesson(
+                    id=f"{definition.course_id}-l{seq:03d}",
+                    course_id=definition.course_id,
+                    seq=seq,
+                    title=f"第{seq}课 {topic}",
+                    duration_s=LESSON_SECONDS,
+                    lesson_hours=1,
+                )
+            )
+    session.execute(
+        delete(Lesson).where(Lesson.course_id == definition.course_id, Lesson.seq > count)
+    )
+
+
+class ApprovalSync:
+    """Applies for approval of every course that has never had an answer from the province."""
+
+    RETRY_INTERVAL_S = 5.0
+
+    def __init__(self, sessions: sessionmaker[Session], province: ProvinceClient) -> None:
+        self._sessions = sessions
+        self._province = province
+        self._lock = threading.Lock()
+        self._pending = True
+        self._last_attempt = -float("inf")
+
+    def sync_if_due(self) -> None:
+        """Cheap when nothing is pending; never raises for a province outage."""
+        if not self._pending or time.monotonic() - self._last_attempt < self.RETRY_INTERVAL_S:
+            return
+        if not self._lock.acquire(blocking=False):
+            return  # another request is syncing right now
+        try:
+            self._last_attempt = time.monotonic()
+            self._pending = not self._sync()
+        finally:
+            self._lock.release()
+
+    def _sync(self) -> bool:
+        """True when every course has an answer from the province."""
+        with self._sessions() as session:
+            courses = session.scalars(
+                select(Course).where(
+                    Course.withdrawn.is_(False), Course.application_status.is_(None)
+                )
+            ).all()
+            if not courses:
+                return True
+            try:
+                codes = {item.name: item.code for item in self._province.occupations()}
+                for course in courses:
+                    course.occupation_code = codes.get(
+                        course.occupation_name, course.occupation_code
+                    )
+                    self._apply(course)
+                    session.commit()
+            except ProvinceUnavailable:
+                log.warning("course approvals postponed: the province is unavailable")
+                session.commit()
+                return False
+        return True
+
+    def _apply(self, course: Course) -> None:
+        answer = self._province.apply_for_course(
+            {
+                "platform_course_id": course.id,
+                "title": course.title,
+                "occupation_code": course.occupation_code,
+                "level": course.level,
+                "standard": course.standard,
+                "lesson_hours": course.lesson_hours,
+            }
+        )
+        course.application_status = answer.status
+        course.application_reason = answer.reason
+        if answer.status == "approved" and answer.approval_number:
+            course.approval_number = answer.approval_number
+            course.approved_on = answer.approved_on
+        else:
+            log.error("course %s was not approved: %s", course.id, answer.reason)

@@ -1,0 +1,27 @@
+"""What one running app owns: settings, defects, database, province client, approval sync.
+
+Built in the app's lifespan (not at import or in `create_app`), so that building the app to print
+its OpenAPI document touches no database and no network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from reference_platform.catalogue import ApprovalSync
+from reference_platform.defects import ActiveDefects
+from reference_platform.province_client import ProvinceClient
+from reference_platform.settings import PlatformSettings
+
+
+@dataclass
+class PlatformContext:
+    settings: PlatformSettings
+    defects: ActiveDefects
+    engine: Engine
+    sessions: sessionmaker[Session]
+    province: ProvinceClient
+    approvals: ApprovalSync

@@ -1,0 +1,124 @@
+"""Request-scoped resources and the chained auth dependencies.
+
+Three kinds of bearer token never substitute for each other: a learner's login token, a
+supervisor's token and the test-hook token each live in their own store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reference_platform.clock import Clock
+from reference_platform.context import PlatformContext
+from reference_platform.defects import ActiveDefects
+from reference_platform.models import Learner, Login, SupervisorToken
+from reference_platform.province_client import ProvinceClient
+from reference_platform.security import same_secret, token_hash
+from reference_platform.settings import PlatformSettings
+
+_BEARER = {"WWW-Authenticate": "Bearer"}
+learner_bearer = HTTPBearer(auto_error=False, scheme_name="LearnerToken")
+supervisor_bearer = HTTPBearer(auto_error=False, scheme_name="SupervisorToken")
+test_hook_bearer = HTTPBearer(auto_error=False, scheme_name="TestHookToken")
+
+
+def get_context(request: Request) -> PlatformContext:
+    return request.app.state.platform
+
+
+Context = Annotated[PlatformContext, Depends(get_context)]
+
+
+def get_settings(context: Context) -> PlatformSettings:
+    return context.settings
+
+
+def get_defects(context: Context) -> ActiveDefects:
+    return context.defects
+
+
+def get_province(context: Context) -> ProvinceClient:
+    return context.province
+
+
+def get_db(context: Context) -> Iterator[Session]:
+    with context.sessions() as session:
+        yield session
+
+
+Settings = Annotated[PlatformSettings, Depends(get_settings)]
+Defects = Annotated[ActiveDefects, Depends(get_defects)]
+Province = Annotated[ProvinceClient, Depends(get_province)]
+Db = Annotated[Session, Depends(get_db)]
+
+
+def get_clock(db: Db) -> Clock:
+    return Clock(db)
+
+
+PlatformClock = Annotated[Clock, Depends(get_clock)]
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers=_BEARER)
+
+
+def get_current_login(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(learner_bearer)],
+    db: Db,
+    clock: PlatformClock,
+) -> Login:
+    if credentials is None:
+        raise _unauthorized("Not authenticated")
+    login = db.scalar(select(Login).where(Login.token_hash == token_hash(credentials.credentials)))
+    if login is None or login.ended_at is not None or login.expires_at <= clock.now():
+        raise _unauthorized("Token is unknown, expired or ended")
+    return login
+
+
+CurrentLogin = Annotated[Login, Depends(get_current_login)]
+
+
+def get_current_learner(login: CurrentLogin, db: Db) -> Learner:
+    learner = db.get(Learner, login.learner_id)
+    if learner is None:  # only if the row was deleted under a live login
+        raise _unauthorized("Token is unknown, expired or ended")
+    return learner
+
+
+CurrentLearner = Annotated[Learner, Depends(get_current_learner)]
+
+
+def get_current_supervisor(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(supervisor_bearer)],
+    db: Db,
+    clock: PlatformClock,
+) -> SupervisorToken:
+    if credentials is None:
+        raise _unauthorized("Not authenticated")
+    record = db.get(SupervisorToken, token_hash(credentials.credentials))
+    if record is None or record.expires_at <= clock.now():
+        raise _unauthorized("Supervisor token is unknown or expired")
+    return record
+
+
+CurrentSupervisor = Annotated[SupervisorToken, Depends(get_current_supervisor)]
+
+
+def require_test_hooks(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(test_hook_bearer)],
+    settings: Settings,
+) -> None:
+    """Only a certification instance (one with a test token) has test hooks at all."""
+    if settings.test_token is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not found")
+    if credentials is None or not same_secret(
+        credentials.credentials, settings.test_token.get_secret_value()
+    ):
+        raise _unauthorized("Test-hook token required")

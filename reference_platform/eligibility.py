@@ -1,0 +1,60 @@
+"""Who may enrol with which voucher (ELIG-01..03, VOUCH-01/02), as refusals with reasons.
+
+The order is the contract's: voucher state, holder, occupation and level, employment status, age.
+Each rule raises the HTTP answer directly so the enrolment handler reads as the checklist it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import HTTPException, status
+
+from harness.spec import resident_id
+from harness.spec.models import Voucher
+from reference_platform.defects import ActiveDefects
+from reference_platform.models import Course, Learner
+from reference_platform.settings import PlatformSettings
+
+ELIGIBLE_EMPLOYMENT = frozenset({"unemployed", "flexible"})
+
+
+def check_voucher(
+    voucher: Voucher, learner: Learner, course: Course, today: dt.date, defects: ActiveDefects
+) -> None:
+    if voucher.state == "redeemed" and not defects.active("ignores_redeem_refusal"):
+        raise HTTPException(status.HTTP_409_CONFLICT, "Voucher already redeemed")
+    if voucher.state == "expired" or voucher.expires_on < today:
+        raise HTTPException(status.HTTP_409_CONFLICT, "Voucher expired")
+    if voucher.holder_id_number.upper() != learner.id_number and not defects.active(
+        "ignores_voucher_holder"
+    ):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Voucher belongs to another person")
+    mismatched = (voucher.occupation_code, voucher.level) != (course.occupation_code, course.level)
+    if mismatched and not defects.active("ignores_voucher_course_match"):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "Voucher is for another occupation or level"
+        )
+    if voucher.employment_status not in ELIGIBLE_EMPLOYMENT and not defects.active(
+        "ignores_employment_status"
+    ):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "Only unemployed or flexibly employed workers are eligible"
+        )
+
+
+def check_age(
+    birth_date: dt.date, today: dt.date, settings: PlatformSettings, defects: ActiveDefects
+) -> None:
+    """Age in completed years on the enrolment date; `max_age` itself is already too old."""
+    age = resident_id.age_on(birth_date, today)
+    min_age = settings.min_age - 1 if defects.active("accepts_under_16") else settings.min_age
+    if age < min_age:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"Learner is under {settings.min_age} on the enrolment date",
+        )
+    if age >= settings.max_age and not defects.active("no_upper_age_limit"):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "Learner is over the age limit on the enrolment date"
+        )

@@ -1,0 +1,135 @@
+"""The platform's side of the province services (identity, vouchers, course registry).
+
+Any failure of the province itself (unreachable, timeout, 5xx, an answer that breaks the contract,
+our key refused) becomes `ProvinceUnavailable`, which the app answers with 503: it is never the
+learner's fault. Refusals the contract defines (404, 409, 422) come back as `ProvinceRefused` with
+the status, for the caller to translate into its own answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+
+import requests
+from pydantic import BaseModel, ValidationError
+from requests.adapters import HTTPAdapter
+
+from harness.spec.models import (
+    CourseApplicationOut,
+    IdentityRegistrationOut,
+    LivenessOut,
+    Occupation,
+    RedeemOut,
+    Voucher,
+)
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+
+class ProvinceUnavailable(Exception):
+    """The province could not give a contractual answer."""
+
+
+class ProvinceRefused(Exception):
+    """The province refused the request with a status the contract defines for that call."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(f"{status_code}: {detail}")
+        self.status_code = status_code
+        self.detail = detail
+
+
+class ProvinceClient:
+    def __init__(self, base_url: str | None, key: str | None, timeout_s: float = 5.0) -> None:
+        self._base_url = base_url.rstrip("/") if base_url else None
+        self._timeout_s = timeout_s
+        self._session = requests.Session()
+        self._session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=64))
+        self._session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=64))
+        if key:
+            self._session.headers["X-Platform-Key"] = key
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _call(
+        self, method: str, path: str, body: dict[str, Any] | None, refusals: tuple[int, ...]
+    ) -> requests.Response:
+        if self._base_url is None:
+            raise ProvinceUnavailable("no province URL is configured")
+        try:
+            response = self._session.request(
+                method, self._base_url + path, json=body, timeout=self._timeout_s
+            )
+        except requests.RequestException as exc:
+            log.warning("province %s %s failed: %s", method, path, exc)
+            raise ProvinceUnavailable(str(exc)) from exc
+        if response.status_code in refusals:
+            raise ProvinceRefused(response.status_code, _detail(response))
+        if not 200 <= response.status_code < 300:
+            log.error("province %s %s answered %s", method, path, response.status_code)
+            raise ProvinceUnavailable(f"province answered {response.status_code}")
+        return response
+
+    @staticmethod
+    def _parse(model: type[M], response: requests.Response) -> M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            log.error("province answer breaks the contract: %s", exc)
+            raise ProvinceUnavailable("malformed province answer") from exc
+
+    def register_identity(
+        self, id_number: str, name: str, face_photo_b64: str
+    ) -> IdentityRegistrationOut:
+        body = {"id_number": id_number, "name": name, "face_photo": face_photo_b64}
+        response = self._call(
+            "POST", "/province/v1/identity/registrations", body, refusals=(404, 409, 422)
+        )
+        return self._parse(IdentityRegistrationOut, response)
+
+    def verify_liveness(self, id_number: str, frames: list[str]) -> LivenessOut:
+        body = {"id_number": id_number, "frames": frames}
+        response = self._call("POST", "/province/v1/identity/liveness", body, refusals=(404, 422))
+        return self._parse(LivenessOut, response)
+
+    def verify_voucher(self, code: str) -> Voucher | None:
+        """The voucher, or None when the province does not know the code."""
+        try:
+            response = self._call("POST", "/province/v1/vouchers/verify", {"code": code}, (404,))
+        except ProvinceRefused:
+            return None
+        return self._parse(Voucher, response)
+
+    def redeem_voucher(
+        self, code: str, id_number: str, course_id: str, approval_number: str
+    ) -> RedeemOut:
+        body = {
+            "code": code,
+            "id_number": id_number,
+            "course_id": course_id,
+            "approval_number": approval_number,
+        }
+        response = self._call("POST", "/province/v1/vouchers/redeem", body, refusals=(404, 409))
+        return self._parse(RedeemOut, response)
+
+    def apply_for_course(self, application: dict[str, Any]) -> CourseApplicationOut:
+        response = self._call("POST", "/province/v1/courses/applications", application, ())
+        return self._parse(CourseApplicationOut, response)
+
+    def occupations(self) -> list[Occupation]:
+        response = self._call("GET", "/province/v1/occupations", None, ())
+        try:
+            return [Occupation.model_validate(item) for item in response.json()]
+        except (ValueError, TypeError, ValidationError) as exc:
+            raise ProvinceUnavailable("malformed province answer") from exc
+
+
+def _detail(response: requests.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return detail if isinstance(detail, str) else response.reason or ""

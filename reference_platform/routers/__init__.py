@@ -1,0 +1,1 @@
+"""One router per concept of the conformance interface (docs/interface.md)."""

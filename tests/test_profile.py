@@ -1,0 +1,103 @@
+"""Bad profiles and unreachable targets get a clear message and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.profile import ProfileError, load_profile
+from harness.servers import bind_loopback
+from tests.conftest import ROOT, run_sxcert
+
+GOOD = """
+[target]
+base_url = "http://127.0.0.1:{port}"
+platform_id = "vendor"
+test_token = "t"
+[target.accounts.authority]
+username = "hr"
+password = "p"
+[province]
+url = "http://127.0.0.1:{province_port}"
+start = false
+admin_token = "a"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "profile.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_profile_is_valid_when_its_secrets_are_set(monkeypatch):
+    for name in ("SXCERT_TEST_TOKEN", "SXCERT_AUTHORITY_PASSWORD", "SXCERT_PLATFORM_KEY"):
+        monkeypatch.setenv(name, "secret")
+    profile = load_profile(ROOT / "examples" / "profile.toml")
+    assert profile.target.platform_id == "example-vendor"
+    assert profile.thresholds.min_age == 16
+    assert profile.authority_password() == "secret"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[target\nbase_url=1", "not valid TOML"),
+        (GOOD.replace('base_url = "http://127.0.0.1:{port}"', 'base_url = "nowhere"'),
+         "target.base_url"),
+        (GOOD.replace('platform_id = "vendor"', ""), "target.platform_id: Field required"),
+        (GOOD + "\n[thresholds]\nmin_age = 70\n", "max_age_exclusive must be greater"),
+        (GOOD + "\n[thresholds]\nmin_age = \"sixteen\"\n", "thresholds.min_age"),
+        (GOOD + "\n[surprise]\nx = 1\n", "surprise: Extra inputs are not permitted"),
+        (GOOD.replace('start = false', 'start = true').replace("127.0.0.1:{province_port}",
+                                                              "10.0.0.1:8700"),
+         "loopback"),
+    ],
+)
+def test_bad_profile_names_the_field_and_the_problem(tmp_path, text, message):
+    path = write(tmp_path, text.format(port=1, province_port=2) if "{" in text else text)
+    with pytest.raises(ProfileError, match=message.replace("(", r"\(")):
+        load_profile(path)
+
+
+def test_missing_secret_variable_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv("NO_SUCH_SECRET_VAR", raising=False)
+    text = GOOD.format(port=1, province_port=2).replace('password = "p"',
+                                                        'password_env = "NO_SUCH_SECRET_VAR"')
+    profile = load_profile(write(tmp_path, text))
+    with pytest.raises(ProfileError, match="NO_SUCH_SECRET_VAR is not set"):
+        profile.authority_password()
+
+
+def test_cli_exits_2_on_a_bad_profile_without_traceback(tmp_path):
+    path = write(tmp_path, GOOD.replace('platform_id = "vendor"', "").format(port=1,
+                                                                           province_port=2))
+    done = run_sxcert("certify", "--profile", str(path), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert "target.platform_id" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_cli_exits_2_when_the_profile_file_is_missing(tmp_path):
+    done = run_sxcert("certify", "--profile", str(tmp_path / "absent.toml"))
+    assert done.returncode == 2
+    assert "profile file not found" in done.stderr
+
+
+def test_cli_exits_2_when_the_target_is_unreachable(tmp_path):
+    closed = bind_loopback()  # bound but never answering HTTP: a port nobody serves
+    port = closed.getsockname()[1]
+    closed.close()
+    path = write(tmp_path, GOOD.format(port=port, province_port=port))
+    done = run_sxcert("certify", "--profile", str(path), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert "Target unreachable" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_cli_exits_2_on_unknown_reference_defect_and_unknown_requirement():
+    done = run_sxcert("certify", "--reference-defect", "no_such_defect")
+    assert done.returncode == 2 and "unknown reference defect" in done.stderr
+    done = run_sxcert("certify", "--only", "ELIG-99")
+    assert done.returncode == 2 and "unknown requirement IDs: ELIG-99" in done.stderr

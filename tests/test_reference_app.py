@@ -1,0 +1,219 @@
+"""The reference platform as a whole: settings, defects, OpenAPI copy, health, test hooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from reference_platform.defects import DEFECTS, ActiveDefects
+from reference_platform.main import create_app
+from reference_platform.openapi import openapi_document
+from reference_platform.settings import PlatformSettings
+from tests.test_reference_support import (
+    Person,
+    hook_headers,
+    running_platform,
+    settings_for,
+    shared_province,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+FINAL_DEFECTS = {
+    "accepts_under_16": ("ELIG-01",),
+    "no_upper_age_limit": ("ELIG-02",),
+    "ignores_employment_status": ("ELIG-03",),
+    "offers_unapproved_course": ("COURSE-01",),
+    "course_without_standard": ("COURSE-03",),
+    "short_course_content": ("COURSE-04",),
+    "accepts_unknown_voucher": ("VOUCH-01",),
+    "skips_voucher_redeem": ("VOUCH-01",),
+    "ignores_redeem_refusal": ("VOUCH-02",),
+    "ignores_voucher_holder": ("VOUCH-02",),
+    "ignores_voucher_course_match": ("VOUCH-02",),
+    "skips_id_check_digit": ("ID-01",),
+    "discards_id_card_photo": ("ID-01",),
+    "liveness_only_on_first_login": ("ID-02",),
+    "ignores_face_mismatch": ("ID-03",),
+    "ignores_still_replay": ("ID-03",),
+    "allows_concurrent_logins": ("STUDY-03",),
+}
+
+
+def test_defect_registry_has_exactly_the_final_names() -> None:
+    assert {name: defect.breaks for name, defect in DEFECTS.items()} == FINAL_DEFECTS
+    assert all(defect.description.endswith(".") for defect in DEFECTS.values())
+
+
+def test_asking_about_a_misspelt_defect_is_an_error() -> None:
+    defects = ActiveDefects(["accepts_under_16"])
+    assert defects.active("accepts_under_16")
+    assert not defects.active("no_upper_age_limit")
+    with pytest.raises(KeyError):
+        defects.active("accepts_under_61")
+
+
+def test_settings_defaults_from_an_empty_environment() -> None:
+    settings = PlatformSettings.from_env({})
+    assert settings.database_url is None
+    assert settings.platform_id == "sxcert-reference"
+    assert settings.authority_user == "hr-authority"
+    assert settings.authority_password_generated
+    assert len(settings.authority_password.get_secret_value()) >= 20
+    assert settings.test_token is None
+    assert (settings.min_age, settings.max_age) == (16, 60)
+    assert settings.defects == frozenset()
+    # Two starts never share a generated password.
+    other = PlatformSettings.from_env({}).authority_password.get_secret_value()
+    assert other != settings.authority_password.get_secret_value()
+
+
+def test_settings_read_every_variable() -> None:
+    settings = PlatformSettings.from_env(
+        {
+            "SXCERT_REF_DATABASE_URL": "sqlite:///x.db",
+            "SXCERT_REF_PLATFORM_ID": "vendor-7",
+            "SXCERT_REF_PROVINCE_URL": "http://province:8001",
+            "SXCERT_REF_PROVINCE_KEY": "k",
+            "SXCERT_REF_AUTHORITY_USER": "boss",
+            "SXCERT_REF_AUTHORITY_PASSWORD": "pw-123456",
+            "SXCERT_REF_TEST_TOKEN": "tt",
+            "SXCERT_REF_DEFECTS": " accepts_under_16 ,no_upper_age_limit,",
+            "SXCERT_REF_MIN_AGE": "18",
+            "SXCERT_REF_MAX_AGE": "65",
+        }
+    )
+    assert settings.database_url == "sqlite:///x.db"
+    assert settings.platform_id == "vendor-7"
+    assert settings.province_url == "http://province:8001"
+    assert settings.province_key and settings.province_key.get_secret_value() == "k"
+    assert settings.authority_user == "boss"
+    assert settings.authority_password.get_secret_value() == "pw-123456"
+    assert not settings.authority_password_generated
+    assert settings.test_token and settings.test_token.get_secret_value() == "tt"
+    assert settings.defects == {"accepts_under_16", "no_upper_age_limit"}
+    assert (settings.min_age, settings.max_age) == (18, 65)
+
+
+def test_an_unknown_defect_refuses_to_start_and_lists_the_known_ones() -> None:
+    with pytest.raises(ValidationError) as refused:
+        PlatformSettings.from_env({"SXCERT_REF_DEFECTS": "accepts_under_16,typo_defect"})
+    message = str(refused.value)
+    assert "Unknown defect(s): typo_defect" in message
+    assert all(name in message for name in DEFECTS)
+
+
+def test_create_app_refuses_an_unknown_defect_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SXCERT_REF_DEFECTS", "no_such_defect")
+    with pytest.raises(SystemExit) as refused:
+        create_app()
+    message = str(refused.value.code)
+    assert message.startswith("Invalid SXCERT_REF_* settings")
+    assert "no_such_defect" in message and "allows_concurrent_logins" in message
+
+
+def test_a_refused_platform_key_is_a_503_not_a_crash(tmp_path: Path) -> None:
+    with running_platform(tmp_path, province_key="wrong-key") as platform:
+        assert platform.client.get("/api/v1/courses").json() == []
+        person = Person(*platform.province.new_person())
+        answer = platform.client.post("/api/v1/learners", json=platform.registration_body(person))
+        assert (answer.status_code, answer.json()) == (
+            503,
+            {"detail": "Province service unavailable"},
+        )
+
+
+def test_generated_password_is_logged_once_at_startup(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(tmp_path, shared_province().url).model_copy(
+        update={"authority_password_generated": True}
+    )
+    with caplog.at_level(logging.WARNING), TestClient(create_app(settings)) as client:
+        client.get("/api/v1/health")
+        client.get("/api/v1/health")
+    password = settings.authority_password.get_secret_value()
+    assert sum(password in record.getMessage() for record in caplog.records) == 1
+
+
+def test_stored_openapi_document_equals_the_apps() -> None:
+    stored = json.loads((ROOT / "harness/spec/openapi.json").read_text(encoding="utf-8"))
+    assert stored == json.loads(json.dumps(openapi_document()))
+
+
+def test_openapi_declares_every_refusal() -> None:
+    paths = openapi_document()["paths"]
+    assert set(paths["/api/v1/enrolments"]["post"]["responses"]) == {
+        "201",
+        "401",
+        "403",
+        "404",
+        "409",
+        "422",
+        "503",
+    }
+    assert set(paths["/api/v1/login"]["post"]["responses"]) >= {"200", "401", "403", "503"}
+    assert "401" in paths["/api/v1/supervision/logins"]["get"]["responses"]
+    assert "404" in paths["/api/v1/test/clock"]["get"]["responses"]
+
+
+def test_health(tmp_path: Path) -> None:
+    with running_platform(tmp_path) as platform:
+        answer = platform.client.get("/api/v1/health")
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "status": "ok",
+        "platform_id": "sxcert-reference",
+        "interface": "sxcert/1",
+    }
+
+
+def test_test_hooks_are_absent_without_a_test_token(tmp_path: Path) -> None:
+    with running_platform(tmp_path, test_token=None) as platform:
+        assert platform.client.get("/api/v1/test/clock", headers=hook_headers()).status_code == 404
+        answer = platform.client.post(
+            "/api/v1/test/clock/advance", json={"seconds": 5}, headers=hook_headers()
+        )
+        assert answer.status_code == 404
+
+
+def test_test_hooks_need_the_test_token(tmp_path: Path) -> None:
+    with running_platform(tmp_path) as platform:
+        assert platform.client.get("/api/v1/test/clock").status_code == 401
+        wrong = {"Authorization": "Bearer not-the-token"}
+        assert platform.client.get("/api/v1/test/clock", headers=wrong).status_code == 401
+        # A supervisor token is not a test-hook token.
+        supervisor = platform.supervisor_headers()
+        assert platform.client.get("/api/v1/test/clock", headers=supervisor).status_code == 401
+
+
+def test_clock_advances_only_forward_and_persists(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'clock.db'}"
+    with running_platform(tmp_path, database_url=url) as platform:
+        client = platform.client
+        before = dt.datetime.fromisoformat(
+            client.get("/api/v1/test/clock", headers=hook_headers()).json()["now"]
+        )
+        assert before.utcoffset() == dt.timedelta(hours=8)
+        answer = client.post(
+            "/api/v1/test/clock/advance", json={"seconds": 86400 * 3}, headers=hook_headers()
+        )
+        assert answer.status_code == 200
+        after = dt.datetime.fromisoformat(answer.json()["now"])
+        assert dt.timedelta(days=3) <= after - before < dt.timedelta(days=3, minutes=1)
+        back = client.post(
+            "/api/v1/test/clock/advance", json={"seconds": -1}, headers=hook_headers()
+        )
+        assert back.status_code == 422
+    with running_platform(tmp_path, database_url=url) as restarted:
+        now = dt.datetime.fromisoformat(
+            restarted.client.get("/api/v1/test/clock", headers=hook_headers()).json()["now"]
+        )
+        assert now >= after
