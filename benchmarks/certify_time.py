@@ -21,9 +21,17 @@ def time_certify(*args: str) -> float:
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-c", "from harness.cli import main; main()", "certify",
-             "--out", out, *args],
-            capture_output=True, text=True,
+            [
+                sys.executable,
+                "-c",
+                "from harness.cli import main; main()",
+                "certify",
+                "--out",
+                out,
+                *args,
+            ],
+            capture_output=True,
+            text=True,
         )
         elapsed = time.perf_counter() - started
     if done.returncode not in (0, 1):
@@ -46,8 +54,10 @@ def main() -> None:
     print(f"runs: {runs}")
     print(f"baseline (start + stop embedded servers): median {baseline:.2f} s")
     print(f"full certify (all checks, reports):       median {full:.2f} s")
-    print(f"checks + reports alone:                   {full - baseline:.2f} s "
-          f"(ratio full/baseline {full / baseline:.1f}×)")
+    print(
+        f"checks + reports alone:                   {full - baseline:.2f} s "
+        f"(ratio full/baseline {full / baseline:.1f}×)"
+    )
 
 
 if __name__ == "__main__":

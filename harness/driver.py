@@ -17,12 +17,16 @@ import requests
 
 from harness.api import ApiClient
 from harness.spec.models import (
+    CaptureOut,
     CourseOut,
+    CourseProgress,
     EnrolmentOut,
     Health,
+    HeartbeatOut,
     LessonOut,
     LoginOut,
     MeOut,
+    PlaybackOut,
     RegistrationOut,
 )
 
@@ -46,6 +50,23 @@ class LearnerDriver(Protocol):
     def lessons(self, course_id: str) -> list[LessonOut]: ...
     def enrol(self, token: str, *, course_id: str, voucher_code: str) -> EnrolmentOut: ...
     def my_enrolments(self, token: str) -> list[EnrolmentOut]: ...
+    def open_playback(
+        self, token: str, *, course_id: str, lesson_id: str, window_id: str
+    ) -> PlaybackOut: ...
+    def heartbeat(
+        self,
+        token: str,
+        playback_id: str,
+        *,
+        seq: int,
+        position_s: float,
+        rate: float,
+        window_id: str,
+        paused: bool = False,
+    ) -> HeartbeatOut: ...
+    def answer_capture(self, token: str, challenge_id: str, image: str) -> CaptureOut: ...
+    def close_playback(self, token: str, playback_id: str) -> None: ...
+    def progress(self, token: str, course_id: str) -> CourseProgress: ...
 
 
 class HttpLearnerDriver(ApiClient):
@@ -104,6 +125,51 @@ class HttpLearnerDriver(ApiClient):
     def my_enrolments(self, token: str) -> list[EnrolmentOut]:
         answer = self.request("GET", "/api/v1/me/enrolments", token=token)
         return self.parse(list[EnrolmentOut], answer, "my enrolments")
+
+    def open_playback(
+        self, token: str, *, course_id: str, lesson_id: str, window_id: str
+    ) -> PlaybackOut:
+        body = {"course_id": course_id, "lesson_id": lesson_id, "window_id": window_id}
+        answer = self.request("POST", "/api/v1/playbacks", json=body, token=token)
+        return self.parse(PlaybackOut, answer, "playback")
+
+    def heartbeat(
+        self,
+        token: str,
+        playback_id: str,
+        *,
+        seq: int,
+        position_s: float,
+        rate: float,
+        window_id: str,
+        paused: bool = False,
+    ) -> HeartbeatOut:
+        body = {
+            "seq": seq,
+            "position_s": position_s,
+            "rate": rate,
+            "window_id": window_id,
+            "paused": paused,
+        }
+        path = f"/api/v1/playbacks/{playback_id}/heartbeats"
+        return self.parse(
+            HeartbeatOut, self.request("POST", path, json=body, token=token), "heartbeat"
+        )
+
+    def answer_capture(self, token: str, challenge_id: str, image: str) -> CaptureOut:
+        answer = self.request(
+            "POST", f"/api/v1/captures/{challenge_id}", json={"image": image}, token=token
+        )
+        return self.parse(CaptureOut, answer, "capture")
+
+    def close_playback(self, token: str, playback_id: str) -> None:
+        self.request("POST", f"/api/v1/playbacks/{playback_id}/close", token=token)
+
+    def progress(self, token: str, course_id: str) -> CourseProgress:
+        answer = self.request(
+            "GET", "/api/v1/me/progress", params={"course_id": course_id}, token=token
+        )
+        return self.parse(CourseProgress, answer, "progress")
 
 
 class DriverNotFound(LookupError):

@@ -14,11 +14,16 @@ from harness.api import ApiClient, Refused
 from harness.failures import CannotJudge, ProtocolViolation
 from harness.spec.models import (
     ClockOut,
+    SupCapture,
+    SupCourseProgress,
     SupEnrolment,
     SupervisorTokenOut,
+    SupHeartbeat,
     SupLearner,
+    SupLessonProgress,
     SupLivenessEvent,
     SupLogin,
+    SupPlayback,
 )
 
 PREFIX = "/api/v1/supervision"
@@ -87,6 +92,54 @@ class SupervisionClient(ApiClient):
             for x in self.parse(list[SupLivenessEvent], answer, "liveness events")
             if x.learner_id == learner_id
         ]
+
+    def progress(self, learner_id: str, course_id: str) -> list[SupLessonProgress]:
+        answer = self._get("/progress", {"learner_id": learner_id, "course_id": course_id})
+        return [
+            x
+            for x in self.parse(list[SupLessonProgress], answer, "progress")
+            if x.learner_id == learner_id and x.course_id == course_id
+        ]
+
+    def course_progress(self, learner_id: str) -> list[SupCourseProgress]:
+        answer = self._get("/course-progress", {"learner_id": learner_id})
+        return [
+            x
+            for x in self.parse(list[SupCourseProgress], answer, "course progress")
+            if x.learner_id == learner_id
+        ]
+
+    def playbacks(self, learner_id: str) -> list[SupPlayback]:
+        answer = self._get("/playbacks", {"learner_id": learner_id})
+        return [
+            x
+            for x in self.parse(list[SupPlayback], answer, "playbacks")
+            if x.learner_id == learner_id
+        ]
+
+    def heartbeats(self, playback_id: str) -> list[SupHeartbeat]:
+        answer = self._get("/heartbeats", {"playback_id": playback_id})
+        return [
+            x
+            for x in self.parse(list[SupHeartbeat], answer, "heartbeats")
+            if x.playback_id == playback_id
+        ]
+
+    def captures(self, learner_id: str) -> list[SupCapture]:
+        answer = self._get("/captures", {"learner_id": learner_id})
+        return [
+            x
+            for x in self.parse(list[SupCapture], answer, "captures")
+            if x.learner_id == learner_id
+        ]
+
+    def capture_image(self, challenge_id: str) -> bytes | None:
+        try:
+            return self._get(f"/captures/{challenge_id}/image", raw=True)
+        except Refused as refused:
+            if refused.status == 404:
+                return None
+            raise
 
 
 class TestClock(ApiClient):

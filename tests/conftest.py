@@ -18,7 +18,10 @@ def run_sxcert(*args: str, env: dict[str, str] | None = None, timeout: float = 6
     """Run the real `sxcert` command line (as a user would) and answer the finished process."""
     return subprocess.run(
         [sys.executable, "-c", "from harness.cli import main; main()", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
     )
 

@@ -44,15 +44,20 @@ def test_example_profile_is_valid_when_its_secrets_are_set(monkeypatch):
     ("text", "message"),
     [
         ("[target\nbase_url=1", "not valid TOML"),
-        (GOOD.replace('base_url = "http://127.0.0.1:{port}"', 'base_url = "nowhere"'),
-         "target.base_url"),
+        (
+            GOOD.replace('base_url = "http://127.0.0.1:{port}"', 'base_url = "nowhere"'),
+            "target.base_url",
+        ),
         (GOOD.replace('platform_id = "vendor"', ""), "target.platform_id: Field required"),
         (GOOD + "\n[thresholds]\nmin_age = 70\n", "max_age_exclusive must be greater"),
-        (GOOD + "\n[thresholds]\nmin_age = \"sixteen\"\n", "thresholds.min_age"),
+        (GOOD + '\n[thresholds]\nmin_age = "sixteen"\n', "thresholds.min_age"),
         (GOOD + "\n[surprise]\nx = 1\n", "surprise: Extra inputs are not permitted"),
-        (GOOD.replace('start = false', 'start = true').replace("127.0.0.1:{province_port}",
-                                                              "10.0.0.1:8700"),
-         "loopback"),
+        (
+            GOOD.replace("start = false", "start = true").replace(
+                "127.0.0.1:{province_port}", "10.0.0.1:8700"
+            ),
+            "loopback",
+        ),
     ],
 )
 def test_bad_profile_names_the_field_and_the_problem(tmp_path, text, message):
@@ -63,16 +68,18 @@ def test_bad_profile_names_the_field_and_the_problem(tmp_path, text, message):
 
 def test_missing_secret_variable_is_named(tmp_path, monkeypatch):
     monkeypatch.delenv("NO_SUCH_SECRET_VAR", raising=False)
-    text = GOOD.format(port=1, province_port=2).replace('password = "p"',
-                                                        'password_env = "NO_SUCH_SECRET_VAR"')
+    text = GOOD.format(port=1, province_port=2).replace(
+        'password = "p"', 'password_env = "NO_SUCH_SECRET_VAR"'
+    )
     profile = load_profile(write(tmp_path, text))
     with pytest.raises(ProfileError, match="NO_SUCH_SECRET_VAR is not set"):
         profile.authority_password()
 
 
 def test_cli_exits_2_on_a_bad_profile_without_traceback(tmp_path):
-    path = write(tmp_path, GOOD.replace('platform_id = "vendor"', "").format(port=1,
-                                                                           province_port=2))
+    path = write(
+        tmp_path, GOOD.replace('platform_id = "vendor"', "").format(port=1, province_port=2)
+    )
     done = run_sxcert("certify", "--profile", str(path), "--out", str(tmp_path / "out"))
     assert done.returncode == 2
     assert "target.platform_id" in done.stderr

@@ -14,16 +14,25 @@ from harness.report.build import CheckResult, build_report, clause_status
 from harness.report.write import write_reports
 
 PROFILE = {
-    "target": {"base_url": "http://127.0.0.1:1", "platform_id": "p", "test_token": "t",
-               "accounts": {"authority": {"username": "u", "password": "p"}}},
+    "target": {
+        "base_url": "http://127.0.0.1:1",
+        "platform_id": "p",
+        "test_token": "t",
+        "accounts": {"authority": {"username": "u", "password": "p"}},
+    },
     "province": {"url": "http://127.0.0.1:2", "start": False, "admin_token": "a"},
 }
 
 
 def context(tmp_path, **kwargs) -> RunContext:
     return RunContext(
-        profile=Profile.model_validate(PROFILE), out_dir=tmp_path, authority_password="p",
-        province_admin_token="a", test_token="t", driver_class=HttpLearnerDriver, **kwargs,
+        profile=Profile.model_validate(PROFILE),
+        out_dir=tmp_path,
+        authority_password="p",
+        province_admin_token="a",
+        test_token="t",
+        driver_class=HttpLearnerDriver,
+        **kwargs,
     )
 
 
@@ -60,8 +69,17 @@ def test_narrowed_run_judges_only_its_scope(tmp_path):
 def test_attestation_is_hashed_into_the_report(tmp_path):
     evidence = tmp_path / "filing.pdf"
     evidence.write_bytes(b"%PDF-1.4 filing")
-    profile = dict(PROFILE, attestations=[
-        {"id": "POST-07", "examiner": "Wang Li", "date": "2026-11-20", "evidence": str(evidence)}])
+    profile = dict(
+        PROFILE,
+        attestations=[
+            {
+                "id": "POST-07",
+                "examiner": "Wang Li",
+                "date": "2026-11-20",
+                "evidence": str(evidence),
+            }
+        ],
+    )
     ctx = context(tmp_path, only=frozenset({"POST-07"}))
     ctx.profile = Profile.model_validate(profile)
     now = dt.datetime.now(dt.UTC)
@@ -74,8 +92,16 @@ def test_attestation_is_hashed_into_the_report(tmp_path):
 
 def test_writers_produce_schema_json_and_self_contained_html(tmp_path):
     now = dt.datetime.now(dt.UTC)
-    results = [CheckResult("learner_under_minimum_age_is_refused", "api", ["ELIG-01"], "fail",
-                           "Refused nobody\nReceived: enrolled", ["evidence/x/exchanges.json"])]
+    results = [
+        CheckResult(
+            "learner_under_minimum_age_is_refused",
+            "api",
+            ["ELIG-01"],
+            "fail",
+            "Refused nobody\nReceived: enrolled",
+            ["evidence/x/exchanges.json"],
+        )
+    ]
     write_reports(build_report(context(tmp_path), results, now, now), tmp_path)
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert data["schema"] == "sxcert.report/1"
@@ -90,8 +116,9 @@ def test_writers_produce_schema_json_and_self_contained_html(tmp_path):
 
 def test_evidence_redacts_secrets_and_reduces_images():
     image = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2).decode()
-    cleaned = redact({"password": "hunter2", "face_photo": image, "frames": [image],
-                      "name": "张三"})
+    cleaned = redact(
+        {"password": "hunter2", "face_photo": image, "frames": [image], "name": "张三"}
+    )
     assert cleaned["password"] == "***"
     assert set(cleaned["face_photo"]["base64"]) == {"sha256", "bytes"}
     assert "sha256" in cleaned["frames"][0]["base64"]

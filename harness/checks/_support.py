@@ -12,9 +12,10 @@ from harness.api import Refused
 from harness.driver import LearnerDriver
 from harness.evidence import EvidenceRecorder
 from harness.failures import CannotJudge, CheckFailure
-from harness.learners import Learner
+from harness.learners import Learner, LearnerFactory
 from harness.province.sandbox_client import ProvinceSandboxClient
-from harness.spec.models import CourseOut, EnrolmentOut
+from harness.scenarios.study import Enrolled, Study, enrolled_learner
+from harness.spec.models import CourseOut, EnrolmentOut, SupLessonProgress
 from harness.supervision import SupervisionClient, TestClock
 
 T = TypeVar("T")
@@ -120,3 +121,38 @@ def enrol_and_judge(
             expected="a 4xx refusal, no enrolment seen by a supervisor, no redeem at the province",
         )
     return outcome
+
+
+def study_setup(
+    learners: LearnerFactory,
+    platform: LearnerDriver,
+    clock: TestClock,
+    province: ProvinceSandboxClient,
+    *,
+    course: CourseOut | None = None,
+) -> Enrolled:
+    """A fresh learner enrolled in an offered course, ready to open lessons."""
+    return enrolled_learner(learners, platform, course or a_course(platform))
+
+
+def study(
+    enrolled: Enrolled,
+    platform: LearnerDriver,
+    clock: TestClock,
+    province: ProvinceSandboxClient,
+    lesson_index: int = 0,
+    window_id: str = "window-1",
+) -> Study:
+    """A playback of the enrolled learner's lesson `lesson_index`, opened."""
+    session = Study(
+        platform, clock, province, enrolled, enrolled.lessons[lesson_index], window_id=window_id
+    )
+    session.open()
+    return session
+
+
+def lesson_progress(
+    supervisor: SupervisionClient, enrolled: Enrolled, lesson_id: str
+) -> SupLessonProgress | None:
+    rows = supervisor.progress(enrolled.learner.learner_id or "", enrolled.course.course_id)
+    return next((r for r in rows if r.lesson_id == lesson_id), None)

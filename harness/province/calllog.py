@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -20,7 +21,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from harness.province.errors import validation_error_handler
+from harness.province.errors import utf8_safe, validation_error_handler
 from harness.province.images import fingerprint
 
 IMAGE_FIELDS = frozenset({"face_photo", "id_card_photo", "frames", "liveness_frames"})
@@ -37,9 +38,12 @@ def summarise(value: object, key: str | None = None, depth: int = 0) -> object:
     """A faithful, bounded copy of a JSON value for the log (images → fingerprints)."""
     if depth > MAX_DEPTH:
         return "<nested too deep>"
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # Python reads NaN and 1e999 from JSON, but cannot write them back
     if isinstance(value, str):
         if key in IMAGE_FIELDS:
             return fingerprint(value)
+        value = utf8_safe(value)
         if len(value) > LONG_STRING:
             digest = hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
             return {"sha256": digest, "length": len(value), "start": value[:64]}
@@ -49,7 +53,8 @@ def summarise(value: object, key: str | None = None, depth: int = 0) -> object:
             [f"<{len(value) - 64} more>"] if len(value) > 64 else []
         )
     if isinstance(value, dict):
-        return {str(k)[:64]: summarise(v, str(k), depth + 1) for k, v in list(value.items())[:64]}
+        items = list(value.items())[:64]
+        return {str(utf8_safe(k))[:64]: summarise(v, str(k), depth + 1) for k, v in items}
     return value
 
 

@@ -197,7 +197,7 @@ def _draw_face(draw: ImageDraw.ImageDraw, f: FaceFeatures, dx: int, dy: int, bli
 def render_face(
     seed: str, *, dx: int = 0, dy: int = 0, brightness: float = 1.0, blink: bool = False
 ) -> Image.Image:
-    """The face of `seed` before its static background, moved by (dx, dy) px, lit, eyes shut."""
+    """The face of `seed` on its background: moved by (dx, dy) px, relit, eyes shut if `blink`."""
     f = features_for(seed)
     img = _background(seed).copy()
     _draw_face(ImageDraw.Draw(img), f, dx, dy, blink)
@@ -259,6 +259,7 @@ def _dct_matrix(n: int) -> np.ndarray:
     i = np.arange(n)[None, :]
     m = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2 / n)
     m[0] /= np.sqrt(2)
+    m.setflags(write=False)  # cached and shared between threads
     return m
 
 

@@ -90,6 +90,7 @@ class ProvinceStore:
     _vouchers: dict[str, VoucherRecord] = field(default_factory=dict)
     _approvals: dict[str, ApprovalRecord] = field(default_factory=dict)
     _log: list[LogEntry] = field(default_factory=list)
+    _capture_images: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     _serials: Counter[str] = field(default_factory=Counter)
 
     def now(self) -> dt.datetime:
@@ -141,6 +142,18 @@ class ProvinceStore:
             if reg is None:
                 raise NotFound("Identity not registered")
             return reg
+
+    def first_sight(self, platform_id: str, id_number: str, image_sha256: str) -> bool:
+        """Remember a capture image; False when this exact image was shown before (a replay)."""
+        with self._lock:
+            seen = self._capture_images.setdefault((platform_id, id_number), set())
+            new = image_sha256 not in seen
+            seen.add(image_sha256)
+            return new
+
+    def next_match_id(self) -> str:
+        with self._lock:
+            return f"FM-{self._next('face-match'):06d}"
 
     def next_verification_id(self) -> str:
         with self._lock:

@@ -1,1 +1,1 @@
-"""Learner journeys, honest and cheating: a later slice."""
+"""Learner journeys, honest and cheating, driven fast by the platform's test clock."""

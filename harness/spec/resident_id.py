@@ -15,7 +15,7 @@ CHECK_CHARS = "10X98765432"
 
 # Province-level prefixes of GB/T 2260 (first two digits of every valid region code).
 PROVINCE_PREFIXES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65"  # noqa: SIM905
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65"
     " 71 81 82".split()
 )
 SHANXI_PREFIX = "14"

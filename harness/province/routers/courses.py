@@ -21,6 +21,7 @@ router = APIRouter(
     tags=["registry"],
     route_class=logged_route("registry"),
     responses={
+        400: problem("Body could not be parsed"),
         401: problem("Missing or unknown platform key"),
         413: problem("Request body too large"),
         422: problem("Invalid body"),

@@ -13,11 +13,13 @@ from harness.province import liveness
 from harness.province.calllog import logged_route
 from harness.province.deps import PlatformId, Store
 from harness.province.errors import problem
-from harness.province.faces import phash, phash_hex
+from harness.province.faces import hamming, phash, phash_hex
 from harness.province.images import BadImage, decode_image, fingerprint
 from harness.province.store import Conflict, NotFound
 from harness.spec import resident_id
 from harness.spec.models import (
+    FaceMatchIn,
+    FaceMatchOut,
     IdentityRegistrationIn,
     IdentityRegistrationOut,
     LivenessIn,
@@ -29,6 +31,7 @@ router = APIRouter(
     tags=["identity"],
     route_class=logged_route("identity"),
     responses={
+        400: problem("Body could not be parsed"),
         401: problem("Missing or unknown platform key"),
         413: problem("Request body too large"),
         422: problem("Invalid body, ID number or image"),
@@ -101,5 +104,43 @@ def verify_liveness(body: LivenessIn, platform_id: PlatformId, store: Store) -> 
         passed=verdict.passed,
         reason=verdict.reason,
         distance=verdict.distance,
+        at=store.now(),
+    )
+
+
+@router.post(
+    "/face-match",
+    name="face_match",
+    response_model=FaceMatchOut,
+    responses={404: problem("Identity not registered")},
+)
+def face_match(body: FaceMatchIn, platform_id: PlatformId, store: Store) -> FaceMatchOut:
+    """Judge one capture image (STUDY-01/02) against the face this platform registered.
+
+    A capture byte-identical to the registered photo, or to an earlier capture of this person,
+    is a `replay`: a live camera never produces the same bytes twice.
+    """
+    try:
+        registered = store.registration(platform_id, body.id_number)
+        image = decode_image(body.image, "Capture image")
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except BadImage as exc:
+        raise HTTPException(422, str(exc)) from None
+    sha256 = str(fingerprint(body.image)["sha256"])
+    fresh = store.first_sight(platform_id, body.id_number, sha256)
+    distance = float(hamming(phash(image), registered.face_phash))
+    if sha256 == registered.face_sha256 or not fresh:
+        passed, reason = False, "replay"
+    elif distance > liveness.FACE_MAX_DISTANCE:
+        passed, reason = False, "face_mismatch"
+    else:
+        passed, reason = True, "ok"
+    return FaceMatchOut(
+        match_id=store.next_match_id(),
+        id_number=body.id_number,
+        passed=passed,
+        reason=reason,
+        distance=distance,
         at=store.now(),
     )

@@ -34,7 +34,11 @@ router = APIRouter(
     prefix="/sandbox/v1",
     tags=["sandbox"],
     dependencies=[Depends(require_admin)],
-    responses={401: problem("Missing bearer token, or wrong admin token"), 422: problem("Invalid")},
+    responses={
+        400: problem("Body could not be parsed"),
+        401: problem("Missing bearer token, or wrong admin token"),
+        422: problem("Invalid"),
+    },
 )
 
 IdNumber = Annotated[str, Path(min_length=1, max_length=32)]

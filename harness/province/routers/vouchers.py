@@ -20,6 +20,7 @@ router = APIRouter(
     tags=["vouchers"],
     route_class=logged_route("voucher"),
     responses={
+        400: problem("Body could not be parsed"),
         401: problem("Missing or unknown platform key"),
         404: problem("Unknown voucher"),
         413: problem("Request body too large"),

@@ -1,0 +1,127 @@
+"""The cheat library: how course brushing (刷课) really works, one function per trick.
+
+Each cheat acts through a `Study` (so everything it sent is in `study.sent`) and answers a
+`CheatRecord`: its name, what it tried and what the platform answered. Checks then judge the
+credit a supervisor sees, never the platform's answers alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.api import ApiClient, Refused
+from harness.scenarios.study import Study
+
+
+@dataclass
+class CheatRecord:
+    name: str
+    description: str
+    answers: list[Any] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "cheat": self.name,
+            "description": self.description,
+            "answers": [_short(a) for a in self.answers],
+        }
+
+
+def _short(answer: Any) -> Any:
+    if isinstance(answer, Refused):
+        return f"{answer.status} {answer.detail}"
+    if hasattr(answer, "model_dump"):
+        return answer.model_dump(mode="json")
+    return answer
+
+
+def speed_up(study: Study, rate: float, beats: int = 3) -> CheatRecord:
+    """playbackRate forced above 1×: each heartbeat reports rate× the wall-clock advance."""
+    record = CheatRecord(f"speed_up_{rate:g}x", f"playback at {rate:g}× for {beats} heartbeats")
+    for _ in range(beats):
+        study.wait(study.interval)
+        record.answers.append(study.beat(study.position + study.interval * rate, rate=rate))
+    return record
+
+
+def forge_position_at_end(study: Study) -> CheatRecord:
+    """A forged heartbeat reporting position = duration, right after opening."""
+    study.wait(study.interval)
+    return CheatRecord(
+        "forge_position_at_end",
+        "heartbeat with position = lesson duration",
+        [study.beat(float(study.lesson.duration_s))],
+    )
+
+
+def seek_jump(study: Study, to: float) -> CheatRecord:
+    """Drag the progress bar forward past the furthest watched point."""
+    study.wait(study.interval)
+    return CheatRecord("seek_jump", f"jump to {to:g} s", [study.beat(to)])
+
+
+def call_lesson_finished(study: Study) -> CheatRecord:
+    """A direct 'lesson finished' call, as scripts that skip the player do."""
+    record = CheatRecord(
+        "call_lesson_finished", "POST /api/v1/lessons/{id}/complete outside the player"
+    )
+    client = study.platform
+    if not isinstance(client, ApiClient):
+        record.answers.append("not applicable: the driver has no raw HTTP client")
+        return record
+    try:
+        record.answers.append(
+            client.request(
+                "POST",
+                f"/api/v1/lessons/{study.lesson.lesson_id}/complete",
+                json={"course_id": study.enrolled.course.course_id},
+                token=study.token or study.enrolled.token,
+            )
+        )
+    except Refused as refused:
+        record.answers.append(refused)
+    study.sent.append({"lesson_finished_call": _short(record.answers[-1])})
+    return record
+
+
+def replay_heartbeats(study: Study, copies: int = 3) -> CheatRecord:
+    """Resend the last heartbeat (same seq) and an older one, as a replaying proxy does."""
+    record = CheatRecord("replay_heartbeats", f"{copies} duplicates and 1 replay of an old seq")
+    last = next((s["heartbeat"] for s in reversed(study.sent) if "heartbeat" in s), None)
+    if last is None:
+        return record
+    for _ in range(copies):
+        record.answers.append(study.beat(last["position_s"], seq=last["seq"]))
+    record.answers.append(study.beat(last["position_s"], seq=max(0, last["seq"] - 1)))
+    return record
+
+
+def rapid_fire(study: Study, beats: int = 5) -> CheatRecord:
+    """Heartbeats in a burst with advancing positions and no time passing between them."""
+    record = CheatRecord("rapid_fire", f"{beats} heartbeats with no clock time between them")
+    for _ in range(beats):
+        step = min(study.interval, study.lesson.duration_s - study.position)
+        record.answers.append(study.beat(study.position + step))
+    return record
+
+
+def ignore_capture(study: Study, seconds: float) -> CheatRecord:
+    """Unattended playback: the video plays on, no one answers the capture challenges."""
+    credited = study.watch(seconds, captures=None)
+    return CheatRecord(
+        "ignore_capture",
+        f"{seconds:g} s watched, challenges unanswered",
+        [{"credited_s": credited}],
+    )
+
+
+def fake_capture(study: Study, kind: str, seconds: float) -> CheatRecord:
+    """Answer every challenge with a still photo (`still`) or another person's face
+    (`impostor`), in time, while watching."""
+    credited = study.watch(seconds, captures=kind)
+    return CheatRecord(
+        f"{kind}_capture",
+        f"{seconds:g} s watched, captures answered with {kind} images",
+        [{"credited_s": credited}],
+    )

@@ -1,0 +1,275 @@
+"""A cheating learner as a Hypothesis state machine, run against the live platform.
+
+Rules are the learner's moves, honest and cheating; the model beside the platform holds what
+honest study could have earned (clock time that passed, positions honestly reached, captures
+answered with the learner's own live face). One invariant per policy requirement is checked
+after every step against the *supervision view*. A failure prints as a short program of moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from harness.driver import LearnerDriver
+from harness.failures import CheckFailure
+from harness.learners import LearnerFactory
+from harness.province.sandbox_client import ProvinceSandboxClient
+from harness.scenarios import cheats
+from harness.scenarios.study import Enrolled, Study, enrolled_learner
+from harness.spec.models import CourseOut
+from harness.supervision import SupervisionClient, TestClock
+
+TOLERANCE_S = 1.0
+
+# Which moves each invariant's machine may make: the honest ones plus the cheats that target it,
+# so that a defect of one requirement does not trip another requirement's invariant.
+MOVES: dict[str, frozenset[str]] = {
+    "STUDY-02": frozenset({"watch", "watch_with_fake_capture", "ignore_capture", "switch_lesson"}),
+    "STUDY-04": frozenset({"watch", "open_second_window", "watch_both_windows"}),
+    "STUDY-05": frozenset({"watch", "seek_forward", "forge_end", "review", "finish_call"}),
+    "STUDY-06": frozenset({"watch", "speed_up", "replay", "rapid_fire"}),
+}
+INVARIANTS = {
+    "STUDY-02": "every_credited_hour_has_a_genuine_capture",
+    "STUDY-04": "credit_of_all_playbacks_within_clock_time",
+    "STUDY-05": "credit_never_beyond_honest_position",
+    "STUDY-06": "credit_never_exceeds_clock_time",
+}
+
+
+@dataclass
+class Live:
+    """What the machine talks to: the learner driver, the observers, and the course."""
+
+    platform: LearnerDriver
+    supervisor: SupervisionClient
+    clock: TestClock
+    province: ProvinceSandboxClient
+    learners: LearnerFactory
+    course: CourseOut
+
+
+def _moves(name: str):
+    return precondition(lambda self: name in self.moves)
+
+
+class CheatingLearner(RuleBasedStateMachine):
+    live: Live
+    requirement: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.moves = MOVES[self.requirement]
+        self.honest: dict[str, float] = {}
+        self.genuine: set[str] = set()
+        self.sessions: list[Study] = []
+
+    @initialize()
+    def enrol(self) -> None:
+        live = self.live
+        self.enrolled: Enrolled = enrolled_learner(live.learners, live.platform, live.course)
+        self._open(0, "window-1")
+
+    # ---- helpers -----------------------------------------------------------------------------
+    def _open(self, index: int, window: str) -> Study:
+        live = self.live
+        session = Study(
+            live.platform,
+            live.clock,
+            live.province,
+            self.enrolled,
+            self.enrolled.lessons[index],
+            window_id=window,
+        )
+        session.open()
+        self.honest.setdefault(session.lesson.lesson_id, session.position)
+        self.sessions.append(session)
+        return session
+
+    @property
+    def current(self) -> Study:
+        return self.sessions[-1]
+
+    @property
+    def elapsed(self) -> float:
+        """Clock time that passed since enrolment: every advance any window made."""
+        return sum(session.waited for session in self.sessions)
+
+    def _honest_watch(self, session: Study, seconds: float, captures: str | None) -> None:
+        lesson = session.lesson.lesson_id
+        before = self.honest.get(lesson, 0.0)
+        start = session.position
+        challenges = set(session.answered)
+        session.watch(seconds, step=seconds, captures=captures)
+        if start <= before + TOLERANCE_S:
+            self.honest[lesson] = min(before + seconds, float(session.lesson.duration_s))
+        if captures == "live":
+            self.genuine |= session.answered - challenges
+
+    # ---- honest moves ------------------------------------------------------------------------
+    @_moves("watch")
+    @rule(seconds=st.sampled_from([30, 300, 900]))
+    def watch(self, seconds: int) -> None:
+        self._honest_watch(self.current, seconds, "live")
+
+    @_moves("switch_lesson")
+    @rule(index=st.integers(min_value=0, max_value=2))
+    def switch_lesson(self, index: int) -> None:
+        self._open(index, f"window-{len(self.sessions) + 1}")
+
+    @_moves("review")
+    @rule(back=st.sampled_from([30, 120]))
+    def review(self, back: int) -> None:
+        self.current.wait(self.current.interval)
+        resume_at = self.current.position
+        self.current.beat(max(0.0, resume_at - back))
+        self.current.position = resume_at
+
+    # ---- cheats ------------------------------------------------------------------------------
+    @_moves("watch_with_fake_capture")
+    @rule(kind=st.sampled_from(["impostor", "still"]), seconds=st.sampled_from([900, 2700]))
+    def watch_with_fake_capture(self, kind: str, seconds: int) -> None:
+        self._honest_watch(self.current, seconds, kind)
+
+    @_moves("ignore_capture")
+    @rule(seconds=st.sampled_from([900, 2700]))
+    def ignore_capture(self, seconds: int) -> None:
+        self._honest_watch(self.current, seconds, None)
+
+    @_moves("seek_forward")
+    @rule(extra=st.sampled_from([120, 600, 1800]))
+    def seek_forward(self, extra: int) -> None:
+        cheats.seek_jump(self.current, self.current.position + extra)
+
+    @_moves("forge_end")
+    @rule()
+    def forge_end(self) -> None:
+        cheats.forge_position_at_end(self.current)
+
+    @_moves("finish_call")
+    @rule()
+    def finish_call(self) -> None:
+        cheats.call_lesson_finished(self.current)
+
+    @_moves("speed_up")
+    @rule(rate=st.sampled_from([2.0, 4.0, 16.0]))
+    def speed_up(self, rate: float) -> None:
+        cheats.speed_up(self.current, rate, beats=2)
+
+    @_moves("replay")
+    @rule()
+    def replay(self) -> None:
+        cheats.replay_heartbeats(self.current)
+
+    @_moves("rapid_fire")
+    @rule()
+    def rapid_fire(self) -> None:
+        cheats.rapid_fire(self.current)
+
+    @_moves("open_second_window")
+    @precondition(lambda self: len(self.sessions) < 4)
+    @rule(index=st.integers(min_value=0, max_value=1))
+    def open_second_window(self, index: int) -> None:
+        self._open(index, f"window-{len(self.sessions) + 1}")
+
+    @_moves("watch_both_windows")
+    @rule()
+    def watch_both_windows(self) -> None:
+        self.current.wait(self.current.interval)
+        for session in self.sessions[-2:]:
+            session.beat(session.position + session.interval)
+
+    # ---- invariants, judged from the supervision view ----------------------------------------
+    def _progress(self):
+        return self.live.supervisor.progress(
+            self.enrolled.learner.learner_id or "", self.enrolled.course.course_id
+        )
+
+    @invariant()
+    def policy_holds(self) -> None:
+        if hasattr(self, "enrolled"):
+            getattr(self, INVARIANTS[self.requirement])()
+
+    def credit_never_exceeds_clock_time(self) -> None:
+        credited = sum(r.credited_s for r in self._progress())
+        if credited > self.elapsed + TOLERANCE_S:
+            raise CheckFailure(
+                "Credited time exceeds the clock time that passed",
+                received={"credited_s": credited},
+                expected=f"≤ {self.elapsed:g} s",
+            )
+
+    credit_of_all_playbacks_within_clock_time = credit_never_exceeds_clock_time
+
+    def credit_never_beyond_honest_position(self) -> None:
+        for row in self._progress():
+            honest = self.honest.get(row.lesson_id, 0.0)
+            if max(row.furthest_position_s, row.credited_s) > honest + TOLERANCE_S:
+                raise CheckFailure(
+                    "Credit beyond the furthest honestly watched position",
+                    received={
+                        "lesson": row.lesson_id,
+                        "credited_s": row.credited_s,
+                        "furthest_position_s": row.furthest_position_s,
+                    },
+                    expected=f"≤ {honest:g} s",
+                )
+
+    def every_credited_hour_has_a_genuine_capture(self) -> None:
+        credited = [r.lesson_id for r in self._progress() if r.hour_credited]
+        if not credited:
+            return
+        captures = self.live.supervisor.captures(self.enrolled.learner.learner_id or "")
+        for lesson in credited:
+            genuine = [
+                c
+                for c in captures
+                if c.lesson_id == lesson and c.passed and c.challenge_id in self.genuine
+            ]
+            if not genuine:
+                raise CheckFailure(
+                    "A lesson hour was credited without a genuine passed capture",
+                    received={
+                        "lesson": lesson,
+                        "captures": [
+                            c.model_dump(mode="json") for c in captures if c.lesson_id == lesson
+                        ],
+                    },
+                    expected="a capture answered with the learner's own live face",
+                )
+
+
+def run_machine(live: Live, requirement: str, *, examples: int = 3, steps: int = 8) -> None:
+    """Run the machine for one requirement; CheckFailure (with the move list in its notes).
+
+    Derandomized: the same moves on every run, so a certification verdict is reproducible.
+    """
+    machine = type(
+        f"CheatingLearner_{requirement.replace('-', '_')}",
+        (CheatingLearner,),
+        {"live": live, "requirement": requirement},
+    )
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=steps,
+            deadline=None,
+            database=None,
+            phases=(Phase.explicit, Phase.generate),
+            suppress_health_check=list(HealthCheck),
+            print_blob=False,
+            derandomize=False,
+        ),
+    )
