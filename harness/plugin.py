@@ -104,6 +104,11 @@ class CertificationSession:
             selected = bool(requirements) and kind not in self.context.skip_kinds
             if self.context.only is not None:
                 selected = selected and bool(requirements & self.context.only)
+            if selected:  # junit.xml carries them, so CI dashboards can group by requirement
+                item.user_properties += [
+                    ("requirements", ",".join(sorted(requirements))),
+                    ("kind", kind),
+                ]
             (keep if selected else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)

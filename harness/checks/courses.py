@@ -9,6 +9,7 @@ from harness.checks._support import offered_courses
 from harness.driver import LearnerDriver
 from harness.evidence import EvidenceRecorder
 from harness.failures import CheckFailure
+from harness.profile import Thresholds
 from harness.province.sandbox_client import ProvinceSandboxClient
 from harness.registry import check
 
@@ -94,7 +95,7 @@ def every_course_names_occupation_level_and_standard(
 
 @check("COURSE-04")
 def course_content_meets_level_minimum_hours(
-    platform: LearnerDriver, evidence: EvidenceRecorder, thresholds
+    platform: LearnerDriver, evidence: EvidenceRecorder, thresholds: Thresholds
 ) -> None:
     """The lessons of every course add up to the level's minimum and to the declared hours."""
     minimum = load_catalogue().get("COURSE-04").params["min_course_hours"]

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from harness.checks._support import a_course, enrol_and_judge, platform_today
-from harness.learners import birth_date_for_age
+from harness.driver import LearnerDriver
+from harness.evidence import EvidenceRecorder
+from harness.learners import LearnerFactory, birth_date_for_age
+from harness.profile import Thresholds
+from harness.province.sandbox_client import ProvinceSandboxClient
 from harness.registry import check
+from harness.supervision import SupervisionClient, TestClock
 
 
 def _try_enrol(
-    learners,
-    platform,
-    supervisor,
-    province,
-    evidence,
-    birth,
-    should_enrol,
-    case,
-    employment_status="unemployed",
-):
+    learners: LearnerFactory,
+    platform: LearnerDriver,
+    supervisor: SupervisionClient,
+    province: ProvinceSandboxClient,
+    evidence: EvidenceRecorder,
+    birth: dt.date | None,
+    should_enrol: bool,
+    case: str,
+    employment_status: str = "unemployed",
+) -> None:
     course = a_course(platform)
     learner, login = learners.logged_in(birth)
     voucher = learners.voucher(learner, course, employment_status=employment_status)
@@ -37,8 +44,14 @@ def _try_enrol(
 
 @check("ELIG-01")
 def learner_under_minimum_age_is_refused(
-    learners, platform, supervisor, province, evidence, clock, thresholds
-):
+    learners: LearnerFactory,
+    platform: LearnerDriver,
+    supervisor: SupervisionClient,
+    province: ProvinceSandboxClient,
+    evidence: EvidenceRecorder,
+    clock: TestClock,
+    thresholds: Thresholds,
+) -> None:
     """A learner one day short of 16 is refused; one who turns 16 today is enrolled."""
     today = platform_today(clock)
     age = thresholds.min_age
@@ -67,8 +80,14 @@ def learner_under_minimum_age_is_refused(
 
 @check("ELIG-02")
 def learner_at_upper_age_bound_is_refused(
-    learners, platform, supervisor, province, evidence, clock, thresholds
-):
+    learners: LearnerFactory,
+    platform: LearnerDriver,
+    supervisor: SupervisionClient,
+    province: ProvinceSandboxClient,
+    evidence: EvidenceRecorder,
+    clock: TestClock,
+    thresholds: Thresholds,
+) -> None:
     """A learner who turns 60 today is refused; one who turns 60 tomorrow is enrolled."""
     today = platform_today(clock)
     bound = thresholds.max_age_exclusive
@@ -97,8 +116,12 @@ def learner_at_upper_age_bound_is_refused(
 
 @check("ELIG-03")
 def only_unemployed_or_flexible_workers_are_enrolled(
-    learners, platform, supervisor, province, evidence
-):
+    learners: LearnerFactory,
+    platform: LearnerDriver,
+    supervisor: SupervisionClient,
+    province: ProvinceSandboxClient,
+    evidence: EvidenceRecorder,
+) -> None:
     """Employed and retired voucher holders are refused; a flexibly employed one is enrolled."""
     for status in ("employed", "retired"):
         _try_enrol(

@@ -5,11 +5,22 @@ from __future__ import annotations
 import secrets
 
 from harness.checks._support import a_course, enrol_and_judge, offered_courses
+from harness.driver import LearnerDriver
+from harness.evidence import EvidenceRecorder
+from harness.learners import LearnerFactory
+from harness.province.sandbox_client import ProvinceSandboxClient
 from harness.registry import check
+from harness.supervision import SupervisionClient
 
 
 @check("VOUCH-01")
-def unknown_voucher_is_refused(learners, platform, supervisor, province, evidence):
+def unknown_voucher_is_refused(
+    learners: LearnerFactory,
+    platform: LearnerDriver,
+    supervisor: SupervisionClient,
+    province: ProvinceSandboxClient,
+    evidence: EvidenceRecorder,
+) -> None:
     """Enrolment with a voucher code the province never issued is refused."""
     course = a_course(platform)
     learner, login = learners.logged_in()
@@ -31,8 +42,12 @@ def unknown_voucher_is_refused(learners, platform, supervisor, province, evidenc
 
 @check("VOUCH-01")
 def enrolment_redeems_the_voucher_at_the_province(
-    learners, platform, supervisor, province, evidence
-):
+    learners: LearnerFactory,
+    platform: LearnerDriver,
+    supervisor: SupervisionClient,
+    province: ProvinceSandboxClient,
+    evidence: EvidenceRecorder,
+) -> None:
     """A valid voucher enrols the learner and is redeemed at the province for that learner."""
     course = a_course(platform)
     learner, login = learners.logged_in()
@@ -54,7 +69,13 @@ def enrolment_redeems_the_voucher_at_the_province(
 
 
 @check("VOUCH-02")
-def voucher_is_single_use(learners, platform, supervisor, province, evidence):
+def voucher_is_single_use(
+    learners: LearnerFactory,
+    platform: LearnerDriver,
+    supervisor: SupervisionClient,
+    province: ProvinceSandboxClient,
+    evidence: EvidenceRecorder,
+) -> None:
     """A redeemed voucher cannot enrol its holder again, even in a second matching course."""
     courses = [c for c in offered_courses(platform) if c.occupation_code and c.level]
     pairs = [
@@ -88,7 +109,13 @@ def voucher_is_single_use(learners, platform, supervisor, province, evidence):
 
 
 @check("VOUCH-02")
-def voucher_of_another_person_is_refused(learners, platform, supervisor, province, evidence):
+def voucher_of_another_person_is_refused(
+    learners: LearnerFactory,
+    platform: LearnerDriver,
+    supervisor: SupervisionClient,
+    province: ProvinceSandboxClient,
+    evidence: EvidenceRecorder,
+) -> None:
     """A voucher issued to someone else cannot be used."""
     course = a_course(platform)
     learner, login = learners.logged_in()
@@ -111,8 +138,12 @@ def voucher_of_another_person_is_refused(learners, platform, supervisor, provinc
 
 @check("VOUCH-02")
 def voucher_for_another_occupation_or_level_is_refused(
-    learners, platform, supervisor, province, evidence
-):
+    learners: LearnerFactory,
+    platform: LearnerDriver,
+    supervisor: SupervisionClient,
+    province: ProvinceSandboxClient,
+    evidence: EvidenceRecorder,
+) -> None:
     """A voucher for another occupation, or for another level, cannot enrol in the course."""
     course = a_course(platform)
     other_level = next(lv for lv in ("junior", "intermediate", "senior") if lv != course.level)
