@@ -81,6 +81,70 @@ _DEFECT_LIST = (
         ("STUDY-03",),
         "A new login does not end the learner's other active logins.",
     ),
+    Defect(
+        "capture_image_not_kept",
+        ("STUDY-01",),
+        "Capture images are verified but not stored (no hash in supervision, image endpoint 404).",
+    ),
+    Defect(
+        "capture_at_fixed_offset",
+        ("STUDY-02",),
+        "Every lesson hour's capture point is at 600 s into the hour, not drawn at random.",
+    ),
+    Defect(
+        "credits_hour_without_capture",
+        ("STUDY-02",),
+        "A lesson hour is credited once fully watched, without a passed capture.",
+    ),
+    Defect(
+        "accepts_any_capture_face",
+        ("STUDY-02",),
+        "Capture images are not sent to the province; every answer passes.",
+    ),
+    Defect(
+        "credits_two_windows",
+        ("STUDY-04",),
+        "Opening a playback does not end the account's other active playbacks; each earns credit.",
+    ),
+    Defect(
+        "trusts_client_position",
+        ("STUDY-05",),
+        "No seek detection: a jump past the furthest point is credited and moves the furthest"
+        " point there.",
+    ),
+    Defect(
+        "honours_lesson_complete_call",
+        ("STUDY-05",),
+        "An extra endpoint POST /api/v1/lessons/{lesson_id}/complete marks a lesson fully watched.",
+    ),
+    Defect(
+        "credits_fast_playback",
+        ("STUDY-06",),
+        "The playback rate is ignored and credit is the content advance, not capped by elapsed"
+        " time.",
+    ),
+    Defect(
+        "credits_per_heartbeat",
+        ("STUDY-06",),
+        "Every heartbeat (duplicates and replays included) earns one heartbeat interval, whatever"
+        " the elapsed time.",
+    ),
+    Defect(
+        "credits_superseded_session",
+        ("STUDY-03",),
+        "Heartbeats and captures on a playback whose login a newer login ended are still accepted"
+        " and credited.",
+    ),
+    Defect(
+        "loses_resume_position",
+        ("STUDY-07",),
+        "Re-opening a lesson answers resume_position_s 0 (the furthest point is still kept).",
+    ),
+    Defect(
+        "completion_below_level_minimum",
+        ("COURSE-05",),
+        "A course counts as completed at the level minimum minus one lesson hour.",
+    ),
 )
 
 DEFECTS: dict[str, Defect] = {defect.name: defect for defect in _DEFECT_LIST}

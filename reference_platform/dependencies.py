@@ -2,10 +2,17 @@
 
 Three kinds of bearer token never substitute for each other: a learner's login token, a
 supervisor's token and the test-hook token each live in their own store.
+
+A learner's token has a sliding expiry: it lapses `token_ttl_s` (12 h) after the learner's last
+accepted request, not 12 h after the login, because a learner may study for longer than that in
+one sitting (and a certification run compresses an 80-hour course by advancing the clock). Each
+accepted request within the expiry moves it to now + 12 h; to spare the database a write per
+request, a move of less than a minute is skipped.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -69,20 +76,64 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers=_BEARER)
 
 
-def get_current_login(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(learner_bearer)],
-    db: Db,
-    clock: PlatformClock,
+_SLIDE_STEP = dt.timedelta(minutes=1)
+
+
+def _unexpired_login(
+    credentials: HTTPAuthorizationCredentials | None, db: Session, now: dt.datetime
 ) -> Login:
     if credentials is None:
         raise _unauthorized("Not authenticated")
     login = db.scalar(select(Login).where(Login.token_hash == token_hash(credentials.credentials)))
-    if login is None or login.ended_at is not None or login.expires_at <= clock.now():
+    if login is None or login.expires_at <= now:
         raise _unauthorized("Token is unknown, expired or ended")
     return login
 
 
+def _slide_expiry(login: Login, now: dt.datetime, settings: PlatformSettings) -> bool:
+    """Move a live login's expiry to now + TTL; True when that needs writing."""
+    renewed = now + dt.timedelta(seconds=settings.token_ttl_s)
+    if login.ended_at is not None or renewed - login.expires_at < _SLIDE_STEP:
+        return False
+    login.expires_at = renewed
+    return True
+
+
+def get_current_login(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(learner_bearer)],
+    db: Db,
+    clock: PlatformClock,
+    settings: Settings,
+) -> Login:
+    now = clock.now()
+    login = _unexpired_login(credentials, db, now)
+    if login.ended_at is not None:
+        raise _unauthorized("Token is unknown, expired or ended")
+    if _slide_expiry(login, now, settings):
+        db.commit()
+    return login
+
+
 CurrentLogin = Annotated[Login, Depends(get_current_login)]
+
+
+def get_study_login(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(learner_bearer)],
+    db: Db,
+    clock: PlatformClock,
+    settings: Settings,
+) -> Login:
+    """The login behind a heartbeat, capture or close: like `get_current_login`, but a login that
+    was ended (by logout or a newer login) still identifies its learner, so that the route can say
+    "Playback ended" (409) about that learner's playback instead of a bare 401. The expiry slides
+    uncommitted: these routes write anyway, and one transaction per heartbeat is the budget."""
+    now = clock.now()
+    login = _unexpired_login(credentials, db, now)
+    _slide_expiry(login, now, settings)
+    return login
+
+
+StudyLogin = Annotated[Login, Depends(get_study_login)]
 
 
 def get_current_learner(login: CurrentLogin, db: Db) -> Learner:

@@ -26,12 +26,17 @@ from reference_platform.defects import ActiveDefects
 from reference_platform.errors import install_error_handlers
 from reference_platform.province_client import ProvinceClient
 from reference_platform.routers import (
+    captures,
     courses,
     enrolments,
     health,
     learners,
+    lesson_complete,
     login,
+    playbacks,
+    progress,
     supervision,
+    supervision_study,
     test_hooks,
 )
 from reference_platform.settings import PlatformSettings
@@ -106,6 +111,21 @@ def create_app(settings: PlatformSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, learners, login, courses, enrolments, supervision, test_hooks):
+    modules = [
+        health,
+        learners,
+        login,
+        courses,
+        enrolments,
+        playbacks,
+        captures,
+        progress,
+        supervision,
+        supervision_study,
+        test_hooks,
+    ]
+    if ActiveDefects(settings.defects).active("honours_lesson_complete_call"):
+        modules.append(lesson_complete)  # a compliant platform has no such route
+    for module in modules:
         app.include_router(module.router, prefix=API_PREFIX)
     return app

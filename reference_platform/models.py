@@ -1,7 +1,7 @@
 """The platform's tables (SQLAlchemy 2, typed).
 
-Photos are deferred columns: a login or an enrolment loads the learner row many times and must not
-drag two images along each time.
+Photos and capture images are deferred columns: a login, an enrolment or a heartbeat loads those
+rows many times and must not drag images along each time.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     Float,
@@ -131,3 +132,97 @@ class ClockState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     offset_s: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+# ---- learning integrity ------------------------------------------------------------------------
+class LessonProgress(Base):
+    """One learner's standing in one lesson; the lesson's seq, hours and length are copied in so
+    that a heartbeat and the supervision views never need to join the lessons table.
+
+    `capture_points_s` holds one secret capture point per lesson hour (seconds from the lesson's
+    start), drawn when the learner first opens the lesson; `passed_hours` the hours (0-based) that
+    have a passed capture. `open_challenge_id` is the one unanswered challenge, if any (no foreign
+    key: challenges point back here, and a cycle of keys buys nothing).
+    """
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("learner_id", "lesson_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"))
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    lesson_hours: Mapped[int] = mapped_column(Integer)
+    duration_s: Mapped[int] = mapped_column(Integer)
+    credited_s: Mapped[float] = mapped_column(Float, default=0.0)
+    furthest_position_s: Mapped[float] = mapped_column(Float, default=0.0)
+    capture_points_s: Mapped[list[float]] = mapped_column(JSON)
+    passed_hours: Mapped[list[int]] = mapped_column(JSON, default=list)
+    captures_passed: Mapped[int] = mapped_column(Integer, default=0)
+    open_challenge_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class Playback(Base):
+    """One opened lesson in one window; `last_credit_at` is when the last accepted heartbeat (or
+    the opening) happened, the point from which the next heartbeat's elapsed time is measured."""
+
+    __tablename__ = "playbacks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
+    login_id: Mapped[str] = mapped_column(ForeignKey("logins.id"), index=True)
+    enrolment_id: Mapped[str] = mapped_column(ForeignKey("enrolments.id"))
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"))
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id"))
+    progress_id: Mapped[str] = mapped_column(ForeignKey("lesson_progress.id"))
+    window_id: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(100))
+    last_seq: Mapped[int | None] = mapped_column(Integer)
+    last_credit_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    credited_s: Mapped[float] = mapped_column(Float, default=0.0)
+    heartbeats_received: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Heartbeat(Base):
+    """Every heartbeat a playback received, accepted or not: the evidence supervisors read."""
+
+    __tablename__ = "heartbeats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    playback_id: Mapped[str] = mapped_column(ForeignKey("playbacks.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    position_s: Mapped[float] = mapped_column(Float)
+    rate: Mapped[float] = mapped_column(Float)
+    paused: Mapped[bool] = mapped_column(Boolean)
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(32))
+    credited_delta_s: Mapped[float] = mapped_column(Float)
+
+
+class CaptureChallenge(Base):
+    """A biometric capture asked of the learner. Unanswered while `passed` is None; a challenge
+    replaced after its deadline gets `passed` False and reason "expired" (and no `answered_at`)."""
+
+    __tablename__ = "capture_challenges"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"))
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id"))
+    progress_id: Mapped[str] = mapped_column(ForeignKey("lesson_progress.id"), index=True)
+    playback_id: Mapped[str] = mapped_column(ForeignKey("playbacks.id"))
+    hour_index: Mapped[int] = mapped_column(Integer)
+    position_s: Mapped[float] = mapped_column(Float)
+    issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    deadline: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(64))
+    image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    image_type: Mapped[str | None] = mapped_column(String(20))
+    image_sha256: Mapped[str | None] = mapped_column(String(64))
+    province_match_id: Mapped[str | None] = mapped_column(String(64))

@@ -17,6 +17,7 @@ from requests.adapters import HTTPAdapter
 
 from harness.spec.models import (
     CourseApplicationOut,
+    FaceMatchOut,
     IdentityRegistrationOut,
     LivenessOut,
     Occupation,
@@ -94,6 +95,12 @@ class ProvinceClient:
         body = {"id_number": id_number, "frames": frames}
         response = self._call("POST", "/province/v1/identity/liveness", body, refusals=(404, 422))
         return self._parse(LivenessOut, response)
+
+    def match_face(self, id_number: str, image_b64: str) -> FaceMatchOut:
+        """Compare a capture image with the person's registered face (and earlier images)."""
+        body = {"id_number": id_number, "image": image_b64}
+        response = self._call("POST", "/province/v1/identity/face-match", body, refusals=(404, 422))
+        return self._parse(FaceMatchOut, response)
 
     def verify_voucher(self, code: str) -> Voucher | None:
         """The voucher, or None when the province does not know the code."""

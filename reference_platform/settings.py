@@ -38,7 +38,12 @@ class PlatformSettings(BaseModel):
     defects: frozenset[str] = frozenset()
     min_age: int = Field(default=16, ge=0, le=150)
     max_age: int = Field(default=60, ge=1, le=150, description="exclusive: this age is refused")
-    token_ttl_s: int = Field(default=12 * 3600, ge=60)
+    token_ttl_s: int = Field(
+        default=12 * 3600,
+        ge=60,
+        description="a login token lapses this long after the learner's last accepted request",
+    )
+    heartbeat_interval_s: int = Field(default=30, ge=1, le=600)
 
     @field_validator("defects")
     @classmethod
