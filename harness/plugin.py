@@ -21,6 +21,7 @@ from harness.driver import LearnerDriver
 from harness.evidence import EvidenceRecorder
 from harness.failures import CheckFailure
 from harness.learners import LearnerFactory
+from harness.probe import Probe
 from harness.profile import ProfileError, load_profile
 from harness.province.sandbox_client import ProvinceSandboxClient
 from harness.report.build import CheckResult, build_report
@@ -213,12 +214,25 @@ class CertificationSession:
         return LearnerFactory(platform, province)
 
     @pytest.fixture
-    def thresholds(self) -> Any:
-        return self.context.profile.thresholds
-
-    @pytest.fixture
-    def platform_id(self) -> str:
-        return self.context.profile.target.platform_id
+    def probe(
+        self,
+        platform: LearnerDriver,
+        supervisor: SupervisionClient,
+        province: ProvinceSandboxClient,
+        clock: TestClock,
+        learners: LearnerFactory,
+        evidence: EvidenceRecorder,
+    ) -> Probe:
+        return Probe(
+            platform,
+            supervisor,
+            province,
+            clock,
+            learners,
+            evidence,
+            self.context.profile.thresholds,
+            self.context.profile.target.platform_id,
+        )
 
 
 def _summary(item: pytest.Item) -> str:

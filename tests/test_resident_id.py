@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from harness.spec import resident_id
 
-regions = st.sampled_from(resident_id.SHANXI_REGION_CODES + ("110101", "440305", "650102"))
+regions = st.sampled_from((*resident_id.SHANXI_REGION_CODES, "110101", "440305", "650102"))
 births = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2026, 12, 31))
 sequences = st.integers(min_value=1, max_value=999)
 

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 from harness.api import Refused
 from harness.driver import LearnerDriver
-from harness.evidence import EvidenceRecorder
 from harness.failures import CannotJudge, CheckFailure
-from harness.learners import Learner, LearnerFactory
+from harness.learners import Learner
+from harness.probe import Probe
 from harness.province.sandbox_client import ProvinceSandboxClient
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
 from harness.spec.models import CourseOut, EnrolmentOut, SupLessonProgress
-from harness.supervision import SupervisionClient, TestClock
+from harness.supervision import TestClock
 
 T = TypeVar("T")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -55,11 +55,8 @@ def successful_redeems(province: ProvinceSandboxClient, code: str) -> list[Any]:
 
 
 def enrol_and_judge(
+    probe: Probe,
     *,
-    platform: LearnerDriver,
-    supervisor: SupervisionClient,
-    province: ProvinceSandboxClient,
-    evidence: EvidenceRecorder,
     learner: Learner,
     token: str,
     course: CourseOut,
@@ -70,6 +67,12 @@ def enrol_and_judge(
 ) -> EnrolmentOut | Refused:
     """Try an enrolment; judge what changed in the supervision view and the province's redeem log
     (so that an earlier, legitimate enrolment of the same learner is not mistaken for this one)."""
+    platform, supervisor, province, evidence = (
+        probe.platform,
+        probe.supervisor,
+        probe.province,
+        probe.evidence,
+    )
     enrolments_before = {e.enrolment_id for e in supervisor.enrolments(learner.learner_id or "")}
     redeems_before = {e.seq for e in successful_redeems(province, voucher_code)}
     outcome = attempt(
@@ -123,36 +126,27 @@ def enrol_and_judge(
     return outcome
 
 
-def study_setup(
-    learners: LearnerFactory,
-    platform: LearnerDriver,
-    clock: TestClock,
-    province: ProvinceSandboxClient,
-    *,
-    course: CourseOut | None = None,
-) -> Enrolled:
+def study_setup(probe: Probe, *, course: CourseOut | None = None) -> Enrolled:
     """A fresh learner enrolled in an offered course, ready to open lessons."""
-    return enrolled_learner(learners, platform, course or a_course(platform))
+    return enrolled_learner(probe.learners, probe.platform, course or a_course(probe.platform))
 
 
 def study(
-    enrolled: Enrolled,
-    platform: LearnerDriver,
-    clock: TestClock,
-    province: ProvinceSandboxClient,
-    lesson_index: int = 0,
-    window_id: str = "window-1",
+    probe: Probe, enrolled: Enrolled, lesson_index: int = 0, window_id: str = "window-1"
 ) -> Study:
     """A playback of the enrolled learner's lesson `lesson_index`, opened."""
     session = Study(
-        platform, clock, province, enrolled, enrolled.lessons[lesson_index], window_id=window_id
+        probe.platform,
+        probe.clock,
+        probe.province,
+        enrolled,
+        enrolled.lessons[lesson_index],
+        window_id=window_id,
     )
     session.open()
     return session
 
 
-def lesson_progress(
-    supervisor: SupervisionClient, enrolled: Enrolled, lesson_id: str
-) -> SupLessonProgress | None:
-    rows = supervisor.progress(enrolled.learner.learner_id or "", enrolled.course.course_id)
+def lesson_progress(probe: Probe, enrolled: Enrolled, lesson_id: str) -> SupLessonProgress | None:
+    rows = probe.supervisor.progress(enrolled.learner.learner_id or "", enrolled.course.course_id)
     return next((r for r in rows if r.lesson_id == lesson_id), None)

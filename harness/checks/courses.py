@@ -6,11 +6,8 @@ import re
 
 from harness.catalogue import load_catalogue
 from harness.checks._support import offered_courses
-from harness.driver import LearnerDriver
-from harness.evidence import EvidenceRecorder
 from harness.failures import CheckFailure
-from harness.profile import Thresholds
-from harness.province.sandbox_client import ProvinceSandboxClient
+from harness.probe import Probe
 from harness.registry import check
 
 OCCUPATION_CODE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$")
@@ -18,16 +15,11 @@ LEVELS = ("junior", "intermediate", "senior")
 
 
 @check("COURSE-01")
-def every_offered_course_has_a_valid_provincial_approval(
-    platform: LearnerDriver,
-    province: ProvinceSandboxClient,
-    evidence: EvidenceRecorder,
-    platform_id: str,
-) -> None:
+def every_offered_course_has_a_valid_provincial_approval(probe: Probe) -> None:
     """Every offered course carries an approval the province's registry holds for it."""
     problems, rows = [], []
-    for course in offered_courses(platform):
-        record = province.approval(course.approval.number) if course.approval else None
+    for course in offered_courses(probe.platform):
+        record = probe.province.approval(course.approval.number) if course.approval else None
         rows.append(
             {
                 "course": course.model_dump(mode="json"),
@@ -40,7 +32,7 @@ def every_offered_course_has_a_valid_provincial_approval(
             problems.append(
                 f"{course.course_id}: approval {course.approval.number} unknown to the province"
             )
-        elif record.status != "valid" or record.platform_id != platform_id:
+        elif record.status != "valid" or record.platform_id != probe.platform_id:
             problems.append(
                 f"{course.course_id}: approval {record.number} is {record.status} "
                 f"for platform {record.platform_id}"
@@ -54,24 +46,22 @@ def every_offered_course_has_a_valid_provincial_approval(
                 f"{course.course_id}: approval is for {record.occupation_code}/"
                 f"{record.level}/{record.lesson_hours}h"
             )
-    evidence.attach_json("catalogue-vs-registry", rows)
+    probe.evidence.attach_json("catalogue-vs-registry", rows)
     if problems:
         raise CheckFailure(
             "Offered courses without a valid provincial approval",
             received=problems,
             expected="a valid approval for every course",
         )
-    evidence.note(f"{len(rows)} offered courses, all approved by the registry")
+    probe.evidence.note(f"{len(rows)} offered courses, all approved by the registry")
 
 
 @check("COURSE-03")
-def every_course_names_occupation_level_and_standard(
-    platform: LearnerDriver, province: ProvinceSandboxClient, evidence: EvidenceRecorder
-) -> None:
+def every_course_names_occupation_level_and_standard(probe: Probe) -> None:
     """Every offered course names a known national occupation code, a level and a standard."""
-    known = {o.code: o.name for o in province.occupations()}
+    known = {o.code: o.name for o in probe.province.occupations()}
     problems = []
-    courses = offered_courses(platform)
+    courses = offered_courses(probe.platform)
     for course in courses:
         code = course.occupation_code or ""
         if not OCCUPATION_CODE.match(code) or code not in known:
@@ -83,26 +73,24 @@ def every_course_names_occupation_level_and_standard(
             problems.append(f"{course.course_id}: level {course.level!r}")
         if not (course.standard or "").strip():
             problems.append(f"{course.course_id}: names no standard")
-    evidence.attach_json("courses", [c.model_dump(mode="json") for c in courses])
+    probe.evidence.attach_json("courses", [c.model_dump(mode="json") for c in courses])
     if problems:
         raise CheckFailure(
             "Courses without occupation, level or standard",
             received=problems,
             expected="occupation code N-NN-NN-NN known to the province, level, standard",
         )
-    evidence.note(f"{len(courses)} courses name occupation, level and standard")
+    probe.evidence.note(f"{len(courses)} courses name occupation, level and standard")
 
 
 @check("COURSE-04")
-def course_content_meets_level_minimum_hours(
-    platform: LearnerDriver, evidence: EvidenceRecorder, thresholds: Thresholds
-) -> None:
+def course_content_meets_level_minimum_hours(probe: Probe) -> None:
     """The lessons of every course add up to the level's minimum and to the declared hours."""
     minimum = load_catalogue().get("COURSE-04").params["min_course_hours"]
-    hour_seconds = thresholds.lesson_minutes * 60
+    hour_seconds = probe.thresholds.lesson_minutes * 60
     problems, rows = [], []
-    for course in offered_courses(platform):
-        lessons = platform.lessons(course.course_id)
+    for course in offered_courses(probe.platform):
+        lessons = probe.platform.lessons(course.course_id)
         content = sum(min(float(x.lesson_hours), x.duration_s / hour_seconds) for x in lessons)
         required = max(minimum.get(course.level or "", 0), course.lesson_hours)
         rows.append(
@@ -120,7 +108,7 @@ def course_content_meets_level_minimum_hours(
                 f"{course.course_id} ({course.level}): {content:g} lesson hours of "
                 f"content, {required} required"
             )
-    evidence.attach_json("course-lengths", rows)
+    probe.evidence.attach_json("course-lengths", rows)
     if problems:
         raise CheckFailure(
             "Courses shorter than their level's minimum",
@@ -128,4 +116,4 @@ def course_content_meets_level_minimum_hours(
             expected="junior ≥ 80, intermediate ≥ 70, senior ≥ 60 lesson hours "
             "of content, and no less than declared",
         )
-    evidence.note("; ".join(f"{r['course_id']}: {r['content_hours']:g}h" for r in rows))
+    probe.evidence.note("; ".join(f"{r['course_id']}: {r['content_hours']:g}h" for r in rows))

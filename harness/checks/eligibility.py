@@ -5,34 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 from harness.checks._support import a_course, enrol_and_judge, platform_today
-from harness.driver import LearnerDriver
-from harness.evidence import EvidenceRecorder
-from harness.learners import LearnerFactory, birth_date_for_age
-from harness.profile import Thresholds
-from harness.province.sandbox_client import ProvinceSandboxClient
+from harness.learners import birth_date_for_age
+from harness.probe import Probe
 from harness.registry import check
-from harness.supervision import SupervisionClient, TestClock
 
 
 def _try_enrol(
-    learners: LearnerFactory,
-    platform: LearnerDriver,
-    supervisor: SupervisionClient,
-    province: ProvinceSandboxClient,
-    evidence: EvidenceRecorder,
+    probe: Probe,
     birth: dt.date | None,
     should_enrol: bool,
     case: str,
     employment_status: str = "unemployed",
 ) -> None:
-    course = a_course(platform)
-    learner, login = learners.logged_in(birth)
-    voucher = learners.voucher(learner, course, employment_status=employment_status)
+    course = a_course(probe.platform)
+    learner, login = probe.learners.logged_in(birth)
+    voucher = probe.learners.voucher(learner, course, employment_status=employment_status)
     enrol_and_judge(
-        platform=platform,
-        supervisor=supervisor,
-        province=province,
-        evidence=evidence,
+        probe,
         learner=learner,
         token=login.token,
         course=course,
@@ -43,107 +32,61 @@ def _try_enrol(
 
 
 @check("ELIG-01")
-def learner_under_minimum_age_is_refused(
-    learners: LearnerFactory,
-    platform: LearnerDriver,
-    supervisor: SupervisionClient,
-    province: ProvinceSandboxClient,
-    evidence: EvidenceRecorder,
-    clock: TestClock,
-    thresholds: Thresholds,
-) -> None:
+def learner_under_minimum_age_is_refused(probe: Probe) -> None:
     """A learner one day short of 16 is refused; one who turns 16 today is enrolled."""
-    today = platform_today(clock)
-    age = thresholds.min_age
+    today = platform_today(probe.clock)
+    age = probe.thresholds.min_age
     _try_enrol(
-        learners,
-        platform,
-        supervisor,
-        province,
-        evidence,
+        probe,
         birth_date_for_age(today, age, days_after_birthday=-1),
         False,
         f"{age}th birthday tomorrow ({today})",
     )
     _try_enrol(
-        learners,
-        platform,
-        supervisor,
-        province,
-        evidence,
+        probe,
         birth_date_for_age(today, age),
         True,
         f"{age}th birthday today ({today})",
     )
-    evidence.note(f"refused the day before the {age}th birthday, enrolled on it ({today})")
+    probe.evidence.note(f"refused the day before the {age}th birthday, enrolled on it ({today})")
 
 
 @check("ELIG-02")
-def learner_at_upper_age_bound_is_refused(
-    learners: LearnerFactory,
-    platform: LearnerDriver,
-    supervisor: SupervisionClient,
-    province: ProvinceSandboxClient,
-    evidence: EvidenceRecorder,
-    clock: TestClock,
-    thresholds: Thresholds,
-) -> None:
+def learner_at_upper_age_bound_is_refused(probe: Probe) -> None:
     """A learner who turns 60 today is refused; one who turns 60 tomorrow is enrolled."""
-    today = platform_today(clock)
-    bound = thresholds.max_age_exclusive
+    today = platform_today(probe.clock)
+    bound = probe.thresholds.max_age_exclusive
     _try_enrol(
-        learners,
-        platform,
-        supervisor,
-        province,
-        evidence,
+        probe,
         birth_date_for_age(today, bound),
         False,
         f"{bound}th birthday today ({today})",
     )
     _try_enrol(
-        learners,
-        platform,
-        supervisor,
-        province,
-        evidence,
+        probe,
         birth_date_for_age(today, bound, days_after_birthday=-1),
         True,
         f"{bound}th birthday tomorrow ({today})",
     )
-    evidence.note(f"refused on the {bound}th birthday, enrolled the day before ({today})")
+    probe.evidence.note(f"refused on the {bound}th birthday, enrolled the day before ({today})")
 
 
 @check("ELIG-03")
-def only_unemployed_or_flexible_workers_are_enrolled(
-    learners: LearnerFactory,
-    platform: LearnerDriver,
-    supervisor: SupervisionClient,
-    province: ProvinceSandboxClient,
-    evidence: EvidenceRecorder,
-) -> None:
+def only_unemployed_or_flexible_workers_are_enrolled(probe: Probe) -> None:
     """Employed and retired voucher holders are refused; a flexibly employed one is enrolled."""
     for status in ("employed", "retired"):
         _try_enrol(
-            learners,
-            platform,
-            supervisor,
-            province,
-            evidence,
+            probe,
             None,
             False,
             f"voucher holder is {status}",
             employment_status=status,
         )
     _try_enrol(
-        learners,
-        platform,
-        supervisor,
-        province,
-        evidence,
+        probe,
         None,
         True,
         "voucher holder is flexibly employed",
         employment_status="flexible",
     )
-    evidence.note("employed and retired holders refused; flexibly employed holder enrolled")
+    probe.evidence.note("employed and retired holders refused; flexibly employed holder enrolled")

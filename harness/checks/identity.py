@@ -8,14 +8,10 @@ import hashlib
 
 from harness.api import Refused
 from harness.checks._support import attempt
-from harness.driver import LearnerDriver
-from harness.evidence import EvidenceRecorder
 from harness.failures import CheckFailure
-from harness.learners import LearnerFactory
-from harness.province.sandbox_client import ProvinceSandboxClient
+from harness.probe import Probe
 from harness.registry import check
 from harness.spec import resident_id
-from harness.supervision import SupervisionClient
 
 
 def _sha(b64: str) -> str:
@@ -27,25 +23,22 @@ def _image_sha(field: object) -> str | None:
 
 
 @check("ID-01")
-def registration_keeps_real_name_face_and_id_card(
-    learners: LearnerFactory,
-    supervisor: SupervisionClient,
-    province: ProvinceSandboxClient,
-    evidence: EvidenceRecorder,
-) -> None:
+def registration_keeps_real_name_face_and_id_card(probe: Probe) -> None:
     """Registration passes name, ID number and face to the identity authority and keeps both
     photos, byte for byte, where a supervisor can see them."""
-    learner = learners.registered()
+    learner = probe.learners.registered()
     face_sha, card_sha = _sha(learner.face_photo), _sha(learner.id_card_photo)
     registrations = [
         e
-        for e in province.log(service="identity", operation="register", id_number=learner.id_number)
+        for e in probe.province.log(
+            service="identity", operation="register", id_number=learner.id_number
+        )
         if 200 <= e.status_code < 300
     ]
     sent = [_image_sha(e.request.get("face_photo")) for e in registrations]
-    seen = supervisor.learner(learner.id_number)
-    stored_face = supervisor.photo(seen.learner_id, "face") if seen else None
-    stored_card = supervisor.photo(seen.learner_id, "id-card") if seen else None
+    seen = probe.supervisor.learner(learner.id_number)
+    stored_face = probe.supervisor.photo(seen.learner_id, "face") if seen else None
+    stored_card = probe.supervisor.photo(seen.learner_id, "id-card") if seen else None
     observed = {
         "province_registrations": [e.model_dump(mode="json") for e in registrations],
         "supervision_learner": seen.model_dump(mode="json") if seen else None,
@@ -54,7 +47,7 @@ def registration_keeps_real_name_face_and_id_card(
         "sent_face_sha256": face_sha,
         "sent_id_card_sha256": card_sha,
     }
-    evidence.attach_json("registration", observed)
+    probe.evidence.attach_json("registration", observed)
     problems = []
     if face_sha not in sent:
         problems.append("the identity authority did not receive the registered face photo")
@@ -70,7 +63,9 @@ def registration_keeps_real_name_face_and_id_card(
             received=problems,
             expected="name, ID number, face photo and ID-card photo kept",
         )
-    evidence.note("name, ID number, face and ID-card photo kept; face registered at the province")
+    probe.evidence.note(
+        "name, ID number, face and ID-card photo kept; face registered at the province"
+    )
 
 
 def _broken_numbers(valid: str) -> dict[str, str]:
@@ -89,19 +84,13 @@ def _broken_numbers(valid: str) -> dict[str, str]:
 
 
 @check("ID-01")
-def invalid_id_numbers_are_refused(
-    learners: LearnerFactory,
-    platform: LearnerDriver,
-    supervisor: SupervisionClient,
-    province: ProvinceSandboxClient,
-    evidence: EvidenceRecorder,
-) -> None:
+def invalid_id_numbers_are_refused(probe: Probe) -> None:
     """ID numbers that break GB 11643 are refused by the platform itself, before the province."""
-    person = learners.person()
+    person = probe.learners.person()
     problems, rows = [], []
     for case, number in _broken_numbers(person.id_number).items():
         outcome = attempt(
-            lambda number=number: platform.register(
+            lambda number=number: probe.platform.register(
                 name=person.name,
                 id_number=number,
                 password=person.password,
@@ -109,8 +98,8 @@ def invalid_id_numbers_are_refused(
                 id_card_photo=person.id_card_photo,
             )
         )
-        forwarded = province.log(service="identity", id_number=number)
-        kept = supervisor.learner(number)
+        forwarded = probe.province.log(service="identity", id_number=number)
+        kept = probe.supervisor.learner(number)
         rows.append(
             {
                 "case": case,
@@ -126,29 +115,25 @@ def invalid_id_numbers_are_refused(
             problems.append(f"{case} ({number}) was registered")
         elif forwarded:
             problems.append(f"{case} ({number}) was not validated: sent on to the province")
-    evidence.attach_json("invalid-id-numbers", rows)
+    probe.evidence.attach_json("invalid-id-numbers", rows)
     if problems:
         raise CheckFailure(
             "Invalid ID numbers are not refused by the platform",
             received=problems,
             expected="4xx, nothing kept, nothing sent to the identity authority",
         )
-    evidence.note(f"{len(rows)} kinds of invalid ID number refused before reaching the province")
+    probe.evidence.note(
+        f"{len(rows)} kinds of invalid ID number refused before reaching the province"
+    )
 
 
 @check("ID-02")
-def every_login_passes_its_own_liveness_check(
-    learners: LearnerFactory,
-    platform: LearnerDriver,
-    supervisor: SupervisionClient,
-    province: ProvinceSandboxClient,
-    evidence: EvidenceRecorder,
-) -> None:
+def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
     """No token without liveness frames, and every login has a fresh, passed verification at the
     identity authority (a re-login does not reuse an earlier one)."""
-    learner = learners.registered()
+    learner = probe.learners.registered()
     bare = attempt(
-        lambda: platform.login(
+        lambda: probe.platform.login(
             id_number=learner.id_number,
             password=learner.password,
             device_id="device-A",
@@ -161,21 +146,23 @@ def every_login_passes_its_own_liveness_check(
             received=bare.model_dump(mode="json"),
             expected="a 4xx refusal",
         )
-    first = learners.login(learner)
-    platform.logout(first.token)
-    second = learners.login(learner)
+    first = probe.learners.login(learner)
+    probe.platform.logout(first.token)
+    second = probe.learners.login(learner)
     verifications = {
         e.response.get("verification_id"): e
-        for e in province.log(service="identity", operation="liveness", id_number=learner.id_number)
+        for e in probe.province.log(
+            service="identity", operation="liveness", id_number=learner.id_number
+        )
         if 200 <= e.status_code < 300 and e.response.get("passed") is True
     }
-    logins = supervisor.logins(learner.learner_id or "")
+    logins = probe.supervisor.logins(learner.learner_id or "")
     observed = {
         "logins": [first.model_dump(mode="json"), second.model_dump(mode="json")],
         "province_passed_verifications": sorted(v for v in verifications if v),
         "supervision_logins": [x.model_dump(mode="json") for x in logins],
     }
-    evidence.attach_json("liveness-per-login", observed)
+    probe.evidence.attach_json("liveness-per-login", observed)
     problems = []
     if first.liveness_verification_id == second.liveness_verification_id:
         problems.append("the second login reused the first login's liveness verification")
@@ -200,18 +187,20 @@ def every_login_passes_its_own_liveness_check(
             received=problems,
             expected="one passed verification per login",
         )
-    evidence.note("no token without frames; 2 logins, 2 fresh passed verifications")
+    probe.evidence.note("no token without frames; 2 logins, 2 fresh passed verifications")
 
 
-def _refused_first_login(learners, platform, supervisor, province, evidence, kind: str) -> None:
-    learner = learners.registered()
-    outcome = attempt(lambda: learners.login(learner, kind=kind))
+def _refused_first_login(probe: Probe, kind: str) -> None:
+    learner = probe.learners.registered()
+    outcome = attempt(lambda: probe.learners.login(learner, kind=kind))
     verdicts = [
         e.response
-        for e in province.log(service="identity", operation="liveness", id_number=learner.id_number)
+        for e in probe.province.log(
+            service="identity", operation="liveness", id_number=learner.id_number
+        )
     ]
-    logins = supervisor.logins(learner.learner_id or "")
-    evidence.attach_json(
+    logins = probe.supervisor.logins(learner.learner_id or "")
+    probe.evidence.attach_json(
         f"login-with-{kind}-frames",
         {
             "answer": f"{outcome.status} {outcome.detail}"
@@ -228,28 +217,16 @@ def _refused_first_login(learners, platform, supervisor, province, evidence, kin
             received={"province_verdicts": verdicts, "active_logins": len(active)},
             expected="a 4xx refusal and no active login",
         )
-    evidence.note(f"login with {kind} frames refused ({outcome.status} {outcome.detail})")
+    probe.evidence.note(f"login with {kind} frames refused ({outcome.status} {outcome.detail})")
 
 
 @check("ID-03")
-def impostor_face_is_refused_at_login(
-    learners: LearnerFactory,
-    platform: LearnerDriver,
-    supervisor: SupervisionClient,
-    province: ProvinceSandboxClient,
-    evidence: EvidenceRecorder,
-) -> None:
+def impostor_face_is_refused_at_login(probe: Probe) -> None:
     """Someone else's face, live, does not log the learner in."""
-    _refused_first_login(learners, platform, supervisor, province, evidence, "impostor")
+    _refused_first_login(probe, "impostor")
 
 
 @check("ID-03")
-def still_photo_replay_is_refused_at_login(
-    learners: LearnerFactory,
-    platform: LearnerDriver,
-    supervisor: SupervisionClient,
-    province: ProvinceSandboxClient,
-    evidence: EvidenceRecorder,
-) -> None:
+def still_photo_replay_is_refused_at_login(probe: Probe) -> None:
     """Replaying the registered photo as identical frames does not log the learner in."""
-    _refused_first_login(learners, platform, supervisor, province, evidence, "still")
+    _refused_first_login(probe, "still")

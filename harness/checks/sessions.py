@@ -4,34 +4,26 @@ from __future__ import annotations
 
 from harness.api import Refused
 from harness.checks._support import attempt
-from harness.driver import LearnerDriver
-from harness.evidence import EvidenceRecorder
 from harness.failures import CheckFailure
-from harness.learners import LearnerFactory
+from harness.probe import Probe
 from harness.registry import check
-from harness.supervision import SupervisionClient
 
 
 @check("STUDY-03")
-def second_login_never_leaves_two_sessions_valid(
-    learners: LearnerFactory,
-    platform: LearnerDriver,
-    supervisor: SupervisionClient,
-    evidence: EvidenceRecorder,
-) -> None:
+def second_login_never_leaves_two_sessions_valid(probe: Probe) -> None:
     """After a second login from another device, at most one of the two sessions still works,
     and a supervisor sees at most one active login."""
-    learner, first = learners.logged_in()
-    second = attempt(lambda: learners.login(learner, device_id="device-B"))
+    learner, first = probe.learners.logged_in()
+    second = attempt(lambda: probe.learners.login(learner, device_id="device-B"))
     tokens = {"device-A": first.token}
     if not isinstance(second, Refused):
         tokens["device-B"] = second.token
     valid = {
-        device: not isinstance(attempt(lambda t=token: platform.me(t)), Refused)
+        device: not isinstance(attempt(lambda t=token: probe.platform.me(t)), Refused)
         for device, token in tokens.items()
     }
-    active = [x for x in supervisor.logins(learner.learner_id or "") if x.active]
-    evidence.attach_json(
+    active = [x for x in probe.supervisor.logins(learner.learner_id or "") if x.active]
+    probe.evidence.attach_json(
         "two-logins",
         {
             "second_login": f"{second.status} {second.detail}"
@@ -54,4 +46,4 @@ def second_login_never_leaves_two_sessions_valid(
             expected="exactly one valid session",
         )
     how = "refused" if isinstance(second, Refused) else "accepted and ended the first"
-    evidence.note(f"second login {how}; one session valid, one active login")
+    probe.evidence.note(f"second login {how}; one session valid, one active login")

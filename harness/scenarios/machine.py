@@ -8,8 +8,6 @@ after every step against the *supervision view*. A failure prints as a short pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -21,14 +19,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from harness.driver import LearnerDriver
 from harness.failures import CheckFailure
-from harness.learners import LearnerFactory
-from harness.province.sandbox_client import ProvinceSandboxClient
+from harness.probe import Probe
 from harness.scenarios import cheats
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
 from harness.spec.models import CourseOut
-from harness.supervision import SupervisionClient, TestClock
 
 TOLERANCE_S = 1.0
 
@@ -48,24 +43,13 @@ INVARIANTS = {
 }
 
 
-@dataclass
-class Live:
-    """What the machine talks to: the learner driver, the observers, and the course."""
-
-    platform: LearnerDriver
-    supervisor: SupervisionClient
-    clock: TestClock
-    province: ProvinceSandboxClient
-    learners: LearnerFactory
-    course: CourseOut
-
-
 def _moves(name: str):
     return precondition(lambda self: name in self.moves)
 
 
 class CheatingLearner(RuleBasedStateMachine):
-    live: Live
+    probe: Probe
+    course: CourseOut
     requirement: str
 
     def __init__(self) -> None:
@@ -77,8 +61,8 @@ class CheatingLearner(RuleBasedStateMachine):
 
     @initialize()
     def enrol(self) -> None:
-        live = self.live
-        self.enrolled: Enrolled = enrolled_learner(live.learners, live.platform, live.course)
+        probe = self.probe
+        self.enrolled: Enrolled = enrolled_learner(probe.learners, probe.platform, self.course)
         self._open(0, "window-1")
 
     # ---- helpers -----------------------------------------------------------------------------
@@ -192,7 +176,7 @@ class CheatingLearner(RuleBasedStateMachine):
 
     # ---- invariants, judged from the supervision view ----------------------------------------
     def _progress(self):
-        return self.live.supervisor.progress(
+        return self.probe.supervisor.progress(
             self.enrolled.learner.learner_id or "", self.enrolled.course.course_id
         )
 
@@ -230,7 +214,7 @@ class CheatingLearner(RuleBasedStateMachine):
         credited = [r.lesson_id for r in self._progress() if r.hour_credited]
         if not credited:
             return
-        captures = self.live.supervisor.captures(self.enrolled.learner.learner_id or "")
+        captures = self.probe.supervisor.captures(self.enrolled.learner.learner_id or "")
         for lesson in credited:
             genuine = [
                 c
@@ -250,7 +234,9 @@ class CheatingLearner(RuleBasedStateMachine):
                 )
 
 
-def run_machine(live: Live, requirement: str, *, examples: int = 3, steps: int = 8) -> None:
+def run_machine(
+    probe: Probe, course: CourseOut, requirement: str, *, examples: int = 3, steps: int = 8
+) -> None:
     """Run the machine for one requirement; CheckFailure (with the move list in its notes).
 
     Derandomized: the same moves on every run, so a certification verdict is reproducible.
@@ -258,7 +244,7 @@ def run_machine(live: Live, requirement: str, *, examples: int = 3, steps: int =
     machine = type(
         f"CheatingLearner_{requirement.replace('-', '_')}",
         (CheatingLearner,),
-        {"live": live, "requirement": requirement},
+        {"probe": probe, "course": course, "requirement": requirement},
     )
     run_state_machine_as_test(
         machine,
@@ -270,6 +256,6 @@ def run_machine(live: Live, requirement: str, *, examples: int = 3, steps: int =
             phases=(Phase.explicit, Phase.generate),
             suppress_health_check=list(HealthCheck),
             print_blob=False,
-            derandomize=False,
+            derandomize=True,
         ),
     )
