@@ -67,11 +67,11 @@ class CheatingLearner(RuleBasedStateMachine):
 
     # ---- helpers -----------------------------------------------------------------------------
     def _open(self, index: int, window: str) -> Study:
-        live = self.live
+        probe = self.probe
         session = Study(
-            live.platform,
-            live.clock,
-            live.province,
+            probe.platform,
+            probe.clock,
+            probe.province,
             self.enrolled,
             self.enrolled.lessons[index],
             window_id=window,
@@ -87,8 +87,8 @@ class CheatingLearner(RuleBasedStateMachine):
 
     @property
     def elapsed(self) -> float:
-        """Clock time that passed since enrolment: every advance any window made."""
-        return sum(session.waited for session in self.sessions)
+        """Platform-clock time since the first lesson was opened (advances and real time)."""
+        return self.sessions[0].elapsed_since_open()
 
     def _honest_watch(self, session: Study, seconds: float, captures: str | None) -> None:
         lesson = session.lesson.lesson_id

@@ -7,6 +7,8 @@ exactly what was sent as evidence. Time passes only by advancing the platform's 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +87,12 @@ class Study:
         )
         return self.playback
 
+    def elapsed_since_open(self) -> float:
+        """Platform-clock seconds since this playback opened: the most honest study could earn
+        (the clock runs in real time too, besides the advances)."""
+        assert self.playback is not None, "open() first"
+        return (self.clock.now() - self.playback.opened_at).total_seconds()
+
     def wait(self, seconds: float) -> None:
         self.clock.advance(seconds)
         self.waited += seconds
@@ -136,9 +144,11 @@ class Study:
             return None
         self.open_challenge = None
         self.answered.add(challenge.challenge_id)
+        image = self.capture_image(kind)
+        self.images_sent.add(hashlib.sha256(base64.b64decode(image)).hexdigest())
         try:
             outcome: Any = self.platform.answer_capture(
-                self.token or self.enrolled.token, challenge.challenge_id, self.capture_image(kind)
+                self.token or self.enrolled.token, challenge.challenge_id, image
             )
             self.sent.append(
                 {
