@@ -109,8 +109,8 @@ _DEFECT_LIST = (
     Defect(
         "trusts_client_position",
         ("STUDY-05",),
-        "No seek detection: a jump past the furthest point is credited and moves the furthest"
-        " point there.",
+        "No seek detection: a jump past the furthest point is taken as watched (the furthest"
+        " point moves there, and the heartbeat earns its elapsed time).",
     ),
     Defect(
         "honours_lesson_complete_call",
@@ -124,10 +124,10 @@ _DEFECT_LIST = (
         " time.",
     ),
     Defect(
-        "credits_per_heartbeat",
+        "credits_duplicate_heartbeats",
         ("STUDY-06",),
-        "Every heartbeat (duplicates and replays included) earns one heartbeat interval, whatever"
-        " the elapsed time.",
+        "Heartbeat sequence numbers are not checked: every duplicated or replayed heartbeat earns"
+        " one heartbeat interval again, whatever the clock says.",
     ),
     Defect(
         "credits_superseded_session",

@@ -42,6 +42,18 @@ FINAL_DEFECTS = {
     "ignores_face_mismatch": ("ID-03",),
     "ignores_still_replay": ("ID-03",),
     "allows_concurrent_logins": ("STUDY-03",),
+    "capture_image_not_kept": ("STUDY-01",),
+    "capture_at_fixed_offset": ("STUDY-02",),
+    "credits_hour_without_capture": ("STUDY-02",),
+    "accepts_any_capture_face": ("STUDY-02",),
+    "credits_two_windows": ("STUDY-04",),
+    "trusts_client_position": ("STUDY-05",),
+    "honours_lesson_complete_call": ("STUDY-05",),
+    "credits_fast_playback": ("STUDY-06",),
+    "credits_duplicate_heartbeats": ("STUDY-06",),
+    "credits_superseded_session": ("STUDY-03",),
+    "loses_resume_position": ("STUDY-07",),
+    "completion_below_level_minimum": ("COURSE-05",),
 }
 
 
@@ -162,6 +174,18 @@ def test_openapi_declares_every_refusal() -> None:
     assert set(paths["/api/v1/login"]["post"]["responses"]) >= {"200", "401", "403", "503"}
     assert "401" in paths["/api/v1/supervision/logins"]["get"]["responses"]
     assert "404" in paths["/api/v1/test/clock"]["get"]["responses"]
+    heartbeats = paths["/api/v1/playbacks/{playback_id}/heartbeats"]["post"]["responses"]
+    assert set(heartbeats) == {"200", "401", "404", "409", "422"}
+    captures = paths["/api/v1/captures/{challenge_id}"]["post"]["responses"]
+    assert set(captures) == {"200", "401", "404", "409", "422", "503"}
+    assert set(paths["/api/v1/playbacks"]["post"]["responses"]) == {
+        "201",
+        "401",
+        "403",
+        "404",
+        "422",
+    }
+    assert "/api/v1/lessons/{lesson_id}/complete" not in paths  # only with its defect
 
 
 def test_health(tmp_path: Path) -> None:

@@ -106,10 +106,13 @@ def test_logout_and_expiry_end_the_token(tmp_path: Path) -> None:
         [ended] = platform.supervise("logins", learner_id=person.learner_id or "")
         assert ended["end_reason"] == "Logged out" and not ended["active"]
 
+        # The expiry slides: 12 h after the last accepted request, not after the login.
         headers = platform.learner_headers(person)
         platform.advance(11.9 * 3600)
         assert platform.client.get("/api/v1/me", headers=headers).status_code == 200
-        platform.advance(0.2 * 3600)
+        platform.advance(11.9 * 3600)
+        assert platform.client.get("/api/v1/me", headers=headers).status_code == 200
+        platform.advance(12 * 3600 + 1)
         assert platform.client.get("/api/v1/me", headers=headers).status_code == 401
         assert not platform.supervise("logins", learner_id=person.learner_id or "")[-1]["active"]
 

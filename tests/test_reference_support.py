@@ -31,6 +31,7 @@ from PIL import Image
 from harness.spec import resident_id
 from harness.spec.models import (
     CourseApplicationIn,
+    FaceMatchIn,
     IdentityRegistrationIn,
     LivenessIn,
     RedeemIn,
@@ -79,6 +80,7 @@ class FakeProvince:
         self.vouchers: dict[str, dict[str, Any]] = {}
         self.liveness_reason: dict[str, str] = {}
         self.redeem_conflicts: set[str] = set()  # codes whose redeem answers 409 (a lost race)
+        self.foreign_faces: set[str] = set()  # capture images that show somebody else
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.down = False
         self.app = self._build_app()
@@ -165,6 +167,26 @@ class FakeProvince:
                 "passed": reason == "ok",
                 "reason": reason,
                 "distance": 3.0,
+                "at": dt.datetime.now(dt.UTC).isoformat(),
+            }
+
+        @app.post("/province/v1/identity/face-match")
+        def face_match(body: FaceMatchIn, key: str | None = Key) -> dict[str, Any]:
+            """Passes unless the image is the registered photo (a replay) or marked foreign."""
+            self._guard("face_match", body.model_dump(), key)
+            if body.id_number not in self.registered:
+                raise HTTPException(404, "Identity not registered")
+            reason = "ok"
+            if body.image == self.registered[body.id_number]:
+                reason = "replay"
+            elif body.image in self.foreign_faces:
+                reason = "face_mismatch"
+            return {
+                "match_id": f"fm-{uuid.uuid4().hex[:12]}",
+                "id_number": body.id_number,
+                "passed": reason == "ok",
+                "reason": reason,
+                "distance": 2.0,
                 "at": dt.datetime.now(dt.UTC).isoformat(),
             }
 

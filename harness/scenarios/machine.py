@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from hypothesis.errors import FlakyFailure
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -163,11 +164,16 @@ class CheatingLearner(RuleBasedStateMachine):
 
     @_moves("open_second_window")
     @precondition(lambda self: len(self.sessions) < 4)
-    @rule(index=st.integers(min_value=0, max_value=1))
-    def open_second_window(self, index: int) -> None:
+    @rule()
+    def open_second_window(self) -> None:
+        """Another window of the same account, on the next lesson (a different one: windows on
+        one lesson share its furthest point, so only different lessons could double credit)."""
+        lessons = [x.lesson_id for x in self.enrolled.lessons]
+        index = (lessons.index(self.current.lesson.lesson_id) + 1) % min(3, len(lessons))
         self._open(index, f"window-{len(self.sessions) + 1}")
 
     @_moves("watch_both_windows")
+    @precondition(lambda self: len(self.sessions) >= 2)
     @rule()
     def watch_both_windows(self) -> None:
         self.current.wait(self.current.interval)
@@ -246,6 +252,21 @@ def run_machine(
         (CheatingLearner,),
         {"probe": probe, "course": course, "requirement": requirement},
     )
+    try:
+        _run(machine, examples, steps)
+    except FlakyFailure as flaky:
+        # The platform draws capture moments at random, so a replay may differ; a failure seen
+        # once against the live platform is still a finding. Report it with its program.
+        found = next((e for e in flaky.exceptions if isinstance(e, CheckFailure)), None)
+        if found is None:
+            raise
+        for note in getattr(flaky, "__notes__", []):
+            found.add_note(note)
+        found.add_note("(a replay differed: the platform draws capture moments at random)")
+        raise found from None
+
+
+def _run(machine: type, examples: int, steps: int) -> None:
     run_state_machine_as_test(
         machine,
         settings=settings(

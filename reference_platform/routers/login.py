@@ -94,6 +94,11 @@ def login(
     defects: Defects,
     settings: Settings,
 ) -> LoginOut:
+    """Log in after a liveness check at the province; a new login ends the learner's others.
+
+    `expires_at` is the token's first expiry: it slides, each accepted request moving it to 12 h
+    after that request, so a learner studying for longer than 12 h is not logged out mid-lesson.
+    """
     learner = db.scalar(select(Learner).where(Learner.id_number == body.id_number.upper()))
     if not verify_password(body.password, learner.password_hash if learner else None):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_CREDENTIALS)

@@ -1,0 +1,50 @@
+"""The cheating-learner state machine as checks: one per requirement, each exploring the moves
+that attack that requirement, with its invariant checked after every step."""
+
+from __future__ import annotations
+
+from harness.checks._support import a_course
+from harness.failures import CheckFailure
+from harness.probe import Probe
+from harness.registry import check
+from harness.scenarios.machine import MOVES, run_machine
+
+
+def _explore(probe: Probe, requirement: str) -> None:
+    try:
+        run_machine(probe, a_course(probe.platform), requirement)
+    except CheckFailure as failure:
+        program = "\n".join(getattr(failure, "__notes__", []))
+        probe.evidence.attach_json(
+            "falsifying-program", {"failure": str(failure), "moves": program}
+        )
+        raise CheckFailure(
+            failure.title, received=f"{failure.received}\n{program}", expected=failure.expected
+        ) from None
+    probe.evidence.note(
+        f"3 explorations × 8 moves of {', '.join(sorted(MOVES[requirement]))}: invariant held"
+    )
+
+
+@check("STUDY-02")
+def cheating_learner_never_gets_an_hour_without_genuine_capture(probe: Probe) -> None:
+    """State machine: fake or ignored captures never yield a credited hour."""
+    _explore(probe, "STUDY-02")
+
+
+@check("STUDY-04")
+def cheating_learner_never_out_earns_the_clock_with_windows(probe: Probe) -> None:
+    """State machine: extra windows never earn more than the clock time that passed."""
+    _explore(probe, "STUDY-04")
+
+
+@check("STUDY-05")
+def cheating_learner_never_gets_beyond_honest_position(probe: Probe) -> None:
+    """State machine: seeks, forged ends and finish calls never move credit past honest study."""
+    _explore(probe, "STUDY-05")
+
+
+@check("STUDY-06")
+def cheating_learner_never_earns_more_than_clock_time(probe: Probe) -> None:
+    """State machine: speed-ups, replays and bursts never out-earn the clock."""
+    _explore(probe, "STUDY-06")

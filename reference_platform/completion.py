@@ -1,0 +1,51 @@
+"""When a lesson hour counts, and when a course is completed (STUDY-02, COURSE-05).
+
+The level minimums live here and nowhere else, so the learner's progress, the supervision views
+and any later export all give the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from reference_platform.defects import ActiveDefects
+from reference_platform.models import LessonProgress
+
+# 晋人社厅发〔2021〕31号 二(三): credited lesson hours a learner needs, by level.
+COMPLETION_MINIMUM_HOURS: dict[str, int] = {"junior": 60, "intermediate": 50, "senior": 40}
+
+
+def required_hours(level: str) -> int:
+    return COMPLETION_MINIMUM_HOURS[level]
+
+
+def lesson_credited(progress: LessonProgress, defects: ActiveDefects) -> bool:
+    """Fully watched, and every hour of the lesson has a passed capture."""
+    watched = progress.credited_s >= progress.duration_s
+    if defects.active("credits_hour_without_capture"):
+        return watched
+    passed = set(progress.passed_hours or ())
+    return watched and all(hour in passed for hour in range(progress.lesson_hours))
+
+
+def credited_hours(rows: Iterable[LessonProgress], defects: ActiveDefects) -> int:
+    return sum(row.lesson_hours for row in rows if lesson_credited(row, defects))
+
+
+@dataclass(frozen=True)
+class CourseStanding:
+    credited_hours: int
+    required_hours: int
+    completed: bool
+
+
+def course_standing(
+    level: str, rows: Iterable[LessonProgress], defects: ActiveDefects
+) -> CourseStanding:
+    """The learner's credited hours in one course against the level minimum."""
+    hours, required = credited_hours(rows, defects), required_hours(level)
+    threshold = required
+    if defects.active("completion_below_level_minimum"):
+        threshold = required - 1
+    return CourseStanding(hours, required, hours >= threshold)

@@ -1,0 +1,179 @@
+"""The credit rules of docs/interface.md ("Platform: learning integrity") as one pure function.
+
+No database, no HTTP, no clock of its own: `judge` gets the playback's state, one heartbeat and
+`now`, and answers what the heartbeat earns and what to do about capture challenges. Keeping the
+rules here, apart from the plumbing, lets them be read in one place and property-tested directly.
+
+"Accepted" means the heartbeat was taken into account (anything but a duplicate). Every accepted
+heartbeat moves the elapsed-time baseline, whether it earned or not, so that time spent paused,
+sped up, reviewing or overdue on a capture can never be claimed later by a forward jump.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+from reference_platform.defects import ActiveDefects
+
+ChallengeAction = Literal["none", "keep", "issue"]
+_SYSTEM_RANDOM = random.SystemRandom()
+DEFAULT_INTERVAL_S = 30.0
+NO_DEFECTS = ActiveDefects()
+
+
+@dataclass(frozen=True)
+class Beat:
+    """What the player reported."""
+
+    seq: int
+    position_s: float
+    rate: float
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class PlaybackState:
+    """What the server knows before the heartbeat (the lesson's numbers are per learner)."""
+
+    last_seq: int | None  # None before the first accepted heartbeat
+    last_credit_at: dt.datetime  # the last accepted heartbeat, or the opening
+    furthest_s: float  # of the lesson
+    credited_s: float  # of the lesson
+    duration_s: float
+    capture_points_s: tuple[float, ...] = ()  # one per lesson hour, from the lesson's start
+    passed_hours: frozenset[int] = frozenset()
+    challenge_deadline: dt.datetime | None = None  # of the lesson's open challenge
+    challenge_hour: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The verdict on one heartbeat, and the state to store after it (unchanged if refused)."""
+
+    accepted: bool
+    reason: str
+    credited_delta_s: float
+    furthest_s: float
+    credited_s: float
+    last_seq: int | None
+    last_credit_at: dt.datetime
+    challenge: ChallengeAction  # "keep" = answer with the open one, "issue" = replace/issue one
+    challenge_hour: int | None = None  # the hour a new challenge is for
+
+
+def hour_needing_capture(
+    furthest_s: float, capture_points_s: tuple[float, ...], passed_hours: frozenset[int]
+) -> int | None:
+    """The first hour whose capture point the learner has passed without a passed capture."""
+    for hour, point in enumerate(capture_points_s):
+        if furthest_s >= point and hour not in passed_hours:
+            return hour
+    return None
+
+
+def judge(
+    state: PlaybackState,
+    beat: Beat,
+    now: dt.datetime,
+    interval_s: float = DEFAULT_INTERVAL_S,
+    defects: ActiveDefects = NO_DEFECTS,
+) -> Outcome:
+    """Decide one heartbeat: duplicate → capture_overdue → paused → speed → review → seek → ok."""
+    open_challenge: ChallengeAction = "keep" if state.challenge_deadline else "none"
+    duplicate = state.last_seq is not None and beat.seq <= state.last_seq
+    if duplicate and defects.active("credits_duplicate_heartbeats"):
+        # A naive accumulator: every copy of a heartbeat earns one interval again.
+        delta = max(0.0, min(interval_s, state.duration_s - state.credited_s))
+        return Outcome(
+            accepted=True,
+            reason="ok",
+            credited_delta_s=delta,
+            furthest_s=state.furthest_s,
+            credited_s=state.credited_s + delta,
+            last_seq=state.last_seq,
+            last_credit_at=state.last_credit_at,
+            challenge=open_challenge,
+            challenge_hour=state.challenge_hour,
+        )
+    if duplicate:
+        return Outcome(
+            accepted=False,
+            reason="duplicate",
+            credited_delta_s=0.0,
+            furthest_s=state.furthest_s,
+            credited_s=state.credited_s,
+            last_seq=state.last_seq,
+            last_credit_at=state.last_credit_at,
+            challenge=open_challenge,
+            challenge_hour=state.challenge_hour,
+        )
+    elapsed = max(0.0, (now - state.last_credit_at).total_seconds())
+    gap = beat.position_s - state.furthest_s
+    room = max(0.0, state.duration_s - state.furthest_s)
+    jump = gap > elapsed + interval_s
+    overdue = state.challenge_deadline is not None and now > state.challenge_deadline
+    furthest, credit = state.furthest_s, 0.0
+    if overdue:
+        reason = "capture_overdue"
+    elif beat.paused:
+        reason = "paused"
+    elif beat.rate > 1 and not defects.active("credits_fast_playback"):
+        reason = "speed"
+    elif gap < 0:
+        reason = "review"
+    elif jump and not defects.active("trusts_client_position"):
+        reason = "seek"
+    else:
+        reason = "ok"
+        if defects.active("credits_fast_playback"):
+            credit = min(gap, room)  # the content advance, not capped by the clock
+            furthest += credit
+        else:
+            credit = min(gap, elapsed, room)
+            furthest += credit
+            if jump:  # only with trusts_client_position: the jump moves the furthest point
+                furthest = max(furthest, min(beat.position_s, state.duration_s))
+    delta = max(0.0, min(credit, state.duration_s - state.credited_s))
+    last_seq = beat.seq if state.last_seq is None else max(state.last_seq, beat.seq)
+    challenge, hour = open_challenge, state.challenge_hour
+    if overdue or not state.challenge_deadline:
+        hour = hour_needing_capture(furthest, state.capture_points_s, state.passed_hours)
+        if overdue and hour is None:
+            hour = state.challenge_hour
+        challenge = "issue" if hour is not None else "none"
+    return Outcome(
+        accepted=True,
+        reason=reason,
+        credited_delta_s=delta,
+        furthest_s=furthest,
+        credited_s=state.credited_s + delta,
+        last_seq=last_seq,
+        last_credit_at=max(now, state.last_credit_at),
+        challenge=challenge,
+        challenge_hour=hour,
+    )
+
+
+def capture_points(
+    duration_s: float,
+    lesson_hours: int,
+    rng: random.Random = _SYSTEM_RANDOM,
+    fixed_offset_s: float | None = None,
+) -> list[float]:
+    """One capture point per lesson hour, drawn uniformly in [5 %, 90 %] of the hour (from the
+    OS's entropy, so no learner can predict it), or `fixed_offset_s` into every hour (the
+    capture_at_fixed_offset defect). Seconds from the lesson's start, to the millisecond."""
+    hours = max(1, lesson_hours)
+    hour_s = duration_s / hours
+    points = []
+    for hour in range(hours):
+        if fixed_offset_s is not None:
+            offset = min(fixed_offset_s, hour_s)
+        else:
+            offset = rng.uniform(0.05, 0.90) * hour_s
+        points.append(math.floor((hour * hour_s + offset) * 1000) / 1000)
+    return points

@@ -1,0 +1,291 @@
+"""Study sessions (STUDY-01..07): opening a lesson, judging heartbeats, issuing capture challenges.
+
+The rules themselves are in `credit.py`; this module applies them to the database, one
+transaction per request. Concurrent requests about one playback are serialised by making the
+request's first write a claim on the playback row: on SQLite that takes the database's write lock
+before anything is read, on PostgreSQL it locks the row, so no heartbeat judges stale state and
+no credit is counted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import HTTPException, status
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from harness.spec.models import CaptureChallenge as ChallengeOut
+from harness.spec.models import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOut
+from reference_platform.clock import Clock
+from reference_platform.credit import Beat, PlaybackState, capture_points, judge
+from reference_platform.defects import ActiveDefects
+from reference_platform.models import (
+    CaptureChallenge,
+    Course,
+    Enrolment,
+    Heartbeat,
+    Lesson,
+    LessonProgress,
+    Login,
+    Playback,
+)
+from reference_platform.routers.login import SUPERSEDED as SUPERSEDED_LOGIN
+from reference_platform.security import new_id
+from reference_platform.settings import PlatformSettings
+
+SUPERSEDED_PLAYBACK = "Superseded by a newer playback"
+CLOSED = "Closed"
+PLAYBACK_ENDED = "Playback ended"
+PLAYBACK_NOT_FOUND = "Playback not found"
+OTHER_WINDOW = "Heartbeat from another window"
+NOT_ENROLLED = "Not enrolled in the course"
+CAPTURE_ANSWER_TIME = dt.timedelta(seconds=60)
+FIXED_CAPTURE_OFFSET_S = 600.0  # where capture_at_fixed_offset puts every hour's capture
+
+
+def login_is_live(
+    ended_at: dt.datetime | None,
+    end_reason: str | None,
+    expires_at: dt.datetime,
+    now: dt.datetime,
+    defects: ActiveDefects,
+) -> bool:
+    """May this login still study? Not once it expired, was logged out or a newer login ended it
+    (STUDY-03: one account never earns in two sessions)."""
+    if expires_at <= now:
+        return False
+    if ended_at is None:
+        return True
+    return end_reason == SUPERSEDED_LOGIN and defects.active("credits_superseded_session")
+
+
+def lesson_progress(
+    db: Session, learner_id: str, lesson: Lesson, defects: ActiveDefects
+) -> LessonProgress:
+    """The learner's row for the lesson, made (with its secret capture points) on first use."""
+    row = db.scalar(
+        select(LessonProgress).where(
+            LessonProgress.learner_id == learner_id, LessonProgress.lesson_id == lesson.id
+        )
+    )
+    if row is not None:
+        return row
+    fixed = FIXED_CAPTURE_OFFSET_S if defects.active("capture_at_fixed_offset") else None
+    row = LessonProgress(
+        id=new_id("lpr"),
+        learner_id=learner_id,
+        course_id=lesson.course_id,
+        lesson_id=lesson.id,
+        seq=lesson.seq,
+        lesson_hours=lesson.lesson_hours,
+        duration_s=lesson.duration_s,
+        credited_s=0.0,
+        furthest_position_s=0.0,
+        capture_points_s=capture_points(
+            lesson.duration_s, lesson.lesson_hours, fixed_offset_s=fixed
+        ),
+        passed_hours=[],
+        captures_passed=0,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def enrolment_in(db: Session, learner_id: str, course_id: str) -> Enrolment | None:
+    return db.scalar(
+        select(Enrolment)
+        .where(Enrolment.learner_id == learner_id, Enrolment.course_id == course_id)
+        .order_by(Enrolment.enrolled_at)
+        .limit(1)
+    )
+
+
+def open_playback(
+    db: Session,
+    login: Login,
+    body: PlaybackIn,
+    clock: Clock,
+    settings: PlatformSettings,
+    defects: ActiveDefects,
+) -> PlaybackOut:
+    course = db.get(Course, body.course_id)
+    if course is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Course not found")
+    lesson = db.get(Lesson, body.lesson_id)
+    if lesson is None or lesson.course_id != course.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Lesson not found")
+    enrolment = enrolment_in(db, login.learner_id, course.id)
+    if enrolment is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_ENROLLED)
+    now = clock.now()
+    if not defects.active("credits_two_windows"):
+        db.execute(  # the first write: also serialises concurrent opens of one account
+            update(Playback)
+            .where(Playback.learner_id == login.learner_id, Playback.ended_at.is_(None))
+            .values(ended_at=now, end_reason=SUPERSEDED_PLAYBACK)
+            .execution_options(synchronize_session=False)
+        )
+    progress = lesson_progress(db, login.learner_id, lesson, defects)
+    playback = Playback(
+        id=new_id("pbk"),
+        learner_id=login.learner_id,
+        login_id=login.id,
+        enrolment_id=enrolment.id,
+        course_id=course.id,
+        lesson_id=lesson.id,
+        progress_id=progress.id,
+        window_id=body.window_id,
+        opened_at=now,
+        last_seq=None,
+        last_credit_at=now,
+        credited_s=0.0,
+        heartbeats_received=0,
+    )
+    db.add(playback)
+    db.commit()
+    resume = progress.furthest_position_s
+    if defects.active("loses_resume_position"):
+        resume = 0.0
+    return PlaybackOut(
+        playback_id=playback.id,
+        course_id=course.id,
+        lesson_id=lesson.id,
+        duration_s=lesson.duration_s,
+        resume_position_s=resume,
+        heartbeat_interval_s=settings.heartbeat_interval_s,
+        opened_at=now,
+    )
+
+
+def claim_playback(db: Session, login: Login, playback_id: str) -> None:
+    """The request's first write (see the module docstring); 404 for another learner's."""
+    claimed = db.execute(
+        update(Playback)
+        .where(Playback.id == playback_id, Playback.learner_id == login.learner_id)
+        .values(heartbeats_received=Playback.heartbeats_received + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise HTTPException(status.HTTP_404_NOT_FOUND, PLAYBACK_NOT_FOUND)
+
+
+def challenge_out(challenge: CaptureChallenge | None) -> ChallengeOut | None:
+    if challenge is None:
+        return None
+    return ChallengeOut(
+        challenge_id=challenge.id, issued_at=challenge.issued_at, deadline=challenge.deadline
+    )
+
+
+def issue_challenge(
+    db: Session, playback: Playback, progress: LessonProgress, hour: int, now: dt.datetime
+) -> CaptureChallenge:
+    challenge = CaptureChallenge(
+        id=new_id("cap"),
+        learner_id=playback.learner_id,
+        course_id=playback.course_id,
+        lesson_id=playback.lesson_id,
+        progress_id=progress.id,
+        playback_id=playback.id,
+        hour_index=hour,
+        position_s=progress.furthest_position_s,
+        issued_at=now,
+        deadline=now + CAPTURE_ANSWER_TIME,
+    )
+    db.add(challenge)
+    progress.open_challenge_id = challenge.id
+    return challenge
+
+
+def record_heartbeat(
+    db: Session,
+    login: Login,
+    playback_id: str,
+    body: HeartbeatIn,
+    clock: Clock,
+    settings: PlatformSettings,
+    defects: ActiveDefects,
+) -> HeartbeatOut:
+    """Judge and store one heartbeat, in one transaction; a refused one writes nothing."""
+    claim_playback(db, login, playback_id)
+    now = clock.now()
+    playback, progress, owner_ended_at, owner_end_reason, owner_expires_at = db.execute(
+        select(Playback, LessonProgress, Login.ended_at, Login.end_reason, Login.expires_at)
+        .join(LessonProgress, LessonProgress.id == Playback.progress_id)
+        .join(Login, Login.id == Playback.login_id)
+        .where(Playback.id == playback_id)
+    ).one()
+    live = (
+        playback.ended_at is None
+        and login_is_live(owner_ended_at, owner_end_reason, owner_expires_at, now, defects)
+        and login_is_live(login.ended_at, login.end_reason, login.expires_at, now, defects)
+    )
+    if not live:
+        raise HTTPException(status.HTTP_409_CONFLICT, PLAYBACK_ENDED)
+    if body.window_id != playback.window_id:
+        raise HTTPException(status.HTTP_409_CONFLICT, OTHER_WINDOW)
+    challenge = None
+    if progress.open_challenge_id is not None:
+        challenge = db.get(CaptureChallenge, progress.open_challenge_id)
+    state = PlaybackState(
+        last_seq=playback.last_seq,
+        last_credit_at=playback.last_credit_at,
+        furthest_s=progress.furthest_position_s,
+        credited_s=progress.credited_s,
+        duration_s=progress.duration_s,
+        capture_points_s=tuple(progress.capture_points_s),
+        passed_hours=frozenset(progress.passed_hours or ()),
+        challenge_deadline=challenge.deadline if challenge else None,
+        challenge_hour=challenge.hour_index if challenge else None,
+    )
+    beat = Beat(body.seq, body.position_s, body.rate, body.paused)
+    outcome = judge(state, beat, now, settings.heartbeat_interval_s, defects)
+    if outcome.accepted:
+        playback.last_seq = outcome.last_seq
+        playback.last_credit_at = outcome.last_credit_at
+        playback.credited_s += outcome.credited_delta_s
+        progress.furthest_position_s = outcome.furthest_s
+        progress.credited_s = outcome.credited_s
+    if outcome.challenge == "issue" and outcome.challenge_hour is not None:
+        if challenge is not None:  # replaced unanswered after its deadline
+            challenge.passed, challenge.reason = False, "expired"
+        challenge = issue_challenge(db, playback, progress, outcome.challenge_hour, now)
+    elif outcome.challenge == "none":
+        challenge = None
+    db.add(
+        Heartbeat(
+            playback_id=playback.id,
+            seq=body.seq,
+            at=now,
+            position_s=body.position_s,
+            rate=body.rate,
+            paused=body.paused,
+            accepted=outcome.accepted,
+            reason=outcome.reason,
+            credited_delta_s=outcome.credited_delta_s,
+        )
+    )
+    db.commit()
+    return HeartbeatOut(
+        accepted=outcome.accepted,
+        reason=outcome.reason,  # type: ignore[arg-type]
+        credited_delta_s=outcome.credited_delta_s,
+        credited_s=progress.credited_s,
+        furthest_position_s=progress.furthest_position_s,
+        challenge=challenge_out(challenge),
+    )
+
+
+def close_playback(db: Session, login: Login, playback_id: str, clock: Clock) -> None:
+    """Idempotent: closing an ended playback changes nothing."""
+    claim_playback(db, login, playback_id)
+    now = clock.now()
+    db.execute(
+        update(Playback)
+        .where(Playback.id == playback_id, Playback.ended_at.is_(None))
+        .values(ended_at=now, end_reason=CLOSED)
+        .execution_options(synchronize_session=False)
+    )
+    db.commit()

@@ -1,0 +1,152 @@
+"""Test support for learning integrity: an enrolled learner and a scripted player.
+
+The player drives one playback through the platform's HTTP API and the test clock, keeping the
+position a real player would show. No tests live here; the `test_reference_*` modules import it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from tests.test_reference_support import Person, PlatformDriver, image_b64
+
+COURSE = "crs-cook-junior-a"
+LESSON_S = 2700
+
+
+def lesson_id(seq: int, course: str = COURSE) -> str:
+    return f"{course}-l{seq:03d}"
+
+
+_faces = itertools.count(500)
+
+
+def fresh_face() -> str:
+    """A capture image the fake province has never seen (so it passes)."""
+    return image_b64(next(_faces))
+
+
+@dataclass
+class Learner:
+    person: Person
+    headers: dict[str, str]
+
+    @property
+    def learner_id(self) -> str:
+        return self.person.learner_id or ""
+
+
+def enrolled(platform: PlatformDriver, course: str = COURSE) -> Learner:
+    person = platform.register()
+    headers = platform.learner_headers(person)
+    code = platform.province.issue_voucher(person.id_number)
+    answer = platform.enrol(headers, course, code)
+    assert answer.status_code == 201, answer.text
+    return Learner(person, headers)
+
+
+class Player:
+    """One window playing one lesson; `position` is what the player shows."""
+
+    def __init__(
+        self,
+        platform: PlatformDriver,
+        learner: Learner,
+        lesson: str | None = None,
+        window: str = "window-1",
+        course: str = COURSE,
+    ) -> None:
+        self.platform = platform
+        self.learner = learner
+        self.headers = learner.headers
+        self.lesson = lesson or lesson_id(1, course)
+        self.course = course
+        self.window = window
+        self.playback_id = ""
+        self.seq = 0
+        self.position = 0.0
+        self.challenge: dict[str, Any] | None = None
+
+    def open(self) -> dict[str, Any]:
+        body = {"course_id": self.course, "lesson_id": self.lesson, "window_id": self.window}
+        answer = self.platform.client.post("/api/v1/playbacks", json=body, headers=self.headers)
+        assert answer.status_code == 201, answer.text
+        out = answer.json()
+        self.playback_id, self.position, self.seq = out["playback_id"], out["resume_position_s"], 0
+        return out
+
+    def wait(self, seconds: float) -> None:
+        self.platform.advance(seconds)
+
+    def send(self, body: dict[str, Any]) -> Any:
+        return self.platform.client.post(
+            f"/api/v1/playbacks/{self.playback_id}/heartbeats", json=body, headers=self.headers
+        )
+
+    def beat(
+        self,
+        position: float | None = None,
+        *,
+        rate: float = 1.0,
+        seq: int | None = None,
+        paused: bool = False,
+        window: str | None = None,
+        expect: int = 200,
+    ) -> dict[str, Any]:
+        if seq is None:
+            self.seq += 1
+            seq = self.seq
+        body = {
+            "seq": seq,
+            "position_s": self.position if position is None else position,
+            "rate": rate,
+            "window_id": window or self.window,
+            "paused": paused,
+        }
+        answer = self.send(body)
+        assert answer.status_code == expect, answer.text
+        out = answer.json()
+        if expect == 200:
+            self.position = body["position_s"]
+            if out["reason"] in ("seek", "speed"):
+                self.position = out["furthest_position_s"]
+            self.challenge = out["challenge"]
+        return out
+
+    def step(self, seconds: float = 30, **kwargs: Any) -> dict[str, Any]:
+        """Let `seconds` of clock pass while the video plays, then report."""
+        self.wait(seconds)
+        return self.beat(min(self.position + seconds, LESSON_S), **kwargs)
+
+    def answer(self, image: str | None = None, expect: int = 200) -> dict[str, Any]:
+        assert self.challenge is not None, "no open challenge"
+        answer = self.platform.client.post(
+            f"/api/v1/captures/{self.challenge['challenge_id']}",
+            json={"image": image or fresh_face()},
+            headers=self.headers,
+        )
+        assert answer.status_code == expect, answer.text
+        if expect == 200:
+            self.challenge = None
+        return answer.json()
+
+    def watch_to_end(self, step: float = 30, answer: bool = True) -> dict[str, Any]:
+        """Watch honestly to the end, answering each challenge at once with a fresh face."""
+        last: dict[str, Any] = {}
+        while self.position < LESSON_S:
+            last = self.step(step)
+            if answer and self.challenge is not None:
+                self.answer()
+        return last
+
+    def close(self) -> None:
+        answer = self.platform.client.post(
+            f"/api/v1/playbacks/{self.playback_id}/close", headers=self.headers
+        )
+        assert answer.status_code == 204, answer.text
+
+    def progress(self) -> dict[str, Any]:
+        rows = self.platform.supervise("progress", learner_id=self.learner.learner_id)
+        return next(row for row in rows if row["lesson_id"] == self.lesson)
