@@ -49,6 +49,7 @@ class CertifyOptions:
 
 def certify(options: CertifyOptions) -> tuple[int, Report]:
     """Run a certification; answer (exit code, report). RunFailed when it cannot be made."""
+    _prepare_out(options.out)  # before any server starts: an unwritable folder fails fast
     try:
         with _target(options) as profile:
             context = RunContext.build(
@@ -60,7 +61,6 @@ def certify(options: CertifyOptions) -> tuple[int, Report]:
                 reference_defects=options.reference_defects,
             )
             _preflight(profile)
-            _prepare_out(options.out)
             session = CertificationSession(context)
             code = pytest.main(_pytest_args(options), plugins=[session])
     except ProfileError as exc:
@@ -118,11 +118,17 @@ def _preflight(profile: Profile) -> None:
 
 def _prepare_out(out: Path) -> None:
     """Remove only what an earlier run wrote, so evidence of two runs never mixes."""
-    out.mkdir(parents=True, exist_ok=True)
-    for name in REPORT_FILES:
-        (out / name).unlink(missing_ok=True)
-    for name in REPORT_DIRS:
-        shutil.rmtree(out / name, ignore_errors=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in REPORT_FILES:
+            (out / name).unlink(missing_ok=True)
+        for name in REPORT_DIRS:
+            shutil.rmtree(out / name, ignore_errors=True)
+        marker = out / ".sxcert-write-test"
+        marker.write_text("", encoding="utf-8")
+        marker.unlink()
+    except OSError as exc:
+        raise RunFailed(f"Cannot write reports to {out}: {exc.strerror or exc}") from None
 
 
 def _pytest_args(options: CertifyOptions) -> list[str]:

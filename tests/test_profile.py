@@ -108,3 +108,12 @@ def test_cli_exits_2_on_unknown_reference_defect_and_unknown_requirement():
     assert done.returncode == 2 and "unknown reference defect" in done.stderr
     done = run_sxcert("certify", "--only", "ELIG-99")
     assert done.returncode == 2 and "unknown requirement IDs: ELIG-99" in done.stderr
+
+
+def test_cli_exits_2_when_the_report_folder_cannot_be_written(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    done = run_sxcert("certify", "--only", "ELIG-01", "--out", str(blocker / "out"))
+    assert done.returncode == 2
+    assert "Cannot write reports to" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
