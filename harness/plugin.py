@@ -54,8 +54,14 @@ def pytest_configure(config: pytest.Config) -> None:
         if config.getoption(o)
     }
     try:
+        profile = load_profile(Path(config.getoption("sxcert_profile")))
+        if profile.province.start:
+            raise ProfileError(
+                "province.start = true needs `sxcert certify`; under plain pytest run "
+                "`sxcert province serve`, then set province.start = false and admin_token_env"
+            )
         context = RunContext.build(
-            load_profile(Path(config.getoption("sxcert_profile"))),
+            profile,
             Path(config.getoption("sxcert_out")),
             only=[i.strip() for i in only.split(",") if i.strip()] if only else None,
             skip_kinds=skip,
