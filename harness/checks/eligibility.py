@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from harness.checks._support import a_course, enrol_and_judge, platform_today
+from harness.failures import CannotJudge, CheckFailure
 from harness.learners import birth_date_for_age
 from harness.probe import Probe
 from harness.registry import check
@@ -31,44 +33,59 @@ def _try_enrol(
     )
 
 
+def _on_one_platform_day(probe: Probe, judge: Callable[[dt.date], str]) -> None:
+    """Run an age judgement on the platform's date; if that date changed meanwhile (midnight in
+    Shanghai, or another run advancing the clock), judge once more on the new date."""
+    for _ in range(2):
+        today = platform_today(probe.clock)
+        try:
+            finding = judge(today)
+        except CheckFailure:
+            if platform_today(probe.clock) == today:
+                raise
+            continue
+        if platform_today(probe.clock) == today:
+            probe.evidence.note(finding)
+            return
+    raise CannotJudge("the platform's date kept changing during the age check")
+
+
 @check("ELIG-01")
 def learner_under_minimum_age_is_refused(probe: Probe) -> None:
     """A learner one day short of 16 is refused; one who turns 16 today is enrolled."""
-    today = platform_today(probe.clock)
     age = probe.thresholds.min_age
-    _try_enrol(
-        probe,
-        birth_date_for_age(today, age, days_after_birthday=-1),
-        False,
-        f"{age}th birthday tomorrow ({today})",
-    )
-    _try_enrol(
-        probe,
-        birth_date_for_age(today, age),
-        True,
-        f"{age}th birthday today ({today})",
-    )
-    probe.evidence.note(f"refused the day before the {age}th birthday, enrolled on it ({today})")
+
+    def judge(today: dt.date) -> str:
+        _try_enrol(
+            probe,
+            birth_date_for_age(today, age, days_after_birthday=-1),
+            False,
+            f"{age}th birthday tomorrow ({today})",
+        )
+        _try_enrol(probe, birth_date_for_age(today, age), True, f"{age}th birthday today ({today})")
+        return f"refused the day before the {age}th birthday, enrolled on it ({today})"
+
+    _on_one_platform_day(probe, judge)
 
 
 @check("ELIG-02")
 def learner_at_upper_age_bound_is_refused(probe: Probe) -> None:
     """A learner who turns 60 today is refused; one who turns 60 tomorrow is enrolled."""
-    today = platform_today(probe.clock)
     bound = probe.thresholds.max_age_exclusive
-    _try_enrol(
-        probe,
-        birth_date_for_age(today, bound),
-        False,
-        f"{bound}th birthday today ({today})",
-    )
-    _try_enrol(
-        probe,
-        birth_date_for_age(today, bound, days_after_birthday=-1),
-        True,
-        f"{bound}th birthday tomorrow ({today})",
-    )
-    probe.evidence.note(f"refused on the {bound}th birthday, enrolled the day before ({today})")
+
+    def judge(today: dt.date) -> str:
+        _try_enrol(
+            probe, birth_date_for_age(today, bound), False, f"{bound}th birthday today ({today})"
+        )
+        _try_enrol(
+            probe,
+            birth_date_for_age(today, bound, days_after_birthday=-1),
+            True,
+            f"{bound}th birthday tomorrow ({today})",
+        )
+        return f"refused on the {bound}th birthday, enrolled the day before ({today})"
+
+    _on_one_platform_day(probe, judge)
 
 
 @check("ELIG-03")
