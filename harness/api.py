@@ -7,6 +7,7 @@ The session is a parameter so that evidence hooks (and later locust users) see e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
@@ -15,6 +16,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from harness.failures import ProtocolViolation
 
 M = TypeVar("M")
+T = TypeVar("T")
 
 
 class Refused(Exception):
@@ -26,6 +28,14 @@ class Refused(Exception):
         self.method = method
         self.path = path
         super().__init__(f"{method} {path} → {status}: {detail}")
+
+
+def attempt(call: Callable[[], T]) -> T | Refused:
+    """Run a learner operation; a 4xx refusal is an outcome, not an exception."""
+    try:
+        return call()
+    except Refused as refused:
+        return refused
 
 
 class ApiClient:

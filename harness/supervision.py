@@ -43,16 +43,27 @@ class SupervisionClient(ApiClient):
         self._credentials = {"username": username, "password": password}
         self._token: str | None = None
 
+    def _sign_in(self) -> str:
+        try:
+            answer = self.request("POST", f"{PREFIX}/token", json=self._credentials)
+        except Refused as refused:
+            raise ProtocolViolation(
+                "The supervision account from the profile cannot sign in",
+                received=f"{refused.status} {refused.detail}",
+            ) from None
+        return self.parse(SupervisorTokenOut, answer, "supervisor token").token
+
     def _get(self, path: str, params: dict | None = None, raw: bool = False):
+        """GET with the supervisor token; sign in again once if it expired (the test clock may
+        have moved the platform many hours on since the last sign-in)."""
         if self._token is None:
-            try:
-                answer = self.request("POST", f"{PREFIX}/token", json=self._credentials)
-            except Refused as refused:
-                raise ProtocolViolation(
-                    "The supervision account from the profile cannot sign in",
-                    received=f"{refused.status} {refused.detail}",
-                ) from None
-            self._token = self.parse(SupervisorTokenOut, answer, "supervisor token").token
+            self._token = self._sign_in()
+        try:
+            return self.request("GET", PREFIX + path, params=params, token=self._token, raw=raw)
+        except Refused as refused:
+            if refused.status != 401:
+                raise
+        self._token = self._sign_in()
         return self.request("GET", PREFIX + path, params=params, token=self._token, raw=raw)
 
     def learner(self, id_number: str) -> SupLearner | None:

@@ -18,6 +18,9 @@ from harness.scenarios.machine import INVARIANTS, run_machine
 from harness.supervision import SupervisionClient, TestClock
 
 MACHINE_DEFECTS = {
+    "capture_image_not_kept": "STUDY-01",
+    "credits_superseded_session": "STUDY-03",
+    "loses_resume_position": "STUDY-07",
     "credits_hour_without_capture": "STUDY-02",
     "accepts_any_capture_face": "STUDY-02",
     "credits_two_windows": "STUDY-04",

@@ -4,11 +4,10 @@ province saw. Checks use these so that every verdict rests on outside observatio
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from harness.api import Refused
+from harness.api import Refused, attempt
 from harness.driver import LearnerDriver
 from harness.failures import CannotJudge, CheckFailure
 from harness.learners import Learner
@@ -20,14 +19,6 @@ from harness.supervision import TestClock
 
 T = TypeVar("T")
 CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def attempt(call: Callable[[], T]) -> T | Refused:
-    """Run a learner operation; a 4xx refusal is an outcome, not an exception."""
-    try:
-        return call()
-    except Refused as refused:
-        return refused
 
 
 def platform_today(clock: TestClock) -> dt.date:

@@ -48,3 +48,21 @@ def cheating_learner_never_gets_beyond_honest_position(probe: Probe) -> None:
 def cheating_learner_never_earns_more_than_clock_time(probe: Probe) -> None:
     """State machine: speed-ups, replays and bursts never out-earn the clock."""
     _explore(probe, "STUDY-06")
+
+
+@check("STUDY-01")
+def cheating_learner_machine_finds_every_passed_capture_kept(probe: Probe) -> None:
+    """State machine: every capture that passed keeps the image the camera sent."""
+    _explore(probe, "STUDY-01")
+
+
+@check("STUDY-03")
+def cheating_learner_machine_earns_nothing_after_a_newer_login(probe: Probe) -> None:
+    """State machine: after a login on another device, the first device earns nothing."""
+    _explore(probe, "STUDY-03")
+
+
+@check("STUDY-07")
+def cheating_learner_machine_always_resumes_at_the_furthest_point(probe: Probe) -> None:
+    """State machine: however study was interrupted, a re-opened lesson resumes where it stopped."""
+    _explore(probe, "STUDY-07")

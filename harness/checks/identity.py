@@ -6,8 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from harness.api import Refused
-from harness.checks._support import attempt
+from harness.api import Refused, attempt
 from harness.failures import CheckFailure
 from harness.probe import Probe
 from harness.registry import check

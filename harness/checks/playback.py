@@ -3,8 +3,8 @@ beyond wall-clock time, breakpoint resume. Judged from the supervision view."""
 
 from __future__ import annotations
 
-from harness.api import Refused
-from harness.checks._support import attempt, lesson_progress, study, study_setup
+from harness.api import Refused, attempt
+from harness.checks._support import lesson_progress, study, study_setup
 from harness.failures import CheckFailure
 from harness.probe import Probe
 from harness.registry import check
