@@ -3,14 +3,12 @@ how the run was narrowed, and which learner driver speaks to the target."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.catalogue import load_catalogue
 from harness.driver import DriverNotFound, load_driver_class
 from harness.profile import Profile, ProfileError
-
-KINDS = ("api", "browser", "load", "attest")
 
 
 @dataclass
@@ -25,7 +23,6 @@ class RunContext:
     skip_kinds: frozenset[str] = frozenset()
     embedded: bool = False
     reference_defects: tuple[str, ...] = ()
-    extra_target: dict[str, str] = field(default_factory=dict)
 
     @property
     def partial(self) -> bool:

@@ -118,20 +118,9 @@ class EvidenceRecorder:
             }
         )
 
-    @property
-    def last_exchange(self) -> int | None:
-        return self.exchanges[-1]["n"] if self.exchanges else None
-
     def attach_json(self, name: str, data: Any) -> Path:
         path = self.directory / f"{name}.json"
         self._write(path, json.dumps(redact(data), ensure_ascii=False, indent=1, default=str))
-        return path
-
-    def attach_bytes(self, name: str, data: bytes) -> Path:
-        path = self.directory / name
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        self.files.append(path)
         return path
 
     def _write(self, path: Path, text: str) -> None:

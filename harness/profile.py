@@ -12,7 +12,6 @@ import hashlib
 import os
 import tomllib
 from pathlib import Path
-from typing import Literal
 
 from pydantic import (
     AnyHttpUrl,
@@ -195,6 +194,3 @@ def load_profile(path: Path) -> Profile:
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-ProvinceMode = Literal["start", "connect"]

@@ -7,7 +7,7 @@ from harness.checks._support import a_course
 from harness.failures import CheckFailure
 from harness.probe import Probe
 from harness.registry import check
-from harness.scenarios.machine import MOVES, run_machine
+from harness.scenarios.machine import EXAMPLES, MOVES, STEPS, run_machine
 
 
 def _explore(probe: Probe, requirement: str) -> None:
@@ -21,9 +21,8 @@ def _explore(probe: Probe, requirement: str) -> None:
         raise CheckFailure(
             failure.title, received=f"{failure.received}\n{program}", expected=failure.expected
         ) from None
-    probe.evidence.note(
-        f"3 explorations × 8 moves of {', '.join(sorted(MOVES[requirement]))}: invariant held"
-    )
+    moves = ", ".join(sorted(MOVES[requirement]))
+    probe.evidence.note(f"{EXAMPLES} explorations × {STEPS} moves of {moves}: invariant held")
 
 
 @check("STUDY-02")

@@ -143,5 +143,4 @@ def _target(context: RunContext) -> dict:
         "profile": str(context.profile.source) if context.profile.source else None,
         "only": sorted(context.only) if context.only is not None else None,
         "skipped_kinds": sorted(context.skip_kinds),
-        **context.extra_target,
     }

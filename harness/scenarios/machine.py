@@ -68,8 +68,10 @@ class CheatingLearner(RuleBasedStateMachine):
         self.honest: dict[str, float] = {}
         self.genuine: set[str] = set()
         self.sessions: list[Study] = []
+        self.kept_images: set[str] = set()  # captures already verified
         self.reopened: tuple[str, float, float, int] | None = None  # lesson, resume, furthest, tol
         self.superseded_at: dict[str, float] | None = None  # credit per lesson at the new login
+        self.second_login_refused = False  # refusing the second login is compliant too
 
     @initialize()
     def enrol(self) -> None:
@@ -256,7 +258,7 @@ class CheatingLearner(RuleBasedStateMachine):
         sent = set().union(*(s.images_sent for s in self.sessions))
         supervisor = self.probe.supervisor
         for capture in supervisor.captures(self.enrolled.learner.learner_id or ""):
-            if not capture.passed:
+            if not capture.passed or capture.challenge_id in self.kept_images:
                 continue
             image = supervisor.capture_image(capture.challenge_id)
             digest = hashlib.sha256(image).hexdigest() if image else None
@@ -266,9 +268,10 @@ class CheatingLearner(RuleBasedStateMachine):
                     received={"capture": capture.model_dump(mode="json"), "kept": digest},
                     expected="the image bytes the learner sent, retrievable by a supervisor",
                 )
+            self.kept_images.add(capture.challenge_id)
 
     def superseded_login_earns_nothing(self) -> None:
-        if not self.superseded_at or getattr(self, "second_login_refused", False):
+        if self.superseded_at is None or self.second_login_refused:
             return
         for row in self._progress():
             before = self.superseded_at.get(row.lesson_id, 0.0)
@@ -314,8 +317,16 @@ class CheatingLearner(RuleBasedStateMachine):
                 )
 
 
+EXAMPLES, STEPS = 3, 8  # per certify check: a few seconds against the embedded reference
+
+
 def run_machine(
-    probe: Probe, course: CourseOut, requirement: str, *, examples: int = 3, steps: int = 8
+    probe: Probe,
+    course: CourseOut,
+    requirement: str,
+    *,
+    examples: int = EXAMPLES,
+    steps: int = STEPS,
 ) -> None:
     """Run the machine for one requirement; CheckFailure (with the move list in its notes).
 

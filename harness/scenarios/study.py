@@ -59,7 +59,6 @@ class Study:
     open_challenge: CaptureChallenge | None = None
     answered: set[str] = field(default_factory=set)
     images_sent: set[str] = field(default_factory=set)
-    waited: float = 0.0
 
     @property
     def playback_id(self) -> str:
@@ -95,7 +94,6 @@ class Study:
 
     def wait(self, seconds: float) -> None:
         self.clock.advance(seconds)
-        self.waited += seconds
         self.sent.append({"clock_advanced_s": seconds})
 
     def beat(
