@@ -16,19 +16,11 @@ from typing import Protocol, runtime_checkable
 import requests
 
 from harness.api import ApiClient
-from harness.spec.models import (
-    CaptureOut,
-    CourseOut,
-    CourseProgress,
-    EnrolmentOut,
-    Health,
-    HeartbeatOut,
-    LessonOut,
-    LoginOut,
-    MeOut,
-    PlaybackOut,
-    RegistrationOut,
-)
+from harness.spec.base import Health
+from harness.spec.courses import CourseOut, LessonOut
+from harness.spec.identity import LoginOut, MeOut, RegistrationOut
+from harness.spec.study import CaptureOut, CourseProgress, HeartbeatOut, PlaybackOut
+from harness.spec.vouchers import EnrolmentOut
 
 DRIVER_GROUP = "sxcert.drivers"
 

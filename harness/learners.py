@@ -9,8 +9,11 @@ import secrets
 from dataclasses import dataclass
 
 from harness.driver import LearnerDriver
-from harness.province.sandbox_client import ProvinceSandboxClient
-from harness.spec.models import CourseOut, LoginOut, SandboxIdentity, Voucher
+from harness.province_sandbox import ProvinceSandboxClient
+from harness.spec.courses import CourseOut
+from harness.spec.identity import LoginOut
+from harness.spec.sandbox import SandboxIdentity
+from harness.spec.vouchers import Voucher
 
 
 @dataclass

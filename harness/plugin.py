@@ -23,7 +23,7 @@ from harness.failures import CheckFailure
 from harness.learners import LearnerFactory
 from harness.probe import Probe
 from harness.profile import ProfileError, load_profile
-from harness.province.sandbox_client import ProvinceSandboxClient
+from harness.province_sandbox import ProvinceSandboxClient
 from harness.report.build import CheckResult, build_report
 from harness.report.write import write_reports
 from harness.supervision import SupervisionClient, TestClock

@@ -12,7 +12,7 @@ from harness.driver import LearnerDriver
 from harness.evidence import EvidenceRecorder
 from harness.learners import LearnerFactory
 from harness.profile import Thresholds
-from harness.province.sandbox_client import ProvinceSandboxClient
+from harness.province_sandbox import ProvinceSandboxClient
 from harness.supervision import SupervisionClient, TestClock
 
 

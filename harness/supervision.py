@@ -12,8 +12,7 @@ import requests
 
 from harness.api import ApiClient, Refused
 from harness.failures import CannotJudge, ProtocolViolation
-from harness.spec.models import (
-    ClockOut,
+from harness.spec.supervision import (
     SupCapture,
     SupCourseProgress,
     SupEnrolment,
@@ -25,6 +24,7 @@ from harness.spec.models import (
     SupLogin,
     SupPlayback,
 )
+from harness.spec.test_hooks import ClockOut
 
 PREFIX = "/api/v1/supervision"
 

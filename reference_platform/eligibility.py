@@ -11,7 +11,7 @@ import datetime as dt
 from fastapi import HTTPException, status
 
 from harness.spec import resident_id
-from harness.spec.models import Voucher
+from harness.spec.vouchers import Voucher
 from reference_platform.defects import ActiveDefects
 from reference_platform.models import Course, Learner
 from reference_platform.settings import PlatformSettings

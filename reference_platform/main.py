@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from harness.spec.models import INTERFACE_VERSION
+from harness.spec.base import INTERFACE_VERSION
 from reference_platform.catalogue import ApprovalSync, seed
 from reference_platform.clock import ensure_clock_row
 from reference_platform.context import PlatformContext

@@ -15,15 +15,9 @@ import requests
 from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 
-from harness.spec.models import (
-    CourseApplicationOut,
-    FaceMatchOut,
-    IdentityRegistrationOut,
-    LivenessOut,
-    Occupation,
-    RedeemOut,
-    Voucher,
-)
+from harness.spec.courses import CourseApplicationOut, Occupation
+from harness.spec.identity import FaceMatchOut, IdentityRegistrationOut, LivenessOut
+from harness.spec.vouchers import RedeemOut, Voucher
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)

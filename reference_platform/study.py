@@ -15,8 +15,8 @@ from fastapi import HTTPException, status
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from harness.spec.models import CaptureChallenge as ChallengeOut
-from harness.spec.models import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOut
+from harness.spec.study import CaptureChallenge as ChallengeOut
+from harness.spec.study import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOut
 from reference_platform.clock import Clock
 from reference_platform.credit import Beat, PlaybackState, capture_points, judge
 from reference_platform.defects import ActiveDefects

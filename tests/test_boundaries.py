@@ -38,3 +38,30 @@ def test_reference_platform_imports_only_the_wire_spec_from_the_harness():
         for p in (ROOT / "reference_platform").rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_province_emulator_imports_only_itself_and_the_wire_spec():
+    """The emulator is the province's side of the wire: it shares the spec, never harness code
+    (so it can run standalone, and the harness cannot lean on its internals)."""
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(
+            n
+            for n in _imports(p)
+            if n.startswith("harness")
+            and not n.startswith(("harness.spec", "harness.province"))
+        )
+        for p in (ROOT / "harness" / "province").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_nothing_outside_the_emulator_imports_its_internals():
+    """The harness talks to the province over HTTP (harness/province_sandbox.py); only the
+    places that start the emulator name its app factory, as a string."""
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "harness").rglob("*.py")
+        if "province" not in p.relative_to(ROOT / "harness").parts[:1]
+        and any(n.startswith("harness.province.") for n in _imports(p))
+    ]
+    assert offenders == []

@@ -17,7 +17,7 @@ import uvicorn
 from PIL import Image
 
 from harness.province.app import create_app
-from harness.province.sandbox_client import ProvinceSandboxClient, ProvinceSandboxError
+from harness.province_sandbox import ProvinceSandboxClient, ProvinceSandboxError
 from harness.province.settings import ProvinceSettings
 from harness.spec import resident_id
 

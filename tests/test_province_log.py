@@ -15,7 +15,7 @@ from harness.province import calllog
 from harness.province.app import create_app
 from harness.province.settings import ProvinceSettings
 from harness.spec import resident_id
-from harness.spec.models import LogEntry, SandboxIdentity
+from harness.spec.sandbox import LogEntry, SandboxIdentity
 
 ADMIN = {"Authorization": "Bearer admin-token"}
 ALPHA = {"X-Platform-Key": "key-alpha"}

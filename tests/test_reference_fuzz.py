@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from harness.spec.models import EnrolmentOut, LoginOut, RegistrationOut
+from harness.spec.identity import LoginOut, RegistrationOut
+from harness.spec.vouchers import EnrolmentOut
 from reference_platform import routers
 from tests.test_reference_support import (
     CARE,

@@ -17,7 +17,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from sqlalchemy import update
 
-from harness.spec.models import CaptureOut, HeartbeatOut, PlaybackOut
+from harness.spec.study import CaptureOut, HeartbeatOut, PlaybackOut
 from reference_platform.models import LessonProgress
 from tests.test_reference_fuzz import FUZZ, GOOD_IMAGES, Field, _bodies, _post, images
 from tests.test_reference_study_support import COURSE, Player, enrolled, lesson_id

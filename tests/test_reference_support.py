@@ -29,14 +29,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from harness.spec import resident_id
-from harness.spec.models import (
-    CourseApplicationIn,
-    FaceMatchIn,
-    IdentityRegistrationIn,
-    LivenessIn,
-    RedeemIn,
-    VoucherCodeIn,
-)
+from harness.spec.courses import CourseApplicationIn
+from harness.spec.identity import FaceMatchIn, IdentityRegistrationIn, LivenessIn
+from harness.spec.vouchers import RedeemIn, VoucherCodeIn
 from reference_platform.main import create_app
 from reference_platform.settings import PlatformSettings
 

@@ -13,7 +13,7 @@ from harness.evidence import EvidenceRecorder
 from harness.failures import CheckFailure
 from harness.learners import LearnerFactory
 from harness.probe import Probe
-from harness.province.sandbox_client import ProvinceSandboxClient
+from harness.province_sandbox import ProvinceSandboxClient
 from harness.scenarios.machine import INVARIANTS, run_machine
 from harness.supervision import SupervisionClient, TestClock
 

@@ -12,9 +12,11 @@ from harness.driver import LearnerDriver
 from harness.failures import CannotJudge, CheckFailure
 from harness.learners import Learner
 from harness.probe import Probe
-from harness.province.sandbox_client import ProvinceSandboxClient
+from harness.province_sandbox import ProvinceSandboxClient
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
-from harness.spec.models import CourseOut, EnrolmentOut, SupLessonProgress
+from harness.spec.courses import CourseOut
+from harness.spec.supervision import SupLessonProgress
+from harness.spec.vouchers import EnrolmentOut
 from harness.supervision import TestClock
 
 T = TypeVar("T")

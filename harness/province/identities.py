@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.spec import resident_id
-from harness.spec.models import SandboxIdentity
 from harness.spec.resident_id import SHANXI_REGION_CODES
+from harness.spec.sandbox import SandboxIdentity
 
 MIN_AGE, MAX_AGE = 18, 50  # ages of identities drawn without a requested birth date
 EARLIEST_BIRTH = dt.date(1900, 1, 1)

@@ -14,7 +14,7 @@ import warnings
 
 from PIL import Image
 
-from harness.spec.models import MAX_IMAGE_B64
+from harness.spec.base import MAX_IMAGE_B64
 
 MAX_PIXELS = 8_000_000  # 8 megapixels: more than any webcam frame, little enough to decode fast
 MIN_SIDE = 32

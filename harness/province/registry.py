@@ -7,7 +7,8 @@ are the real centre's duty, not a platform's).
 
 from __future__ import annotations
 
-from harness.spec.models import LEVEL_NAMES_ZH, Occupation
+from harness.spec.base import LEVEL_NAMES_ZH
+from harness.spec.courses import Occupation
 
 OCCUPATIONS: tuple[Occupation, ...] = (
     Occupation(code="4-01-06-01", name="电子商务师"),

@@ -19,13 +19,9 @@ from dataclasses import dataclass, field
 from harness.province import registry
 from harness.province.clock import Clock, shanghai_now
 from harness.province.identities import draw_identity
-from harness.spec.models import (
-    ApprovalRecord,
-    CourseApplicationIn,
-    LogEntry,
-    SandboxIdentity,
-    Voucher,
-)
+from harness.spec.courses import ApprovalRecord, CourseApplicationIn
+from harness.spec.sandbox import LogEntry, SandboxIdentity
+from harness.spec.vouchers import Voucher
 
 VOUCHER_VALIDITY = dt.timedelta(days=365)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud

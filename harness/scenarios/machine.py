@@ -27,7 +27,7 @@ from harness.failures import CannotJudge, CheckFailure
 from harness.probe import Probe
 from harness.scenarios import cheats
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
-from harness.spec.models import CourseOut
+from harness.spec.courses import CourseOut
 
 TOLERANCE_S = 1.0
 

@@ -15,8 +15,9 @@ from typing import Any
 from harness.api import Refused
 from harness.driver import LearnerDriver
 from harness.learners import Learner, LearnerFactory
-from harness.province.sandbox_client import ProvinceSandboxClient
-from harness.spec.models import CaptureChallenge, CourseOut, HeartbeatOut, LessonOut, PlaybackOut
+from harness.province_sandbox import ProvinceSandboxClient
+from harness.spec.courses import CourseOut, LessonOut
+from harness.spec.study import CaptureChallenge, HeartbeatOut, PlaybackOut
 from harness.supervision import TestClock
 
 

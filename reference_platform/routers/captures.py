@@ -12,7 +12,7 @@ import hashlib
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select, update
 
-from harness.spec.models import CaptureIn, CaptureOut
+from harness.spec.study import CaptureIn, CaptureOut
 from reference_platform.dependencies import (
     Db,
     Defects,

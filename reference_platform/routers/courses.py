@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from harness.spec.models import Approval, CourseOut, LessonOut
+from harness.spec.courses import Approval, CourseOut, LessonOut
 from reference_platform.catalogue import STANDARDLESS_COURSE_ID
 from reference_platform.context import PlatformContext
 from reference_platform.defects import ActiveDefects

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from harness.spec.models import EnrolmentIn, EnrolmentOut
+from harness.spec.vouchers import EnrolmentIn, EnrolmentOut
 from reference_platform.dependencies import (
     Context,
     CurrentLearner,

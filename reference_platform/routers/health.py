@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from harness.spec.models import Health
+from harness.spec.base import Health
 from reference_platform.dependencies import Settings
 
 router = APIRouter(tags=["health"])

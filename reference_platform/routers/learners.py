@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from harness.spec.models import RegistrationIn, RegistrationOut
+from harness.spec.identity import RegistrationIn, RegistrationOut
 from harness.spec.resident_id import InvalidResidentId
 from reference_platform.dependencies import Db, Defects, PlatformClock, Province
 from reference_platform.errors import responses

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.spec.models import LessonProgress as LessonProgressOut
+from harness.spec.study import LessonProgress as LessonProgressOut
 from reference_platform.completion import lesson_credited
 from reference_platform.dependencies import CurrentLogin, Db, Defects
 from reference_platform.errors import responses

@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from harness.spec.models import LoginIn, LoginOut, MeOut
+from harness.spec.identity import LoginIn, LoginOut, MeOut
 from reference_platform.defects import ActiveDefects
 from reference_platform.dependencies import (
     CurrentLearner,

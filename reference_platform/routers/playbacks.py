@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from sqlalchemy.exc import IntegrityError
 
-from harness.spec.models import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOut
+from harness.spec.study import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOut
 from reference_platform.dependencies import (
     CurrentLogin,
     Db,

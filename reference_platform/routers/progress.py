@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import and_, select
 
-from harness.spec.models import CourseProgress
-from harness.spec.models import LessonProgress as LessonProgressOut
+from harness.spec.study import CourseProgress
+from harness.spec.study import LessonProgress as LessonProgressOut
 from reference_platform.completion import course_standing, lesson_credited
 from reference_platform.dependencies import CurrentLogin, Db, Defects
 from reference_platform.errors import responses

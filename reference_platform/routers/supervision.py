@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from sqlalchemy import Select, select
 
-from harness.spec.models import (
+from harness.spec.supervision import (
     SupEnrolment,
     SupervisorAccount,
     SupervisorTokenIn,

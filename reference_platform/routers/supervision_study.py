@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from harness.spec.models import (
+from harness.spec.supervision import (
     SupCapture,
     SupCourseProgress,
     SupHeartbeat,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from harness.spec.models import ClockAdvanceIn, ClockOut
+from harness.spec.test_hooks import ClockAdvanceIn, ClockOut
 from reference_platform.dependencies import PlatformClock, require_test_hooks
 from reference_platform.errors import responses
 

@@ -14,7 +14,7 @@ from harness.province.calllog import logged_route
 from harness.province.deps import PlatformId, Store
 from harness.province.errors import problem
 from harness.province.store import NotFound
-from harness.spec.models import ApprovalRecord, CourseApplicationIn, CourseApplicationOut
+from harness.spec.courses import ApprovalRecord, CourseApplicationIn, CourseApplicationOut
 
 router = APIRouter(
     prefix="/province/v1/courses",

@@ -17,7 +17,7 @@ from harness.province.faces import hamming, phash, phash_hex
 from harness.province.images import BadImage, decode_image, fingerprint
 from harness.province.store import Conflict, NotFound
 from harness.spec import resident_id
-from harness.spec.models import (
+from harness.spec.identity import (
     FaceMatchIn,
     FaceMatchOut,
     IdentityRegistrationIn,

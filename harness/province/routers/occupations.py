@@ -8,7 +8,7 @@ from harness.province.calllog import logged_route
 from harness.province.deps import PlatformId
 from harness.province.errors import problem
 from harness.province.registry import OCCUPATIONS
-from harness.spec.models import Occupation
+from harness.spec.courses import Occupation
 
 router = APIRouter(
     prefix="/province/v1",

@@ -18,17 +18,16 @@ from harness.province.errors import problem
 from harness.province.identities import IdentitySpaceExhausted, InvalidIdentityRequest
 from harness.province.registry import OCCUPATION_NAMES, OCCUPATIONS
 from harness.province.store import IdentityRecord, NotFound, ProvinceStore
-from harness.spec.models import (
-    ApprovalRecord,
+from harness.spec.courses import ApprovalRecord, Occupation
+from harness.spec.sandbox import (
     LivenessFramesIn,
     LivenessFramesOut,
     LogEntry,
-    Occupation,
     SandboxIdentity,
     SandboxIdentityIn,
     SandboxVoucherIn,
-    Voucher,
 )
+from harness.spec.vouchers import Voucher
 
 router = APIRouter(
     prefix="/sandbox/v1",

@@ -13,7 +13,7 @@ from harness.province.calllog import logged_route
 from harness.province.deps import PlatformId, Store
 from harness.province.errors import problem
 from harness.province.store import Conflict, NotFound
-from harness.spec.models import RedeemIn, RedeemOut, Voucher, VoucherCodeIn
+from harness.spec.vouchers import RedeemIn, RedeemOut, Voucher, VoucherCodeIn
 
 router = APIRouter(
     prefix="/province/v1/vouchers",

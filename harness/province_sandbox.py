@@ -13,13 +13,9 @@ from urllib.parse import quote
 
 import requests
 
-from harness.spec.models import (
-    ApprovalRecord,
-    LogEntry,
-    Occupation,
-    SandboxIdentity,
-    Voucher,
-)
+from harness.spec.courses import ApprovalRecord, Occupation
+from harness.spec.sandbox import LogEntry, SandboxIdentity
+from harness.spec.vouchers import Voucher
 
 LOG_FILTERS = frozenset({"platform_id", "service", "operation", "id_number", "after_seq", "limit"})
 

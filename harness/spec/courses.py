@@ -1,0 +1,69 @@
+"""Courses: what a platform offers, and the province's course-approval registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
+from harness.spec.base import In, Level, Out
+
+
+class Approval(Out):
+    number: str
+    approved_on: dt.date
+
+
+class CourseOut(Out):
+    course_id: str
+    title: str
+    occupation_code: str | None = None
+    occupation_name: str | None = None
+    level: str | None = None
+    standard: str | None = None
+    lesson_hours: int
+    approval: Approval | None = None
+
+
+class LessonOut(Out):
+    lesson_id: str
+    seq: int
+    title: str
+    duration_s: int
+    lesson_hours: int
+
+
+class CourseApplicationIn(In):
+    platform_course_id: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=200)
+    occupation_code: str = Field(min_length=1, max_length=32)
+    level: Level
+    standard: str = Field(min_length=1, max_length=200)
+    lesson_hours: int = Field(ge=1, le=10_000)
+
+
+class CourseApplicationOut(Out):
+    application_id: str
+    status: Literal["approved", "rejected"]
+    approval_number: str | None = None
+    approved_on: dt.date | None = None
+    reason: str
+
+
+class ApprovalRecord(Out):
+    number: str
+    platform_id: str
+    platform_course_id: str
+    title: str
+    occupation_code: str
+    level: Level
+    standard: str
+    lesson_hours: int
+    approved_on: dt.date
+    status: Literal["valid", "revoked"]
+
+
+class Occupation(Out):
+    code: str
+    name: str
