@@ -1,13 +1,21 @@
 """`sxcert certify`: set up the target, run the checks through pytest in-process, write reports.
 
 Exit codes (DESIGN.md): 0 ADMIT, 1 REJECT, 2 the run could not be made (bad profile, target
-unreachable, servers that would not start, interrupted) — always with a message, never a traceback.
+unreachable, servers that would not start, nothing to judge, interrupted) — always with a
+message, never a traceback.
+
+Nothing is lost on the way: the selection is validated before any server starts, the new report
+is written into a staging folder beside the old one and replaces it only once it exists, and
+SIGTERM/SIGHUP end a run like Ctrl-C does (servers stopped, temporary folder removed).
 """
 
 from __future__ import annotations
 
+import secrets
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -15,11 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.catalogue import load_catalogue
 from harness.context import RunContext
 from harness.embedded import PLATFORM_HEALTH, PROVINCE_HEALTH, embedded_target, running_province
 from harness.plugin import CertificationSession
 from harness.profile import Profile, ProfileError, load_profile
-from harness.registry import check_modules
+from harness.registry import check_modules, checks_by_requirement
 from harness.report.model import Report
 from harness.servers import ServerStartError, reachable
 
@@ -49,12 +58,31 @@ class CertifyOptions:
 
 def certify(options: CertifyOptions) -> tuple[int, Report]:
     """Run a certification; answer (exit code, report). RunFailed when it cannot be made."""
-    _prepare_out(options.out)  # before any server starts: an unwritable folder fails fast
+    _validate_selection(options)
+    staging = _prepare_out(options.out)  # before any server starts: an unwritable folder fails fast
     try:
-        with _target(options) as profile:
+        code, session = _run(options, staging)
+        if session.report is not None:
+            _publish(staging, options.out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise RunFailed("Interrupted; servers stopped, the report covers what ran")
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise RunFailed(f"pytest could not run the checks (exit {int(code)})")
+    if session.report is None:
+        raise RunFailed("No report was produced")
+    if not any(c.in_scope and c.status != "not_run" for c in session.report.clauses):
+        raise RunFailed("Nothing was judged: no selected clause has a check that ran")
+    return (0 if session.report.verdict == "ADMIT" else 1), session.report
+
+
+def _run(options: CertifyOptions, staging: Path) -> tuple[int, CertificationSession]:
+    try:
+        with _signals_interrupt(), _target(options) as profile:
             context = RunContext.build(
                 profile,
-                options.out,
+                staging,
                 only=options.only,
                 skip_kinds=options.skip_kinds,
                 embedded=options.profile is None,
@@ -62,20 +90,61 @@ def certify(options: CertifyOptions) -> tuple[int, Report]:
             )
             _preflight(profile)
             session = CertificationSession(context)
-            code = pytest.main(_pytest_args(options), plugins=[session])
+            return pytest.main(_pytest_args(options, staging), plugins=[session]), session
     except ProfileError as exc:
         raise RunFailed(str(exc)) from None
     except ServerStartError as exc:
         raise RunFailed(f"A server could not be started: {exc}") from None
     except KeyboardInterrupt:
         raise RunFailed("Interrupted; servers stopped, no report written") from None
-    if code == pytest.ExitCode.INTERRUPTED:
-        raise RunFailed("Interrupted; servers stopped, the report covers what ran")
-    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-        raise RunFailed(f"pytest could not run the checks (exit {int(code)})")
-    if session.report is None:
-        raise RunFailed("No report was produced")
-    return (0 if session.report.verdict == "ADMIT" else 1), session.report
+
+
+def _validate_selection(options: CertifyOptions) -> None:
+    """Refuse a selection that names unknown clauses or leaves nothing to judge, before any
+    server starts (a typo must not cost a run, nor an earlier report)."""
+    if options.only is None:
+        return
+    catalogue = load_catalogue()
+    known = set(catalogue.ids())
+    unknown = sorted(set(options.only) - known)
+    if not options.only:
+        raise RunFailed("--only names no requirement ID")
+    if unknown:
+        raise RunFailed(f"--only: unknown requirement IDs: {', '.join(unknown)}")
+    province = sorted(i for i in options.only if catalogue.get(i).level == "PROVINCE")
+    covered = checks_by_requirement()
+    judgeable = [i for i in options.only if i in covered or catalogue.get(i).level == "ATTEST"]
+    if not judgeable:
+        why = (
+            f"{', '.join(province)}: PROVINCE clauses are duties of the province, not part of a "
+            "platform's verdict"
+            if province
+            else "no check covers the selected clauses in this version"
+        )
+        raise RunFailed(f"Nothing to judge: {why}")
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the run as Ctrl-C does: pytest stops, servers are stopped, the
+    temporary folder removed. A second signal during that clean-up is ignored, so it finishes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        if received:
+            return
+        received.append(signum)
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
@@ -116,22 +185,31 @@ def _preflight(profile: Profile) -> None:
         raise RunFailed("Target unreachable: " + "; ".join(problems))
 
 
-def _prepare_out(out: Path) -> None:
-    """Remove only what an earlier run wrote, so evidence of two runs never mixes."""
+def _prepare_out(out: Path) -> Path:
+    """A fresh staging folder inside `out`; the earlier report stays until the new one exists."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name in REPORT_FILES:
-            (out / name).unlink(missing_ok=True)
-        for name in REPORT_DIRS:
-            shutil.rmtree(out / name, ignore_errors=True)
-        marker = out / ".sxcert-write-test"
-        marker.write_text("", encoding="utf-8")
-        marker.unlink()
+        staging = out / f".sxcert-run-{secrets.token_hex(4)}"
+        staging.mkdir()
+        return staging
     except OSError as exc:
         raise RunFailed(f"Cannot write reports to {out}: {exc.strerror or exc}") from None
 
 
-def _pytest_args(options: CertifyOptions) -> list[str]:
+def _publish(staging: Path, out: Path) -> None:
+    """Replace the earlier report by the new one, file by file (evidence of two runs never
+    mixes: an earlier run's folders go whole)."""
+    for name in (*REPORT_FILES, *REPORT_DIRS):
+        earlier = out / name
+        if earlier.is_dir():
+            shutil.rmtree(earlier)
+        else:
+            earlier.unlink(missing_ok=True)
+        if (staging / name).exists():
+            (staging / name).rename(out / name)
+
+
+def _pytest_args(options: CertifyOptions, out: Path) -> list[str]:
     modules = [str(p) for p in check_modules()]
     return [
         *modules,
@@ -140,9 +218,9 @@ def _pytest_args(options: CertifyOptions) -> list[str]:
         "--rootdir",
         str(INI.parent),
         "--junitxml",
-        str(options.out / "junit.xml"),
+        str(out / "junit.xml"),
         "--alluredir",
-        str(options.out / "allure-results"),
+        str(out / "allure-results"),
         "-q",
         *options.pytest_args,
     ]

@@ -66,7 +66,9 @@ def certify_command(
     options = CertifyOptions(
         profile=profile,
         out=out,
-        only=[i.strip().upper() for i in only.split(",") if i.strip()] if only else None,
+        only=[i.strip().upper() for i in only.split(",") if i.strip()]
+        if only is not None
+        else None,
         reference_defects=defects,
         skip_browser=skip_browser,
         skip_load=skip_load,

@@ -5,12 +5,15 @@ The parent binds the socket and hands its descriptor to the child, so there is n
 real family (uvicorn's own `--fd` assumes a UNIX socket, which leaves TCP_NODELAY off and costs
 every keep-alive request a 40 ms delayed-ACK stall) and serves it with `uvicorn.Server`.
 Children run in their own process group and are always ended by the parent: on success, on
-failure and on Ctrl-C.
+failure, on Ctrl-C, SIGTERM and SIGHUP (harness/certify.py). When the parent is killed outright
+(SIGKILL, the OOM killer) Linux's parent-death signal ends them too, so a certify run never
+leaves a server behind.
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
 import signal
 import socket
@@ -64,6 +67,19 @@ def _stop_all() -> None:
 atexit.register(_stop_all)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Child side, between fork and exec: ask Linux to SIGTERM this process when its parent
+    dies (elsewhere a no-op: the parent's handlers and atexit still end the children)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -102,6 +118,7 @@ def start_server(
             stderr=subprocess.STDOUT,
             pass_fds=(sock.fileno(),),
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
     sock.close()
     server = ServerProcess(name, url, process, log_path)

@@ -1,34 +1,75 @@
-"""The detection matrix: the clean reference platform is ADMIT on every covered requirement, and
-each deliberate defect makes exactly the requirements it names fail (verdict REJECT).
+"""The detection matrix: the clean reference platform is ADMIT with every check passing, and every
+deliberate defect is caught by exactly the checks it names.
 
-Runs the real `sxcert certify` command against the embedded reference platform, once per defect.
+Runs the real `sxcert certify` command against the embedded reference platform. How the runs are
+chosen, and what each kind proves, is in tests/detection_plan.py: a solo run per defect (narrowed
+to its requirements) and a few group runs (several defects with disjoint requirements at once,
+all checks). `SXCERT_MATRIX=exact` runs one full certify per defect instead.
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from harness.registry import checks_by_requirement
+from harness.registry import all_checks, checks_by_requirement
 from reference_platform.defects import DEFECTS
 from tests.conftest import read_report, run_sxcert
+from tests.detection_plan import plan_groups
 
 COVERED = sorted(checks_by_requirement())
+GROUPS = plan_groups(DEFECTS)
+EXACT = os.environ.get("SXCERT_MATRIX", "").lower() == "exact"
 
 
-def certify(tmp_path, *extra: str):
+def certify(tmp_path, only: list[str], defects: tuple[str, ...] = ()):
     out = tmp_path / "out"
-    done = run_sxcert("certify", "--only", ",".join(COVERED), "--out", str(out), *extra)
+    switches = [arg for name in defects for arg in ("--reference-defect", name)]
+    done = run_sxcert("certify", "--only", ",".join(only), "--out", str(out), *switches)
     assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode in (0, 1), done.stdout + done.stderr
     return done, read_report(out)
 
 
-def statuses(report: dict) -> dict[str, str]:
+def clause_statuses(report: dict) -> dict[str, str]:
     return {c["id"]: c["status"] for c in report["clauses"] if c["in_scope"]}
 
 
-def test_every_defect_names_requirements_that_a_check_covers():
+def check_statuses(report: dict) -> dict[str, str]:
+    return {
+        check["name"]: check["status"]
+        for clause in report["clauses"]
+        if clause["in_scope"]
+        for check in clause["checks"]
+    }
+
+
+def assert_exactly_failing(report: dict, checks: set[str], requirements: set[str]) -> None:
+    """`checks` fail (as failures, not errors), every other check that ran passes, and the
+    failed clauses are exactly `requirements`."""
+    seen = check_statuses(report)
+    wrong = {
+        name: status
+        for name, status in seen.items()
+        if status != ("fail" if name in checks else "pass")
+    }
+    missing = checks - seen.keys()
+    assert not wrong and not missing, {"unexpected statuses": wrong, "not run": sorted(missing)}
+    failed = {cid for cid, status in clause_statuses(report).items() if status == "fail"}
+    assert failed == requirements, clause_statuses(report)
+    assert report["verdict"] == "REJECT"
+
+
+# ---- the plan itself ---------------------------------------------------------------------------
+def test_every_defect_names_checks_of_the_requirements_it_breaks():
+    registered = all_checks()
     for defect in DEFECTS.values():
         assert defect.breaks and set(defect.breaks) <= set(COVERED), defect.name
+        assert defect.checks, f"{defect.name} names no check"
+        for name in defect.checks:
+            assert name in registered, f"{defect.name}: no check named {name}"
+            assert set(registered[name].requirements) & set(defect.breaks), (defect.name, name)
 
 
 def test_every_covered_requirement_has_a_defect():
@@ -36,25 +77,56 @@ def test_every_covered_requirement_has_a_defect():
     assert set(COVERED) <= broken
 
 
+def test_groups_cover_every_defect_once_with_disjoint_requirements():
+    placed = [name for group in GROUPS for name in group.defects]
+    assert sorted(placed) == sorted(DEFECTS)
+    for group in GROUPS:
+        members = [DEFECTS[n] for n in group.defects]
+        assert sum(len(set(d.breaks)) for d in members) == len(group.requirements)
+        assert sum(len(set(d.checks)) for d in members) == len(group.checks)
+    widest = max(sum(r in d.breaks for d in DEFECTS.values()) for r in COVERED)
+    assert len(GROUPS) == widest, "the plan uses more group runs than its requirements force"
+
+
+# ---- the runs ----------------------------------------------------------------------------------
 def test_clean_reference_platform_is_admitted(tmp_path):
-    done, report = certify(tmp_path)
+    done, report = certify(tmp_path, COVERED)
     assert done.returncode == 0, done.stdout + done.stderr
     assert report["verdict"] == "ADMIT" and report["partial"] is True
-    assert set(statuses(report)) == set(COVERED)
-    assert set(statuses(report).values()) == {"pass"}
+    assert set(clause_statuses(report)) == set(COVERED)
+    assert set(clause_statuses(report).values()) == {"pass"}
+    assert set(check_statuses(report)) == {
+        name for name, info in all_checks().items() if set(info.requirements) & set(COVERED)
+    }
+    assert set(check_statuses(report).values()) == {"pass"}
     for clause in report["clauses"]:
         for check in clause["checks"]:
             if clause["in_scope"]:
                 assert check["evidence"], f"{check['name']} passed without evidence"
 
 
-@pytest.mark.parametrize("name", sorted(DEFECTS))
-def test_defect_makes_exactly_its_requirements_fail(tmp_path, name):
-    done, report = certify(tmp_path, "--reference-defect", name)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert report["verdict"] == "REJECT"
-    assert report["target"]["reference_defects"] == [name]
-    seen = statuses(report)
-    failed = {cid for cid, status in seen.items() if status == "fail"}
-    assert failed == set(DEFECTS[name].breaks), seen
-    assert {s for cid, s in seen.items() if cid not in failed} == {"pass"}, seen
+if not EXACT:
+
+    @pytest.mark.parametrize("name", sorted(DEFECTS))
+    def test_defect_alone_fails_exactly_its_checks(tmp_path, name):
+        defect = DEFECTS[name]
+        done, report = certify(tmp_path, sorted(defect.breaks), (name,))
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert report["target"]["reference_defects"] == [name]
+        assert_exactly_failing(report, set(defect.checks), set(defect.breaks))
+
+    @pytest.mark.parametrize("group", GROUPS, ids=[g.label for g in GROUPS])
+    def test_group_of_defects_fails_exactly_their_checks(tmp_path, group):
+        done, report = certify(tmp_path, COVERED, group.defects)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert report["target"]["reference_defects"] == list(group.defects)
+        assert_exactly_failing(report, set(group.checks), set(group.requirements))
+
+else:  # the exhaustive mode: what the plan leaves unproven, proven the slow way
+
+    @pytest.mark.parametrize("name", sorted(DEFECTS))
+    def test_defect_fails_exactly_its_checks_in_a_full_run(tmp_path, name):
+        defect = DEFECTS[name]
+        done, report = certify(tmp_path, COVERED, (name,))
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert_exactly_failing(report, set(defect.checks), set(defect.breaks))

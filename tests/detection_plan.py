@@ -1,0 +1,89 @@
+"""The detection matrix's plan: which certify runs prove that every defect is caught.
+
+One full certify per defect proves the most and scales worst (about 45 s each: an hour at the
+~100 defects the slices will bring). The plan instead proves the same two facts in two cheaper
+kinds of run:
+
+- **solo runs** — one per defect, narrowed with `--only` to the requirements it breaks: the defect
+  on its own makes exactly its named checks fail, and every other check of those requirements pass.
+  A solo run costs only its requirements' checks (a few seconds).
+- **group runs** — a handful of full certify runs, each with several defects switched on at once.
+  The defects of one group break pairwise disjoint requirements (and so name disjoint checks), so
+  every failure is attributed to the one defect that names its check: the failed checks must be
+  exactly the union of the group's named checks, and every other check of the catalogue must pass.
+  The number of groups is the largest number of defects that break one requirement (today 3).
+
+Together: every defect is caught by its own checks (solo), and no defect makes a check outside its
+group's union fail (group). What this leaves unproven — a defect that also breaks a check of
+another requirement whose defect sits in the same group — is what the exhaustive mode
+(`SXCERT_MATRIX=exact`: one full certify per defect) proves, for a nightly run or before a release.
+Pairs known to interfere are kept apart by `KEEP_APART`, so a group never hides one behind another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class DefectLike(Protocol):
+    name: str
+    breaks: tuple[str, ...]
+    checks: tuple[str, ...]
+
+
+# Pairs of defects that must never share a group run (none known today; add with the reason).
+KEEP_APART: frozenset[frozenset[str]] = frozenset()
+
+
+@dataclass(frozen=True)
+class GroupRun:
+    """One full certify with several defects on; `checks` is what must fail, nothing else."""
+
+    number: int
+    defects: tuple[str, ...]
+    requirements: frozenset[str]
+    checks: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        return f"group-{self.number}"
+
+
+def _compatible(group: list[DefectLike], defect: DefectLike) -> bool:
+    taken_requirements = {r for member in group for r in member.breaks}
+    taken_checks = {c for member in group for c in member.checks}
+    apart = any(frozenset({defect.name, member.name}) in KEEP_APART for member in group)
+    return (
+        not apart
+        and taken_requirements.isdisjoint(defect.breaks)
+        and taken_checks.isdisjoint(defect.checks)
+    )
+
+
+def plan_groups(defects: Mapping[str, DefectLike] | Iterable[DefectLike]) -> list[GroupRun]:
+    """Pack defects into as few group runs as their shared requirements allow.
+
+    Deterministic: defects are placed widest first (most requirements, then most checks, then by
+    name), each into the smallest compatible group, so the groups stay balanced and small (a
+    small group is the least likely to hide one defect behind another).
+    """
+    items = list(defects.values()) if isinstance(defects, Mapping) else list(defects)
+    ordered = sorted(items, key=lambda d: (-len(d.breaks), -len(d.checks), d.name))
+    groups: list[list[DefectLike]] = []
+    for defect in ordered:
+        fitting = [g for g in groups if _compatible(g, defect)]
+        if fitting:
+            min(fitting, key=len).append(defect)
+        else:
+            groups.append([defect])
+    return [
+        GroupRun(
+            number=i + 1,
+            defects=tuple(sorted(d.name for d in group)),
+            requirements=frozenset(r for d in group for r in d.breaks),
+            checks=frozenset(c for d in group for c in d.checks),
+        )
+        for i, group in enumerate(groups)
+    ]
