@@ -14,6 +14,7 @@ import requests
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from harness.failures import ProtocolViolation
+from harness.transport import TARGETS, BodyTooLarge, bounded
 
 M = TypeVar("M")
 T = TypeVar("T")
@@ -39,9 +40,12 @@ def attempt(call: Callable[[], T]) -> T | Refused:
 
 
 class ApiClient:
+    """Every call is bounded as a whole (connect + answer, harness/transport.py) and reported to
+    the target watch, so a target that stops answering is noticed once, not once per check."""
+
     def __init__(self, base_url: str, session: requests.Session, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = session
+        self.session = bounded(session, timeout)
         self.timeout = timeout
 
     def request(
@@ -62,14 +66,22 @@ class ApiClient:
                 method, url, json=json, params=params, headers=headers, timeout=self.timeout
             )
         except requests.Timeout:
+            TARGETS.failed(self.base_url, f"{method} {path}: no answer within {self.timeout:g} s")
             raise ProtocolViolation(
-                f"{method} {path}: no answer within {self.timeout:g} s",
-                expected="an answer within the profile's timeout",
+                f"{method} {path}: no complete answer within {self.timeout:g} s",
+                expected="an answer within the profile's timeout (target.timeout_seconds)",
+            ) from None
+        except BodyTooLarge as exc:
+            TARGETS.answered(self.base_url)
+            raise ProtocolViolation(
+                f"{method} {path}: the answer is too large", received=str(exc)
             ) from None
         except requests.RequestException as exc:
+            TARGETS.failed(self.base_url, f"{method} {path}: {type(exc).__name__}")
             raise ProtocolViolation(
                 f"{method} {path}: connection failed", received=type(exc).__name__
             ) from None
+        TARGETS.answered(self.base_url)
         if response.status_code >= 500:
             raise ProtocolViolation(
                 f"{method} {path}: server error {response.status_code}",

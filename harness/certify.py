@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import requests
 
+from harness.api import Refused
 from harness.catalogue import load_catalogue
 from harness.context import RunContext
 from harness.embedded import PLATFORM_HEALTH, PROVINCE_HEALTH, embedded_target, running_province
@@ -30,9 +32,11 @@ from harness.plugin import CertificationSession
 from harness.profile import Profile, ProfileError, load_profile
 from harness.registry import check_modules, checks_by_requirement
 from harness.report.model import Report
+from harness.run_bounds import RunBounds
 from harness.servers import ServerStartError, reachable
 
 INI = Path(__file__).with_name("pytest-certify.ini")
+READY_WITHIN_S = 30.0  # a platform started seconds before certify is waited for this long
 REPORT_FILES = ("report.json", "report.html", "junit.xml")
 REPORT_DIRS = ("evidence", "allure-results")
 
@@ -88,9 +92,11 @@ def _run(options: CertifyOptions, staging: Path) -> tuple[int, CertificationSess
                 embedded=options.profile is None,
                 reference_defects=options.reference_defects,
             )
-            _preflight(profile)
+            _preflight(context)
             session = CertificationSession(context)
-            return pytest.main(_pytest_args(options, staging), plugins=[session]), session
+            bounds = RunBounds(profile.target.url)
+            plugins = [session, bounds]
+            return pytest.main(_pytest_args(options, staging), plugins=plugins), session
     except ProfileError as exc:
         raise RunFailed(str(exc)) from None
     except ServerStartError as exc:
@@ -172,17 +178,46 @@ def _target(options: CertifyOptions) -> Iterator[Profile]:
         yield profile
 
 
-def _preflight(profile: Profile) -> None:
+def _preflight(context: RunContext) -> None:
+    """Before the first check: both sides answer (a platform started seconds ago is waited for,
+    within a bound), and the target speaks the learner interface at all — a platform that
+    answers 404 after /health is one mismatch, said once, not 36 failed checks."""
+    profile = context.profile
     problems = [
         why
         for why in (
-            reachable(profile.target.url + PLATFORM_HEALTH, profile.target.timeout_seconds),
-            reachable(profile.province.base + PROVINCE_HEALTH),
+            reachable(
+                profile.target.url + PLATFORM_HEALTH,
+                profile.target.timeout_seconds,
+                ready_within=READY_WITHIN_S,
+            ),
+            reachable(profile.province.base + PROVINCE_HEALTH, ready_within=READY_WITHIN_S),
         )
         if why
     ]
     if problems:
         raise RunFailed("Target unreachable: " + "; ".join(problems))
+    mismatch = _interface_mismatch(context)
+    if mismatch:
+        raise RunFailed(mismatch)
+
+
+def _interface_mismatch(context: RunContext) -> str | None:
+    target = context.profile.target
+    with requests.Session() as session:
+        driver = context.driver_class(target.url, session, target.timeout_seconds)
+        try:
+            driver.courses()
+        except Refused as refused:
+            if refused.status == 404:
+                return (
+                    f"Interface mismatch: the target answers {PLATFORM_HEALTH} but 404 to "
+                    f"{refused.method} {refused.path}; it does not speak the sxcert/1 learner "
+                    "interface at target.base_url (a vendor API needs its own target.driver)"
+                )
+        except Exception:  # misbehaviour beyond a missing API is for the checks to judge
+            return None
+    return None
 
 
 def _prepare_out(out: Path) -> Path:
@@ -222,5 +257,7 @@ def _pytest_args(options: CertifyOptions, out: Path) -> list[str]:
         "--alluredir",
         str(out / "allure-results"),
         "-q",
+        "--tb=no",  # failures are typed blocks in the summary; tracebacks could carry secrets
+        "-rN",
         *options.pytest_args,
     ]

@@ -155,17 +155,29 @@ def stop(server: ServerProcess) -> None:
         _RUNNING.remove(server)
 
 
-def reachable(url: str, timeout: float = 5.0) -> str | None:
-    """None when `url` answers 2xx; otherwise why not, in a sentence."""
+def reachable(url: str, timeout: float = 5.0, *, ready_within: float = 0.0) -> str | None:
+    """None when `url` answers 2xx; otherwise why not, in a sentence. A refused connection or a
+    5xx is retried for `ready_within` seconds (a server still starting up); a hang is not."""
+    deadline = time.monotonic() + ready_within
+    while True:
+        why, retry = _probe(url, timeout)
+        if why is None or not retry or time.monotonic() >= deadline:
+            return why
+        time.sleep(0.25)
+
+
+def _probe(url: str, timeout: float) -> tuple[str | None, bool]:
     try:
         response = requests.get(url, timeout=timeout)
     except requests.Timeout:
-        return f"{url} did not answer within {timeout:g} s"
+        return f"{url} did not answer within {timeout:g} s", False
     except requests.RequestException as exc:
-        return f"{url} is unreachable ({type(exc).__name__})"
+        return f"{url} is unreachable ({type(exc).__name__})", True
+    if response.status_code >= 500:
+        return f"{url} answered {response.status_code}", True
     if response.status_code >= 300:
-        return f"{url} answered {response.status_code}"
-    return None
+        return f"{url} answered {response.status_code}", False
+    return None, False
 
 
 def serve_inherited_socket(factory: str, fd: int) -> None:

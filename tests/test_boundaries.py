@@ -47,8 +47,7 @@ def test_province_emulator_imports_only_itself_and_the_wire_spec():
         str(p.relative_to(ROOT)): sorted(
             n
             for n in _imports(p)
-            if n.startswith("harness")
-            and not n.startswith(("harness.spec", "harness.province"))
+            if n.startswith("harness") and not n.startswith(("harness.spec", "harness.province"))
         )
         for p in (ROOT / "harness" / "province").rglob("*.py")
     }

@@ -1,0 +1,91 @@
+"""Time bounds of a certification run: per check, per run, and a stop when the target is gone.
+
+A pytest plugin object that `sxcert certify` registers beside the certification session. A check
+past its bound is interrupted and ends `error`; once the run is past its bound, or the target has
+stopped answering (harness/transport.py's watch), every remaining check ends `error` at once with
+the one shared reason, so a dead or hanging target costs seconds, not the sum of all timeouts.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from harness.transport import TARGETS, TargetWatch
+
+DEFAULT_CHECK_TIMEOUT_S = 300.0
+DEFAULT_RUN_TIMEOUT_S = 3600.0
+
+
+class CheckOverTime(BaseException):
+    """A check ran past its bound. A BaseException, so no `except Exception` inside a check or a
+    library swallows it; pytest still records it (and the plugin makes it an `error`)."""
+
+
+class NotProbed(Exception):
+    """The check was not started: the run is past its bound or the target stopped answering."""
+
+
+@contextmanager
+def alarm(seconds: float, message: str) -> Iterator[None]:
+    """Raise CheckOverTime in the main thread after `seconds` (no-op off the main thread)."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def fire(signum: int, frame: object) -> None:
+        raise CheckOverTime(message)
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class RunBounds:
+    def __init__(
+        self,
+        target_url: str,
+        *,
+        check_timeout_s: float = DEFAULT_CHECK_TIMEOUT_S,
+        run_timeout_s: float = DEFAULT_RUN_TIMEOUT_S,
+        watch: TargetWatch = TARGETS,
+    ) -> None:
+        self.target_url = target_url.rstrip("/")
+        self.check_timeout_s = check_timeout_s
+        self.run_timeout_s = run_timeout_s
+        self.deadline = time.monotonic() + run_timeout_s
+        self.watch = watch
+        watch.reset()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        gone = self.watch.gone(self.target_url)
+        if gone:
+            raise NotProbed(f"Not probed: {gone}")
+        if time.monotonic() >= self.deadline:
+            raise NotProbed(
+                f"Not probed: the run passed its {self.run_timeout_s:g} s bound "
+                "(target.run_timeout_seconds)"
+            )
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        remaining = self.deadline - time.monotonic()
+        bound = min(self.check_timeout_s, max(remaining, 0.001))
+        which = (
+            "its check bound (target.check_timeout_seconds)"
+            if bound == self.check_timeout_s
+            else "the run's bound (target.run_timeout_seconds)"
+        )
+        with alarm(bound, f"the check ran past {which}: {bound:g} s"):
+            return (yield)

@@ -1,0 +1,179 @@
+"""Bounded HTTP exchanges, and a watch on whether the target still answers at all.
+
+`requests` bounds the connect and each socket read, never the whole exchange: a target that
+trickles one byte every 8 s never trips a 10 s read timeout, and a 2 GB answer is read whole. The
+`DeadlineAdapter` reads answers itself, against one deadline for connect + headers + body and a
+cap on the body size, and raises the exceptions `requests` users already handle (`Timeout`,
+`ConnectionError`), so every caller, evidence hook and failure path keeps working unchanged.
+
+`TargetWatch` notices when a target has stopped answering (several calls in a row without any
+answer), so that the remaining checks become `error` with one shared reason, fast, instead of each
+waiting out its own timeouts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as Urllib3Error
+
+MAX_BODY_BYTES = 32 * 1024 * 1024  # far above any interface answer; a larger one is refused
+CHUNK = 64 * 1024
+
+
+class DeadlineExceeded(requests.exceptions.ReadTimeout):
+    """The whole exchange took longer than its deadline (e.g. an answer trickling in)."""
+
+
+class BodyTooLarge(requests.exceptions.RequestException):
+    """The answer is larger than the adapter accepts; it was not read to the end."""
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """An HTTPAdapter that bounds the whole exchange by `total_s` and the body by `max_bytes`.
+
+    A caller that asks for `stream=True` gets the response unread, as with plain requests: it
+    reads a stream on its own terms (Server-Sent Events never end).
+    """
+
+    def __init__(self, total_s: float, max_bytes: int = MAX_BODY_BYTES) -> None:
+        super().__init__()
+        self.total_s = total_s
+        self.max_bytes = max_bytes
+
+    def send(  # type: ignore[override]
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
+        total = self.total_s
+        if isinstance(timeout, (int, float)):
+            total = min(total, float(timeout))
+        deadline = time.monotonic() + total
+        response = super().send(
+            request, stream=True, timeout=(total, total), verify=verify, cert=cert, proxies=proxies
+        )
+        if stream:
+            return response
+        try:
+            response._content = self._read_body(response, deadline)  # type: ignore[attr-defined]
+        except BaseException:
+            response.close()
+            raise
+        response._content_consumed = True  # type: ignore[attr-defined]
+        response.raw.release_conn()
+        return response
+
+    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+        body = bytearray()
+        raw = response.raw
+
+        def too_late() -> DeadlineExceeded:
+            return DeadlineExceeded(
+                f"the answer was not complete within {self.total_s:g} s "
+                f"({len(body)} bytes arrived)",
+                response=response,
+            )
+
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise too_late()
+            _limit_next_read(raw, remaining)
+            try:
+                chunk = raw.read1(CHUNK, decode_content=True)
+            except TimeoutError:
+                raise too_late() from None
+            except Urllib3Error as exc:
+                if "timed out" in str(exc).lower():
+                    raise too_late() from None
+                raise requests.exceptions.ConnectionError(
+                    f"the connection broke mid-answer ({type(exc).__name__})", response=response
+                ) from None
+            except OSError as exc:
+                raise requests.exceptions.ConnectionError(
+                    f"the connection broke mid-answer ({type(exc).__name__})", response=response
+                ) from None
+            if not chunk:
+                return bytes(body)
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise BodyTooLarge(
+                    f"the answer exceeds {self.max_bytes} bytes; not read further",
+                    response=response,
+                )
+
+
+def _limit_next_read(raw: Any, seconds: float) -> None:
+    """Best effort: make the next socket read wait at most `seconds` (the rest of the deadline)."""
+    connection = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.settimeout(max(0.01, seconds))
+
+
+def bounded(session: requests.Session, total_s: float) -> requests.Session:
+    """Mount a DeadlineAdapter on `session` (once; the tightest deadline wins)."""
+    current = session.get_adapter("http://")
+    if isinstance(current, DeadlineAdapter):
+        current.total_s = min(current.total_s, total_s)
+        return session
+    adapter = DeadlineAdapter(total_s)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+# ---- is the target still answering? --------------------------------------------------------------
+@dataclass
+class _TargetState:
+    failures_in_a_row: int = 0
+    last_failure: str = ""
+
+
+@dataclass
+class TargetWatch:
+    """Counts transport failures (no answer at all: timeouts, refused or broken connections) per
+    target, reset by any answer. `gone(url)` says why a target counts as not answering."""
+
+    threshold: int = 3
+    _states: dict[str, _TargetState] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answered(self, base_url: str) -> None:
+        with self._lock:
+            self._states.pop(base_url, None)
+
+    def failed(self, base_url: str, why: str) -> None:
+        with self._lock:
+            state = self._states.setdefault(base_url, _TargetState())
+            state.failures_in_a_row += 1
+            state.last_failure = why
+
+    def gone(self, base_url: str) -> str | None:
+        with self._lock:
+            state = self._states.get(base_url)
+            if state is None or state.failures_in_a_row < self.threshold:
+                return None
+            return (
+                f"the target stopped answering: {state.failures_in_a_row} calls in a row got no "
+                f"answer (last: {state.last_failure})"
+            )
+
+    def reset(self) -> None:
+        with self._lock:
+            self._states.clear()
+
+
+TARGETS = TargetWatch()
