@@ -21,11 +21,12 @@ STRING_LIMIT = 2000
 LIST_LIMIT = 200
 _B64 = re.compile(r"^[A-Za-z0-9+/=\s]+$")
 # In a text that cannot be parsed (the first bytes of a large answer): `"password": "…"` pairs,
-# also a value cut off at the end of the text, and long base64 runs (image data).
+# also a value cut off at the end of the text, and long base64 runs (image data; longer than a
+# sha512 in hex, which evidence must keep readable).
 _SECRET_PAIR = re.compile(
     r'("(?:' + "|".join(sorted(SECRET_FIELDS)) + r')"\s*:\s*)"[^"]*(?:"|$)', re.IGNORECASE
 )
-_B64_RUN = re.compile(r"[A-Za-z0-9+/]{64,}={0,2}")
+_B64_RUN = re.compile(r"[A-Za-z0-9+/]{160,}={0,2}")
 
 
 def digest(data: bytes) -> dict[str, Any]:
