@@ -182,10 +182,7 @@ def test_report_json_carries_title_expected_received_and_duration(tmp_path):
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     checks = {k["name"]: k for c in data["clauses"] for k in c["checks"]}
     failed = checks["learner_under_minimum_age_is_refused"]
-    assert list(failed) == [
-        "name", "kind", "status", "detail", "title", "expected", "received", "duration_s",
-        "evidence",
-    ]  # fmt: skip
+    assert " ".join(failed) == "name kind status detail title expected received duration_s evidence"
     assert failed["detail"] == "A 15-year-old was enrolled"
     assert failed["expected"] == {"status": [400, 409, 422]}
     assert failed["received"]["status"] == 200 and failed["duration_s"] == 1.25
@@ -340,7 +337,9 @@ def test_plugin_keeps_failures_typed_end_to_end(pytester, tmp_path):
     out = tmp_path / "out"
     pytester.makeconftest(CONFTEST.format(profile=PROFILE, out=str(out)))
     pytester.makepyfile(test_checks=CHECKS)
-    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1, failed=3)
+    allure_dir = tmp_path / "allure"
+    run = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"--alluredir={allure_dir}")
+    run.assert_outcomes(passed=1, failed=3)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     checks = {k["name"]: k for c in report["clauses"] for k in c["checks"]}
 
@@ -370,3 +369,10 @@ def test_plugin_keeps_failures_typed_end_to_end(pytester, tmp_path):
     assert exchanges[0]["response"] is None
     assert exchanges[0]["error"]["type"] == "ConnectionError"
     assert "Traceback" not in (out / "report.json").read_text(encoding="utf-8")
+    attached = {  # attached at the evidence fixture's teardown: allure lists them under it
+        a["name"]: a["type"]
+        for container in allure_dir.glob("*-container.json")
+        for after in json.loads(container.read_text(encoding="utf-8")).get("afters", [])
+        for a in after.get("attachments", [])
+    }
+    assert attached == {"screenshot.png": "image/png", "exchanges.json": "application/json"}
