@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from harness.redaction import digest, redact, redact_headers, scrub_text
+from harness.redaction import digest, redact, redact_headers, redact_url, scrub_text
 
 TEXT_LIMIT = 64 * 1024  # characters of a non-JSON text body kept whole
 RAW_LIMIT = 1024 * 1024  # bytes of a body still parsed (JSON) or digested in full
@@ -135,7 +135,7 @@ class ExchangeLog:
     def _request(request: requests.PreparedRequest) -> dict[str, Any]:
         return {
             "method": request.method,
-            "url": request.url,
+            "url": redact_url(request.url),
             "headers": redact_headers(request.headers),
             "body": _request_body(request),
         }

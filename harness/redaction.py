@@ -27,6 +27,8 @@ _SECRET_PAIR = re.compile(
     r'("(?:' + "|".join(sorted(SECRET_FIELDS)) + r')"\s*:\s*)"[^"]*(?:"|$)', re.IGNORECASE
 )
 _B64_RUN = re.compile(r"[A-Za-z0-9+/]{160,}={0,2}")
+# A secret in a query string (`/events?token=…`, as EventSource clients must send it).
+_SECRET_PARAM = re.compile(r"\b(" + "|".join(sorted(SECRET_FIELDS)) + r")=[^&#\s'\"]*", re.I)
 
 
 def digest(data: bytes) -> dict[str, Any]:
@@ -69,7 +71,13 @@ def redact_headers(headers: Any) -> dict[str, str]:
     }
 
 
+def redact_url(url: str | None) -> str | None:
+    """A URL as recorded: the value of a secret query parameter masked."""
+    return _SECRET_PARAM.sub(r"\1=***", url) if url else url
+
+
 def scrub_text(text: str) -> str:
-    """Redact a fragment of text that is not parseable JSON (the head of a cut-off answer)."""
+    """Redact text that is not parseable JSON (the head of a cut-off answer, an error message)."""
     text = _SECRET_PAIR.sub(r'\1"***"', text)
+    text = _SECRET_PARAM.sub(r"\1=***", text)
     return _B64_RUN.sub("[base64 …]", text)

@@ -68,7 +68,7 @@ class Misbehaving(BaseHTTPRequestHandler):
         elif self.path == "/image":
             self._answer(PNG, "image/png")
         elif self.path.startswith("/events"):
-            self._events(endless=self.path == "/events")
+            self._events(endless="count=" not in self.path)
         elif self.path == "/hang":
             self.stop.wait(5)
             self._answer(b"{}", "application/json")
@@ -304,7 +304,8 @@ def test_no_password_or_token_reaches_any_evidence_file(server, recorder):
         http.get(server + "/image", timeout=5)
         with pytest.raises(requests.Timeout):
             http.post(server + "/hang", json={"password": PASSWORD}, timeout=0.3)
-        http.get(server + "/events?count=3", headers={"Cookie": f"session={TOKEN}"}, timeout=5)
+        events = f"{server}/events?count=3&token={TOKEN}"
+        http.get(events, headers={"Cookie": f"s={TOKEN}"}, timeout=5)
     recorder.attach_json("login", {"password": PASSWORD, "nested": [{"admin_token": TOKEN}]})
     recorder.stream("events").record({"token": TOKEN, "n": 1})
     files = written(recorder)
@@ -316,3 +317,4 @@ def test_no_password_or_token_reaches_any_evidence_file(server, recorder):
     assert exchanges[0]["request"]["body"]["password"] == "***"
     assert exchanges[0]["response"]["headers"]["Set-Cookie"] == "***"
     assert exchanges[2]["response"]["body"]["binary"]["sha256"] == hashlib.sha256(PNG).hexdigest()
+    assert exchanges[4]["request"]["url"].endswith("/events?count=3&token=***")
