@@ -173,6 +173,15 @@ def typed_results() -> list[CheckResult]:
             "CannotJudge: no test-hook token in the profile",
             duration_s=0.01,
         ),
+        CheckResult(
+            "unknown_voucher_is_refused",
+            "api",
+            ["VOUCH-01"],
+            "fail",
+            "Unknown voucher accepted",
+            expected="a 4xx refusal",
+            received="enrolled\nredeemed: no",
+        ),
     ]
 
 
@@ -210,8 +219,9 @@ def test_report_html_shows_what_was_done_expected_and_what_happened(tmp_path):
     assert '<ol class="steps">' in elig02  # the falsifying program, one numbered step a line
     assert "<li><code>state.seek_forward(seconds=600.0)</code></li>" in elig02
     assert "<span>≤ 300 s</span>" in elig02
-    elig03 = html[html.index('id="ELIG-03"') :]
+    elig03 = html[html.index('id="ELIG-03"') : html.index('id="VOUCH-01"')]
     assert "CannotJudge: no test-hook token in the profile" in elig03
+    assert "<pre>enrolled\nredeemed: no</pre>" in html[html.index('id="VOUCH-01"') :]
 
 
 def test_flaky_check_makes_its_clause_fail():

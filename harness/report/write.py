@@ -25,12 +25,12 @@ def evidence_value(value: Any) -> Markup:
     """An expected/received JSON value as HTML a reader takes in at a glance.
 
     A list of strings is a sequence of steps (a Hypothesis falsifying program), shown numbered one
-    step a line; a string is shown as text; anything else as indented JSON.
+    step a line; a string is shown as text (with its line breaks); anything else as indented JSON.
     """
     if value is None:
         return Markup('<span class="none">—</span>')
-    if isinstance(value, str):
-        return Markup("<span>{}</span>").format(value)
+    if isinstance(value, str):  # several lines keep their breaks
+        return Markup("<pre>{}</pre>" if "\n" in value else "<span>{}</span>").format(value)
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         steps = Markup("").join(Markup("<li><code>{}</code></li>").format(v) for v in value)
         return Markup('<ol class="steps">{}</ol>').format(steps)
