@@ -82,6 +82,7 @@ def certify_command(
 
 
 def print_summary(report: Report, out: Path) -> None:
+    """One row per in-scope clause; a non-passing one shows its first check's one-line finding."""
     table = Table(title="sxcert — 晋人社厅发〔2021〕31号", show_lines=False)
     for column in ("clause", "level", "status", "checks", "first finding"):
         table.add_column(column)
@@ -90,7 +91,8 @@ def print_summary(report: Report, out: Path) -> None:
             continue
         ran = [c for c in clause.checks if c.status != "not_run"]
         passed = sum(c.status == "pass" for c in ran)
-        finding = next((c.detail.splitlines()[0] for c in ran if c.status != "pass"), "")
+        failing = next((c for c in ran if c.status != "pass"), None)
+        finding = next(iter((failing.detail or failing.title).splitlines()), "") if failing else ""
         style = STATUS_STYLE.get(clause.status, "")
         table.add_row(
             clause.id,

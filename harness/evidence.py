@@ -1,139 +1,186 @@
-"""Evidence recording: every HTTP exchange a check makes, plus anything it attaches.
+"""Evidence recording: one check's HTTP exchanges, attached files, JSON and stream records.
 
-Exchanges are recorded through a `requests` response hook on the session the check uses, so the
-record is what really went over the wire. Secrets are redacted and images reduced to their sha256:
-evidence files are shared with vendors and must not leak passwords or biometric data.
+Everything lands in the check's evidence folder and is listed in the check's `evidence` paths in
+report.json (and attached to allure by the plugin). What is written is redacted (harness.redaction)
+except attached files, which are copied as given: callers attach only files that carry no secret
+(a screenshot of a page showing no password, a trace recorded without credentials, a CSV of
+latencies). Exchanges are recorded by the session `session()` answers (harness.exchanges).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
+import datetime as dt
 import json
-import re
-import time
+import mimetypes
+import shutil
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import requests
 
-SECRET_HEADERS = {"authorization", "x-platform-key", "cookie", "set-cookie"}
-SECRET_FIELDS = {"password", "token", "admin_token", "api_key"}
-LONG_STRING = 256
-BODY_LIMIT = 20_000
-_B64 = re.compile(r"^[A-Za-z0-9+/=\s]+$")
+from harness.exchanges import ExchangeLog, RecordingSession
+from harness.redaction import digest, redact
+
+__all__ = ["EvidenceRecorder", "StreamLog", "digest", "redact"]
+
+EXCHANGES = "exchanges.json"
+STREAM_LIMIT = 100_000  # records one stream keeps; the rest are counted, not written
+# Types mimetypes does not know everywhere; the rest it guesses from the file name.
+CONTENT_TYPES = {
+    ".jsonl": "application/x-ndjson",
+    ".json": "application/json",
+    ".csv": "text/csv",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".zip": "application/zip",
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".webm": "video/webm",
+}
 
 
-def digest(data: bytes) -> dict[str, Any]:
-    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+def content_type_of(path: Path) -> str:
+    """The MIME type of an evidence file, from its suffix."""
+    suffix = path.suffix.lower()
+    guessed = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0]
+    return guessed or "application/octet-stream"
 
 
-def _reduce_string(value: str) -> Any:
-    if len(value) > LONG_STRING and _B64.match(value[:2048]):
-        try:
-            return {"base64": digest(base64.b64decode(value, validate=False))}
-        except (binascii.Error, ValueError):
-            pass
-    if len(value) > 2000:
-        return value[:2000] + f"… ({len(value)} chars)"
-    return value
+def _timestamp() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-def redact(value: Any) -> Any:
-    """Secrets out, images to digests, long texts cut: safe to publish, still checkable."""
-    if isinstance(value, dict):
-        return {
-            k: ("***" if k.lower() in SECRET_FIELDS and isinstance(v, str) else redact(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [redact(v) for v in value[:200]] + (["…"] if len(value) > 200 else [])
-    if isinstance(value, str):
-        return _reduce_string(value)
-    return value
+class StreamLog:
+    """Records of one stream (SSE events, locust samples), appended as redacted JSON lines.
 
+    Lines are written as they come, so a long stream is never held in memory; past `limit`
+    records are only counted, and the count is written as the last line when the log closes.
+    """
 
-def _headers(headers: Any) -> dict[str, str]:
-    return {
-        k: ("***" if k.lower() in SECRET_HEADERS else v)
-        for k, v in headers.items()
-        if k.lower() not in {"accept-encoding", "connection", "user-agent", "accept"}
-    }
+    def __init__(self, path: Path, limit: int = STREAM_LIMIT) -> None:
+        self.path = path
+        self.limit = limit
+        self.count = 0
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self._file: TextIO | None = path.open("a", encoding="utf-8")
 
+    def record(self, event: dict[str, Any]) -> None:
+        """Append one event with the time it was recorded: `{"at": ISO time, "event": {...}}`."""
+        line = json.dumps(
+            {"at": _timestamp(), "event": redact(event)}, ensure_ascii=False, default=str
+        )
+        with self._lock:
+            if self._file is None:
+                raise ValueError(f"stream {self.path.name} is closed")
+            if self.count >= self.limit:
+                self.dropped += 1
+                return
+            self._file.write(line + "\n")
+            self._file.flush()
+            self.count += 1
 
-def _body(raw: bytes | str | None, content_type: str) -> Any:
-    if raw is None or raw == b"" or raw == "":
-        return None
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8", "replace")
-    if "json" in content_type or raw[:1] in (b"{", b"["):
-        try:
-            return redact(json.loads(raw))
-        except (ValueError, UnicodeDecodeError):
-            pass
-    if content_type.startswith("image/") or b"\x00" in raw[:512]:
-        return {"binary": digest(raw), "content_type": content_type}
-    text = raw.decode("utf-8", "replace")
-    return text if len(text) <= BODY_LIMIT else text[:BODY_LIMIT] + "…"
+    def close(self) -> None:
+        with self._lock:
+            if self._file is None:
+                return
+            if self.dropped:
+                summary = {"at": _timestamp(), "dropped": self.dropped, "kept": self.count}
+                self._file.write(json.dumps(summary) + "\n")
+            self._file.close()
+            self._file = None
 
 
 class EvidenceRecorder:
-    """Collects one check's evidence and writes it under `directory` at the end of the check."""
+    """Collects one check's evidence under `directory`; `flush` ends it at the end of the check."""
 
     def __init__(self, directory: Path, report_root: Path) -> None:
         self.directory = directory
         self.report_root = report_root
-        self.exchanges: list[dict[str, Any]] = []
+        self.log = ExchangeLog()
         self.files: list[Path] = []
         self.notes: list[str] = []
+        self._types: dict[Path, str] = {}
+        self._streams: list[StreamLog] = []
+
+    @property
+    def exchanges(self) -> list[dict[str, Any]]:
+        """The exchanges recorded so far (bounded records, never whole large bodies)."""
+        return self.log.entries
 
     def note(self, text: str) -> None:
         """A one-line finding that becomes the check's detail when it passes."""
         self.notes.append(text)
 
     def session(self) -> requests.Session:
-        session = requests.Session()
-        session.hooks["response"].append(self._record)
-        return session
-
-    def _record(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        request = response.request
-        self.exchanges.append(
-            {
-                "n": len(self.exchanges) + 1,
-                "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "request": {
-                    "method": request.method,
-                    "url": request.url,
-                    "headers": _headers(request.headers),
-                    "body": _body(request.body, request.headers.get("Content-Type", "")),
-                },
-                "response": {
-                    "status": response.status_code,
-                    "elapsed_ms": round(response.elapsed.total_seconds() * 1000, 1),
-                    "headers": _headers(response.headers),
-                    "body": _body(response.content, response.headers.get("Content-Type", "")),
-                },
-            }
-        )
+        """A requests session recording every exchange, also those that time out or break."""
+        return RecordingSession(self.log)
 
     def attach_json(self, name: str, data: Any) -> Path:
-        path = self.directory / f"{name}.json"
+        """Write `data`, redacted, as `<name>.json` (replacing an earlier one of that name)."""
+        path = self._path(f"{name}.json")
         self._write(path, json.dumps(redact(data), ensure_ascii=False, indent=1, default=str))
         return path
+
+    def attach_file(self, name: str, source: Path | bytes, content_type: str | None = None) -> Path:
+        """Copy a file (screenshot, trace, PDF, XLSX, CSV) into the evidence folder as `name`.
+
+        The file is written as given, unredacted: pass only files that hold no secret. A second
+        file of the same name gets a numbered name (`shot-2.png`), so no evidence is overwritten.
+        """
+        path = self._unique(self._path(name))
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if isinstance(source, bytes | bytearray):
+            path.write_bytes(source)
+        else:
+            shutil.copyfile(source, path)
+        self._register(path, content_type)
+        return path
+
+    def stream(self, name: str, limit: int = STREAM_LIMIT) -> StreamLog:
+        """A log of records appended to `<name>.jsonl` as they happen (closed by `flush`)."""
+        path = self._unique(self._path(f"{name}.jsonl"))
+        self.directory.mkdir(parents=True, exist_ok=True)
+        log = StreamLog(path, limit)
+        self._streams.append(log)
+        self._register(path, CONTENT_TYPES[".jsonl"])
+        return log
+
+    def content_type(self, path: Path) -> str:
+        """The MIME type an evidence file was attached with (guessed from its name otherwise)."""
+        return self._types.get(path) or content_type_of(path)
+
+    def flush(self) -> list[str]:
+        """Close the streams, write the exchange log; answer every path relative to the report."""
+        for log in self._streams:
+            log.close()
+        if self.log.entries:
+            self._write(
+                self.directory / EXCHANGES,
+                json.dumps(self.log.entries, ensure_ascii=False, indent=1, default=str),
+            )
+        return [str(p.relative_to(self.report_root)) for p in self.files]
+
+    # ---- internals -------------------------------------------------------------------------
+    def _path(self, name: str) -> Path:
+        if not name or Path(name).name != name or name in {".", ".."}:
+            raise ValueError(f"an evidence name is a plain file name, not {name!r}")
+        return self.directory / name
+
+    def _unique(self, path: Path) -> Path:
+        taken = set(self.files) | {self.directory / EXCHANGES}
+        candidate, n = path, 1
+        while candidate in taken:  # a stale file of an earlier run is simply replaced
+            n += 1
+            candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        return candidate
+
+    def _register(self, path: Path, content_type: str | None) -> None:
+        if path not in self.files:
+            self.files.append(path)
+        self._types[path] = content_type or content_type_of(path)
 
     def _write(self, path: Path, text: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        if path not in self.files:
-            self.files.append(path)
-
-    def flush(self) -> list[str]:
-        """Write the exchange log; answer every evidence path relative to the report folder."""
-        if self.exchanges:
-            self._write(
-                self.directory / "exchanges.json",
-                json.dumps(self.exchanges, ensure_ascii=False, indent=1, default=str),
-            )
-        return [str(p.relative_to(self.report_root)) for p in self.files]
+        self._register(path, None)

@@ -1,13 +1,21 @@
 """Typed check failures: a human title plus the structured evidence that proves it.
 
 A CheckFailure is an AssertionError so that pytest counts it as a failed check (the platform's
-fault); any other exception inside a check is an `error` (the harness could not judge).
+fault); any other exception inside a check is an `error` (the harness could not judge). The
+structure travels to report.json as it is: the title becomes the check's detail, `received` and
+`expected` stay JSON values (redacted), so a reader sees data, not a Python repr.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from pydantic_core import to_jsonable_python
+
+from harness.redaction import redact
+
+ERROR_LIMIT = 2000
 
 
 class CheckFailure(AssertionError):
@@ -35,6 +43,14 @@ class CheckFailure(AssertionError):
             lines.append(f"Expected: {_short(self.expected)}")
         return "\n".join(lines)
 
+    def as_json(self) -> dict[str, Any]:
+        """`{"title", "received", "expected"}` as redacted JSON values, for report.json."""
+        return {
+            "title": self.title,
+            "received": json_value(self.received),
+            "expected": json_value(self.expected),
+        }
+
 
 class ProtocolViolation(CheckFailure):
     """The platform answered outside the interface: a 5xx, garbage, a wrong shape, or nothing."""
@@ -44,6 +60,26 @@ class CannotJudge(Exception):
     """The harness lacks what it needs to judge (no test-hook token, say): an `error`."""
 
 
+def json_value(value: Any) -> Any:
+    """Any value as plain JSON data, redacted: models and datetimes converted, None kept None.
+
+    Unknown objects become their `str`, the best a report can do for them; everything pydantic
+    knows (models, dataclasses, datetimes, enums, paths, sets) becomes its JSON form.
+    """
+    if value is None:
+        return None
+    return redact(to_jsonable_python(value, fallback=str))
+
+
+def error_detail(exc: BaseException) -> str:
+    """`"<ExceptionType>: message"` for an error, one paragraph at most, never a traceback."""
+    message = exc.title if isinstance(exc, CheckFailure) else str(exc)
+    message = message.strip().split("\n\n")[0].strip()
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text if len(text) <= ERROR_LIMIT else text[:ERROR_LIMIT] + "…"
+
+
 def _short(value: Any, limit: int = 600) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    data = json_value(value)
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
     return text if len(text) <= limit else text[:limit] + "…"

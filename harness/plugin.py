@@ -19,12 +19,12 @@ import pytest
 from harness.context import RunContext
 from harness.driver import LearnerDriver
 from harness.evidence import EvidenceRecorder
-from harness.failures import CheckFailure
+from harness.failures import CheckFailure, error_detail
 from harness.learners import LearnerFactory
 from harness.probe import Probe
 from harness.profile import ProfileError, load_profile
 from harness.province_sandbox import ProvinceSandboxClient
-from harness.report.build import CheckResult, build_report
+from harness.report.build import CheckResult, build_report, check_title
 from harness.report.write import write_reports
 from harness.supervision import SupervisionClient, TestClock
 
@@ -124,12 +124,16 @@ class CertificationSession:
     # ---- results -----------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        """Keep each check's outcome typed: title, detail, expected/received as JSON, duration."""
         report = yield
         requirements, kind = _requirements(item)
         if not requirements:
             return report
         result = self.results.setdefault(
-            item.nodeid, CheckResult(name=item.name, kind=kind, requirements=sorted(requirements))
+            item.nodeid,
+            CheckResult(
+                name=item.name, kind=kind, requirements=sorted(requirements), title=_title(item)
+            ),
         )
         if report.when == "teardown":
             result.evidence = list(getattr(item, "sxcert_evidence_paths", []))
@@ -137,18 +141,20 @@ class CertificationSession:
             if result.status == "pass" and notes:
                 result.detail = "; ".join(notes)
             if report.failed and result.status == "pass":
-                result.status, result.detail = "error", _text(call)
+                _record_error(result, call)
             return report
         if report.when == "setup" and report.failed:
-            result.status, result.detail = "error", _text(call)
+            _record_error(result, call)
         elif report.when == "call":
+            result.duration_s = round(call.duration, 3)
             if report.passed:
-                result.status = "pass"
-                result.detail = _summary(item)
+                result.status, result.detail = "pass", result.title or "passed"
             elif call.excinfo is not None and isinstance(call.excinfo.value, CheckFailure):
-                result.status, result.detail = "fail", str(call.excinfo.value)
+                failure = call.excinfo.value.as_json()
+                result.status, result.detail = "fail", failure["title"]
+                result.expected, result.received = failure["expected"], failure["received"]
             else:
-                result.status, result.detail = "error", _text(call)
+                _record_error(result, call)
         return report
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -169,6 +175,7 @@ class CertificationSession:
     # ---- fixtures ----------------------------------------------------------------------------
     @pytest.fixture(autouse=True)
     def evidence(self, request: pytest.FixtureRequest) -> Any:
+        """Each check's recorder; at its end every evidence file is listed and sent to allure."""
         directory = self.context.evidence_dir / request.node.name
         recorder = EvidenceRecorder(directory, self.context.out_dir)
         request.node.sxcert_notes = recorder.notes
@@ -176,11 +183,9 @@ class CertificationSession:
         paths = recorder.flush()
         request.node.sxcert_evidence_paths = paths
         for path in paths:
-            allure.attach.file(
-                str(self.context.out_dir / path),
-                name=Path(path).name,
-                attachment_type=allure.attachment_type.JSON if path.endswith(".json") else None,
-            )
+            full = self.context.out_dir / path
+            mime, extension = _allure_type(recorder.content_type(full), full.suffix)
+            allure.attach.file(str(full), name=full.name, attachment_type=mime, extension=extension)
 
     @pytest.fixture
     def http(self, evidence: EvidenceRecorder) -> Any:
@@ -241,13 +246,20 @@ class CertificationSession:
         )
 
 
-def _summary(item: pytest.Item) -> str:
-    doc = inspect.getdoc(getattr(item, "obj", None)) or ""
-    return doc.splitlines()[0] if doc else "passed"
+def _title(item: pytest.Item) -> str:
+    return check_title(inspect.getdoc(getattr(item, "obj", None)))
 
 
-def _text(call: pytest.CallInfo) -> str:
-    if call.excinfo is None:
-        return "error"
-    value = call.excinfo.value
-    return f"{type(value).__name__}: {value}"[:2000]
+def _record_error(result: CheckResult, call: pytest.CallInfo) -> None:
+    """An error says what raised, in one line; received/expected stay null (nothing judged)."""
+    result.status = "error"
+    result.detail = error_detail(call.excinfo.value) if call.excinfo is not None else "error"
+    result.expected = result.received = None
+
+
+def _allure_type(content_type: str, suffix: str) -> tuple[Any, str | None]:
+    """Allure's own attachment type when it has one (it renders those inline), else the MIME."""
+    for known in allure.attachment_type:
+        if known.mime_type == content_type:
+            return known, None
+    return content_type, suffix.lstrip(".") or None

@@ -1,20 +1,23 @@
 """From check results to clause statuses and the verdict.
 
-A clause is `pass` only when every check of it that ran passed; `fail` beats `error` beats
-`not_run`. A clause no check covers is `not_run`, honestly. A narrowed run judges only its scope:
-the clauses named by --only (all when absent) minus those whose every check was skipped by kind.
+A clause is `pass` only when every check of it that ran passed; `fail` (or `flaky`: seen failing
+at least once) beats `error` beats `not_run`. A clause no check covers is `not_run`, honestly. A
+narrowed run judges only its scope: the clauses named by --only (all when absent) minus those
+whose every check was skipped by kind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import inspect
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.catalogue import Clause, load_catalogue
 from harness.driver import driver_identity
 from harness.profile import file_sha256
-from harness.registry import all_checks
+from harness.registry import CheckInfo, all_checks
 from harness.report.model import CheckEntry, ClauseEntry, Report
 
 if TYPE_CHECKING:
@@ -23,22 +26,38 @@ if TYPE_CHECKING:
 
 @dataclass
 class CheckResult:
+    """What the plugin collected of one check; `expected`/`received` are JSON values already."""
+
     name: str
     kind: str
     requirements: list[str]
     status: str = "not_run"
     detail: str = ""
     evidence: list[str] = field(default_factory=list)
+    title: str = ""
+    expected: Any = None
+    received: Any = None
+    duration_s: float | None = None
 
 
 def clause_status(statuses: list[str]) -> str:
     ran = [s for s in statuses if s != "not_run"]
     if not ran:
         return "not_run"
-    for worst in ("fail", "error"):
-        if worst in ran:
-            return worst
-    return "pass"
+    if "fail" in ran or "flaky" in ran:
+        return "fail"
+    return "error" if "error" in ran else "pass"
+
+
+def check_title(doc: str | None) -> str:
+    """A check's human title: its docstring's first paragraph (what the check did), on one line."""
+    text = inspect.cleandoc(doc or "")
+    return " ".join(text.split("\n\n")[0].split())
+
+
+def _registered_title(info: CheckInfo) -> str:
+    func = getattr(importlib.import_module(info.module), info.name, None)
+    return check_title(getattr(func, "__doc__", None)) or info.summary
 
 
 def _attestation(context: RunContext, clause: Clause) -> tuple[str, dict | None]:
@@ -81,15 +100,7 @@ def build_report(
         checks = []
         for info in covering:
             result = by_name.get(info.name)
-            checks.append(
-                CheckEntry(
-                    name=info.name,
-                    kind=info.kind,
-                    status=result.status if result else "not_run",
-                    detail=result.detail if result else "not run in this run",
-                    evidence=result.evidence if result else [],
-                )
-            )
+            checks.append(_entry(info, result))
         if clause.level == "ATTEST":
             status, attestation = _attestation(context, clause)
         else:
@@ -115,6 +126,29 @@ def build_report(
         started_at=started_at,
         finished_at=finished_at,
         clauses=clauses,
+    )
+
+
+def _entry(info: CheckInfo, result: CheckResult | None) -> CheckEntry:
+    title = (result.title if result else "") or _registered_title(info)
+    if result is None:
+        return CheckEntry(
+            name=info.name,
+            kind=info.kind,
+            status="not_run",
+            detail="not run in this run",
+            title=title,
+        )
+    return CheckEntry(
+        name=info.name,
+        kind=info.kind,
+        status=result.status,  # type: ignore[arg-type]
+        detail=result.detail,
+        title=title,
+        expected=result.expected,
+        received=result.received,
+        duration_s=result.duration_s,
+        evidence=result.evidence,
     )
 
 

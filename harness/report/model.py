@@ -9,15 +9,23 @@ from pydantic import BaseModel, Field
 
 SCHEMA = "sxcert.report/1"
 ClauseStatus = Literal["pass", "fail", "error", "not_run", "attested", "not_attested"]
-CheckStatus = Literal["pass", "fail", "error", "not_run"]
+CheckStatus = Literal["pass", "fail", "error", "flaky", "not_run"]
 Verdict = Literal["ADMIT", "REJECT"]
 
 
 class CheckEntry(BaseModel):
+    """One check's result. `detail` is the finding in one sentence (the failure's title, the
+    `"<ExceptionType>: message"` of an error, or the notes of a pass); `title` says what the check
+    did; `expected`/`received` are JSON values (null when there are none)."""
+
     name: str
     kind: Literal["api", "browser", "load", "attest"]
     status: CheckStatus
     detail: str = ""
+    title: str = ""
+    expected: Any = None
+    received: Any = None
+    duration_s: float | None = None
     evidence: list[str] = Field(default_factory=list)
 
 

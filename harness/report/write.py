@@ -3,10 +3,13 @@ written by pytest's junitxml and allure-pytest, which already do that well)."""
 
 from __future__ import annotations
 
+import json
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from harness.report.model import Report
 
@@ -16,6 +19,26 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def evidence_value(value: Any) -> Markup:
+    """An expected/received JSON value as HTML a reader takes in at a glance.
+
+    A list of strings is a sequence of steps (a Hypothesis falsifying program), shown numbered one
+    step a line; a string is shown as text (with its line breaks); anything else as indented JSON.
+    """
+    if value is None:
+        return Markup('<span class="none">—</span>')
+    if isinstance(value, str):  # several lines keep their breaks
+        return Markup("<pre>{}</pre>" if "\n" in value else "<span>{}</span>").format(value)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        steps = Markup("").join(Markup("<li><code>{}</code></li>").format(v) for v in value)
+        return Markup('<ol class="steps">{}</ol>').format(steps)
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return Markup('<pre class="json">{}</pre>').format(escape(text))
+
+
+_ENV.filters["evidence_value"] = evidence_value
 
 
 def write_reports(report: Report, out_dir: Path) -> None:
