@@ -24,6 +24,7 @@ from harness.learners import LearnerFactory
 from harness.probe import Probe
 from harness.profile import ProfileError, load_profile
 from harness.province_sandbox import ProvinceSandboxClient
+from harness.redaction import scrub_text
 from harness.report.build import CheckResult, build_report, check_title
 from harness.report.write import write_reports
 from harness.supervision import SupervisionClient, TestClock
@@ -135,8 +136,12 @@ class CertificationSession:
                 name=item.name, kind=kind, requirements=sorted(requirements), title=_title(item)
             ),
         )
+        if report.failed and report.when in ("setup", "call"):
+            self._write_technical_log(item, call)
         if report.when == "teardown":
-            result.evidence = list(getattr(item, "sxcert_evidence_paths", []))
+            result.evidence = list(getattr(item, "sxcert_evidence_paths", [])) + list(
+                getattr(item, "sxcert_technical_log", [])
+            )
             notes = getattr(item, "sxcert_notes", [])
             if result.status == "pass" and notes:
                 result.detail = "; ".join(notes)
@@ -157,11 +162,24 @@ class CertificationSession:
                 _record_error(result, call)
         return report
 
+    def _write_technical_log(self, item: pytest.Item, call: pytest.CallInfo) -> None:
+        """The full traceback goes to evidence, not to the terminal: without function arguments
+        or locals (where passwords and tokens sit), and scrubbed once more."""
+        if call.excinfo is None:
+            return
+        text = str(call.excinfo.getrepr(style="long", funcargs=False, showlocals=False))
+        path = self.context.evidence_dir / item.name / "technical-log.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(scrub_text(text), encoding="utf-8")
+        item.sxcert_technical_log = [str(path.relative_to(self.context.out_dir))]
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         finished = dt.datetime.now(dt.UTC).astimezone()
         self.report = build_report(
             self.context, list(self.results.values()), self.started_at, finished
         )
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            self.report.interrupted = self.report.partial = True
         write_reports(self.report, self.context.out_dir)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -257,7 +257,7 @@ def test_reset_mid_answer_keeps_what_came_back(server, recorder):
 
 def test_a_probe_that_times_out_fails_with_its_exchange_as_evidence(server, recorder):
     client = ApiClient(server, recorder.session(), timeout=0.3)
-    with pytest.raises(ProtocolViolation, match=r"no answer within 0\.3 s"):
+    with pytest.raises(ProtocolViolation, match=r"no complete answer within 0\.3 s"):
         client.request("GET", "/hang")
     assert "evidence/a_check/exchanges.json" in written(recorder)
     assert recorder.exchanges[0]["error"]["type"] == "ReadTimeout"

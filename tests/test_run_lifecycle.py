@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_sxcert
+from tests.conftest import ROOT, read_report, run_sxcert
 
 
 def _processes_with(marker: str) -> list[int]:
@@ -66,13 +66,16 @@ def _start_certify(tmp_path: Path) -> tuple[subprocess.Popen, str, Path]:
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_a_terminated_run_stops_its_servers_and_removes_its_folder(tmp_path, signum):
     process, marker, tmpdir = _start_certify(tmp_path)
-    time.sleep(1.0)  # into the checks
+    out = tmp_path / "out"
+    assert _wait_for(lambda: any(out.glob(".sxcert-run-*/evidence/*")), 60), "no check started"
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 2, stderr
     assert "Interrupted" in stderr and "Traceback" not in stderr
     assert _wait_for(lambda: not _processes_with(marker), 10), "a server was left running"
     assert not any(tmpdir.iterdir()), f"left behind: {list(tmpdir.iterdir())}"
+    report = read_report(out)  # what ran is kept, and says it is not the whole run
+    assert report["interrupted"] is True and report["partial"] is True
 
 
 def test_a_killed_run_takes_its_servers_with_it(tmp_path):

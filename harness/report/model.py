@@ -46,6 +46,7 @@ class Report(BaseModel):
     schema_: str = Field(default=SCHEMA, alias="schema")
     verdict: Verdict
     partial: bool
+    interrupted: bool = False  # stopped before every selected check ran (and so also partial)
     target: dict[str, Any]
     started_at: dt.datetime
     finished_at: dt.datetime
