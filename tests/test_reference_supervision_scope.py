@@ -13,14 +13,21 @@ computed here from the authority's complete view and the facts above (not from s
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+import uvicorn
 from sqlalchemy import select, update
 
+from harness.profile import ResolvedAccount
+from harness.supervision import Supervisors
 from reference_platform.main import create_app
 from reference_platform.models import Learner as LearnerRow
 from reference_platform.models import Supervisor
@@ -309,3 +316,61 @@ def test_bad_supervisor_settings_refuse_to_start_with_the_variable_named(
     assert text.startswith("Invalid SXCERT_REF_* settings")
     assert message in text
     assert '"p"' not in text and "authority-secret-pw" not in text
+
+
+@pytest.fixture(scope="module")
+def served(world: World) -> Iterator[str]:
+    """The world's app over real HTTP (uvicorn in a thread, lifespan already run by the test
+    client), for the harness's requests-based supervision clients."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(world.platform.client.app, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def clients(served: str) -> Iterator[Supervisors]:
+    session = requests.Session()
+    accounts = [
+        ResolvedAccount(kind=kind, username=name, password=password, scope=scope)
+        for name, (kind, scope, password) in ACCOUNTS.items()
+    ]
+    yield Supervisors.for_accounts(served, session, accounts)
+    session.close()
+
+
+def test_the_harness_clients_see_what_each_account_sees(world: World, clients: Supervisors) -> None:
+    """The harness side of the same contract: `whoami`, the unfiltered list calls and the
+    per-learner calls the checks use, one client per account."""
+    assert [client.username for client in clients] == list(ACCOUNTS)
+    assert clients.authority.username == "hr-authority"
+    for client in clients:
+        kind, scope, _ = ACCOUNTS[client.username]
+        me = client.whoami()
+        assert (me.username, me.kind, me.scope) == (client.username, kind, scope)
+        allowed = world.rule(client.username)
+        everything = world.rows("hr-authority", "enrolments")
+        assert sorted(e.enrolment_id for e in client.enrolments()) == sorted(
+            row["enrolment_id"] for row in everything if allowed(row)
+        )
+        for learner in (world.a, world.b, world.c):
+            sees = allowed({"learner_id": learner.learner_id})
+            assert bool(client.learners(learner_id=learner.learner_id)) == sees
+            assert (client.learner(learner.person.id_number) is not None) == sees
+            assert (client.photo(learner.learner_id, "face") is not None) == sees
+            assert bool(client.logins(learner.learner_id)) == sees
+            theirs = clients.authority.captures(learner.learner_id)
+            expected = [c.challenge_id for c in theirs if allowed(c.model_dump())]
+            assert [c.challenge_id for c in client.captures(learner.learner_id)] == expected
+        for capture in clients.authority.captures():
+            image = client.capture_image(capture.challenge_id)
+            assert (image is not None) == allowed(capture.model_dump())
