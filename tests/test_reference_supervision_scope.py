@@ -32,6 +32,7 @@ from reference_platform.main import create_app
 from reference_platform.models import Learner as LearnerRow
 from reference_platform.models import Supervisor
 from reference_platform.security import verify_password
+from reference_platform.settings import PlatformSettings
 from tests.test_reference_study_support import Learner, Player, lesson_id
 from tests.test_reference_support import AUTHORITY, CARE, COOK, PlatformDriver, running_platform
 
@@ -374,3 +375,20 @@ def test_the_harness_clients_see_what_each_account_sees(world: World, clients: S
         for capture in clients.authority.captures():
             image = client.capture_image(capture.challenge_id)
             assert (image is not None) == allowed(capture.model_dump())
+
+
+def test_settings_read_the_supervisors_variable_beside_the_authority_shorthand() -> None:
+    settings = PlatformSettings.from_env(
+        {
+            "SXCERT_REF_AUTHORITY_USER": "boss",
+            "SXCERT_REF_AUTHORITY_PASSWORD": "pw-boss",
+            "SXCERT_REF_SUPERVISORS": json.dumps(EXTRA_SUPERVISORS),
+        }
+    )
+    accounts = settings.supervisor_accounts()
+    assert [(a.username, a.kind, a.scope) for a in accounts] == [
+        ("boss", "authority", None),
+        *[(s["username"], s["kind"], s["scope"]) for s in EXTRA_SUPERVISORS],
+    ]
+    assert accounts[0].password.get_secret_value() == "pw-boss"
+    assert "password-for-tests" not in repr(settings)
