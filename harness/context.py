@@ -1,5 +1,6 @@
-"""What one certification run knows: the profile with its secrets resolved, the output folder,
-how the run was narrowed, and which learner driver speaks to the target."""
+"""What one certification run knows: the profile with its secrets resolved (every supervision
+account's password among them), the output folder, how the run was narrowed, and which learner
+driver speaks to the target."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from pathlib import Path
 
 from harness.catalogue import load_catalogue
 from harness.driver import DriverNotFound, load_driver_class
-from harness.profile import Profile, ProfileError
+from harness.profile import Profile, ProfileError, ResolvedAccount
 
 
 @dataclass
 class RunContext:
     profile: Profile
     out_dir: Path
-    authority_password: str
+    accounts: tuple[ResolvedAccount, ...]  # in profile order; at least one authority
     province_admin_token: str
     test_token: str | None
     driver_class: type
@@ -62,7 +63,7 @@ class RunContext:
         return cls(
             profile=profile,
             out_dir=out_dir,
-            authority_password=profile.authority_password(),
+            accounts=tuple(profile.accounts()),
             province_admin_token=profile.province_admin_token(),
             test_token=profile.test_token(),
             driver_class=driver_class,

@@ -6,6 +6,7 @@ The reference platform is started by module path only; the harness never imports
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -20,6 +21,34 @@ REFERENCE_FACTORY = "reference_platform.main:create_app"
 PROVINCE_HEALTH = "/sandbox/v1/health"
 PLATFORM_HEALTH = "/api/v1/health"
 REFERENCE_ID = "sxcert-reference"
+# One account of every kind. The enterprise and institution ids are the reference platform's:
+# INST-001 runs its cooking courses; no learner has an employer until enterprise enrolment exists.
+EMBEDDED_ACCOUNTS = (
+    ("authority", "hr-authority", None),
+    ("auditor", "audit-office", None),
+    ("enterprise", "enterprise-ent-001", "ENT-001"),
+    ("institution", "institution-inst-001", "INST-001"),
+)
+
+
+def embedded_accounts() -> list[dict[str, str | None]]:
+    """The accounts above, each with a fresh random password (never reused between runs)."""
+    return [
+        {"kind": kind, "username": username, "password": secrets.token_urlsafe(18), "scope": scope}
+        for kind, username, scope in EMBEDDED_ACCOUNTS
+    ]
+
+
+def reference_supervision_env(accounts: list[dict[str, str | None]]) -> dict[str, str]:
+    """The reference platform's variables for these accounts: the first authority through the
+    shorthand, the others as `SXCERT_REF_SUPERVISORS`."""
+    authority = next(a for a in accounts if a["kind"] == "authority")
+    others = [a for a in accounts if a is not authority]
+    return {
+        "SXCERT_REF_AUTHORITY_USER": str(authority["username"]),
+        "SXCERT_REF_AUTHORITY_PASSWORD": str(authority["password"]),
+        "SXCERT_REF_SUPERVISORS": json.dumps(others),
+    }
 
 
 @dataclass
@@ -57,7 +86,7 @@ def running_province(
 def embedded_target(workdir: Path, defects: tuple[str, ...] = ()) -> Iterator[Profile]:
     """Start province + reference platform; yield a Profile for them; stop both afterwards."""
     platform_key = secrets.token_urlsafe(24)
-    authority_password = secrets.token_urlsafe(18)
+    accounts = embedded_accounts()
     test_token = secrets.token_urlsafe(24)
     with ExitStack() as stack:
         province = stack.enter_context(running_province(workdir, {REFERENCE_ID: platform_key}))
@@ -66,10 +95,9 @@ def embedded_target(workdir: Path, defects: tuple[str, ...] = ()) -> Iterator[Pr
             "SXCERT_REF_PLATFORM_ID": REFERENCE_ID,
             "SXCERT_REF_PROVINCE_URL": province.server.url,
             "SXCERT_REF_PROVINCE_KEY": platform_key,
-            "SXCERT_REF_AUTHORITY_USER": "hr-authority",
-            "SXCERT_REF_AUTHORITY_PASSWORD": authority_password,
             "SXCERT_REF_TEST_TOKEN": test_token,
             "SXCERT_REF_DEFECTS": ",".join(defects),
+            **reference_supervision_env(accounts),
         }
         platform = start_server(
             "reference", REFERENCE_FACTORY, env, workdir / "logs", PLATFORM_HEALTH
@@ -82,9 +110,10 @@ def embedded_target(workdir: Path, defects: tuple[str, ...] = ()) -> Iterator[Pr
                     "base_url": platform.url,
                     "platform_id": REFERENCE_ID,
                     "test_token": test_token,
-                    "accounts": {
-                        "authority": {"username": "hr-authority", "password": authority_password}
-                    },
+                    "accounts": [
+                        {key: value for key, value in account.items() if value is not None}
+                        for account in accounts
+                    ],
                 },
                 "province": {
                     "url": province.server.url,

@@ -27,7 +27,7 @@ from harness.province_sandbox import ProvinceSandboxClient
 from harness.redaction import scrub_text
 from harness.report.build import CheckResult, build_report, check_title
 from harness.report.write import write_reports
-from harness.supervision import SupervisionClient, TestClock
+from harness.supervision import SupervisionClient, Supervisors, TestClock
 
 MARKER_HELP = (
     "requirement(*ids, kind='api'): ties a check to catalogue requirement IDs and a kind "
@@ -217,15 +217,16 @@ class CertificationSession:
         return self.context.driver_class(target.url, http, target.timeout_seconds)
 
     @pytest.fixture
-    def supervisor(self, http: Any) -> SupervisionClient:
+    def supervisors(self, http: Any) -> Supervisors:
+        """One client per profile account; each signs in only when first used."""
         target = self.context.profile.target
-        return SupervisionClient(
-            target.url,
-            http,
-            username=target.accounts.authority.username,
-            password=self.context.authority_password,
-            timeout=target.timeout_seconds,
+        return Supervisors.for_accounts(
+            target.url, http, self.context.accounts, target.timeout_seconds
         )
+
+    @pytest.fixture
+    def supervisor(self, supervisors: Supervisors) -> SupervisionClient:
+        return supervisors.authority
 
     @pytest.fixture
     def province(self, http: Any) -> ProvinceSandboxClient:
@@ -246,7 +247,7 @@ class CertificationSession:
     def probe(
         self,
         platform: LearnerDriver,
-        supervisor: SupervisionClient,
+        supervisors: Supervisors,
         province: ProvinceSandboxClient,
         clock: TestClock,
         learners: LearnerFactory,
@@ -254,13 +255,14 @@ class CertificationSession:
     ) -> Probe:
         return Probe(
             platform,
-            supervisor,
+            supervisors.authority,
             province,
             clock,
             learners,
             evidence,
             self.context.profile.thresholds,
             self.context.profile.target.platform_id,
+            supervisors=supervisors,
         )
 
 

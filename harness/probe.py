@@ -6,23 +6,30 @@ verify, and helpers receive one object instead of repeating the same keyword arg
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.driver import LearnerDriver
 from harness.evidence import EvidenceRecorder
 from harness.learners import LearnerFactory
 from harness.profile import Thresholds
 from harness.province_sandbox import ProvinceSandboxClient
-from harness.supervision import SupervisionClient, TestClock
+from harness.supervision import SupervisionClient, Supervisors, TestClock
 
 
 @dataclass
 class Probe:
     platform: LearnerDriver  # acts as a learner
-    supervisor: SupervisionClient  # observes as the HR authority
+    supervisor: SupervisionClient  # observes as the HR authority (the profile's first one)
     province: ProvinceSandboxClient  # observes what the platform told the province
     clock: TestClock
     learners: LearnerFactory
     evidence: EvidenceRecorder
     thresholds: Thresholds
     platform_id: str
+    # Every supervision account of the profile (scope checks sign in as each kind); a probe
+    # built with only `supervisor` gets a collection of that one account.
+    supervisors: Supervisors = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.supervisors is None:
+            self.supervisors = Supervisors([self.supervisor])

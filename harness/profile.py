@@ -11,7 +11,9 @@ import datetime as dt
 import hashlib
 import os
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import (
     AnyHttpUrl,
@@ -22,6 +24,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from harness.spec.supervision import SCOPED_KINDS, SupervisorKind
 
 
 class ProfileError(Exception):
@@ -50,16 +54,40 @@ class Secret(Strict):
 
 
 class Account(Strict):
+    """One supervision account on the target: who the harness observes the platform as.
+
+    `scope` is the enterprise's or institution's id on the platform; the authority and auditor
+    kinds see the whole platform and take none.
+    """
+
+    kind: SupervisorKind
     username: str = Field(min_length=1)
     password: str | None = None
     password_env: str | None = None
+    scope: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _scope_matches_kind(self) -> Account:
+        if self.kind in SCOPED_KINDS and self.scope is None:
+            raise ValueError(f"scope is required for an {self.kind} account (its id on the target)")
+        if self.kind not in SCOPED_KINDS and self.scope is not None:
+            raise ValueError(
+                f"scope is not allowed for an {self.kind} account (it sees everything)"
+            )
+        return self
 
     def secret(self) -> Secret:
         return Secret(value=self.password, env=self.password_env)
 
 
-class Accounts(Strict):
-    authority: Account
+@dataclass(frozen=True)
+class ResolvedAccount:
+    """An account with its password read (from the profile or its environment variable)."""
+
+    kind: str
+    username: str
+    password: str = field(repr=False)
+    scope: str | None = None
 
 
 class Target(Strict):
@@ -70,7 +98,29 @@ class Target(Strict):
     test_token: str | None = None
     test_token_env: str | None = None
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    accounts: Accounts
+    accounts: list[Account] = Field(min_length=1)
+
+    @field_validator("accounts", mode="before")
+    @classmethod
+    def _accounts_are_a_list(cls, value: Any) -> Any:
+        """The one-account table of earlier profiles gets a message saying what to write now."""
+        if isinstance(value, dict):
+            raise ValueError(
+                "write each supervision account as a [[target.accounts]] table with kind, "
+                "username, password_env (and scope for an enterprise or institution)"
+            )
+        return value
+
+    @field_validator("accounts")
+    @classmethod
+    def _one_observer_and_unique_names(cls, value: list[Account]) -> list[Account]:
+        if not any(account.kind == "authority" for account in value):
+            raise ValueError("at least one account of kind authority is required (the observer)")
+        names = [account.username for account in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"username given twice: {', '.join(twice)}")
+        return value
 
     @property
     def url(self) -> str:
@@ -94,10 +144,6 @@ class Province(Strict):
         if self.start and self.url.host not in {"127.0.0.1", "localhost", "::1"}:
             raise ValueError("province.url must be a loopback address when province.start is true")
         return self
-
-
-class Browser(Strict):
-    entry_url: AnyHttpUrl | None = None
 
 
 class Thresholds(Strict):
@@ -132,7 +178,6 @@ class Attestation(Strict):
 class Profile(Strict):
     target: Target
     province: Province
-    browser: Browser = Browser()
     thresholds: Thresholds = Thresholds()
     attestations: list[Attestation] = Field(default_factory=list)
     source: Path | None = Field(default=None, exclude=True)
@@ -151,8 +196,25 @@ class Profile(Strict):
             return None
         return Secret(value=t.test_token, env=t.test_token_env).resolve("target.test_token")
 
+    def accounts(self) -> list[ResolvedAccount]:
+        """Every supervision account with its password resolved, in profile order."""
+        return [
+            ResolvedAccount(
+                kind=account.kind,
+                username=account.username,
+                password=account.secret().resolve(f"target.accounts[{index}].password"),
+                scope=account.scope,
+            )
+            for index, account in enumerate(self.target.accounts)
+        ]
+
+    def authority(self) -> Account:
+        """The first authority account: the observer whose view the checks judge by."""
+        return next(a for a in self.target.accounts if a.kind == "authority")
+
     def authority_password(self) -> str:
-        return self.target.accounts.authority.secret().resolve("target.accounts.authority.password")
+        index = self.target.accounts.index(self.authority())
+        return self.authority().secret().resolve(f"target.accounts[{index}].password")
 
     def province_admin_token(self) -> str:
         p = self.province

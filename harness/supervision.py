@@ -7,15 +7,19 @@ API says about itself.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import TypeVar, overload
 
 import requests
 
 from harness.api import ApiClient, Refused
 from harness.failures import CannotJudge, ProtocolViolation
+from harness.profile import ResolvedAccount
 from harness.spec.supervision import (
     SupCapture,
     SupCourseProgress,
     SupEnrolment,
+    SupervisorAccount,
     SupervisorTokenOut,
     SupHeartbeat,
     SupLearner,
@@ -27,9 +31,18 @@ from harness.spec.supervision import (
 from harness.spec.test_hooks import ClockOut
 
 PREFIX = "/api/v1/supervision"
+Row = TypeVar("Row")
 
 
 class SupervisionClient(ApiClient):
+    """One supervision account's view of the platform.
+
+    The list calls answer "what does this account see": with no argument, everything in its
+    scope; with a filter, only the matching rows. Rows that do not match a given filter are
+    dropped here as well, so a platform that ignores a filter cannot make one learner's check
+    judge another learner's records.
+    """
+
     def __init__(
         self,
         base_url: str,
@@ -37,18 +50,28 @@ class SupervisionClient(ApiClient):
         *,
         username: str,
         password: str,
+        kind: str = "authority",
+        scope: str | None = None,
         timeout: float = 10.0,
     ) -> None:
         super().__init__(base_url, session, timeout)
+        self.username = username
+        self.kind = kind
+        self.scope = scope
         self._credentials = {"username": username, "password": password}
         self._token: str | None = None
+
+    def __repr__(self) -> str:  # never the password
+        scope = f", scope={self.scope!r}" if self.scope else ""
+        return f"SupervisionClient({self.kind}, {self.username!r}{scope})"
 
     def _sign_in(self) -> str:
         try:
             answer = self.request("POST", f"{PREFIX}/token", json=self._credentials)
         except Refused as refused:
             raise ProtocolViolation(
-                "The supervision account from the profile cannot sign in",
+                f"The {self.kind} supervision account {self.username!r} from the profile cannot "
+                "sign in",
                 received=f"{refused.status} {refused.detail}",
             ) from None
         return self.parse(SupervisorTokenOut, answer, "supervisor token").token
@@ -66,91 +89,127 @@ class SupervisionClient(ApiClient):
         self._token = self._sign_in()
         return self.request("GET", PREFIX + path, params=params, token=self._token, raw=raw)
 
-    def learner(self, id_number: str) -> SupLearner | None:
-        found = self.parse(
-            list[SupLearner], self._get("/learners", {"id_number": id_number}), "learners"
+    def _list(self, model: type[Row], path: str, what: str, **filters: str | None) -> list[Row]:
+        """GET a list narrowed by the filters that are given, and keep only matching rows."""
+        given = {name: value for name, value in filters.items() if value is not None}
+        rows = self.parse(list[model], self._get(path, given or None), what)
+        return [row for row in rows if all(getattr(row, k) == v for k, v in given.items())]
+
+    def _bytes(self, path: str) -> bytes | None:
+        """An image; None when the platform has none for this account (404)."""
+        try:
+            return self._get(path, raw=True)
+        except Refused as refused:
+            if refused.status == 404:
+                return None
+            raise
+
+    def whoami(self) -> SupervisorAccount:
+        """The account as the platform sees it: username, kind and scope."""
+        return self.parse(SupervisorAccount, self._get("/me"), "supervisor account")
+
+    def learners(
+        self, *, learner_id: str | None = None, id_number: str | None = None
+    ) -> list[SupLearner]:
+        return self._list(
+            SupLearner, "/learners", "learners", learner_id=learner_id, id_number=id_number
         )
-        matching = [learner for learner in found if learner.id_number == id_number]
-        return matching[0] if matching else None
+
+    def learner(self, id_number: str) -> SupLearner | None:
+        found = self.learners(id_number=id_number)
+        return found[0] if found else None
 
     def photo(self, learner_id: str, kind: str) -> bytes | None:
         """`kind` is `face` or `id-card`; None when the platform has no such photo (404)."""
-        try:
-            return self._get(f"/learners/{learner_id}/{kind}-photo", raw=True)
-        except Refused as refused:
-            if refused.status == 404:
-                return None
-            raise
+        return self._bytes(f"/learners/{learner_id}/{kind}-photo")
 
-    def enrolments(self, learner_id: str) -> list[SupEnrolment]:
-        answer = self._get("/enrolments", {"learner_id": learner_id})
-        return [
-            e
-            for e in self.parse(list[SupEnrolment], answer, "enrolments")
-            if e.learner_id == learner_id
-        ]
+    def enrolments(self, learner_id: str | None = None) -> list[SupEnrolment]:
+        return self._list(SupEnrolment, "/enrolments", "enrolments", learner_id=learner_id)
 
-    def logins(self, learner_id: str) -> list[SupLogin]:
-        answer = self._get("/logins", {"learner_id": learner_id})
-        return [
-            x for x in self.parse(list[SupLogin], answer, "logins") if x.learner_id == learner_id
-        ]
+    def logins(self, learner_id: str | None = None) -> list[SupLogin]:
+        return self._list(SupLogin, "/logins", "logins", learner_id=learner_id)
 
-    def liveness_events(self, learner_id: str) -> list[SupLivenessEvent]:
-        answer = self._get("/liveness-events", {"learner_id": learner_id})
-        return [
-            x
-            for x in self.parse(list[SupLivenessEvent], answer, "liveness events")
-            if x.learner_id == learner_id
-        ]
+    def liveness_events(self, learner_id: str | None = None) -> list[SupLivenessEvent]:
+        return self._list(
+            SupLivenessEvent, "/liveness-events", "liveness events", learner_id=learner_id
+        )
 
-    def progress(self, learner_id: str, course_id: str) -> list[SupLessonProgress]:
-        answer = self._get("/progress", {"learner_id": learner_id, "course_id": course_id})
-        return [
-            x
-            for x in self.parse(list[SupLessonProgress], answer, "progress")
-            if x.learner_id == learner_id and x.course_id == course_id
-        ]
+    def progress(
+        self, learner_id: str | None = None, course_id: str | None = None
+    ) -> list[SupLessonProgress]:
+        return self._list(
+            SupLessonProgress, "/progress", "progress", learner_id=learner_id, course_id=course_id
+        )
 
-    def course_progress(self, learner_id: str) -> list[SupCourseProgress]:
-        answer = self._get("/course-progress", {"learner_id": learner_id})
-        return [
-            x
-            for x in self.parse(list[SupCourseProgress], answer, "course progress")
-            if x.learner_id == learner_id
-        ]
+    def course_progress(self, learner_id: str | None = None) -> list[SupCourseProgress]:
+        return self._list(
+            SupCourseProgress, "/course-progress", "course progress", learner_id=learner_id
+        )
 
-    def playbacks(self, learner_id: str) -> list[SupPlayback]:
-        answer = self._get("/playbacks", {"learner_id": learner_id})
-        return [
-            x
-            for x in self.parse(list[SupPlayback], answer, "playbacks")
-            if x.learner_id == learner_id
-        ]
+    def playbacks(self, learner_id: str | None = None) -> list[SupPlayback]:
+        return self._list(SupPlayback, "/playbacks", "playbacks", learner_id=learner_id)
 
     def heartbeats(self, playback_id: str) -> list[SupHeartbeat]:
-        answer = self._get("/heartbeats", {"playback_id": playback_id})
-        return [
-            x
-            for x in self.parse(list[SupHeartbeat], answer, "heartbeats")
-            if x.playback_id == playback_id
-        ]
+        return self._list(SupHeartbeat, "/heartbeats", "heartbeats", playback_id=playback_id)
 
-    def captures(self, learner_id: str) -> list[SupCapture]:
-        answer = self._get("/captures", {"learner_id": learner_id})
-        return [
-            x
-            for x in self.parse(list[SupCapture], answer, "captures")
-            if x.learner_id == learner_id
-        ]
+    def captures(self, learner_id: str | None = None) -> list[SupCapture]:
+        return self._list(SupCapture, "/captures", "captures", learner_id=learner_id)
 
     def capture_image(self, challenge_id: str) -> bytes | None:
-        try:
-            return self._get(f"/captures/{challenge_id}/image", raw=True)
-        except Refused as refused:
-            if refused.status == 404:
-                return None
-            raise
+        return self._bytes(f"/captures/{challenge_id}/image")
+
+
+class Supervisors(Sequence[SupervisionClient]):
+    """Every supervision account of the profile, one client each, in profile order.
+
+    `authority` is the observer the checks judge by; scope checks pick the others by kind.
+    """
+
+    def __init__(self, clients: Iterable[SupervisionClient]) -> None:
+        self._clients = tuple(clients)
+        if not any(client.kind == "authority" for client in self._clients):
+            raise ValueError("supervisors need at least one authority account")
+
+    @classmethod
+    def for_accounts(
+        cls,
+        base_url: str,
+        session: requests.Session,
+        accounts: Iterable[ResolvedAccount],
+        timeout: float = 10.0,
+    ) -> Supervisors:
+        return cls(
+            SupervisionClient(
+                base_url,
+                session,
+                username=account.username,
+                password=account.password,
+                kind=account.kind,
+                scope=account.scope,
+                timeout=timeout,
+            )
+            for account in accounts
+        )
+
+    @property
+    def authority(self) -> SupervisionClient:
+        return self.of_kind("authority")[0]
+
+    def of_kind(self, kind: str) -> list[SupervisionClient]:
+        return [client for client in self._clients if client.kind == kind]
+
+    @overload
+    def __getitem__(self, index: int) -> SupervisionClient: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SupervisionClient]: ...
+    def __getitem__(self, index: int | slice) -> SupervisionClient | Sequence[SupervisionClient]:
+        return self._clients[index]
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    def __repr__(self) -> str:
+        return f"Supervisors({list(self._clients)!r})"
 
 
 class TestClock(ApiClient):

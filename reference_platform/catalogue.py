@@ -69,6 +69,15 @@ CATALOGUE = (
         ("电工安全规程", "电子技术", "变配电设备", "电力拖动与控制", "PLC 应用", "故障诊断"),
     ),
 )  # fmt: skip
+# The training institutions that run the courses (what an institution supervisor sees).
+COOKING_SCHOOL, CARE_AND_TRADES_SCHOOL = "INST-001", "INST-002"
+COURSE_INSTITUTIONS = {
+    "crs-cook-junior-a": COOKING_SCHOOL,
+    "crs-cook-junior-b": COOKING_SCHOOL,
+    "crs-cook-junior-x": COOKING_SCHOOL,
+    "crs-care-intermediate": CARE_AND_TRADES_SCHOOL,
+    "crs-elec-senior": CARE_AND_TRADES_SCHOOL,
+}
 UNAPPROVED_COURSE = CourseDefinition(
     "crs-cook-junior-x", "中式烹调师（初级）速成班", "4-03-02-01", "中式烹调师", "junior",
     COOK_STANDARD, 80, COOK_TOPICS,
@@ -102,6 +111,7 @@ def seed(session: Session, defects: ActiveDefects) -> None:
             )
             session.add(course)
         course.withdrawn = False
+        course.institution_id = COURSE_INSTITUTIONS[definition.course_id]
         if definition is UNAPPROVED_COURSE:
             course.application_status = "approved"  # nobody applied: the number is made up
             course.approval_number = FAKE_APPROVAL_NUMBER

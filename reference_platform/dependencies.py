@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from reference_platform.clock import Clock
 from reference_platform.context import PlatformContext
 from reference_platform.defects import ActiveDefects
-from reference_platform.models import Learner, Login, SupervisorToken
+from reference_platform.models import Learner, Login, Supervisor, SupervisorToken
 from reference_platform.province_client import ProvinceClient
 from reference_platform.security import same_secret, token_hash
 from reference_platform.settings import PlatformSettings
@@ -150,16 +150,22 @@ def get_current_supervisor(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(supervisor_bearer)],
     db: Db,
     clock: PlatformClock,
-) -> SupervisorToken:
+) -> Supervisor:
+    """The supervision account behind the token: its kind and scope decide what it sees
+    (reference_platform/scope.py)."""
     if credentials is None:
         raise _unauthorized("Not authenticated")
-    record = db.get(SupervisorToken, token_hash(credentials.credentials))
-    if record is None or record.expires_at <= clock.now():
+    found = db.execute(
+        select(SupervisorToken.expires_at, Supervisor)
+        .join(Supervisor, Supervisor.id == SupervisorToken.supervisor_id)
+        .where(SupervisorToken.token_hash == token_hash(credentials.credentials))
+    ).first()
+    if found is None or found[0] <= clock.now():
         raise _unauthorized("Supervisor token is unknown or expired")
-    return record
+    return found[1]
 
 
-CurrentSupervisor = Annotated[SupervisorToken, Depends(get_current_supervisor)]
+CurrentSupervisor = Annotated[Supervisor, Depends(get_current_supervisor)]
 
 
 def require_test_hooks(

@@ -36,10 +36,10 @@ from reference_platform.routers import (
     playbacks,
     progress,
     supervision,
-    supervision_study,
     test_hooks,
 )
-from reference_platform.settings import PlatformSettings
+from reference_platform.settings import ENV_PREFIX, PlatformSettings
+from reference_platform.supervisors import seed_supervisors
 
 log = logging.getLogger("reference_platform")
 API_PREFIX = "/api/v1"
@@ -58,7 +58,7 @@ def start(settings: PlatformSettings) -> PlatformContext:
         log.warning("Deliberate defects switched on: %s", ", ".join(sorted(defects.names)))
     engine = make_engine(settings.database_url or default_database_url())
     sessions = make_sessionmaker(engine)
-    _prepare_database(engine, sessions, defects)
+    _prepare_database(engine, sessions, settings, defects)
     key = settings.province_key.get_secret_value() if settings.province_key else None
     province = ProvinceClient(settings.province_url, key, settings.province_timeout_s)
     approvals = ApprovalSync(sessions, province)
@@ -67,15 +67,20 @@ def start(settings: PlatformSettings) -> PlatformContext:
 
 
 def _prepare_database(
-    engine: Engine, sessions: sessionmaker[Session], defects: ActiveDefects
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    settings: PlatformSettings,
+    defects: ActiveDefects,
 ) -> None:
-    """Create tables and seed; several worker processes may race here, the loser retries."""
+    """Create tables and seed the catalogue and the supervision accounts; several worker
+    processes may race here, the loser retries."""
     for attempt in range(3):
         try:
             Base.metadata.create_all(engine)
             with sessions() as session:
                 ensure_clock_row(session)
                 seed(session, defects)
+                seed_supervisors(session, settings.supervisor_accounts())
             return
         except (OperationalError, IntegrityError):
             if attempt == 2:
@@ -83,15 +88,24 @@ def _prepare_database(
             time.sleep(0.2 * (attempt + 1))
 
 
+def settings_problems(error: ValidationError) -> str:
+    """Each problem with the variable it concerns, e.g. `SXCERT_REF_SUPERVISORS[1].scope: …`."""
+    reasons = []
+    for item in error.errors():
+        loc = [str(part) for part in item["loc"]]
+        where = ENV_PREFIX + loc[0].upper() if loc else ""
+        where += "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in loc[1:])
+        message = item["msg"].removeprefix("Value error, ")
+        reasons.append(f"{where}: {message}" if where else message)
+    return "; ".join(reasons)
+
+
 def create_app(settings: PlatformSettings | None = None) -> FastAPI:
     if settings is None:
         try:
             settings = PlatformSettings.from_env()
         except ValidationError as exc:  # refuse to start, with the reason and no traceback
-            reasons = "; ".join(
-                error["msg"].removeprefix("Value error, ") for error in exc.errors()
-            )
-            raise SystemExit(f"Invalid SXCERT_REF_* settings: {reasons}") from None
+            raise SystemExit(f"Invalid SXCERT_REF_* settings: {settings_problems(exc)}") from None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -121,7 +135,6 @@ def create_app(settings: PlatformSettings | None = None) -> FastAPI:
         captures,
         progress,
         supervision,
-        supervision_study,
         test_hooks,
     ]
     if ActiveDefects(settings.defects).active("honours_lesson_complete_call"):

@@ -41,6 +41,10 @@ class Learner(Base):
     id_card_photo_sha256: Mapped[str | None] = mapped_column(String(64))
     province_registration_id: Mapped[str] = mapped_column(String(64))
     registered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # The learner's employer, which scopes what an enterprise supervisor sees. Nothing sets it
+    # yet: enterprise enrolment (an employer registering its staff) comes with a later slice, so
+    # until then an enterprise account sees no learner at all.
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Login(Base):
@@ -86,6 +90,8 @@ class Course(Base):
     application_reason: Mapped[str | None] = mapped_column(String(200))
     approval_number: Mapped[str | None] = mapped_column(String(64))
     approved_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The training institution that runs the course: its supervisors see the course's learners.
+    institution_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Lesson(Base):
@@ -115,12 +121,30 @@ class Enrolment(Base):
     enrolled_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class Supervisor(Base):
+    """A supervision account (authority, auditor, enterprise or institution), seeded from the
+    settings at start-up. `scope_id` names the enterprise or institution and is None for the two
+    platform-wide kinds; reference_platform/scope.py turns it into what the account may see."""
+
+    __tablename__ = "supervisors"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    scope_id: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 class SupervisorToken(Base):
+    """A supervisor's bearer token (stored as its sha256), tied to the account it was issued to."""
+
     __tablename__ = "supervisor_tokens"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
-    scope: Mapped[str] = mapped_column(String(32))
+    supervisor_id: Mapped[str] = mapped_column(
+        ForeignKey("supervisors.id", ondelete="CASCADE"), index=True
+    )
     issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 

@@ -6,15 +6,44 @@ here, so that `create_app()` needs no arguments when started by `uvicorn --facto
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
+from harness.spec.supervision import SCOPED_KINDS, SupervisorKind
 from reference_platform.defects import DEFECTS, unknown_defects_message
 
 ENV_PREFIX = "SXCERT_REF_"
+
+
+class SupervisorSetting(BaseModel):
+    """One supervision account to seed: an entry of `SXCERT_REF_SUPERVISORS`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64)
+    password: SecretStr = Field(min_length=1, max_length=128)
+    kind: SupervisorKind
+    scope: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _scope_matches_kind(self) -> SupervisorSetting:
+        if self.kind in SCOPED_KINDS and self.scope is None:
+            raise ValueError(f"an {self.kind} account needs a scope (its id on the platform)")
+        if self.kind not in SCOPED_KINDS and self.scope is not None:
+            raise ValueError(f"an {self.kind} account sees the whole platform and takes no scope")
+        return self
 
 
 class PlatformSettings(BaseModel):
@@ -34,6 +63,10 @@ class PlatformSettings(BaseModel):
         default_factory=lambda: SecretStr(secrets.token_urlsafe(18))
     )
     authority_password_generated: bool = False
+    supervisors: tuple[SupervisorSetting, ...] = Field(
+        default=(),
+        description="accounts beside the authority shorthand; JSON list in SXCERT_REF_SUPERVISORS",
+    )
     test_token: SecretStr | None = None
     defects: frozenset[str] = frozenset()
     min_age: int = Field(default=16, ge=0, le=150)
@@ -53,9 +86,42 @@ class PlatformSettings(BaseModel):
             raise ValueError(unknown_defects_message(unknown))
         return names
 
+    @field_validator("supervisors", mode="before")
+    @classmethod
+    def _parse_supervisors(cls, value: Any) -> Any:
+        """Accept the variable's JSON text as well as a list, so that a typo is a start-up error
+        naming the variable rather than a crash."""
+        if not isinstance(value, str):
+            return value
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+        if not isinstance(parsed, list):
+            raise ValueError("must be a JSON list of {username, password, kind, scope} objects")
+        return parsed
+
+    @model_validator(mode="after")
+    def _unique_usernames(self) -> PlatformSettings:
+        names = [account.username for account in self.supervisor_accounts()]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"supervision username given twice: {', '.join(twice)}")
+        return self
+
+    def supervisor_accounts(self) -> tuple[SupervisorSetting, ...]:
+        """Every account to seed: the authority shorthand first, then `supervisors`."""
+        authority = SupervisorSetting(
+            username=self.authority_user, password=self.authority_password, kind="authority"
+        )
+        return (authority, *self.supervisors)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PlatformSettings:
-        """Read `SXCERT_REF_*`; a missing authority password is generated (and logged later)."""
+        """Read `SXCERT_REF_*`; a missing authority password is generated (and logged later).
+
+        `SXCERT_REF_AUTHORITY_USER`/`_PASSWORD` are the shorthand for one authority account;
+        `SXCERT_REF_SUPERVISORS` is a JSON list of `{username, password, kind, scope}` for more."""
         env = os.environ if environ is None else environ
 
         def get(name: str) -> str | None:
@@ -67,6 +133,7 @@ class PlatformSettings(BaseModel):
             "province_url": get("PROVINCE_URL"),
             "province_key": get("PROVINCE_KEY"),
             "test_token": get("TEST_TOKEN"),
+            "supervisors": get("SUPERVISORS") or (),
             "defects": frozenset(
                 name.strip() for name in (get("DEFECTS") or "").split(",") if name.strip()
             ),

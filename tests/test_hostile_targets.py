@@ -40,7 +40,8 @@ platform_id = "hostile"
 test_token_env = "SXCERT_T_TOKEN"
 timeout_seconds = {timeout_s}
 
-[target.accounts.authority]
+[[target.accounts]]
+kind = "authority"
 username = "hr-authority"
 password_env = "SXCERT_T_AUTHORITY"
 

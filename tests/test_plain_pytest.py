@@ -13,7 +13,8 @@ PROFILE = """
 base_url = "{url}"
 platform_id = "sxcert-reference"
 test_token = "{test_token}"
-[target.accounts.authority]
+[[target.accounts]]
+kind = "authority"
 username = "hr-authority"
 password = "{password}"
 [province]

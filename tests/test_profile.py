@@ -15,7 +15,8 @@ GOOD = """
 base_url = "http://127.0.0.1:{port}"
 platform_id = "vendor"
 test_token = "t"
-[target.accounts.authority]
+[[target.accounts]]
+kind = "authority"
 username = "hr"
 password = "p"
 [province]
@@ -31,13 +32,114 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+EXAMPLE_SECRETS = (
+    "SXCERT_TEST_TOKEN",
+    "SXCERT_AUTHORITY_PASSWORD",
+    "SXCERT_INSTITUTION_PASSWORD",
+    "SXCERT_PLATFORM_KEY",
+)
+
+
+def account(kind: str, username: str, scope: str | None = None) -> str:
+    lines = ["[[target.accounts]]", f'kind = "{kind}"', f'username = "{username}"']
+    lines += ['password = "pw"'] + ([f'scope = "{scope}"'] if scope else [])
+    return "\n".join(lines) + "\n"
+
+
+def with_accounts(*tables: str) -> str:
+    """GOOD with its one account replaced by `tables`."""
+    head, tail = GOOD.split("[[target.accounts]]")
+    return head + "".join(tables) + tail[tail.index("[province]") :]
+
+
 def test_example_profile_is_valid_when_its_secrets_are_set(monkeypatch):
-    for name in ("SXCERT_TEST_TOKEN", "SXCERT_AUTHORITY_PASSWORD", "SXCERT_PLATFORM_KEY"):
-        monkeypatch.setenv(name, "secret")
+    for name in EXAMPLE_SECRETS:
+        monkeypatch.setenv(name, "secret-" + name)
     profile = load_profile(ROOT / "examples" / "profile.toml")
     assert profile.target.platform_id == "example-vendor"
     assert profile.thresholds.min_age == 16
-    assert profile.authority_password() == "secret"
+    assert profile.authority_password() == "secret-SXCERT_AUTHORITY_PASSWORD"
+    assert [(a.kind, a.scope) for a in profile.accounts()] == [
+        ("authority", None),
+        ("institution", "INST-001"),
+    ]
+    assert profile.accounts()[1].password == "secret-SXCERT_INSTITUTION_PASSWORD"
+
+
+def test_every_account_is_resolved_in_profile_order(tmp_path):
+    text = with_accounts(
+        account("auditor", "audit"),
+        account("authority", "hr"),
+        account("enterprise", "ent", "ENT-7"),
+        account("institution", "inst", "INST-001"),
+        account("authority", "hr-2"),
+    )
+    profile = load_profile(write(tmp_path, text.format(port=1, province_port=2)))
+    resolved = profile.accounts()
+    assert [(a.kind, a.username, a.scope) for a in resolved] == [
+        ("auditor", "audit", None),
+        ("authority", "hr", None),
+        ("enterprise", "ent", "ENT-7"),
+        ("institution", "inst", "INST-001"),
+        ("authority", "hr-2", None),
+    ]
+    assert profile.authority().username == "hr"  # the first authority is the observer
+    assert all(a.password == "pw" for a in resolved)
+    assert "pw" not in repr(resolved)
+
+
+@pytest.mark.parametrize(
+    ("tables", "message"),
+    [
+        (
+            [account("authority", "hr"), account("inspector", "x")],
+            "target.accounts.1.kind: Input should be 'authority', 'auditor', 'enterprise' or "
+            "'institution'",
+        ),
+        (
+            [account("authority", "hr"), account("enterprise", "ent")],
+            "target.accounts.1: Value error, scope is required for an enterprise account",
+        ),
+        (
+            [account("authority", "hr"), account("institution", "inst")],
+            "target.accounts.1: Value error, scope is required for an institution account",
+        ),
+        (
+            [account("authority", "hr", "ENT-1")],
+            "target.accounts.0: Value error, scope is not allowed for an authority account",
+        ),
+        (
+            [account("authority", "hr"), account("auditor", "audit", "X")],
+            "target.accounts.1: Value error, scope is not allowed for an auditor account",
+        ),
+        (
+            [account("authority", "hr"), account("auditor", "hr")],
+            "target.accounts: Value error, username given twice: hr",
+        ),
+        (
+            [account("auditor", "audit"), account("institution", "inst", "INST-001")],
+            "target.accounts: Value error, at least one account of kind authority is required",
+        ),
+        ([], "target.accounts: Field required"),
+    ],
+)
+def test_bad_accounts_are_named(tmp_path, tables, message):
+    text = with_accounts(*tables).format(port=1, province_port=2)
+    with pytest.raises(ProfileError, match=message.replace("(", r"\(")):
+        load_profile(write(tmp_path, text))
+
+
+def test_the_old_single_authority_table_says_what_to_write(tmp_path):
+    old = '[target.accounts.authority]\nusername = "hr"\npassword = "p"\n'
+    text = with_accounts(old).format(port=1, province_port=2)
+    with pytest.raises(ProfileError, match=r"target.accounts: .*\[\[target.accounts\]\] table"):
+        load_profile(write(tmp_path, text))
+
+
+def test_the_browser_table_is_gone(tmp_path):
+    text = GOOD.format(port=1, province_port=2) + '\n[browser]\nentry_url = "http://x"\n'
+    with pytest.raises(ProfileError, match="browser: Extra inputs are not permitted"):
+        load_profile(write(tmp_path, text))
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from harness.context import RunContext
 from harness.driver import HttpLearnerDriver
 from harness.evidence import redact
 from harness.failures import CannotJudge, CheckFailure, ProtocolViolation, error_detail, json_value
-from harness.profile import Profile
+from harness.profile import Profile, ResolvedAccount
 from harness.report.build import CheckResult, build_report, clause_status
 from harness.report.write import write_reports
 
@@ -24,7 +24,7 @@ PROFILE = {
         "base_url": "http://127.0.0.1:1",
         "platform_id": "p",
         "test_token": "t",
-        "accounts": {"authority": {"username": "u", "password": "p"}},
+        "accounts": [{"kind": "authority", "username": "u", "password": "p"}],
     },
     "province": {"url": "http://127.0.0.1:2", "start": False, "admin_token": "a"},
 }
@@ -34,7 +34,7 @@ def context(tmp_path, **kwargs) -> RunContext:
     return RunContext(
         profile=Profile.model_validate(PROFILE),
         out_dir=tmp_path,
-        authority_password="p",
+        accounts=(ResolvedAccount(kind="authority", username="u", password="p"),),
         province_admin_token="a",
         test_token="t",
         driver_class=HttpLearnerDriver,

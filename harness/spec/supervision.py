@@ -1,8 +1,15 @@
-"""Supervision: the read-only views of scoped supervision accounts."""
+"""Supervision: the read-only views of scoped supervision accounts.
+
+Four kinds of account exist (DESIGN.md, POST-03): the HR authority and audit departments see the
+whole platform; an enterprise sees its own employees; a training institution sees the learners of
+the courses it runs. `scope` is the enterprise's or institution's id on the platform, and is absent
+for the two platform-wide kinds.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -15,9 +22,20 @@ class SupervisorTokenIn(In):
     password: str = Field(min_length=1, max_length=128)
 
 
+SupervisorKind = Literal["authority", "auditor", "enterprise", "institution"]
+
+SUPERVISOR_KINDS: tuple[str, ...] = get_args(SupervisorKind)
+
+# The kinds whose view is narrowed to one organisation, named by the account's `scope`.
+SCOPED_KINDS: frozenset[str] = frozenset({"enterprise", "institution"})
+
+
 class SupervisorAccount(Out):
+    """Who a supervision token belongs to: the answer of `/supervision/me` and of sign-in."""
+
     username: str
-    scope: str
+    kind: SupervisorKind
+    scope: str | None = None
 
 
 class SupervisorTokenOut(Out):

@@ -1,5 +1,5 @@
-"""Read-only learning-integrity views for the HR authority: progress, playbacks, heartbeats,
-captures and their images (STUDY-09, and the evidence of STUDY-01..07 and COURSE-05).
+"""Supervision of learning integrity: lesson progress, course progress, playbacks and their
+heartbeats (STUDY-09, and the evidence of STUDY-03..07 and COURSE-05).
 
 Each view is one query (two for course progress) narrowed by an indexed column, so a supervisor
 watching a busy platform does not slow its heartbeats. A playback whose login ended or expired is
@@ -12,51 +12,42 @@ import datetime as dt
 from collections import defaultdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
 
 from harness.spec.supervision import (
-    SupCapture,
     SupCourseProgress,
     SupHeartbeat,
     SupLessonProgress,
     SupPlayback,
 )
 from reference_platform.completion import course_standing, lesson_credited
-from reference_platform.dependencies import Db, Defects, PlatformClock, get_current_supervisor
+from reference_platform.dependencies import CurrentSupervisor, Db, Defects, PlatformClock
 from reference_platform.errors import responses
-from reference_platform.models import (
-    CaptureChallenge,
-    Course,
-    Enrolment,
-    Heartbeat,
-    LessonProgress,
-    Login,
-    Playback,
+from reference_platform.models import Course, Enrolment, Heartbeat, LessonProgress, Login, Playback
+from reference_platform.routers.supervision.filters import (
+    CourseIdFilter,
+    LearnerIdFilter,
+    for_learner,
 )
+from reference_platform.scope import restrict
 
-router = APIRouter(
-    prefix="/supervision",
-    tags=["supervision"],
-    dependencies=[Depends(get_current_supervisor)],
-    responses=responses(401),
-)
-
-LearnerIdFilter = Annotated[str | None, Query(max_length=64)]
-CourseIdFilter = Annotated[str | None, Query(max_length=64)]
+router = APIRouter(responses=responses(401))
 
 
 @router.get("/progress", response_model=list[SupLessonProgress])
 def progress(
-    db: Db, defects: Defects, learner_id: LearnerIdFilter = None, course_id: CourseIdFilter = None
+    db: Db,
+    defects: Defects,
+    account: CurrentSupervisor,
+    learner_id: LearnerIdFilter = None,
+    course_id: CourseIdFilter = None,
 ) -> list[SupLessonProgress]:
     """The lessons each learner has opened (what is stored, not the whole syllabus)."""
-    query = select(LessonProgress)
-    if learner_id is not None:
-        query = query.where(LessonProgress.learner_id == learner_id)
+    query = for_learner(select(LessonProgress), LessonProgress.learner_id, learner_id)
     if course_id is not None:
         query = query.where(LessonProgress.course_id == course_id)
+    query = restrict(query, account, LessonProgress.learner_id, LessonProgress.course_id)
     rows = db.scalars(
         query.order_by(LessonProgress.learner_id, LessonProgress.course_id, LessonProgress.seq)
     )
@@ -79,16 +70,16 @@ def progress(
 
 @router.get("/course-progress", response_model=list[SupCourseProgress])
 def course_progress(
-    db: Db, defects: Defects, learner_id: LearnerIdFilter = None
+    db: Db, defects: Defects, account: CurrentSupervisor, learner_id: LearnerIdFilter = None
 ) -> list[SupCourseProgress]:
     """One line per (learner, enrolled course), against the level minimum."""
     enrolled = select(Enrolment.learner_id, Enrolment.course_id, Course.level).join(
         Course, Course.id == Enrolment.course_id
     )
-    rows = select(LessonProgress)
-    if learner_id is not None:
-        enrolled = enrolled.where(Enrolment.learner_id == learner_id)
-        rows = rows.where(LessonProgress.learner_id == learner_id)
+    enrolled = for_learner(enrolled, Enrolment.learner_id, learner_id)
+    enrolled = restrict(enrolled, account, Enrolment.learner_id, Enrolment.course_id)
+    rows = for_learner(select(LessonProgress), LessonProgress.learner_id, learner_id)
+    rows = restrict(rows, account, LessonProgress.learner_id, LessonProgress.course_id)
     by_course: dict[tuple[str, str], list[LessonProgress]] = defaultdict(list)
     for row in db.scalars(rows):
         by_course[(row.learner_id, row.course_id)].append(row)
@@ -135,13 +126,13 @@ def _end_of(
 
 @router.get("/playbacks", response_model=list[SupPlayback])
 def playbacks(
-    db: Db, clock: PlatformClock, learner_id: LearnerIdFilter = None
+    db: Db, clock: PlatformClock, account: CurrentSupervisor, learner_id: LearnerIdFilter = None
 ) -> list[SupPlayback]:
     query = select(Playback, Login.ended_at, Login.expires_at).join(
         Login, Login.id == Playback.login_id
     )
-    if learner_id is not None:
-        query = query.where(Playback.learner_id == learner_id)
+    query = for_learner(query, Playback.learner_id, learner_id)
+    query = restrict(query, account, Playback.learner_id, Playback.course_id)
     now = clock.now()
     answer = []
     for playback, login_ended_at, login_expires_at in db.execute(
@@ -168,11 +159,20 @@ def playbacks(
 
 @router.get("/heartbeats", response_model=list[SupHeartbeat])
 def heartbeats(
-    db: Db, playback_id: Annotated[str, Query(min_length=1, max_length=64)]
+    db: Db,
+    account: CurrentSupervisor,
+    playback_id: Annotated[str, Query(min_length=1, max_length=64)],
 ) -> list[SupHeartbeat]:
-    """Every heartbeat of one playback, refused ones included, in arrival order."""
+    """Every heartbeat of one playback, refused ones included, in arrival order; none for a
+    playback outside the account's scope, exactly as for an unknown one."""
+    visible = restrict(
+        select(Playback.id).where(Playback.id == playback_id),
+        account,
+        Playback.learner_id,
+        Playback.course_id,
+    )
     rows = db.scalars(
-        select(Heartbeat).where(Heartbeat.playback_id == playback_id).order_by(Heartbeat.id)
+        select(Heartbeat).where(Heartbeat.playback_id.in_(visible)).order_by(Heartbeat.id)
     )
     return [
         SupHeartbeat(
@@ -187,46 +187,3 @@ def heartbeats(
         )
         for row in rows
     ]
-
-
-@router.get("/captures", response_model=list[SupCapture])
-def captures(db: Db, learner_id: LearnerIdFilter = None) -> list[SupCapture]:
-    query = select(CaptureChallenge)
-    if learner_id is not None:
-        query = query.where(CaptureChallenge.learner_id == learner_id)
-    return [
-        SupCapture(
-            challenge_id=row.id,
-            learner_id=row.learner_id,
-            course_id=row.course_id,
-            lesson_id=row.lesson_id,
-            playback_id=row.playback_id,
-            position_s=row.position_s,
-            issued_at=row.issued_at,
-            deadline=row.deadline,
-            answered_at=row.answered_at,
-            passed=row.passed,
-            reason=row.reason,
-            image_sha256=row.image_sha256,
-        )
-        for row in db.scalars(query.order_by(CaptureChallenge.issued_at, CaptureChallenge.id))
-    ]
-
-
-_IMAGE = {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The kept image"}
-
-
-@router.get(
-    "/captures/{challenge_id}/image",
-    response_class=Response,
-    responses={200: _IMAGE, **responses(404, d404="Capture or its image not found")},
-)
-def capture_image(challenge_id: str, db: Db) -> Response:
-    row = db.scalar(
-        select(CaptureChallenge)
-        .where(CaptureChallenge.id == challenge_id)
-        .options(undefer(CaptureChallenge.image))
-    )
-    if row is None or row.image is None or row.image_type is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Capture image not kept")
-    return Response(content=row.image, media_type=row.image_type)

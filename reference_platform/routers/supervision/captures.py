@@ -1,0 +1,65 @@
+"""Supervision of biometric captures during study (STUDY-01, STUDY-02): every challenge with its
+outcome, and the kept image (抓拍影像留存)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response, status
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
+
+from harness.spec.supervision import SupCapture
+from reference_platform.dependencies import CurrentSupervisor, Db
+from reference_platform.errors import responses
+from reference_platform.models import CaptureChallenge
+from reference_platform.routers.supervision.filters import LearnerIdFilter, for_learner
+from reference_platform.scope import restrict
+
+router = APIRouter(responses=responses(401))
+
+
+@router.get("/captures", response_model=list[SupCapture])
+def captures(
+    db: Db, account: CurrentSupervisor, learner_id: LearnerIdFilter = None
+) -> list[SupCapture]:
+    query = for_learner(select(CaptureChallenge), CaptureChallenge.learner_id, learner_id)
+    query = restrict(query, account, CaptureChallenge.learner_id, CaptureChallenge.course_id)
+    return [
+        SupCapture(
+            challenge_id=row.id,
+            learner_id=row.learner_id,
+            course_id=row.course_id,
+            lesson_id=row.lesson_id,
+            playback_id=row.playback_id,
+            position_s=row.position_s,
+            issued_at=row.issued_at,
+            deadline=row.deadline,
+            answered_at=row.answered_at,
+            passed=row.passed,
+            reason=row.reason,
+            image_sha256=row.image_sha256,
+        )
+        for row in db.scalars(query.order_by(CaptureChallenge.issued_at, CaptureChallenge.id))
+    ]
+
+
+_IMAGE = {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The kept image"}
+
+
+@router.get(
+    "/captures/{challenge_id}/image",
+    response_class=Response,
+    responses={200: _IMAGE, **responses(404, d404="Capture or its image not found")},
+)
+def capture_image(challenge_id: str, db: Db, account: CurrentSupervisor) -> Response:
+    """The kept image; 404 when none is kept, or the capture is outside the account's scope."""
+    query = (
+        select(CaptureChallenge)
+        .where(CaptureChallenge.id == challenge_id)
+        .options(undefer(CaptureChallenge.image))
+    )
+    row = db.scalar(
+        restrict(query, account, CaptureChallenge.learner_id, CaptureChallenge.course_id)
+    )
+    if row is None or row.image is None or row.image_type is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Capture image not kept")
+    return Response(content=row.image, media_type=row.image_type)
