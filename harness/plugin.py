@@ -27,6 +27,7 @@ from harness.province_sandbox import ProvinceSandboxClient
 from harness.report.build import CheckResult, build_report
 from harness.report.write import write_reports
 from harness.supervision import SupervisionClient, TestClock
+from harness.timesource import TestClockTime
 
 MARKER_HELP = (
     "requirement(*ids, kind='api'): ties a check to catalogue requirement IDs and a kind "
@@ -238,6 +239,7 @@ class CertificationSession:
             evidence,
             self.context.profile.thresholds,
             self.context.profile.target.platform_id,
+            time=TestClockTime(clock),
         )
 
 

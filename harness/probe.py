@@ -14,6 +14,7 @@ from harness.learners import LearnerFactory
 from harness.profile import Thresholds
 from harness.province_sandbox import ProvinceSandboxClient
 from harness.supervision import SupervisionClient, TestClock
+from harness.timesource import TimeSource
 
 
 @dataclass
@@ -26,3 +27,4 @@ class Probe:
     evidence: EvidenceRecorder
     thresholds: Thresholds
     platform_id: str
+    time: TimeSource  # how journeys let time pass: the test clock in certify checks

@@ -16,6 +16,7 @@ from harness.probe import Probe
 from harness.province_sandbox import ProvinceSandboxClient
 from harness.scenarios.machine import INVARIANTS, run_machine
 from harness.supervision import SupervisionClient, TestClock
+from harness.timesource import TestClockTime
 
 MACHINE_DEFECTS = {
     "capture_image_not_kept": "STUDY-01",
@@ -38,17 +39,19 @@ def probe_for(profile, tmp_path) -> Probe:
     province = ProvinceSandboxClient(
         profile.province.base, profile.province.admin_token, session=session
     )
+    clock = TestClock(url, session, profile.test_token())
     return Probe(
         platform=platform,
         supervisor=SupervisionClient(
             url, session, username="hr-authority", password=profile.authority_password()
         ),
         province=province,
-        clock=TestClock(url, session, profile.test_token()),
+        clock=clock,
         learners=LearnerFactory(platform, province),
         evidence=EvidenceRecorder(tmp_path / "evidence", tmp_path),
         thresholds=profile.thresholds,
         platform_id=profile.target.platform_id,
+        time=TestClockTime(clock),
     )
 
 

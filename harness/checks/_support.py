@@ -130,7 +130,7 @@ def study(
     """A playback of the enrolled learner's lesson `lesson_index`, opened."""
     session = Study(
         probe.platform,
-        probe.clock,
+        probe.time,
         probe.province,
         enrolled,
         enrolled.lessons[lesson_index],

@@ -84,7 +84,7 @@ class CheatingLearner(RuleBasedStateMachine):
         probe = self.probe
         session = Study(
             probe.platform,
-            probe.clock,
+            probe.time,
             probe.province,
             self.enrolled,
             self.enrolled.lessons[index],
