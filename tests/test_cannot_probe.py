@@ -11,8 +11,14 @@ from typing import Any
 import pytest
 import requests
 
+from harness.api import Refused
 from harness.checks import playback  # the module, so pytest does not collect its checks here
-from harness.checks._support import a_course, heartbeat_tolerance, studied_lesson_progress
+from harness.checks._support import (
+    a_course,
+    heartbeat_tolerance,
+    studied_lesson_progress,
+    watch_honestly,
+)
 from harness.driver import HttpLearnerDriver
 from harness.embedded import embedded_target
 from harness.evidence import EvidenceRecorder
@@ -101,6 +107,26 @@ def test_a_platform_heartbeat_longer_than_the_profile_allows_fails():
     assert heartbeat_tolerance(probe, _study(interval=30)) == 30  # type: ignore[arg-type]
     with pytest.raises(CheckFailure, match="longer than the profile allows"):
         heartbeat_tolerance(probe, _study(interval=60))  # type: ignore[arg-type]
+
+
+class RefusingDriver:
+    """A platform that refuses every heartbeat: the honest study a cheat needs never happens."""
+
+    def heartbeat(self, token, playback_id, **body):
+        raise Refused(403, "Playback ended", "POST", f"/api/v1/playbacks/{playback_id}/heartbeat")
+
+
+class NoWait:
+    def wait(self, seconds: float) -> None:
+        """Time passes instantly: the refusal, not the clock, is under test."""
+
+
+def test_refused_honest_study_before_a_cheat_cannot_probe():
+    session = _study()
+    session.platform = RefusingDriver()  # type: ignore[assignment]
+    session.time = NoWait()  # type: ignore[assignment]
+    with pytest.raises(CannotProbe, match=r"honest study before it was refused .*403"):
+        watch_honestly(session, 60, "seek_jump", step=30)
 
 
 def _vendor_probe(profile, tmp_path) -> Probe:

@@ -172,3 +172,15 @@ def heartbeat_tolerance(probe: Probe, session: Study) -> float:
             expected=f"≤ {allowed} s (thresholds.heartbeat_interval_seconds)",
         )
     return float(allowed)
+
+
+def watch_honestly(session: Study, seconds: float, probe_name: str, *, step: float = 300) -> float:
+    """The honest study a cheat builds on. If the platform refuses it, the cheat that follows
+    proves nothing (a refused setup is not a compliant platform), so that is `CannotProbe`.
+    Answers the platform's credited_s, as `Study.watch` does."""
+    start = len(session.sent)
+    credited = session.watch(seconds, step=step)
+    refused = [e["refused"] for e in session.sent[start:] if "heartbeat" in e and "refused" in e]
+    if refused:
+        raise CannotProbe(probe_name, f"honest study before it was refused ({refused[0]})")
+    return credited

@@ -10,6 +10,7 @@ from harness.checks._support import (
     studied_lesson_progress,
     study,
     study_setup,
+    watch_honestly,
 )
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
@@ -70,7 +71,7 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
     tolerance = heartbeat_tolerance(probe, session)
-    session.watch(300)
+    watch_honestly(session, 300, "seek_jump")
     honest = session.position  # what was really watched, not what the platform says it credited
     # One heartbeat of clock passes before each jump; a jump more than one heartbeat (the
     # profile's) beyond that is a seek, however small.
@@ -120,7 +121,7 @@ def lesson_finished_call_earns_no_credit(probe: Probe) -> None:
     """A direct 'lesson finished' call outside the player earns nothing."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
-    honest = session.watch(60)
+    honest = watch_honestly(session, 60, "call_lesson_finished")
     record = cheats.call_lesson_finished(session)
     row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, record.name)
     probe.evidence.attach_json(
@@ -179,7 +180,7 @@ def credited_time_never_exceeds_wall_clock(probe: Probe) -> None:
     that passed since the lesson was opened."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
-    session.watch(2 * session.interval, step=session.interval)
+    watch_honestly(session, 2 * session.interval, "replay_heartbeats", step=session.interval)
     records = [cheats.replay_heartbeats(session), cheats.rapid_fire(session)]
     elapsed = session.elapsed_since_open()
     row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, "replay_heartbeats")
@@ -209,7 +210,7 @@ def reentering_a_lesson_resumes_where_it_stopped(probe: Probe) -> None:
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
     interval = heartbeat_tolerance(probe, session)
-    session.watch(600)
+    watch_honestly(session, 600, "breakpoint resume")
     probe.platform.close_playback(enrolled.token, session.playback_id)
     stopped = studied_lesson_progress(
         probe, enrolled, session.lesson.lesson_id, "breakpoint resume"
@@ -246,7 +247,7 @@ def superseded_session_earns_no_credit(probe: Probe) -> None:
     """Once the account logs in on a second device, the first device's playback earns nothing."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
-    honest = session.watch(2 * session.interval, step=session.interval)
+    honest = watch_honestly(session, 2 * session.interval, "second login", step=session.interval)
     second = attempt(lambda: probe.learners.login(enrolled.learner, device_id="device-B"))
     for _ in range(3):
         session.wait(session.interval)

@@ -201,6 +201,15 @@ class KeptCaptureImages(SwitchingLessons):
         super().__init__(probe, course, tally)
         self.kept_images: set[str] = set()  # captures already verified
 
+    @rule()
+    @honest
+    def watch_until_capture(self) -> None:
+        """Study on until the platform asks for a capture, and answer it with the live face, so
+        that every exploration has passed captures to verify."""
+        session = self.current
+        if session.watch_until_challenge(step=300) is not None:
+            session.answer("live")
+
     @invariant()
     def every_passed_capture_keeps_its_image(self) -> None:
         if not hasattr(self, "enrolled"):
