@@ -83,3 +83,14 @@ def _short(value: Any, limit: int = 600) -> str:
     data = json_value(value)
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+class CannotProbe(CannotJudge):
+    """A check could not perform its probe (a cheat the driver cannot send, nothing to replay,
+    a setup the platform refused, an observation the supervision view does not offer): the
+    check ends `error` with the reason, never `pass`, because nothing was judged."""
+
+    def __init__(self, probe: str, reason: str) -> None:
+        self.probe = probe
+        self.reason = reason
+        super().__init__(f"could not probe {probe}: {reason}")

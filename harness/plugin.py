@@ -28,6 +28,7 @@ from harness.redaction import scrub_text
 from harness.report.build import CheckResult, build_report, check_title
 from harness.report.write import write_reports
 from harness.supervision import SupervisionClient, Supervisors, TestClock
+from harness.timesource import TestClockTime
 
 MARKER_HELP = (
     "requirement(*ids, kind='api'): ties a check to catalogue requirement IDs and a kind "
@@ -262,6 +263,7 @@ class CertificationSession:
             evidence,
             self.context.profile.thresholds,
             self.context.profile.target.platform_id,
+            time=TestClockTime(clock),
             supervisors=supervisors,
         )
 

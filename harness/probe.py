@@ -14,6 +14,7 @@ from harness.learners import LearnerFactory
 from harness.profile import Thresholds
 from harness.province_sandbox import ProvinceSandboxClient
 from harness.supervision import SupervisionClient, Supervisors, TestClock
+from harness.timesource import TimeSource
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Probe:
     evidence: EvidenceRecorder
     thresholds: Thresholds
     platform_id: str
+    time: TimeSource  # how journeys let time pass: the test clock in certify checks
     # Every supervision account of the profile (scope checks sign in as each kind); a probe
     # built with only `supervisor` gets a collection of that one account.
     supervisors: Supervisors = field(default=None)  # type: ignore[assignment]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from harness.api import Refused, attempt
 from harness.driver import LearnerDriver
-from harness.failures import CannotJudge, CheckFailure
+from harness.failures import CannotJudge, CannotProbe, CheckFailure
 from harness.learners import Learner
 from harness.probe import Probe
 from harness.province_sandbox import ProvinceSandboxClient
@@ -17,14 +17,15 @@ from harness.scenarios.study import Enrolled, Study, enrolled_learner
 from harness.spec.courses import CourseOut
 from harness.spec.supervision import SupLessonProgress
 from harness.spec.vouchers import EnrolmentOut
-from harness.supervision import TestClock
+from harness.timesource import TimeSource
 
 T = TypeVar("T")
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
-def platform_today(clock: TestClock) -> dt.date:
-    return clock.now().astimezone(CHINA).date()
+def platform_today(time: TimeSource) -> dt.date:
+    """The platform's date in Shanghai, by the time source (the test clock in certify)."""
+    return time.now().astimezone(CHINA).date()
 
 
 def offered_courses(platform: LearnerDriver) -> list[CourseOut]:
@@ -130,7 +131,7 @@ def study(
     """A playback of the enrolled learner's lesson `lesson_index`, opened."""
     session = Study(
         probe.platform,
-        probe.clock,
+        probe.time,
         probe.province,
         enrolled,
         enrolled.lessons[lesson_index],
@@ -143,3 +144,43 @@ def study(
 def lesson_progress(probe: Probe, enrolled: Enrolled, lesson_id: str) -> SupLessonProgress | None:
     rows = probe.supervisor.progress(enrolled.learner.learner_id or "", enrolled.course.course_id)
     return next((r for r in rows if r.lesson_id == lesson_id), None)
+
+
+def studied_lesson_progress(
+    probe: Probe, enrolled: Enrolled, lesson_id: str, probe_name: str
+) -> SupLessonProgress:
+    """The supervision row of a lesson the check has opened and studied. Without it the check
+    cannot tell "nothing credited" from "not observable", so a missing row is `CannotProbe`,
+    never read as zero credit (which would pass a check that judged nothing)."""
+    row = lesson_progress(probe, enrolled, lesson_id)
+    if row is None:
+        raise CannotProbe(
+            probe_name, f"the supervision view shows no progress for studied lesson {lesson_id}"
+        )
+    return row
+
+
+def heartbeat_tolerance(probe: Probe, session: Study) -> float:
+    """ "Within one heartbeat" (STUDY-05/07), in seconds, from the profile: the platform's own
+    announced interval may not widen it, so a platform announcing a longer interval than the
+    profile allows breaks the rule."""
+    allowed = probe.thresholds.heartbeat_interval_seconds
+    if session.interval > allowed:
+        raise CheckFailure(
+            "The platform's heartbeat interval is longer than the profile allows",
+            received={"heartbeat_interval_s": session.interval},
+            expected=f"≤ {allowed} s (thresholds.heartbeat_interval_seconds)",
+        )
+    return float(allowed)
+
+
+def watch_honestly(session: Study, seconds: float, probe_name: str, *, step: float = 300) -> float:
+    """The honest study a cheat builds on. If the platform refuses it, the cheat that follows
+    proves nothing (a refused setup is not a compliant platform), so that is `CannotProbe`.
+    Answers the platform's credited_s, as `Study.watch` does."""
+    start = len(session.sent)
+    credited = session.watch(seconds, step=step)
+    refused = [e["refused"] for e in session.sent[start:] if "heartbeat" in e and "refused" in e]
+    if refused:
+        raise CannotProbe(probe_name, f"honest study before it was refused ({refused[0]})")
+    return credited

@@ -1,15 +1,20 @@
-"""STUDY-01, STUDY-02 — random biometric captures in every lesson hour, and no credited hour
-without a passed capture."""
+"""STUDY-01, STUDY-02 — random biometric captures in every lesson hour, answered within the
+profile's answer time, and no credited hour without a passed capture."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
+from typing import Any
 
-from harness.checks._support import lesson_progress, study, study_setup
+from harness.api import Refused
+from harness.checks._support import lesson_progress, studied_lesson_progress, study, study_setup
 from harness.failures import CheckFailure
 from harness.probe import Probe
 from harness.registry import check
+from harness.scenarios.study import Study
+from harness.spec.study import CaptureChallenge, CaptureOut
 
 SAMPLE_LEARNERS = 4
 SAMPLE_LESSONS = 2
@@ -29,6 +34,7 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
         sent |= session.images_sent
         journal += session.sent
     captures = probe.supervisor.captures(enrolled.learner.learner_id or "")
+    answer_time = dt.timedelta(seconds=probe.thresholds.capture_answer_seconds)
     problems, rows = [], []
     for lesson in enrolled.lessons[:SAMPLE_LESSONS]:
         mine = [c for c in captures if c.lesson_id == lesson.lesson_id and c.passed]
@@ -42,6 +48,11 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
                 capture.issued_at <= capture.answered_at <= capture.deadline
             ):
                 problems.append(f"capture {capture.challenge_id}: no answer time in its window")
+            if capture.deadline - capture.issued_at > answer_time:
+                problems.append(
+                    f"capture {capture.challenge_id}: deadline {capture.deadline} is more than "
+                    f"{answer_time.total_seconds():g} s after it was issued"
+                )
             if digest is None or digest not in sent or capture.image_sha256 != digest:
                 problems.append(f"capture {capture.challenge_id}: image not kept as sent")
     probe.evidence.attach_json("captures", {"supervision": rows, "journal": journal})
@@ -49,7 +60,8 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
         raise CheckFailure(
             "Lesson hours without a kept biometric capture",
             received=problems,
-            expected="≥ 1 capture per hour with its time and image kept",
+            expected="≥ 1 capture per hour with its time and image kept, answered within "
+            f"{probe.thresholds.capture_answer_seconds} s",
         )
     probe.evidence.note(f"{len(rows)} captures over {SAMPLE_LESSONS} hours, time and image kept")
 
@@ -111,8 +123,8 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
         session = study(probe, enrolled, index)
         session.watch_to_end(captures=kind)
         journal += session.sent
-        row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
-        if row is None or row.hour_credited:
+        row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, f"{kind} capture")
+        if row.hour_credited:
             problems.append(f"hour {index + 1} credited with {kind} captures only")
     retry = study(probe, enrolled, 0)
     retry.settle_capture()
@@ -153,15 +165,77 @@ def unattended_playback_earns_no_lesson_hour(probe: Probe) -> None:
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
     session.watch_to_end(captures=None)
-    row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
+    row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, "ignore_capture")
     probe.evidence.attach_json(
-        "unattended",
-        {"journal": session.sent, "progress": row.model_dump(mode="json") if row else None},
+        "unattended", {"journal": session.sent, "progress": row.model_dump(mode="json")}
     )
-    if row is not None and row.hour_credited:
+    if row.hour_credited:
         raise CheckFailure(
             "Unattended playback earned a lesson hour",
             received=row.model_dump(mode="json"),
             expected="hour not credited",
         )
-    probe.evidence.note(f"unattended hour not credited ({row.credited_s if row else 0:g} s held)")
+    probe.evidence.note(f"unattended hour not credited ({row.credited_s:g} s held)")
+
+
+def _answer_at(session: Study, challenge: CaptureChallenge, offset_s: float) -> Any:
+    """Let the clock run to `offset_s` from the challenge's deadline (negative: before it), then
+    answer with the learner's own live face."""
+    session.wait(max(0.0, (challenge.deadline - session.time.now()).total_seconds() + offset_s))
+    return session.answer("live")
+
+
+@check("STUDY-01")
+def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
+    """A capture challenge's deadline is at most the profile's answer time after it was issued;
+    the learner's own face one second before the deadline passes, one second after it does not
+    (the clock is advanced to each moment)."""
+    allowed = probe.thresholds.capture_answer_seconds
+    enrolled = study_setup(probe)
+    rows, problems = [], []
+    for index, offset, should_pass in ((0, -1.0, True), (1, 1.0, False)):
+        session = study(probe, enrolled, index)
+        challenge = session.watch_until_challenge()
+        if challenge is None:
+            raise CheckFailure(
+                "A watched lesson hour issued no capture challenge",
+                received=session.sent,
+                expected="a capture challenge within the hour",
+            )
+        window = (challenge.deadline - challenge.issued_at).total_seconds()
+        outcome = _answer_at(session, challenge, offset)
+        passed = isinstance(outcome, CaptureOut) and outcome.passed
+        kept = next(
+            (
+                c
+                for c in probe.supervisor.captures(enrolled.learner.learner_id or "")
+                if c.challenge_id == challenge.challenge_id
+            ),
+            None,
+        )
+        rows.append(
+            {
+                "challenge": challenge.model_dump(mode="json"),
+                "answered_s_from_deadline": offset,
+                "answer": f"{outcome.status} {outcome.detail}"
+                if isinstance(outcome, Refused)
+                else outcome.model_dump(mode="json"),
+                "supervision": kept.model_dump(mode="json") if kept else None,
+            }
+        )
+        if window > allowed + 1e-6:
+            problems.append(f"deadline {window:g} s after issue, more than {allowed} s")
+        if should_pass and not passed:
+            problems.append(f"a live answer {-offset:g} s before the deadline did not pass")
+        if not should_pass and (passed or (kept is not None and kept.passed)):
+            problems.append(f"a live answer {offset:g} s after the deadline passed")
+    probe.evidence.attach_json("capture-answer-window", {"allowed_s": allowed, "answers": rows})
+    if problems:
+        raise CheckFailure(
+            "Capture answers are not bound to the profile's answer time",
+            received=problems,
+            expected=f"deadline ≤ {allowed} s after issue; in time passes, late does not",
+        )
+    probe.evidence.note(
+        f"deadlines ≤ {allowed} s after issue; answer 1 s before passed, 1 s after did not"
+    )

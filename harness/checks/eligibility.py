@@ -37,14 +37,14 @@ def _on_one_platform_day(probe: Probe, judge: Callable[[dt.date], str]) -> None:
     """Run an age judgement on the platform's date; if that date changed meanwhile (midnight in
     Shanghai, or another run advancing the clock), judge once more on the new date."""
     for _ in range(2):
-        today = platform_today(probe.clock)
+        today = platform_today(probe.time)
         try:
             finding = judge(today)
         except CheckFailure:
-            if platform_today(probe.clock) == today:
+            if platform_today(probe.time) == today:
                 raise
             continue
-        if platform_today(probe.clock) == today:
+        if platform_today(probe.time) == today:
             probe.evidence.note(finding)
             return
     raise CannotJudge("the platform's date kept changing during the age check")

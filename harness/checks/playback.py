@@ -4,8 +4,15 @@ beyond wall-clock time, breakpoint resume. Judged from the supervision view."""
 from __future__ import annotations
 
 from harness.api import Refused, attempt
-from harness.checks._support import lesson_progress, study, study_setup
-from harness.failures import CheckFailure
+from harness.checks._support import (
+    heartbeat_tolerance,
+    lesson_progress,
+    studied_lesson_progress,
+    study,
+    study_setup,
+    watch_honestly,
+)
+from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios import cheats
@@ -26,9 +33,10 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
         second.beat(second.position + second.interval)
     elapsed = first.elapsed_since_open()
     learner_id = enrolled.learner.learner_id or ""
-    credited = sum(
-        r.credited_s for r in probe.supervisor.progress(learner_id, enrolled.course.course_id)
-    )
+    rows = probe.supervisor.progress(learner_id, enrolled.course.course_id)
+    if not rows:  # two lessons were opened and studied: no row means nothing was observable
+        raise CannotProbe("two windows", "the supervision view shows no progress for either")
+    credited = sum(r.credited_s for r in rows)
     active = [p for p in probe.supervisor.playbacks(learner_id) if p.active]
     probe.evidence.attach_json(
         "two-windows",
@@ -57,13 +65,22 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
 
 @check("STUDY-05")
 def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
-    """Dragging forward, or reporting the end of the lesson, earns nothing and moves the furthest
-    point nowhere; reviewing backwards is allowed; honest watching then goes on as before."""
+    """Dragging forward, just past the one-heartbeat tolerance or far, or reporting the end of the
+    lesson, earns nothing and moves the furthest point nowhere; reviewing backwards is allowed;
+    honest watching then goes on as before."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
-    session.watch(300)
+    tolerance = heartbeat_tolerance(probe, session)
+    watch_honestly(session, 300, "seek_jump")
     honest = session.position  # what was really watched, not what the platform says it credited
-    records = [cheats.seek_jump(session, honest + 1500), cheats.forge_position_at_end(session)]
+    # One heartbeat of clock passes before each jump; a jump more than one heartbeat (the
+    # profile's) beyond that is a seek, however small.
+    just_past = honest + session.interval + tolerance + 5
+    records = [
+        cheats.seek_jump(session, just_past),
+        cheats.seek_jump(session, honest + 1500),
+        cheats.forge_position_at_end(session),
+    ]
     session.wait(session.interval)
     review = session.beat(max(0.0, honest - 120))
     session.position = honest
@@ -73,6 +90,7 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
     probe.evidence.attach_json(
         "seek",
         {
+            "heartbeat_tolerance_s": tolerance,
             "cheats": [r.summary() for r in records],
             "journal": session.sent,
             "progress": row.model_dump(mode="json") if row else None,
@@ -93,7 +111,8 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
             expected="allowed",
         )
     probe.evidence.note(
-        f"seek and forged end earned 0; {row.credited_s:g} s credited for {honest:g} s watched"
+        f"seeks (just past {tolerance:g} s and far) and forged end earned 0; "
+        f"{row.credited_s:g} s credited for {honest:g} s watched"
     )
 
 
@@ -102,14 +121,13 @@ def lesson_finished_call_earns_no_credit(probe: Probe) -> None:
     """A direct 'lesson finished' call outside the player earns nothing."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
-    honest = session.watch(60)
+    honest = watch_honestly(session, 60, "call_lesson_finished")
     record = cheats.call_lesson_finished(session)
-    row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
+    row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, record.name)
     probe.evidence.attach_json(
-        "lesson-finished-call",
-        {"cheat": record.summary(), "progress": row.model_dump(mode="json") if row else None},
+        "lesson-finished-call", {"cheat": record.summary(), "progress": row.model_dump(mode="json")}
     )
-    if row is not None and (row.credited_s > honest + TOLERANCE_S or row.hour_credited):
+    if row.credited_s > honest + TOLERANCE_S or row.hour_credited:
         raise CheckFailure(
             "A 'lesson finished' call earned credit",
             received=row.model_dump(mode="json"),
@@ -133,6 +151,11 @@ def faster_than_real_time_playback_earns_no_extra_credit(probe: Probe) -> None:
     row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
     beats = probe.supervisor.heartbeats(session.playback_id)
     sped_credit = sum(b.credited_delta_s for b in beats if b.rate > 1)
+    answered = [a for r in records for a in r.answers if not isinstance(a, Refused)]
+    if answered and not beats:  # heartbeats the platform answered must be observable
+        raise CannotProbe(
+            "speed_up", f"{len(answered)} heartbeats answered, none in the supervision view"
+        )
     probe.evidence.attach_json(
         "speed-up",
         {
@@ -157,11 +180,11 @@ def credited_time_never_exceeds_wall_clock(probe: Probe) -> None:
     that passed since the lesson was opened."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
-    session.watch(2 * session.interval, step=session.interval)
+    watch_honestly(session, 2 * session.interval, "replay_heartbeats", step=session.interval)
     records = [cheats.replay_heartbeats(session), cheats.rapid_fire(session)]
     elapsed = session.elapsed_since_open()
-    row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
-    credited = row.credited_s if row else 0.0
+    row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, "replay_heartbeats")
+    credited = row.credited_s
     probe.evidence.attach_json(
         "wall-clock",
         {
@@ -186,10 +209,12 @@ def reentering_a_lesson_resumes_where_it_stopped(probe: Probe) -> None:
     point where study stopped (within one heartbeat)."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
-    session.watch(600)
+    interval = heartbeat_tolerance(probe, session)
+    watch_honestly(session, 600, "breakpoint resume")
     probe.platform.close_playback(enrolled.token, session.playback_id)
-    row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
-    stopped = row.furthest_position_s if row else 0.0
+    stopped = studied_lesson_progress(
+        probe, enrolled, session.lesson.lesson_id, "breakpoint resume"
+    ).furthest_position_s
     reopened = study(probe, enrolled, 0).playback
     enrolled.token = probe.learners.login(enrolled.learner, device_id="device-A").token
     after_login = study(probe, enrolled, 0).playback
@@ -200,7 +225,6 @@ def reentering_a_lesson_resumes_where_it_stopped(probe: Probe) -> None:
     probe.evidence.attach_json(
         "resume", {"journal": session.sent, "stopped_at": stopped, **resumes}
     )
-    interval = session.interval
     wrong = {
         k: v
         for k, v in resumes.items()
@@ -210,7 +234,7 @@ def reentering_a_lesson_resumes_where_it_stopped(probe: Probe) -> None:
         raise CheckFailure(
             "The lesson does not resume where study stopped",
             received={"stopped_at": stopped, **resumes},
-            expected=f"resume within {interval} s before {stopped:g} s",
+            expected=f"resume within {interval:g} s before {stopped:g} s",
         )
     probe.evidence.note(
         f"stopped at {stopped:g} s; resumed at {resumes['after_close']:g} s and "
@@ -223,13 +247,13 @@ def superseded_session_earns_no_credit(probe: Probe) -> None:
     """Once the account logs in on a second device, the first device's playback earns nothing."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
-    honest = session.watch(2 * session.interval, step=session.interval)
+    honest = watch_honestly(session, 2 * session.interval, "second login", step=session.interval)
     second = attempt(lambda: probe.learners.login(enrolled.learner, device_id="device-B"))
     for _ in range(3):
         session.wait(session.interval)
         session.beat(session.position + session.interval)
-    row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
-    credited = row.credited_s if row else 0.0
+    row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, "second login")
+    credited = row.credited_s
     probe.evidence.attach_json(
         "two-devices",
         {

@@ -3,6 +3,10 @@
 Each cheat acts through a `Study` (so everything it sent is in `study.sent`) and answers a
 `CheatRecord`: its name, what it tried and what the platform answered. Checks then judge the
 credit a supervisor sees, never the platform's answers alone.
+
+A cheat that cannot be performed (the driver cannot send it, there is nothing to replay, the
+lesson is already at its end) raises `CannotProbe`: its check could not judge, so it must end
+`error`, never `pass` on an attack that was never made.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.api import ApiClient, Refused
+from harness.driver import LearnerDriver
+from harness.failures import CannotProbe
 from harness.scenarios.study import Study
 
 
@@ -61,15 +67,24 @@ def seek_jump(study: Study, to: float) -> CheatRecord:
     return CheatRecord("seek_jump", f"jump to {to:g} s", [study.beat(to)])
 
 
+def require_raw_http(platform: LearnerDriver, cheat: str) -> ApiClient:
+    """The driver as a raw HTTP client, for cheats that bypass the learner operations; a vendor
+    driver that is not one cannot send them, so the check cannot judge (`CannotProbe`)."""
+    if not isinstance(platform, ApiClient):
+        raise CannotProbe(
+            cheat,
+            f"the driver {type(platform).__name__} is not the built-in HTTP client, so a raw "
+            "call outside the player cannot be sent",
+        )
+    return platform
+
+
 def call_lesson_finished(study: Study) -> CheatRecord:
     """A direct 'lesson finished' call, as scripts that skip the player do."""
+    client = require_raw_http(study.platform, "call_lesson_finished")
     record = CheatRecord(
         "call_lesson_finished", "POST /api/v1/lessons/{id}/complete outside the player"
     )
-    client = study.platform
-    if not isinstance(client, ApiClient):
-        record.answers.append("not applicable: the driver has no raw HTTP client")
-        return record
     try:
         record.answers.append(
             client.request(
@@ -90,7 +105,7 @@ def replay_heartbeats(study: Study, copies: int = 3) -> CheatRecord:
     record = CheatRecord("replay_heartbeats", f"{copies} duplicates and 1 replay of an old seq")
     last = next((s["heartbeat"] for s in reversed(study.sent) if "heartbeat" in s), None)
     if last is None:
-        return record
+        raise CannotProbe("replay_heartbeats", "no heartbeat was sent yet, so none to replay")
     for _ in range(copies):
         record.answers.append(study.beat(last["position_s"], seq=last["seq"]))
     record.answers.append(study.beat(last["position_s"], seq=max(0, last["seq"] - 1)))
@@ -100,6 +115,8 @@ def replay_heartbeats(study: Study, copies: int = 3) -> CheatRecord:
 def rapid_fire(study: Study, beats: int = 5) -> CheatRecord:
     """Heartbeats in a burst with advancing positions and no time passing between them."""
     record = CheatRecord("rapid_fire", f"{beats} heartbeats with no clock time between them")
+    if study.position >= study.lesson.duration_s:
+        raise CannotProbe("rapid_fire", "the lesson is at its end: no position left to advance")
     for _ in range(beats):
         step = min(study.interval, study.lesson.duration_s - study.position)
         record.answers.append(study.beat(study.position + step))

@@ -1,8 +1,9 @@
-"""One learner studying one lesson: the honest journey, clock-driven.
+"""One learner studying one lesson: the honest journey, driven by a time source.
 
 Every heartbeat and capture answer is recorded with the platform's answer, so a check can attach
-exactly what was sent as evidence. Time passes only by advancing the platform's test clock, so a
-45-minute lesson (or an 80-hour course) takes seconds.
+exactly what was sent as evidence. Time passes only through the `TimeSource`: certify checks pass
+the platform's test clock, so a lesson hour (or an 80-hour course) takes seconds; load users pass
+real time and reuse the very same journey. Nothing here imports pytest or the plugin.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from harness.learners import Learner, LearnerFactory
 from harness.province_sandbox import ProvinceSandboxClient
 from harness.spec.courses import CourseOut, LessonOut
 from harness.spec.study import CaptureChallenge, HeartbeatOut, PlaybackOut
-from harness.supervision import TestClock
+from harness.timesource import TimeSource
 
 
 @dataclass
@@ -47,7 +48,7 @@ def enrolled_learner(
 @dataclass
 class Study:
     platform: LearnerDriver
-    clock: TestClock
+    time: TimeSource
     province: ProvinceSandboxClient
     enrolled: Enrolled
     lesson: LessonOut
@@ -88,13 +89,14 @@ class Study:
         return self.playback
 
     def elapsed_since_open(self) -> float:
-        """Platform-clock seconds since this playback opened: the most honest study could earn
-        (the clock runs in real time too, besides the advances)."""
+        """Seconds of the time source since this playback opened: the most honest study could
+        earn (the test clock runs in real time too, besides the advances)."""
         assert self.playback is not None, "open() first"
-        return (self.clock.now() - self.playback.opened_at).total_seconds()
+        return (self.time.now() - self.playback.opened_at).total_seconds()
 
     def wait(self, seconds: float) -> None:
-        self.clock.advance(seconds)
+        """Let `seconds` pass: advance the test clock, or sleep under real time."""
+        self.time.wait(seconds)
         self.sent.append({"clock_advanced_s": seconds})
 
     def beat(
