@@ -17,8 +17,8 @@ import uvicorn
 from PIL import Image
 
 from harness.province.app import create_app
-from harness.province_sandbox import ProvinceSandboxClient, ProvinceSandboxError
 from harness.province.settings import ProvinceSettings
+from harness.province_sandbox import ProvinceSandboxClient, ProvinceSandboxError
 from harness.spec import resident_id
 
 PLATFORM = {"X-Platform-Key": "key-ref"}
