@@ -223,12 +223,17 @@ class ServedProvince:
             holder, occupation_level[0], occupation_level[1], employment_status, expires_on
         )
         if state == "redeemed":
-            self.redeem_elsewhere(voucher.code)
+            self.redeem_elsewhere(voucher.code, holder)
         return voucher.code
 
-    def redeem_elsewhere(self, code: str) -> None:
+    def redeem_elsewhere(self, code: str, holder: str) -> None:
         """Redeem the voucher as another platform would, through the platform-facing API."""
-        body = {"code": code, "id_number": "", "course_id": "rival-course", "approval_number": ""}
+        body = {
+            "code": code,
+            "id_number": holder,
+            "course_id": "rival-course",
+            "approval_number": "SXJD-RIVAL",
+        }
         answer = requests.post(
             f"{self.url}/province/v1/vouchers/redeem",
             json=body,
