@@ -34,6 +34,7 @@ from pydantic import SecretStr
 from harness.province.app import create_app as create_province_app
 from harness.province.calllog import summarise
 from harness.province.clock import shanghai_now
+from harness.province.registry import OCCUPATIONS as NATIONAL_OCCUPATIONS
 from harness.province.settings import ProvinceSettings
 from harness.province_sandbox import ProvinceSandboxClient
 from harness.spec import resident_id
@@ -96,20 +97,19 @@ class ServedProvince:
     """
 
     def __init__(self, occupations: Mapping[str, str] | None = None) -> None:
-        catalogue: dict[str, Any] = {}
+        catalogue = NATIONAL_OCCUPATIONS
         if occupations is not None:  # a province whose registry knows other occupations
-            catalogue["occupations"] = tuple(
-                Occupation(code=code, name=name) for code, name in occupations.items()
-            )
+            catalogue = tuple(Occupation(code=c, name=n) for c, n in occupations.items())
         settings = ProvinceSettings(
             admin_token=SecretStr(ADMIN_TOKEN),
             platform_keys={PLATFORM_ID: SecretStr(PROVINCE_KEY), RIVAL_ID: SecretStr(RIVAL_KEY)},
-            **catalogue,
+            occupations=catalogue,
         )
         self.app = create_province_app(settings)
-        self._port = 0
-        self.url = ""
-        self.sandbox: ProvinceSandboxClient | None = None
+        self._socket: socket.socket | None = _free_socket()  # the port is the province's for good
+        self._port = self._socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self._port}"
+        self.sandbox = ProvinceSandboxClient(self.url, ADMIN_TOKEN)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._faces: dict[str, str] = {}
@@ -118,10 +118,7 @@ class ServedProvince:
     # ---- serving --------------------------------------------------------------------------------
     def start(self) -> ServedProvince:
         """Serve (again, on the same port after a `stop`)."""
-        sock = _free_socket(self._port)
-        self._port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self._port}"
-        self.sandbox = self.sandbox or ProvinceSandboxClient(self.url, ADMIN_TOKEN)
+        sock, self._socket = self._socket or _free_socket(self._port), None
         config = uvicorn.Config(self.app, log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -160,17 +157,11 @@ class ServedProvince:
     @contextmanager
     def failing(self) -> Iterator[None]:
         """The province answers every platform call 503 (and logs it) until the block ends."""
-        self._sandbox.set_unavailable(True)
+        self.sandbox.set_unavailable(True)
         try:
             yield
         finally:
-            self._sandbox.set_unavailable(False)
-
-    @property
-    def _sandbox(self) -> ProvinceSandboxClient:
-        if self.sandbox is None:
-            raise RuntimeError("the province is not started")
-        return self.sandbox
+            self.sandbox.set_unavailable(False)
 
     # ---- sandbox people -------------------------------------------------------------------------
     def new_person(self, birth_date: dt.date | None = None) -> tuple[str, str, str]:
@@ -179,7 +170,7 @@ class ServedProvince:
         Their face photo and login frames are fetched now, so that a test may still register and
         log them in while the province is down (and see the platform cope).
         """
-        identity = self._sandbox.new_identity(birth_date=birth_date)
+        identity = self.sandbox.new_identity(birth_date=birth_date)
         self.face(identity.id_number)
         self.frames(identity.id_number)
         return identity.id_number, identity.name, identity.id_number
@@ -187,24 +178,24 @@ class ServedProvince:
     def face(self, id_number: str) -> str:
         """The person's face photo (base64 PNG), as they would register it."""
         if id_number not in self._faces:
-            self._faces[id_number] = base64.b64encode(self._sandbox.face_png(id_number)).decode()
+            self._faces[id_number] = base64.b64encode(self.sandbox.face_png(id_number)).decode()
         return self._faces[id_number]
 
     def frames(self, id_number: str, kind: str = "live", count: int = 4) -> list[str]:
         """Camera frames of the person: `live`, `still` (a photo held up) or `impostor`."""
         if kind == "live" and count == 4:  # a login's frames: drawn once per person
             if id_number not in self._frames:
-                self._frames[id_number] = self._sandbox.liveness_frames(id_number, "live", 4)
+                self._frames[id_number] = self.sandbox.liveness_frames(id_number, "live", 4)
             return self._frames[id_number]
-        return self._sandbox.liveness_frames(id_number, kind, count)
+        return self.sandbox.liveness_frames(id_number, kind, count)
 
     def capture(self, id_number: str, kind: str = "live") -> str:
         """A fresh camera image of the person (`impostor`: of somebody else), never sent before."""
-        return self._sandbox.liveness_frames(id_number, kind, 1)[0]
+        return self.sandbox.liveness_frames(id_number, kind, 1)[0]
 
     def forget_registrations(self, id_number: str) -> None:
         """As if the province had been reset: it no longer knows the person's registered face."""
-        self._sandbox.forget_registrations(id_number)
+        self.sandbox.forget_registrations(id_number)
 
     # ---- vouchers -------------------------------------------------------------------------------
     def issue_voucher(
@@ -219,7 +210,7 @@ class ServedProvince:
         rival platform redeem it first."""
         if state == "expired":
             expires_on = shanghai_now().date() - dt.timedelta(days=1)
-        voucher = self._sandbox.issue_voucher(
+        voucher = self.sandbox.issue_voucher(
             holder, occupation_level[0], occupation_level[1], employment_status, expires_on
         )
         if state == "redeemed":
@@ -244,25 +235,25 @@ class ServedProvince:
 
     def lose_race(self, code: str) -> None:
         """Another platform redeems the voucher right after the platform's next verify of it."""
-        self._sandbox.lose_race(code)
+        self.sandbox.lose_race(code)
 
     def voucher_state(self, code: str) -> str:
-        return self._sandbox.voucher(code).state
+        return self.sandbox.voucher(code).state
 
     # ---- the call log ---------------------------------------------------------------------------
     @property
     def calls(self) -> list[LogEntry]:
         """Every call the platform under test made, oldest first."""
-        return self._sandbox.log(platform_id=PLATFORM_ID)
+        return self.sandbox.log(platform_id=PLATFORM_ID)
 
     def calls_of(self, operation: str) -> list[dict[str, Any]]:
         """The request bodies (as logged) of the platform's calls of one operation."""
-        log = self._sandbox.log(platform_id=PLATFORM_ID, operation=operation)
+        log = self.sandbox.log(platform_id=PLATFORM_ID, operation=operation)
         return [entry.request for entry in log]
 
     def registered_face(self, id_number: str) -> str | None:
         """The sha256 of the face photo the province accepted last for the person, if any."""
-        log = self._sandbox.log(platform_id=PLATFORM_ID, operation="register", id_number=id_number)
+        log = self.sandbox.log(platform_id=PLATFORM_ID, operation="register", id_number=id_number)
         accepted = [e.request for e in log if e.status_code in (200, 201)]
         return str(accepted[-1]["face_photo"]["sha256"]) if accepted else None  # type: ignore[index]
 
