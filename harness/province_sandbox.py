@@ -121,6 +121,12 @@ class ProvinceSandboxClient:
             body["expires_on"] = expires_on.isoformat()
         return Voucher.model_validate(self._call("POST", "/sandbox/v1/vouchers", json=body).json())
 
+    def voucher(self, code: str) -> Voucher:
+        """A voucher with its current state (a read that the province does not log)."""
+        return Voucher.model_validate(
+            self._call("GET", f"/sandbox/v1/vouchers/{self._id(code)}").json()
+        )
+
     def log(self, **filters: str | int | None) -> list[LogEntry]:
         """Platform calls matching the filters (platform_id, service, operation, id_number,
         after_seq, limit), oldest first."""
@@ -148,3 +154,17 @@ class ProvinceSandboxClient:
     def occupations(self) -> list[Occupation]:
         answer = self._call("GET", "/sandbox/v1/occupations").json()
         return [Occupation.model_validate(o) for o in answer]
+
+    # ---- fault injection (sandbox only) -------------------------------------------------------
+    def set_unavailable(self, unavailable: bool) -> None:
+        """While True, the province answers every platform call 503 (and logs it)."""
+        self._call("PUT", "/sandbox/v1/faults/unavailable", json={"unavailable": unavailable})
+
+    def lose_race(self, code: str) -> None:
+        """After the platform's next verify of `code`, another platform redeems the voucher."""
+        self._call("POST", f"/sandbox/v1/faults/vouchers/{self._id(code)}/lose-race")
+
+    def forget_registrations(self, id_number: str) -> int:
+        """Drop every platform's registration of the person; how many there were."""
+        path = f"/sandbox/v1/faults/identities/{self._id(id_number)}/forget-registrations"
+        return int(self._call("POST", path).json()["forgotten"])

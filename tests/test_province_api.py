@@ -14,8 +14,9 @@ from PIL import Image
 
 from harness.province.app import create_app
 from harness.province.clock import SHANGHAI
+from harness.province.refusals import Conflict
 from harness.province.settings import ProvinceSettings
-from harness.province.store import Conflict, ProvinceStore
+from harness.province.stores.vouchers import VoucherStore
 from harness.spec import resident_id
 
 ADMIN = {"Authorization": "Bearer admin-token"}
@@ -292,16 +293,16 @@ def test_sandbox_voucher_refusals(client) -> None:
 
 
 def test_concurrent_redemptions_succeed_once() -> None:
-    store = ProvinceStore()
-    person = store.new_identity().identity
-    code = store.issue_voucher(person.id_number, "6-31-01-03", "senior", "unemployed", None).code
+    store = VoucherStore()
+    holder = "140105199001010011"
+    code = store.issue(holder, "张三", "6-31-01-03", "senior", "unemployed", None).code
     outcomes: list[str] = []
     start = threading.Barrier(12)
 
     def attempt(n: int) -> None:
         start.wait()
         try:
-            store.redeem(code, f"p{n}", person.id_number, "c", "a")
+            store.redeem(code, f"p{n}", holder, "c", "a")
             outcomes.append("ok")
         except Conflict:
             outcomes.append("conflict")

@@ -166,3 +166,28 @@ def test_health_is_false_when_nobody_answers() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     assert ProvinceSandboxClient(f"http://127.0.0.1:{port}", "t", timeout=2).health() is False
+
+
+def test_voucher_reads_and_faults_through_the_client(sandbox, base_url) -> None:
+    person = sandbox.new_identity()
+    voucher = sandbox.issue_voucher(person.id_number, "4-03-02-01", "junior")
+    assert sandbox.voucher(voucher.code) == voucher
+    sandbox.lose_race(voucher.code)
+    verify = requests.post(
+        f"{base_url}province/v1/vouchers/verify", json={"code": voucher.code}, headers=PLATFORM
+    )
+    assert verify.json()["state"] == "issued"
+    assert sandbox.voucher(voucher.code).state == "redeemed"
+
+    sandbox.set_unavailable(True)
+    try:
+        down = requests.get(f"{base_url}province/v1/occupations", headers=PLATFORM)
+        assert down.status_code == 503
+    finally:
+        sandbox.set_unavailable(False)
+    assert requests.get(f"{base_url}province/v1/occupations", headers=PLATFORM).ok
+
+    assert sandbox.forget_registrations(person.id_number) == 0
+    with pytest.raises(ProvinceSandboxError) as caught:
+        sandbox.forget_registrations("140105199001011234")
+    assert caught.value.status_code == 404

@@ -75,7 +75,7 @@ def bodies(draw: st.DrawFn, fields: tuple[str, ...]) -> object:
 
 
 def _log_size() -> int:
-    return len(_app.state.store.log())
+    return len(_app.state.log.entries())
 
 
 def _logged_since(before: int) -> list[dict]:

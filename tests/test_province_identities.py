@@ -19,7 +19,7 @@ from harness.province.identities import (
     InvalidIdentityRequest,
     draw_identity,
 )
-from harness.province.store import ProvinceStore
+from harness.province.stores.identities import IdentityStore
 from harness.spec import resident_id
 from harness.spec.resident_id import SHANXI_REGION_CODES
 
@@ -73,7 +73,7 @@ def test_random_ages_cover_the_whole_range() -> None:
 
 
 def test_numbers_are_unique_within_a_province() -> None:
-    store = ProvinceStore(rng=random.Random(3))
+    store = IdentityStore(rng=random.Random(3))
     numbers = [store.new_identity().identity.id_number for _ in range(2000)]
     assert len(set(numbers)) == len(numbers)
     same_day = [
@@ -84,7 +84,7 @@ def test_numbers_are_unique_within_a_province() -> None:
 
 
 def test_sequence_space_exhaustion_is_reported() -> None:
-    store = ProvinceStore(rng=random.Random(5))
+    store = IdentityStore(rng=random.Random(5))
     wanted = {"birth_date": dt.date(1988, 8, 8), "region_code": "140702", "sex": "M"}
     numbers = {store.new_identity(**wanted).identity.id_number for _ in range(500)}
     assert len(numbers) == 500  # odd sequence numbers 001..999

@@ -16,7 +16,7 @@ from PIL import Image
 
 from harness.province import faces, liveness
 from harness.province.images import decode_image
-from harness.province.store import ProvinceStore
+from harness.province.stores.identities import IdentityStore
 
 IDENTITIES = 200
 MARGIN = 10  # hash bits kept free on each side of FACE_MAX_DISTANCE
@@ -29,7 +29,7 @@ def _over_the_wire(images: list[Image.Image]) -> list[Image.Image]:
 
 @pytest.fixture(scope="module")
 def people() -> list[str]:
-    store = ProvinceStore(rng=random.Random(2026))
+    store = IdentityStore(rng=random.Random(2026))
     return [store.new_identity().identity.id_number for _ in range(IDENTITIES)]
 
 

@@ -15,10 +15,11 @@ from tests.test_reference_study_support import (
     Learner,
     Player,
     enrolled,
+    foreign_face,
     fresh_face,
     lesson_id,
 )
-from tests.test_reference_support import PlatformDriver, image_b64, running_platform
+from tests.test_reference_support import PlatformDriver, running_platform
 
 
 def stored_points(platform: PlatformDriver, learner: Learner, lesson: str) -> list[float]:
@@ -75,7 +76,7 @@ def test_a_passed_capture_is_judged_by_the_province_and_kept(tmp_path: Path) -> 
         player = Player(platform, learner)
         player.open()
         challenge = until_challenge(player)["challenge"]
-        image = fresh_face()
+        image = fresh_face(platform, learner.person)
         out = player.answer(image)
         assert (out["challenge_id"], out["passed"], out["reason"]) == (
             challenge["challenge_id"],
@@ -83,7 +84,8 @@ def test_a_passed_capture_is_judged_by_the_province_and_kept(tmp_path: Path) -> 
             "ok",
         )
         match = platform.province.calls_of("face_match")[-1]
-        assert match == {"id_number": learner.person.id_number, "image": image}
+        sent = {"id_number": learner.person.id_number, "image": image}
+        assert match == platform.province.as_logged(sent)
         [row] = platform.supervise("captures", learner_id=learner.learner_id)
         data = base64.b64decode(image)
         assert row["image_sha256"] == hashlib.sha256(data).hexdigest()
@@ -105,29 +107,24 @@ def test_a_passed_capture_is_judged_by_the_province_and_kept(tmp_path: Path) -> 
         assert player.progress()["captures_passed"] == 1
 
 
-def foreign_face(platform: PlatformDriver) -> str:
-    face = fresh_face()
-    platform.province.foreign_faces.add(face)
-    return face
-
-
 def test_failed_captures_hold_the_hour_until_a_genuine_one_passes(tmp_path: Path) -> None:
     with running_platform(tmp_path) as platform:
         learner = enrolled(platform)
         player = Player(platform, learner)
         player.open()
         until_challenge(player)
-        first = player.answer(image_b64(1))  # the photo sent at registration: a replay
+        photo = platform.face(learner.person)  # the photo sent at registration: a replay
+        first = player.answer(photo)
         assert (first["passed"], first["reason"]) == (False, "replay")
         renewed = player.step(30)
         assert renewed["challenge"]["challenge_id"] != first["challenge_id"]
         assert renewed["credited_delta_s"] == 30.0
-        second = player.answer(foreign_face(platform))
+        second = player.answer(foreign_face(platform, learner.person))
         assert (second["passed"], second["reason"]) == (False, "face_mismatch")
         while player.position < LESSON_S:
             player.step(30)
             if player.challenge is not None:
-                player.answer(foreign_face(platform))
+                player.answer(foreign_face(platform, learner.person))
         row = player.progress()
         assert (row["credited_s"], row["captures_passed"], row["hour_credited"]) == (
             LESSON_S,
@@ -192,7 +189,7 @@ def test_answers_too_late_twice_or_to_others_are_refused(tmp_path: Path) -> None
         assert intruder.answer(expect=404)["detail"] == "Capture challenge not found"
         player.answer("bm90IGFuIGltYWdlIGF0IGFsbA==", expect=422)
         calls = len(platform.province.calls_of("face_match"))
-        with platform.province.outage():
+        with platform.province.failing():
             assert player.answer(expect=503) == {"detail": "Province service unavailable"}
         assert len(platform.province.calls_of("face_match")) == calls + 1
         player.answer()
@@ -230,9 +227,6 @@ def test_a_person_the_province_does_not_know_fails_the_capture(tmp_path: Path) -
         player = Player(platform, learner)
         player.open()
         until_challenge(player)
-        photo = platform.province.registered.pop(learner.person.id_number)
-        try:
-            out = player.answer()
-        finally:
-            platform.province.registered[learner.person.id_number] = photo
+        platform.province.forget_registrations(learner.person.id_number)
+        out = player.answer()
         assert (out["passed"], out["reason"]) == (False, "identity_not_registered")

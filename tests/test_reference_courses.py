@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from reference_platform.catalogue import ApprovalSync
 from tests.test_reference_support import (
     OCCUPATIONS,
-    FakeProvince,
+    ServedProvince,
     running_platform,
 )
 
@@ -40,7 +41,7 @@ def test_four_approved_courses_are_offered(tmp_path: Path) -> None:
         }
         for course in courses:
             assert course["standard"].startswith("《") and "国家职业技能标准" in course["standard"]
-            assert course["approval"]["number"].startswith("SXJD-2026-")
+            assert re.fullmatch(r"SXJD-\d{4}-\d{4}", course["approval"]["number"])
             sent = applications[course["course_id"]]
             assert (sent["title"], sent["lesson_hours"], sent["standard"]) == (
                 course["title"],
@@ -73,11 +74,11 @@ def test_restart_does_not_apply_again(tmp_path: Path) -> None:
 def test_province_down_at_startup_then_lazy_approval(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    province = FakeProvince().start()
+    province = ServedProvince().start()
     try:
         with province.outage(), running_platform(tmp_path, province=province) as platform:
             assert platform.client.get("/api/v1/courses").json() == []
-            province.down = False
+            province.start()
             # Within the retry interval the province is not asked again.
             attempts = len(province.calls)
             assert platform.client.get("/api/v1/courses").json() == []
@@ -96,19 +97,21 @@ def test_occupation_codes_follow_the_province_and_rejections_are_not_offered(
     tmp_path: Path,
 ) -> None:
     renamed = {"4-03-02-01": "中式烹调师", "4-10-01-05": "养老护理员", "6-31-01-99": "电工"}
-    province = FakeProvince(occupations=renamed).start()
+    province = ServedProvince(occupations=renamed).start()
+    without_electricians = {code: name for code, name in OCCUPATIONS.items() if name != "电工"}
+    smaller = ServedProvince(occupations=without_electricians).start()
     try:
         with running_platform(tmp_path, province=province) as platform:
             courses = {c["course_id"]: c for c in platform.client.get("/api/v1/courses").json()}
             assert courses["crs-elec-senior"]["occupation_code"] == "6-31-01-99"
-        province.occupations = {code: name for code, name in OCCUPATIONS.items() if name != "电工"}
-        with running_platform(tmp_path, province=province) as platform:
+        with running_platform(tmp_path, province=smaller) as platform:
             offered = {c["course_id"] for c in platform.client.get("/api/v1/courses").json()}
             assert offered == set(SEEDED) - {"crs-elec-senior"}
             lessons = platform.client.get("/api/v1/courses/crs-elec-senior/lessons")
             assert lessons.status_code == 404
     finally:
         province.stop()
+        smaller.stop()
 
 
 def test_defect_offers_unapproved_course(tmp_path: Path) -> None:

@@ -180,7 +180,10 @@ def test_fuzzed_login_never_errors(
         "id_number": ([registered.id_number], st.sampled_from(pool["ids"]) | st.text()),
         "password": ([registered.password], st.text(max_size=130)),
         "device_id": (["dev-1", "dev-2"], st.text(max_size=70)),
-        "liveness_frames": ([live_frames(), [image_b64(7)] * 3], st.lists(images, max_size=17)),
+        "liveness_frames": (
+            [platform.frames(registered), live_frames(), [image_b64(7)] * 3],
+            st.lists(images, max_size=17),
+        ),
     }
     answer = _post(platform, "/api/v1/login", data.draw(_bodies(fields)), data)
     if answer.status_code == 200:

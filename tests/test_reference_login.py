@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from tests.test_reference_support import image_b64, live_frames, running_platform
+from tests.test_reference_support import live_frames, running_platform
 
 
 def test_login_verifies_liveness_and_issues_a_token(tmp_path: Path) -> None:
@@ -57,13 +57,15 @@ def test_bad_credentials_get_one_message(tmp_path: Path) -> None:
 def test_failed_liveness_is_refused_and_recorded(tmp_path: Path) -> None:
     with running_platform(tmp_path) as platform:
         person = platform.register()
-        for reason in ("face_mismatch", "too_few_frames"):
-            platform.province.liveness_reason[person.id_number] = reason
-            answer = platform.login(person)
+        province, face = platform.province, person.id_number
+        for reason, frames in (
+            ("face_mismatch", province.frames(face, "impostor")),
+            ("too_few_frames", province.frames(face, "live", 2)),
+        ):
+            answer = platform.login(person, frames=frames)
             assert answer.status_code == 403
             assert answer.json()["detail"] == f"Liveness check failed: {reason}"
-        del platform.province.liveness_reason[person.id_number]
-        still = platform.login(person, frames=[image_b64(5)] * 4)
+        still = platform.login(person, frames=province.frames(face, "still"))
         assert still.json()["detail"] == "Liveness check failed: still_replay"
         events = platform.supervise("liveness-events", learner_id=person.learner_id or "")
         assert [(e["passed"], e["reason"], e["login_id"]) for e in events] == [
@@ -154,7 +156,7 @@ def test_defect_liveness_only_on_first_login(tmp_path: Path) -> None:
         person = platform.register()
         first = platform.login(person).json()
         calls = len(platform.province.calls_of("liveness"))
-        second = platform.login(person, frames=[image_b64(5)] * 4)
+        second = platform.login(person, frames=platform.province.frames(person.id_number, "still"))
         assert second.status_code == 200
         assert second.json()["liveness_verification_id"] == first["liveness_verification_id"]
         assert len(platform.province.calls_of("liveness")) == calls
@@ -164,15 +166,14 @@ def test_defects_ignoring_liveness_verdicts(tmp_path: Path) -> None:
     defects = ("ignores_face_mismatch", "ignores_still_replay")
     with running_platform(tmp_path, defects=defects) as platform:
         person = platform.register()
-        platform.province.liveness_reason[person.id_number] = "face_mismatch"
-        assert platform.login(person).status_code == 200
-        del platform.province.liveness_reason[person.id_number]
-        assert platform.login(person, frames=[image_b64(5)] * 4).status_code == 200
-        platform.province.liveness_reason[person.id_number] = "too_few_frames"
-        assert platform.login(person).status_code == 403
+        province, face = platform.province, person.id_number
+        assert platform.login(person, frames=province.frames(face, "impostor")).status_code == 200
+        assert platform.login(person, frames=province.frames(face, "still")).status_code == 200
+        assert platform.login(person, frames=province.frames(face, "live", 2)).status_code == 403
     with running_platform(tmp_path, defects=("ignores_face_mismatch",)) as platform:
         person = platform.register()
-        assert platform.login(person, frames=[image_b64(5)] * 4).status_code == 403
+        still = platform.province.frames(person.id_number, "still")
+        assert platform.login(person, frames=still).status_code == 403
 
 
 def test_defect_allows_concurrent_logins(tmp_path: Path) -> None:
@@ -189,7 +190,7 @@ def test_defect_allows_concurrent_logins(tmp_path: Path) -> None:
 def test_identity_unknown_at_the_province_fails_liveness(tmp_path: Path) -> None:
     with running_platform(tmp_path) as platform:
         person = platform.register()
-        del platform.province.registered[person.id_number]  # e.g. the province was reset
+        platform.province.forget_registrations(person.id_number)  # e.g. the province was reset
         answer = platform.login(person)
         assert answer.status_code == 403
         assert answer.json()["detail"] == "Liveness check failed: identity_not_registered"

@@ -12,10 +12,10 @@ from tests.test_reference_study_support import (
     LESSON_S,
     Player,
     enrolled,
-    fresh_face,
+    foreign_face,
     lesson_id,
 )
-from tests.test_reference_support import image_b64, running_platform
+from tests.test_reference_support import running_platform
 
 
 def _until_challenge(player: Player) -> dict:
@@ -66,9 +66,7 @@ def test_credits_hour_without_capture(tmp_path: Path) -> None:
         while player.position < LESSON_S:  # every capture shows somebody else
             player.step(30)
             if player.challenge is not None:
-                face = fresh_face()
-                platform.province.foreign_faces.add(face)
-                assert not player.answer(face)["passed"]
+                assert not player.answer(foreign_face(platform, learner.person))["passed"]
         row = player.progress()
         assert (row["credited_s"], row["captures_passed"], row["hour_credited"]) == (
             LESSON_S,
@@ -79,11 +77,12 @@ def test_credits_hour_without_capture(tmp_path: Path) -> None:
 
 def test_accepts_any_capture_face(tmp_path: Path) -> None:
     with running_platform(tmp_path, ("accepts_any_capture_face",)) as platform:
-        player = Player(platform, enrolled(platform))
+        learner = enrolled(platform)
+        player = Player(platform, learner)
         player.open()
         _until_challenge(player)
         calls = len(platform.province.calls_of("face_match"))
-        out = player.answer(image_b64(1))  # the registration photo: a replay
+        out = player.answer(platform.face(learner.person))  # the registration photo: a replay
         assert (out["passed"], out["reason"]) == (True, "ok")
         assert len(platform.province.calls_of("face_match")) == calls
         player.watch_to_end()

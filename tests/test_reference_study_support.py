@@ -6,11 +6,10 @@ position a real player would show. No tests live here; the `test_reference_*` mo
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from tests.test_reference_support import Person, PlatformDriver, image_b64
+from tests.test_reference_support import Person, PlatformDriver
 
 COURSE = "crs-cook-junior-a"
 LESSON_S = 2700
@@ -20,12 +19,14 @@ def lesson_id(seq: int, course: str = COURSE) -> str:
     return f"{course}-l{seq:03d}"
 
 
-_faces = itertools.count(500)
+def fresh_face(platform: PlatformDriver, person: Person) -> str:
+    """A camera image of the person the province has never seen (so it passes)."""
+    return platform.province.capture(person.face_of or person.id_number)
 
 
-def fresh_face() -> str:
-    """A capture image the fake province has never seen (so it passes)."""
-    return image_b64(next(_faces))
+def foreign_face(platform: PlatformDriver, person: Person) -> str:
+    """A fresh camera image of somebody else in the person's place (a face mismatch)."""
+    return platform.province.capture(person.face_of or person.id_number, "impostor")
 
 
 @dataclass
@@ -124,7 +125,7 @@ class Player:
         assert self.challenge is not None, "no open challenge"
         answer = self.platform.client.post(
             f"/api/v1/captures/{self.challenge['challenge_id']}",
-            json={"image": image or fresh_face()},
+            json={"image": image or fresh_face(self.platform, self.learner.person)},
             headers=self.headers,
         )
         assert answer.status_code == expect, answer.text

@@ -1,9 +1,11 @@
-"""Test support for the reference platform: a tiny fake province and a platform driver.
+"""Test support for the reference platform: the real province, served in-process, and a driver.
 
-The fake province is a real HTTP server (uvicorn on a free 127.0.0.1 port, in a thread) because the
-platform calls the province over HTTP with `requests`; it implements just the platform-facing
-endpoints of docs/interface.md that the platform uses, and records every call.
-No tests live here; the `test_reference_*` modules import it.
+The province is the emulator itself (`harness.province.app:create_app`, configured through its
+settings) served by uvicorn on a free 127.0.0.1 port in a thread, because the platform calls the
+province over HTTP with `requests`. Tests stage it through its sandbox API, as the harness does:
+sandbox people with their faces and camera frames, vouchers, the call log, and — for what cannot
+be staged otherwise — the sandbox's fault injection. No tests live here; the `test_reference_*`
+modules import it.
 """
 
 from __future__ import annotations
@@ -17,25 +19,34 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 import uvicorn
-from fastapi import FastAPI, Header, HTTPException
 from fastapi.testclient import TestClient
 from PIL import Image
+from pydantic import SecretStr
 
+from harness.province.app import create_app as create_province_app
+from harness.province.calllog import summarise
+from harness.province.clock import shanghai_now
+from harness.province.registry import OCCUPATIONS as NATIONAL_OCCUPATIONS
+from harness.province.settings import ProvinceSettings
+from harness.province_sandbox import ProvinceSandboxClient
 from harness.spec import resident_id
-from harness.spec.courses import CourseApplicationIn
-from harness.spec.identity import FaceMatchIn, IdentityRegistrationIn, LivenessIn
-from harness.spec.vouchers import RedeemIn, VoucherCodeIn
+from harness.spec.courses import Occupation
+from harness.spec.sandbox import LogEntry
 from reference_platform.main import create_app
 from reference_platform.settings import PlatformSettings
 
-PROVINCE_KEY = "fake-province-key"
+PLATFORM_ID = "reference"
+PROVINCE_KEY = secrets.token_urlsafe(16)  # the platform's key; per test process, never shown
+RIVAL_ID, RIVAL_KEY = "rival", secrets.token_urlsafe(16)  # another platform, to redeem first
+ADMIN_TOKEN = secrets.token_urlsafe(16)
 TEST_TOKEN = "test-hook-token"
 AUTHORITY = ("hr-authority", "authority-password-for-tests")
 OCCUPATIONS = {"4-03-02-01": "中式烹调师", "4-10-01-05": "养老护理员", "6-31-01-03": "电工"}
@@ -44,14 +55,19 @@ CARE = ("4-10-01-05", "intermediate")
 
 
 def image_b64(colour: int = 0, fmt: str = "PNG") -> str:
-    """A small distinct image (different `colour` → different bytes)."""
-    image = Image.new("RGB", (24, 24), ((colour * 37) % 256, (colour * 91) % 256, colour % 256))
+    """A small distinct image, nobody's face (different `colour` → different bytes).
+
+    48 pixels a side: large enough for the province to accept it as an image (it refuses
+    anything under 32), so that only the face in it can make a verdict fail.
+    """
+    image = Image.new("RGB", (48, 48), ((colour * 37) % 256, (colour * 91) % 256, colour % 256))
     buffer = io.BytesIO()
     image.save(buffer, format=fmt)
     return base64.b64encode(buffer.getvalue()).decode()
 
 
 def live_frames(count: int = 4) -> list[str]:
+    """Frames that change (so not a still) but show no registered face."""
     return [image_b64(100 + i) for i in range(count)]
 
 
@@ -59,36 +75,129 @@ _sequence = itertools.count(1)
 
 
 def new_id_number(birth_date: dt.date | None = None) -> str:
+    """A valid Shanxi ID number the province has (almost surely) never issued."""
     n = next(_sequence)
     region = resident_id.SHANXI_REGION_CODES[n % len(resident_id.SHANXI_REGION_CODES)]
     birth = birth_date or dt.date(1990, 1, 1) + dt.timedelta(days=n % 5000)
     return resident_id.build(region, birth, (n * 7) % 999 + 1)
 
 
-class FakeProvince:
-    """The province's platform-facing services, in memory, with switches for tests."""
+def _free_socket(port: int = 0) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
 
-    def __init__(self, occupations: dict[str, str] | None = None) -> None:
-        self.occupations = occupations or OCCUPATIONS
-        self.identities: dict[str, str] = {}
-        self.registered: dict[str, str] = {}
-        self.vouchers: dict[str, dict[str, Any]] = {}
-        self.liveness_reason: dict[str, str] = {}
-        self.redeem_conflicts: set[str] = set()  # codes whose redeem answers 409 (a lost race)
-        self.foreign_faces: set[str] = set()  # capture images that show somebody else
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.down = False
-        self.app = self._build_app()
-        self.url = ""
+
+class ServedProvince:
+    """The province emulator on a 127.0.0.1 port, and the sandbox calls the tests need.
+
+    The platform under test holds the key of `PLATFORM_ID`; a second platform (`RIVAL_ID`)
+    exists so that a voucher can be redeemed elsewhere through the real platform-facing API.
+    """
+
+    def __init__(self, occupations: Mapping[str, str] | None = None) -> None:
+        catalogue = NATIONAL_OCCUPATIONS
+        if occupations is not None:  # a province whose registry knows other occupations
+            catalogue = tuple(Occupation(code=c, name=n) for c, n in occupations.items())
+        settings = ProvinceSettings(
+            admin_token=SecretStr(ADMIN_TOKEN),
+            platform_keys={PLATFORM_ID: SecretStr(PROVINCE_KEY), RIVAL_ID: SecretStr(RIVAL_KEY)},
+            occupations=catalogue,
+        )
+        self.app = create_province_app(settings)
+        self._socket: socket.socket | None = _free_socket()  # the port is the province's for good
+        self._port = self._socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self._port}"
+        self.sandbox = ProvinceSandboxClient(self.url, ADMIN_TOKEN)
         self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._faces: dict[str, str] = {}
+        self._frames: dict[str, list[str]] = {}
 
-    # ---- test helpers ---------------------------------------------------------------------------
-    def new_person(self, birth_date: dt.date | None = None) -> tuple[str, str]:
-        id_number = new_id_number(birth_date)
-        name = f"测试{len(self.identities) + 1}号"
-        self.identities[id_number] = name
-        return id_number, name
+    # ---- serving --------------------------------------------------------------------------------
+    def start(self) -> ServedProvince:
+        """Serve (again, on the same port after a `stop`)."""
+        sock, self._socket = self._socket or _free_socket(self._port), None
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("province did not start")
+            time.sleep(0.01)
+        return self
 
+    def stop(self) -> None:
+        """Stop serving (the state is kept: `start` brings the same province back)."""
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+        self._server = self._thread = None
+
+    @property
+    def serving(self) -> bool:
+        return self._server is not None
+
+    @contextmanager
+    def outage(self) -> Iterator[None]:
+        """The province is down (nothing listens on its port) until the block ends; the block
+        may bring it back early with `start()`."""
+        self.stop()
+        try:
+            yield
+        finally:
+            if not self.serving:
+                self.start()
+
+    @contextmanager
+    def failing(self) -> Iterator[None]:
+        """The province answers every platform call 503 (and logs it) until the block ends."""
+        self.sandbox.set_unavailable(True)
+        try:
+            yield
+        finally:
+            self.sandbox.set_unavailable(False)
+
+    # ---- sandbox people -------------------------------------------------------------------------
+    def new_person(self, birth_date: dt.date | None = None) -> tuple[str, str, str]:
+        """(id_number, name, face_of) of a fresh sandbox person, who shows their own face.
+
+        Their face photo and login frames are fetched now, so that a test may still register and
+        log them in while the province is down (and see the platform cope).
+        """
+        identity = self.sandbox.new_identity(birth_date=birth_date)
+        self.face(identity.id_number)
+        self.frames(identity.id_number)
+        return identity.id_number, identity.name, identity.id_number
+
+    def face(self, id_number: str) -> str:
+        """The person's face photo (base64 PNG), as they would register it."""
+        if id_number not in self._faces:
+            self._faces[id_number] = base64.b64encode(self.sandbox.face_png(id_number)).decode()
+        return self._faces[id_number]
+
+    def frames(self, id_number: str, kind: str = "live", count: int = 4) -> list[str]:
+        """Camera frames of the person: `live`, `still` (a photo held up) or `impostor`."""
+        if kind == "live" and count == 4:  # a login's frames: drawn once per person
+            if id_number not in self._frames:
+                self._frames[id_number] = self.sandbox.liveness_frames(id_number, "live", 4)
+            return self._frames[id_number]
+        return self.sandbox.liveness_frames(id_number, kind, count)
+
+    def capture(self, id_number: str, kind: str = "live") -> str:
+        """A fresh camera image of the person (`impostor`: of somebody else), never sent before."""
+        return self.sandbox.liveness_frames(id_number, kind, 1)[0]
+
+    def forget_registrations(self, id_number: str) -> None:
+        """As if the province had been reset: it no longer knows the person's registered face."""
+        self.sandbox.forget_registrations(id_number)
+
+    # ---- vouchers -------------------------------------------------------------------------------
     def issue_voucher(
         self,
         holder: str,
@@ -97,163 +206,71 @@ class FakeProvince:
         state: str = "issued",
         expires_on: dt.date | None = None,
     ) -> str:
-        code = f"V-{uuid.uuid4().hex[:12].upper()}"
-        self.vouchers[code] = {
+        """A voucher's code; `state` "expired" issues it already expired, "redeemed" has the
+        rival platform redeem it first."""
+        if state == "expired":
+            expires_on = shanghai_now().date() - dt.timedelta(days=1)
+        voucher = self.sandbox.issue_voucher(
+            holder, occupation_level[0], occupation_level[1], employment_status, expires_on
+        )
+        if state == "redeemed":
+            self.redeem_elsewhere(voucher.code, holder)
+        return voucher.code
+
+    def redeem_elsewhere(self, code: str, holder: str) -> None:
+        """Redeem the voucher as another platform would, through the platform-facing API."""
+        body = {
             "code": code,
-            "holder_id_number": holder,
-            "holder_name": self.identities.get(holder, "某人"),
-            "occupation_code": occupation_level[0],
-            "level": occupation_level[1],
-            "employment_status": employment_status,
-            "state": state,
-            "issued_at": "2026-01-01T09:00:00+08:00",
-            "expires_on": (expires_on or dt.date(2099, 12, 31)).isoformat(),
+            "id_number": holder,
+            "course_id": "rival-course",
+            "approval_number": "SXJD-RIVAL",
         }
-        return code
+        answer = requests.post(
+            f"{self.url}/province/v1/vouchers/redeem",
+            json=body,
+            headers={"X-Platform-Key": RIVAL_KEY},
+            timeout=10,
+        )
+        answer.raise_for_status()
+
+    def lose_race(self, code: str) -> None:
+        """Another platform redeems the voucher right after the platform's next verify of it."""
+        self.sandbox.lose_race(code)
+
+    def voucher_state(self, code: str) -> str:
+        return self.sandbox.voucher(code).state
+
+    # ---- the call log ---------------------------------------------------------------------------
+    @property
+    def calls(self) -> list[LogEntry]:
+        """Every call the platform under test made, oldest first."""
+        return self.sandbox.log(platform_id=PLATFORM_ID)
 
     def calls_of(self, operation: str) -> list[dict[str, Any]]:
-        return [body for name, body in self.calls if name == operation]
+        """The request bodies (as logged) of the platform's calls of one operation."""
+        log = self.sandbox.log(platform_id=PLATFORM_ID, operation=operation)
+        return [entry.request for entry in log]
 
-    @contextmanager
-    def outage(self) -> Iterator[None]:
-        self.down = True
-        try:
-            yield
-        finally:
-            self.down = False
+    def registered_face(self, id_number: str) -> str | None:
+        """The sha256 of the face photo the province accepted last for the person, if any."""
+        log = self.sandbox.log(platform_id=PLATFORM_ID, operation="register", id_number=id_number)
+        accepted = [e.request for e in log if e.status_code in (200, 201)]
+        return str(accepted[-1]["face_photo"]["sha256"]) if accepted else None  # type: ignore[index]
 
-    # ---- the served app -------------------------------------------------------------------------
-    def _guard(self, operation: str, body: dict[str, Any], key: str | None) -> None:
-        self.calls.append((operation, body))
-        if self.down:
-            raise HTTPException(503, "Province is down")
-        if key != PROVINCE_KEY:
-            raise HTTPException(401, "Unknown platform key")
-
-    def _build_app(self) -> FastAPI:
-        app = FastAPI()
-        Key = Header(default=None, alias="X-Platform-Key")
-
-        @app.post("/province/v1/identity/registrations", status_code=201)
-        def register(body: IdentityRegistrationIn, key: str | None = Key) -> dict[str, Any]:
-            self._guard("register", body.model_dump(), key)
-            if body.id_number not in self.identities:
-                raise HTTPException(404, "Identity unknown")
-            if self.identities[body.id_number] != body.name:
-                raise HTTPException(409, "Name does not match")
-            self.registered[body.id_number] = body.face_photo
-            return {
-                "registration_id": uuid.uuid4().hex,
-                "id_number": body.id_number,
-                "face_phash": "0" * 16,
-            }
-
-        @app.post("/province/v1/identity/liveness")
-        def liveness(body: LivenessIn, key: str | None = Key) -> dict[str, Any]:
-            self._guard("liveness", body.model_dump(), key)
-            if body.id_number not in self.registered:
-                raise HTTPException(404, "Identity not registered")
-            reason = self.liveness_reason.get(body.id_number, "ok")
-            if reason == "ok" and len(set(body.frames)) == 1:
-                reason = "still_replay"
-            return {
-                "verification_id": f"ver-{uuid.uuid4().hex[:12]}",
-                "id_number": body.id_number,
-                "passed": reason == "ok",
-                "reason": reason,
-                "distance": 3.0,
-                "at": dt.datetime.now(dt.UTC).isoformat(),
-            }
-
-        @app.post("/province/v1/identity/face-match")
-        def face_match(body: FaceMatchIn, key: str | None = Key) -> dict[str, Any]:
-            """Passes unless the image is the registered photo (a replay) or marked foreign."""
-            self._guard("face_match", body.model_dump(), key)
-            if body.id_number not in self.registered:
-                raise HTTPException(404, "Identity not registered")
-            reason = "ok"
-            if body.image == self.registered[body.id_number]:
-                reason = "replay"
-            elif body.image in self.foreign_faces:
-                reason = "face_mismatch"
-            return {
-                "match_id": f"fm-{uuid.uuid4().hex[:12]}",
-                "id_number": body.id_number,
-                "passed": reason == "ok",
-                "reason": reason,
-                "distance": 2.0,
-                "at": dt.datetime.now(dt.UTC).isoformat(),
-            }
-
-        @app.post("/province/v1/vouchers/verify")
-        def verify(body: VoucherCodeIn, key: str | None = Key) -> dict[str, Any]:
-            self._guard("verify", body.model_dump(), key)
-            if body.code not in self.vouchers:
-                raise HTTPException(404, "Unknown voucher")
-            return self.vouchers[body.code]
-
-        @app.post("/province/v1/vouchers/redeem")
-        def redeem(body: RedeemIn, key: str | None = Key) -> dict[str, Any]:
-            self._guard("redeem", body.model_dump(), key)
-            voucher = self.vouchers.get(body.code)
-            if voucher is None:
-                raise HTTPException(404, "Unknown voucher")
-            if voucher["state"] != "issued" or body.code in self.redeem_conflicts:
-                raise HTTPException(409, f"Voucher {voucher['state']}")
-            voucher["state"] = "redeemed"
-            return {
-                "code": body.code,
-                "redeemed_at": dt.datetime.now(dt.UTC).isoformat(),
-                "redemption_id": uuid.uuid4().hex,
-            }
-
-        @app.post("/province/v1/courses/applications", status_code=201)
-        def apply(body: CourseApplicationIn, key: str | None = Key) -> dict[str, Any]:
-            self._guard("apply", body.model_dump(), key)
-            approved = body.occupation_code in self.occupations
-            number = f"SXJD-2026-{len(self.calls_of('apply')):04d}" if approved else None
-            return {
-                "application_id": uuid.uuid4().hex,
-                "status": "approved" if approved else "rejected",
-                "approval_number": number,
-                "approved_on": "2026-01-10" if approved else None,
-                "reason": "ok" if approved else "Unknown occupation code",
-            }
-
-        @app.get("/province/v1/occupations")
-        def occupations(key: str | None = Key) -> Any:
-            self._guard("occupations", {}, key)
-            return [{"code": code, "name": name} for code, name in self.occupations.items()]
-
-        return app
-
-    def start(self) -> FakeProvince:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True).start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake province did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
+    @staticmethod
+    def as_logged(body: dict[str, Any]) -> object:
+        """A request body as the province's log records it (long strings and images hashed)."""
+        return summarise(body)
 
 
-_shared: FakeProvince | None = None
+_shared: ServedProvince | None = None
 
 
-def shared_province() -> FakeProvince:
-    """One fake province per test process; tests use fresh people and vouchers, so they share."""
+def shared_province() -> ServedProvince:
+    """One province per test process; tests use fresh people and vouchers, so they share."""
     global _shared
     if _shared is None:
-        _shared = FakeProvince().start()
+        _shared = ServedProvince().start()
     return _shared
 
 
@@ -269,6 +286,7 @@ def closed_port_url() -> str:
 class Person:
     id_number: str
     name: str
+    face_of: str | None = None  # the sandbox person whose face this one shows (None: nobody's)
     password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     learner_id: str | None = None
 
@@ -276,7 +294,7 @@ class Person:
 class PlatformDriver:
     """A TestClient on the platform plus the few journeys every test needs."""
 
-    def __init__(self, client: TestClient, province: FakeProvince) -> None:
+    def __init__(self, client: TestClient, province: ServedProvince) -> None:
         self.client = client
         self.province = province
         self._supervisor: dict[str, str] | None = None
@@ -287,11 +305,19 @@ class PlatformDriver:
             "id_number": person.id_number,
             "password": person.password,
             "phone": "13800000000",
-            "face_photo": image_b64(1),
+            "face_photo": self.face(person),
             "id_card_photo": image_b64(2, "JPEG"),
         }
         body.update(overrides)
         return body
+
+    def face(self, person: Person) -> str:
+        """The person's face photo: the sandbox face, or an image of nobody for a stranger."""
+        return self.province.face(person.face_of) if person.face_of else image_b64(1)
+
+    def frames(self, person: Person) -> list[str]:
+        """Live camera frames of the person, as a genuine login sends them."""
+        return self.province.frames(person.face_of) if person.face_of else live_frames()
 
     def register(self, birth_date: dt.date | None = None) -> Person:
         person = Person(*self.province.new_person(birth_date))
@@ -305,7 +331,7 @@ class PlatformDriver:
             "id_number": person.id_number,
             "password": person.password,
             "device_id": device,
-            "liveness_frames": frames or live_frames(),
+            "liveness_frames": frames or self.frames(person),
         }
         return self.client.post("/api/v1/login", json=body)
 
@@ -368,12 +394,12 @@ def settings_for(
 def running_platform(
     tmp_path: Path,
     defects: tuple[str, ...] = (),
-    province: FakeProvince | None = None,
+    province: ServedProvince | None = None,
     province_url: str | None = None,
     raise_server_exceptions: bool = True,
     **extra: Any,
 ) -> Iterator[PlatformDriver]:
-    """A started platform (lifespan run) wired to the fake province."""
+    """A started platform (lifespan run) wired to the province (the shared one by default)."""
     province = province or shared_province()
     settings = settings_for(tmp_path, province_url or province.url, defects, **extra)
     app = create_app(settings)

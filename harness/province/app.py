@@ -2,6 +2,23 @@
 
 Run it with `uvicorn --factory harness.province.app:create_app` and the environment variables of
 `settings.py`; tests pass settings directly. Every app gets a fresh, empty province.
+
+The province is one store per concept (`stores/`), each with its own lock, and one router per
+service (`routers/`); a router reaches its stores through the dependencies of `deps.py`, and every
+platform-facing router logs through `calllog.logged_route`. Adding a province service (the subsidy
+office, the archive receiver, ...) therefore means:
+
+1. `stores/<concept>.py` — a dataclass holding the state behind its own `threading.Lock`,
+   raising `refusals.NotFound` / `refusals.Conflict`; it imports no other store.
+2. `routers/<service>.py` — an `APIRouter` with `route_class=logged_route("<service>")` for the
+   platform-facing part (the sandbox part goes under `/sandbox/v1`, `require_admin`); request and
+   answer models come from `harness/spec/<concept>.py`.
+3. one dependency alias in `deps.py` (`get_<concept>` and `<Concept> = Annotated[...]`), and in
+   `create_app` below one line creating the store on `app.state` and the router in `_ROUTERS`.
+4. the service name in the sandbox log's `service` filter (`routers/sandbox.py`), and its rows in
+   docs/interface.md.
+
+No existing store or router changes.
 """
 
 from __future__ import annotations
@@ -10,10 +27,17 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
+from harness.province.clock import shanghai_now
 from harness.province.errors import validation_error_handler
-from harness.province.routers import courses, identity, occupations, sandbox, vouchers
+from harness.province.routers import courses, faults, identity, occupations, sandbox, vouchers
 from harness.province.settings import ProvinceSettings
-from harness.province.store import ProvinceStore
+from harness.province.stores.courses import CourseStore
+from harness.province.stores.faults import FaultStore
+from harness.province.stores.identities import IdentityStore
+from harness.province.stores.log import CallLog
+from harness.province.stores.vouchers import VoucherStore
+
+_ROUTERS = (identity, vouchers, courses, occupations, sandbox, faults)
 
 
 class HealthOut(BaseModel):
@@ -29,10 +53,16 @@ def create_app(settings: ProvinceSettings | None = None) -> FastAPI:
         description="Provincial services a training platform calls (identity, vouchers, course"
         " registry), with a sandbox API for the harness. Every platform call is logged.",
     )
+    clock = shanghai_now
     app.state.settings = settings
-    app.state.store = ProvinceStore()
+    app.state.clock = clock
+    app.state.identities = IdentityStore(clock=clock)
+    app.state.vouchers = VoucherStore(clock=clock)
+    app.state.courses = CourseStore(clock=clock, occupations=settings.occupations)
+    app.state.log = CallLog()
+    app.state.faults = FaultStore()
     app.add_exception_handler(RequestValidationError, validation_error_handler)  # type: ignore[arg-type]
-    for module in (identity, vouchers, courses, occupations, sandbox):
+    for module in _ROUTERS:
         app.include_router(module.router)
 
     @app.get("/sandbox/v1/health", response_model=HealthOut, tags=["sandbox"])

@@ -4,6 +4,8 @@ A route class wraps each platform-facing endpoint so that the entry is written f
 went over the wire — including refusals that happen before the endpoint runs (unknown key, a body
 that does not parse) — not from what the endpoint meant to answer. Images are replaced by the
 sha256 and size of their decoded bytes; other long strings by their sha256, length and start.
+The entries are kept by the call log store (stores/log.py). While the sandbox's `unavailable`
+fault is set, the route answers 503 without running the endpoint, and logs that too.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ MAX_DEPTH = 8
 MAX_BODY = 40_000_000  # 16 frames of the largest allowed image, with room for JSON
 
 _TOO_LARGE = HTTPException(413, "Request body too large")
+_UNAVAILABLE = HTTPException(503, "Province unavailable (sandbox fault)")
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -98,6 +101,8 @@ def logged_route(service: str) -> type[APIRoute]:
                 raw = await request.body()
                 if len(raw) > MAX_BODY:
                     return b"", await http_exception_handler(request, _TOO_LARGE)
+                if request.app.state.faults.unavailable:
+                    return raw, await http_exception_handler(request, _UNAVAILABLE)
                 try:
                     return raw, await endpoint_handler(request)
                 except HTTPException as exc:
@@ -106,15 +111,15 @@ def logged_route(service: str) -> type[APIRoute]:
                     return raw, await validation_error_handler(request, exc)
 
             async def handler(request: Request) -> Response:
-                store = request.app.state.store
+                log = request.app.state.log
                 settings = request.app.state.settings
-                at = store.now()
+                at = request.app.state.clock()
                 platform_id = settings.platform_for_key(request.headers.get("x-platform-key"))
 
                 async def write(raw: bytes, response: Response) -> None:
                     summary = await run_in_threadpool(summarise_body, raw)
                     summary.update(summarise(dict(request.path_params)))  # type: ignore[arg-type]
-                    store.append_log(
+                    log.append(
                         at=at,
                         platform_id=platform_id,
                         service=service,

@@ -1,5 +1,7 @@
-"""Dependencies shared by the routers: the state, and who is calling.
+"""Dependencies shared by the routers: the stores, and who is calling.
 
+Each store is one dependency (`Identities`, `Vouchers`, ...), read from `app.state`, so that a
+router names only the stores it uses and a new service adds one line here for its own.
 Platforms authenticate with `X-Platform-Key`, the harness with the admin bearer token; the two
 never mix, so a platform key cannot read the log and the admin token cannot act as a platform.
 """
@@ -11,23 +13,53 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from harness.province.clock import Clock
 from harness.province.settings import ProvinceSettings
-from harness.province.store import ProvinceStore
+from harness.province.stores.courses import CourseStore
+from harness.province.stores.faults import FaultStore
+from harness.province.stores.identities import IdentityStore
+from harness.province.stores.log import CallLog
+from harness.province.stores.vouchers import VoucherStore
 
 _platform_key = APIKeyHeader(name="X-Platform-Key", auto_error=False)
 _admin_bearer = HTTPBearer(auto_error=False)
-
-
-def get_store(request: Request) -> ProvinceStore:
-    return request.app.state.store
 
 
 def get_settings(request: Request) -> ProvinceSettings:
     return request.app.state.settings
 
 
-Store = Annotated[ProvinceStore, Depends(get_store)]
+def get_clock(request: Request) -> Clock:
+    return request.app.state.clock
+
+
+def get_identities(request: Request) -> IdentityStore:
+    return request.app.state.identities
+
+
+def get_vouchers(request: Request) -> VoucherStore:
+    return request.app.state.vouchers
+
+
+def get_courses(request: Request) -> CourseStore:
+    return request.app.state.courses
+
+
+def get_log(request: Request) -> CallLog:
+    return request.app.state.log
+
+
+def get_faults(request: Request) -> FaultStore:
+    return request.app.state.faults
+
+
 Settings = Annotated[ProvinceSettings, Depends(get_settings)]
+ProvinceClock = Annotated[Clock, Depends(get_clock)]
+Identities = Annotated[IdentityStore, Depends(get_identities)]
+Vouchers = Annotated[VoucherStore, Depends(get_vouchers)]
+Courses = Annotated[CourseStore, Depends(get_courses)]
+Log = Annotated[CallLog, Depends(get_log)]
+Faults = Annotated[FaultStore, Depends(get_faults)]
 
 
 def current_platform(

@@ -7,6 +7,8 @@ are the real centre's duty, not a platform's).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from harness.spec.base import LEVEL_NAMES_ZH
 from harness.spec.courses import Occupation
 
@@ -24,9 +26,17 @@ OCCUPATION_NAMES: dict[str, str] = {o.code: o.name for o in OCCUPATIONS}
 MIN_LESSON_HOURS: dict[str, int] = {"junior": 80, "intermediate": 70, "senior": 60}
 
 
-def review(occupation_code: str, level: str, lesson_hours: int) -> str | None:
-    """None when the course may be approved, else the reason it is rejected."""
-    if occupation_code not in OCCUPATION_NAMES:
+def review(
+    occupation_code: str,
+    level: str,
+    lesson_hours: int,
+    occupations: Mapping[str, str] = OCCUPATION_NAMES,
+) -> str | None:
+    """None when the course may be approved, else the reason it is rejected.
+
+    `occupations` (code → name) is the catalogue of the province doing the review.
+    """
+    if occupation_code not in occupations:
         return "Unknown occupation code"
     least = MIN_LESSON_HOURS[level]
     if lesson_hours < least:

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from harness.province.registry import OCCUPATIONS
+from harness.spec.courses import Occupation
+
 ADMIN_TOKEN_VAR = "SXCERT_PROVINCE_ADMIN_TOKEN"
 PLATFORM_KEYS_VAR = "SXCERT_PROVINCE_PLATFORM_KEYS"
 
@@ -21,13 +24,18 @@ class ProvinceConfigError(RuntimeError):
 
 
 class ProvinceSettings(BaseModel):
-    """Who may call the province: the harness (admin bearer token) and the platforms (keys)."""
+    """Who may call the province (the harness's admin token, the platforms' keys), and the
+    occupation catalogue its registry reviews courses against (the national default unless a
+    run or a test needs another)."""
 
     model_config = ConfigDict(frozen=True)
 
     admin_token: SecretStr = Field(description="bearer token of the sandbox (harness-facing) API")
     platform_keys: dict[str, SecretStr] = Field(
         default_factory=dict, description="platform_id → key presented in X-Platform-Key"
+    )
+    occupations: tuple[Occupation, ...] = Field(
+        default=OCCUPATIONS, description="the occupations the course registry knows"
     )
 
     @classmethod

@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path
 
 from harness.province.calllog import logged_route
-from harness.province.deps import PlatformId, Store
+from harness.province.deps import Courses, PlatformId
 from harness.province.errors import problem
-from harness.province.store import NotFound
+from harness.province.refusals import NotFound
 from harness.spec.courses import ApprovalRecord, CourseApplicationIn, CourseApplicationOut
 
 router = APIRouter(
@@ -32,9 +32,11 @@ ApprovalNumber = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("/applications", name="apply", status_code=201, response_model=CourseApplicationOut)
-def apply(body: CourseApplicationIn, platform_id: PlatformId, store: Store) -> CourseApplicationOut:
+def apply(
+    body: CourseApplicationIn, platform_id: PlatformId, courses: Courses
+) -> CourseApplicationOut:
     """Apply for approval of a course; the answer is the review's outcome."""
-    application_id, approval, reason = store.apply_course(platform_id, body)
+    application_id, approval, reason = courses.apply(platform_id, body)
     return CourseApplicationOut(
         application_id=application_id,
         status="approved" if approval else "rejected",
@@ -50,9 +52,9 @@ def apply(body: CourseApplicationIn, platform_id: PlatformId, store: Store) -> C
     response_model=ApprovalRecord,
     responses={404: problem("Unknown approval number")},
 )
-def approval(number: ApprovalNumber, platform_id: PlatformId, store: Store) -> ApprovalRecord:
+def approval(number: ApprovalNumber, platform_id: PlatformId, courses: Courses) -> ApprovalRecord:
     """An approval as registered (any platform may look any approval up: it is public)."""
     try:
-        return store.approval(number)
+        return courses.approval(number)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None

@@ -11,11 +11,11 @@ from fastapi import APIRouter, HTTPException, Response
 
 from harness.province import liveness
 from harness.province.calllog import logged_route
-from harness.province.deps import PlatformId, Store
+from harness.province.deps import Identities, PlatformId, ProvinceClock
 from harness.province.errors import problem
 from harness.province.faces import hamming, phash, phash_hex
 from harness.province.images import BadImage, decode_image, fingerprint
-from harness.province.store import Conflict, NotFound
+from harness.province.refusals import Conflict, NotFound
 from harness.spec import resident_id
 from harness.spec.identity import (
     FaceMatchIn,
@@ -51,7 +51,10 @@ router = APIRouter(
     },
 )
 def register(
-    body: IdentityRegistrationIn, platform_id: PlatformId, store: Store, response: Response
+    body: IdentityRegistrationIn,
+    platform_id: PlatformId,
+    identities: Identities,
+    response: Response,
 ) -> IdentityRegistrationOut:
     """Register (or replace) the face a platform holds for an identity."""
     try:
@@ -59,12 +62,12 @@ def register(
     except resident_id.InvalidResidentId as exc:
         raise HTTPException(422, str(exc)) from None
     try:
-        if store.identity(body.id_number).identity.name != body.name:
+        if identities.identity(body.id_number).identity.name != body.name:
             raise HTTPException(409, "Name does not match the identity")
         face = decode_image(body.face_photo, "Face photo")
         face_hash = phash(face)
         sha256 = str(fingerprint(body.face_photo)["sha256"])
-        reg, created = store.register_face(
+        reg, created = identities.register_face(
             platform_id, body.id_number, body.name, face_hash, sha256
         )
     except BadImage as exc:
@@ -88,10 +91,12 @@ def register(
     response_model=LivenessOut,
     responses={404: problem("Identity not registered")},
 )
-def verify_liveness(body: LivenessIn, platform_id: PlatformId, store: Store) -> LivenessOut:
+def verify_liveness(
+    body: LivenessIn, platform_id: PlatformId, identities: Identities, clock: ProvinceClock
+) -> LivenessOut:
     """Judge frames from the learner's camera against the face this platform registered."""
     try:
-        registered = store.registration(platform_id, body.id_number)
+        registered = identities.registration(platform_id, body.id_number)
         frames = [decode_image(f, f"Frame {i}") for i, f in enumerate(body.frames, start=1)]
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
@@ -99,12 +104,12 @@ def verify_liveness(body: LivenessIn, platform_id: PlatformId, store: Store) -> 
         raise HTTPException(422, str(exc)) from None
     verdict = liveness.judge(frames, registered.face_phash)
     return LivenessOut(
-        verification_id=store.next_verification_id(),
+        verification_id=identities.next_verification_id(),
         id_number=body.id_number,
         passed=verdict.passed,
         reason=verdict.reason,
         distance=verdict.distance,
-        at=store.now(),
+        at=clock(),
     )
 
 
@@ -114,21 +119,23 @@ def verify_liveness(body: LivenessIn, platform_id: PlatformId, store: Store) -> 
     response_model=FaceMatchOut,
     responses={404: problem("Identity not registered")},
 )
-def face_match(body: FaceMatchIn, platform_id: PlatformId, store: Store) -> FaceMatchOut:
+def face_match(
+    body: FaceMatchIn, platform_id: PlatformId, identities: Identities, clock: ProvinceClock
+) -> FaceMatchOut:
     """Judge one capture image (STUDY-01/02) against the face this platform registered.
 
     A capture byte-identical to the registered photo, or to an earlier capture of this person,
     is a `replay`: a live camera never produces the same bytes twice.
     """
     try:
-        registered = store.registration(platform_id, body.id_number)
+        registered = identities.registration(platform_id, body.id_number)
         image = decode_image(body.image, "Capture image")
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     except BadImage as exc:
         raise HTTPException(422, str(exc)) from None
     sha256 = str(fingerprint(body.image)["sha256"])
-    fresh = store.first_sight(platform_id, body.id_number, sha256)
+    fresh = identities.first_sight(platform_id, body.id_number, sha256)
     distance = float(hamming(phash(image), registered.face_phash))
     if sha256 == registered.face_sha256 or not fresh:
         passed, reason = False, "replay"
@@ -137,10 +144,10 @@ def face_match(body: FaceMatchIn, platform_id: PlatformId, store: Store) -> Face
     else:
         passed, reason = True, "ok"
     return FaceMatchOut(
-        match_id=store.next_match_id(),
+        match_id=identities.next_match_id(),
         id_number=body.id_number,
         passed=passed,
         reason=reason,
         distance=distance,
-        at=store.now(),
+        at=clock(),
     )

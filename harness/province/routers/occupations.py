@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from harness.province.calllog import logged_route
-from harness.province.deps import PlatformId
+from harness.province.deps import Courses, PlatformId
 from harness.province.errors import problem
-from harness.province.registry import OCCUPATIONS
 from harness.spec.courses import Occupation
 
 router = APIRouter(
@@ -19,5 +18,5 @@ router = APIRouter(
 
 
 @router.get("/occupations", name="occupations", response_model=list[Occupation])
-def occupations(platform_id: PlatformId) -> list[Occupation]:
-    return list(OCCUPATIONS)
+def occupations(platform_id: PlatformId, courses: Courses) -> list[Occupation]:
+    return list(courses.occupations)

@@ -13,11 +13,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 
 from harness.province import faces
-from harness.province.deps import Store, require_admin
+from harness.province.deps import Courses, Identities, Log, Vouchers, require_admin
 from harness.province.errors import problem
 from harness.province.identities import IdentitySpaceExhausted, InvalidIdentityRequest
-from harness.province.registry import OCCUPATION_NAMES, OCCUPATIONS
-from harness.province.store import IdentityRecord, NotFound, ProvinceStore
+from harness.province.refusals import NotFound
+from harness.province.stores.identities import IdentityRecord, IdentityStore
 from harness.spec.courses import ApprovalRecord, Occupation
 from harness.spec.sandbox import (
     LivenessFramesIn,
@@ -41,13 +41,14 @@ router = APIRouter(
 )
 
 IdNumber = Annotated[str, Path(min_length=1, max_length=32)]
+VoucherCode = Annotated[str, Path(min_length=1, max_length=64)]
 ApprovalNumber = Annotated[str, Path(min_length=1, max_length=64)]
 PNG = {"content": {"image/png": {}}, "description": "PNG image"}
 
 
-def _known(store: ProvinceStore, id_number: str) -> IdentityRecord:
+def _known(identities: IdentityStore, id_number: str) -> IdentityRecord:
     try:
-        return store.identity(id_number)
+        return identities.identity(id_number)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
@@ -58,10 +59,10 @@ def _known(store: ProvinceStore, id_number: str) -> IdentityRecord:
     response_model=SandboxIdentity,
     responses={409: problem("No sequence number left for that region, birth date and sex")},
 )
-def create_identity(body: SandboxIdentityIn, store: Store) -> SandboxIdentity:
+def create_identity(body: SandboxIdentityIn, identities: Identities) -> SandboxIdentity:
     """A fresh synthetic person (Shanxi county, age 18–50, unless asked otherwise)."""
     try:
-        record = store.new_identity(
+        record = identities.new_identity(
             birth_date=body.birth_date, region_code=body.region_code, sex=body.sex
         )
     except InvalidIdentityRequest as exc:
@@ -76,9 +77,9 @@ def create_identity(body: SandboxIdentityIn, store: Store) -> SandboxIdentity:
     response_class=Response,
     responses={200: PNG, 404: problem("Unknown identity")},
 )
-def face_png(id_number: IdNumber, store: Store) -> Response:
+def face_png(id_number: IdNumber, identities: Identities) -> Response:
     """The identity's synthetic face: what a learner would show the camera."""
-    _known(store, id_number)
+    _known(identities, id_number)
     return Response(faces.face_png(id_number), media_type="image/png")
 
 
@@ -87,9 +88,9 @@ def face_png(id_number: IdNumber, store: Store) -> Response:
     response_class=Response,
     responses={200: PNG, 404: problem("Unknown identity")},
 )
-def id_card_png(id_number: IdNumber, store: Store) -> Response:
+def id_card_png(id_number: IdNumber, identities: Identities) -> Response:
     """A synthetic ID-card image (name, sex, birth date, number and face)."""
-    person = _known(store, id_number)
+    person = _known(identities, id_number)
     identity = person.identity
     png = faces.id_card_png(
         name=identity.name,
@@ -107,9 +108,11 @@ def id_card_png(id_number: IdNumber, store: Store) -> Response:
     response_model=LivenessFramesOut,
     responses={404: problem("Unknown identity")},
 )
-def liveness_frames(id_number: IdNumber, body: LivenessFramesIn, store: Store) -> LivenessFramesOut:
+def liveness_frames(
+    id_number: IdNumber, body: LivenessFramesIn, identities: Identities
+) -> LivenessFramesOut:
     """Camera frames: `live` (the person moving), `still` (a photo), `impostor` (someone else)."""
-    _known(store, id_number)
+    _known(identities, id_number)
     if body.kind == "still":
         images = faces.still_frames(id_number, body.count)
     else:
@@ -124,25 +127,35 @@ def liveness_frames(id_number: IdNumber, body: LivenessFramesIn, store: Store) -
     response_model=Voucher,
     responses={404: problem("Unknown identity")},
 )
-def issue_voucher(body: SandboxVoucherIn, store: Store) -> Voucher:
+def issue_voucher(
+    body: SandboxVoucherIn, identities: Identities, vouchers: Vouchers, courses: Courses
+) -> Voucher:
     """Issue a voucher to a sandbox identity; `expires_on` may be in the past (expired voucher)."""
-    if body.occupation_code not in OCCUPATION_NAMES:
+    if not courses.knows_occupation(body.occupation_code):
         raise HTTPException(422, "Unknown occupation code")
+    holder = _known(identities, body.holder_id_number)
+    return vouchers.issue(
+        body.holder_id_number,
+        holder.identity.name,
+        body.occupation_code,
+        body.level,
+        body.employment_status,
+        body.expires_on,
+    )
+
+
+@router.get("/vouchers/{code}", response_model=Voucher, responses={404: problem("Unknown voucher")})
+def read_voucher(code: VoucherCode, vouchers: Vouchers) -> Voucher:
+    """A voucher with its current state (unlike the platform's verify, this read is not logged)."""
     try:
-        return store.issue_voucher(
-            body.holder_id_number,
-            body.occupation_code,
-            body.level,
-            body.employment_status,
-            body.expires_on,
-        )
+        return vouchers.voucher(code)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
 
 @router.get("/log", response_model=list[LogEntry])
 def read_log(
-    store: Store,
+    log: Log,
     platform_id: Annotated[str | None, Query(max_length=64)] = None,
     service: Literal["identity", "voucher", "registry"] | None = None,
     operation: Annotated[str | None, Query(max_length=64)] = None,
@@ -151,7 +164,7 @@ def read_log(
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> list[LogEntry]:
     """Platform calls, oldest first; `after_seq` reads only what came after an earlier read."""
-    return store.log(
+    return log.entries(
         platform_id=platform_id,
         service=service,
         operation=operation,
@@ -166,10 +179,10 @@ def read_log(
     response_model=ApprovalRecord,
     responses={404: problem("Unknown approval number")},
 )
-def read_approval(number: ApprovalNumber, store: Store) -> ApprovalRecord:
+def read_approval(number: ApprovalNumber, courses: Courses) -> ApprovalRecord:
     """An approval as registered (unlike the platform route, this read is not logged)."""
     try:
-        return store.approval(number)
+        return courses.approval(number)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
@@ -179,15 +192,15 @@ def read_approval(number: ApprovalNumber, store: Store) -> ApprovalRecord:
     response_model=ApprovalRecord,
     responses={404: problem("Unknown approval number")},
 )
-def revoke_approval(number: ApprovalNumber, store: Store) -> ApprovalRecord:
+def revoke_approval(number: ApprovalNumber, courses: Courses) -> ApprovalRecord:
     """Withdraw an approval: a platform must then stop enrolling learners in that course."""
     try:
-        return store.revoke_approval(number)
+        return courses.revoke(number)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
 
 @router.get("/occupations", response_model=list[Occupation])
-def read_occupations() -> list[Occupation]:
+def read_occupations(courses: Courses) -> list[Occupation]:
     """The occupations platforms see, for the harness to pick vouchers and courses from."""
-    return list(OCCUPATIONS)
+    return list(courses.occupations)

@@ -7,12 +7,15 @@ level is the platform's duty, and the log is where the harness sees whether it d
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from fastapi import APIRouter, HTTPException, Request
 
 from harness.province.calllog import logged_route
-from harness.province.deps import PlatformId, Store
+from harness.province.deps import Faults, PlatformId, Vouchers
 from harness.province.errors import problem
-from harness.province.store import Conflict, NotFound
+from harness.province.refusals import Conflict, NotFound
+from harness.province.stores.faults import RIVAL_PLATFORM
 from harness.spec.vouchers import RedeemIn, RedeemOut, Voucher, VoucherCodeIn
 
 router = APIRouter(
@@ -30,13 +33,22 @@ router = APIRouter(
 
 
 @router.post("/verify", name="verify", response_model=Voucher)
-def verify(body: VoucherCodeIn, platform_id: PlatformId, store: Store, request: Request) -> Voucher:
+def verify(
+    body: VoucherCodeIn,
+    platform_id: PlatformId,
+    vouchers: Vouchers,
+    faults: Faults,
+    request: Request,
+) -> Voucher:
     """The voucher as the province knows it, with its current state."""
     try:
-        voucher = store.voucher(body.code)
+        voucher = vouchers.voucher(body.code)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     request.state.log_id_number = voucher.holder_id_number  # whose voucher was looked at
+    if faults.take_lost_race(body.code):  # sandbox fault: a rival redeems it right after
+        with suppress(Conflict):  # already redeemed or expired: the platform meets it anyway
+            vouchers.redeem(body.code, RIVAL_PLATFORM, voucher.holder_id_number, "rival", "")
     return voucher
 
 
@@ -46,10 +58,10 @@ def verify(body: VoucherCodeIn, platform_id: PlatformId, store: Store, request: 
     response_model=RedeemOut,
     responses={409: problem("Voucher already redeemed, or expired")},
 )
-def redeem(body: RedeemIn, platform_id: PlatformId, store: Store) -> RedeemOut:
+def redeem(body: RedeemIn, platform_id: PlatformId, vouchers: Vouchers) -> RedeemOut:
     """Use the voucher up for a course; the claimed id_number is logged as given."""
     try:
-        done = store.redeem(
+        done = vouchers.redeem(
             body.code, platform_id, body.id_number, body.course_id, body.approval_number
         )
     except NotFound as exc:

@@ -1,0 +1,8 @@
+"""The province's state, one store per concept, each behind its own lock.
+
+A province lives as long as one `sxcert certify` run (or one test): every store starts empty and
+is gone when the process ends. Each store has its own `threading.Lock` because FastAPI runs the
+synchronous endpoints on a thread pool and two platform calls may race (the same voucher redeemed
+twice at once must still be redeemed only once); separate locks keep one service's traffic from
+queueing behind another's, and let a new service bring its store without touching these.
+"""
