@@ -33,6 +33,7 @@ def probe_with(supervisors: Supervisors) -> Probe:
         evidence=None,  # type: ignore[arg-type]
         thresholds=Thresholds(),
         platform_id="p",
+        time=None,  # type: ignore[arg-type]
         supervisors=supervisors,
     )
 
@@ -76,5 +77,6 @@ def test_a_probe_built_with_one_supervisor_has_a_collection_of_it() -> None:
         evidence=None,  # type: ignore[arg-type]
         thresholds=Thresholds(),
         platform_id="p",
+        time=None,  # type: ignore[arg-type]
     )
     assert list(probe.supervisors) == [only] and probe.supervisors.authority is only
