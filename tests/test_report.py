@@ -267,7 +267,7 @@ from pathlib import Path
 from harness.context import RunContext
 from harness.driver import HttpLearnerDriver
 from harness.plugin import CertificationSession
-from harness.profile import Profile
+from harness.profile import Profile, ResolvedAccount
 
 PROFILE = {profile!r}
 
@@ -276,7 +276,7 @@ def pytest_configure(config):
     context = RunContext(
         profile=Profile.model_validate(PROFILE),
         out_dir=Path({out!r}),
-        authority_password="p",
+        accounts=(ResolvedAccount(kind="authority", username="u", password="p"),),
         province_admin_token="a",
         test_token="t",
         driver_class=HttpLearnerDriver,
