@@ -20,6 +20,7 @@ from harness.spec.study import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOu
 from reference_platform.clock import Clock
 from reference_platform.credit import Beat, PlaybackState, capture_points, judge
 from reference_platform.defects import ActiveDefects
+from reference_platform.logins import study_may_earn
 from reference_platform.models import (
     CaptureChallenge,
     Course,
@@ -30,7 +31,6 @@ from reference_platform.models import (
     Login,
     Playback,
 )
-from reference_platform.routers.login import SUPERSEDED as SUPERSEDED_LOGIN
 from reference_platform.security import new_id
 from reference_platform.settings import PlatformSettings
 
@@ -42,22 +42,6 @@ OTHER_WINDOW = "Heartbeat from another window"
 NOT_ENROLLED = "Not enrolled in the course"
 CAPTURE_ANSWER_TIME = dt.timedelta(seconds=60)
 FIXED_CAPTURE_OFFSET_S = 600.0  # where capture_at_fixed_offset puts every hour's capture
-
-
-def login_is_live(
-    ended_at: dt.datetime | None,
-    end_reason: str | None,
-    expires_at: dt.datetime,
-    now: dt.datetime,
-    defects: ActiveDefects,
-) -> bool:
-    """May this login still study? Not once it expired, was logged out or a newer login ended it
-    (STUDY-03: one account never earns in two sessions)."""
-    if expires_at <= now:
-        return False
-    if ended_at is None:
-        return True
-    return end_reason == SUPERSEDED_LOGIN and defects.active("credits_superseded_session")
 
 
 def lesson_progress(
@@ -217,10 +201,11 @@ def record_heartbeat(
         .join(Login, Login.id == Playback.login_id)
         .where(Playback.id == playback_id)
     ).one()
-    live = (
-        playback.ended_at is None
-        and login_is_live(owner_ended_at, owner_end_reason, owner_expires_at, now, defects)
-        and login_is_live(login.ended_at, login.end_reason, login.expires_at, now, defects)
+    live = playback.ended_at is None and study_may_earn(
+        (owner_ended_at, owner_end_reason, owner_expires_at),
+        (login.ended_at, login.end_reason, login.expires_at),
+        now,
+        defects,
     )
     if not live:
         raise HTTPException(status.HTTP_409_CONFLICT, PLAYBACK_ENDED)
