@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from harness.spec.study import CaptureChallenge as ChallengeOut
 from harness.spec.study import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOut
 from reference_platform.clock import Clock
-from reference_platform.credit import Beat, PlaybackState, capture_points, judge
+from reference_platform.credit import Beat, CreditRules, PlaybackState, capture_points, judge
 from reference_platform.defects import ActiveDefects
 from reference_platform.logins import study_may_earn
 from reference_platform.models import (
@@ -42,6 +42,15 @@ OTHER_WINDOW = "Heartbeat from another window"
 NOT_ENROLLED = "Not enrolled in the course"
 CAPTURE_ANSWER_TIME = dt.timedelta(seconds=60)
 FIXED_CAPTURE_OFFSET_S = 600.0  # where capture_at_fixed_offset puts every hour's capture
+
+
+def credit_rules(defects: ActiveDefects) -> CreditRules:
+    """The credit rules this platform applies: all of them, unless a defect drops one."""
+    return CreditRules(
+        pay_duplicates=defects.active("credits_duplicate_heartbeats"),
+        ignore_rate=defects.active("credits_fast_playback"),
+        trust_position=defects.active("trusts_client_position"),
+    )
 
 
 def lesson_progress(
@@ -226,7 +235,7 @@ def record_heartbeat(
         challenge_hour=challenge.hour_index if challenge else None,
     )
     beat = Beat(body.seq, body.position_s, body.rate, body.paused)
-    outcome = judge(state, beat, now, settings.heartbeat_interval_s, defects)
+    outcome = judge(state, beat, now, settings.heartbeat_interval_s, credit_rules(defects))
     if outcome.accepted:
         playback.last_seq = outcome.last_seq
         playback.last_credit_at = outcome.last_credit_at
