@@ -1,6 +1,15 @@
 """Study sessions (STUDY-01..07): opening a lesson, judging heartbeats, issuing capture challenges.
 
-The rules themselves are in `credit.py`; this module applies them to the database, one
+What compliant means, for a vendor, for the rules this module owns (the heartbeat's credit rules
+are in `credit.py`, the one-login rule in `logins.py`):
+
+* One account studies in one window: opening a playback ends the account's other open playbacks
+  at once, and an ended playback's heartbeats earn nothing (409, STUDY-04).
+* Re-opening a lesson resumes at the furthest point honestly reached (STUDY-07).
+* Each lesson hour's capture point is drawn at random when the learner first opens the lesson,
+  kept secret and never moved (STUDY-02); a capture challenge has 60 s to be answered.
+
+This module reads the defect flags of those rules and applies `credit.judge` to the database, one
 transaction per request. Concurrent requests about one playback are serialised by making the
 request's first write a claim on the playback row: on SQLite that takes the database's write lock
 before anything is read, on PostgreSQL it locks the row, so no heartbeat judges stale state and
