@@ -47,7 +47,7 @@ def admits(province_passed: bool, reason: str, tolerated_reasons: frozenset[str]
 
 def tolerated_reasons(defects: ActiveDefects) -> frozenset[str]:
     """The province refusals this platform's defects wave through (ID-03)."""
-    tolerated = set()
+    tolerated: set[str] = set()
     if defects.active("ignores_face_mismatch"):
         tolerated.add("face_mismatch")
     if defects.active("ignores_still_replay"):

@@ -9,6 +9,9 @@ What compliant means, for a vendor:
 * Only a live login may earn credit: not expired, not logged out, not superseded. A heartbeat or
   capture answer of a playback opened under an ended login earns nothing, however well-formed, and
   so does one sent with an ended login's token (STUDY-03: one account never earns in two sessions).
+* On study routes (heartbeat, capture, close) an ended login's token still identifies its
+  learner, so that the answer can be the precise "Playback ended" (409) rather than a bare 401;
+  it earns nothing there either (`get_study_login` in `dependencies.py`).
 * A token's expiry slides: each accepted request moves it to `token_ttl_s` after that request
   (the sliding itself is in `dependencies.py`, the one place that authenticates a request).
 
