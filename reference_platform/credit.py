@@ -27,6 +27,8 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
+from reference_platform.defects import ActiveDefects
+
 ChallengeAction = Literal["none", "keep", "issue"]
 _SYSTEM_RANDOM = random.SystemRandom()
 DEFAULT_INTERVAL_S = 30.0
@@ -35,11 +37,21 @@ DEFAULT_INTERVAL_S = 30.0
 @dataclass(frozen=True)
 class CreditRules:
     """Which of the rules apply; all of them for a compliant platform (the defaults). Each field
-    is one defect's plain value, set by the service that reads the flags (`study.py`)."""
+    is one defect's plain value: `judge` never sees the defects themselves."""
 
     pay_duplicates: bool = False  # credits_duplicate_heartbeats: every copy earns an interval
     ignore_rate: bool = False  # credits_fast_playback: credit the content advance, any rate
     trust_position: bool = False  # trusts_client_position: a jump is taken as watched
+
+    @classmethod
+    def of(cls, defects: ActiveDefects) -> CreditRules:
+        """The rules a platform with these defects applies: read here, beside the rules, so that
+        `sxcert defects` leads to the rule each defect drops."""
+        return cls(
+            pay_duplicates=defects.active("credits_duplicate_heartbeats"),
+            ignore_rate=defects.active("credits_fast_playback"),
+            trust_position=defects.active("trusts_client_position"),
+        )
 
 
 COMPLIANT = CreditRules()

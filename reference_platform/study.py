@@ -53,15 +53,6 @@ CAPTURE_ANSWER_TIME = dt.timedelta(seconds=60)
 FIXED_CAPTURE_OFFSET_S = 600.0  # where capture_at_fixed_offset puts every hour's capture
 
 
-def credit_rules(defects: ActiveDefects) -> CreditRules:
-    """The credit rules this platform applies: all of them, unless a defect drops one."""
-    return CreditRules(
-        pay_duplicates=defects.active("credits_duplicate_heartbeats"),
-        ignore_rate=defects.active("credits_fast_playback"),
-        trust_position=defects.active("trusts_client_position"),
-    )
-
-
 def lesson_progress(
     db: Session, learner_id: str, lesson: Lesson, defects: ActiveDefects
 ) -> LessonProgress:
@@ -244,7 +235,7 @@ def record_heartbeat(
         challenge_hour=challenge.hour_index if challenge else None,
     )
     beat = Beat(body.seq, body.position_s, body.rate, body.paused)
-    outcome = judge(state, beat, now, settings.heartbeat_interval_s, credit_rules(defects))
+    outcome = judge(state, beat, now, settings.heartbeat_interval_s, CreditRules.of(defects))
     if outcome.accepted:
         playback.last_seq = outcome.last_seq
         playback.last_credit_at = outcome.last_credit_at

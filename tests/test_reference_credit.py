@@ -20,6 +20,7 @@ from reference_platform.credit import (
     hour_needing_capture,
     judge,
 )
+from reference_platform.defects import ActiveDefects
 
 T0 = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 LESSON = 2700.0
@@ -191,6 +192,14 @@ def test_capture_points_lie_in_5_to_90_percent_of_each_hour_and_differ() -> None
 
 
 # ---- the defects' switches ---------------------------------------------------------------------
+def test_credit_rules_are_read_from_the_defects() -> None:
+    assert CreditRules.of(ActiveDefects()) == CreditRules()
+    assert CreditRules.of(ActiveDefects(["credits_fast_playback", "trusts_client_position"])) == (
+        CreditRules(ignore_rate=True, trust_position=True)
+    )
+    assert CreditRules.of(ActiveDefects(["credits_duplicate_heartbeats"])).pay_duplicates
+
+
 def test_trusts_client_position_moves_the_furthest_point_on_a_jump() -> None:
     rules = CreditRules(trust_position=True)
     watched = state(last_seq=1, furthest_s=300.0, credited_s=300.0)
