@@ -151,10 +151,9 @@ _DEFECT_LIST = (
     Defect(
         "capture_image_not_kept",
         ("STUDY-01",),
-        (
-            "cheating_learner_machine_finds_every_passed_capture_kept",
-            "every_lesson_hour_has_a_capture_with_time_and_image",
-        ),
+        # Not cheating_learner_machine_finds_every_passed_capture_kept: it fails only when its
+        # exploration happens to reach a passed capture (2 of 5 runs), so it cannot be required.
+        ("every_lesson_hour_has_a_capture_with_time_and_image",),
         "Capture images are verified but not stored (no hash in supervision, image endpoint 404).",
     ),
     Defect(
