@@ -110,17 +110,32 @@ def print_summary(report: Report, out: Path) -> None:
 
 @app.command("defects")
 def defects_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List the reference platform's deliberate defects and the requirements each breaks."""
+    """List the reference platform's deliberate defects: what each breaks, which checks must
+    catch it, and where its code is (`file:line`, the primary place that reads its flag)."""
     rows = [
-        {"name": d.name, "breaks": list(d.breaks), "description": d.description}
+        {
+            "name": d.name,
+            "breaks": list(d.breaks),
+            "checks": list(d.checks),
+            "where": d.where,
+            "also": list(d.sites[1:]),
+            "description": d.description,
+        }
         for d in _reference_defects().values()
     ]
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    table = Table("name", "breaks", "description")
+    table = Table("name", "breaks", "checks", "where", "description", show_lines=True)
     for row in rows:
-        table.add_row(row["name"], ", ".join(row["breaks"]), row["description"])
+        where = "\n".join([row["where"], *(f"also {site}" for site in row["also"])])
+        table.add_row(
+            row["name"],
+            ", ".join(row["breaks"]),
+            "\n".join(row["checks"]),
+            where,
+            row["description"],
+        )
     console.print(table)
 
 

@@ -1,5 +1,10 @@
 """When a lesson hour counts, and when a course is completed (STUDY-02, COURSE-05).
 
+What compliant means, for a vendor: a lesson counts only when fully watched by the server's
+measure and every one of its lesson hours has a passed capture (STUDY-02); a course is completed
+only at the level minimum of credited lesson hours, 60 (junior), 50 (intermediate) or 40 (senior)
+(COURSE-05), never one hour less.
+
 The level minimums live here and nowhere else, so the learner's progress, the supervision views
 and any later export all give the same answer.
 """

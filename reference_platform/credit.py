@@ -4,6 +4,16 @@ No database, no HTTP, no clock of its own: `judge` gets the playback's state, on
 `now`, and answers what the heartbeat earns and what to do about capture challenges. Keeping the
 rules here, apart from the plumbing, lets them be read in one place and property-tested directly.
 
+What compliant means, for a vendor (docs/interface.md has the wire form):
+
+* Credit is the server's measure, never the client's claim: a heartbeat earns at most the clock
+  time since the last accepted one and at most the content advance (STUDY-06), never past the
+  lesson's end; a duplicated or replayed sequence number earns nothing (STUDY-06).
+* A paused player, a rate above 1 (STUDY-06), reviewing earlier content and a jump past the
+  furthest point reached (STUDY-05) earn nothing; the jump does not move the furthest point.
+* Past each lesson hour's secret, random capture point (STUDY-02) a capture challenge is issued;
+  while its answer is overdue, nothing is earned, and a missed one is replaced.
+
 "Accepted" means the heartbeat was taken into account (anything but a duplicate). Every accepted
 heartbeat moves the elapsed-time baseline, whether it earned or not, so that time spent paused,
 sped up, reviewing or overdue on a capture can never be claimed later by a forward jump.
@@ -22,7 +32,29 @@ from reference_platform.defects import ActiveDefects
 ChallengeAction = Literal["none", "keep", "issue"]
 _SYSTEM_RANDOM = random.SystemRandom()
 DEFAULT_INTERVAL_S = 30.0
-NO_DEFECTS = ActiveDefects()
+
+
+@dataclass(frozen=True)
+class CreditRules:
+    """Which of the rules apply; all of them for a compliant platform (the defaults). Each field
+    is one defect's plain value: `judge` never sees the defects themselves."""
+
+    pay_duplicates: bool = False  # credits_duplicate_heartbeats: every copy earns an interval
+    ignore_rate: bool = False  # credits_fast_playback: credit the content advance, any rate
+    trust_position: bool = False  # trusts_client_position: a jump is taken as watched
+
+    @classmethod
+    def of(cls, defects: ActiveDefects) -> CreditRules:
+        """The rules a platform with these defects applies: read here, beside the rules, so that
+        `sxcert defects` leads to the rule each defect drops."""
+        return cls(
+            pay_duplicates=defects.active("credits_duplicate_heartbeats"),
+            ignore_rate=defects.active("credits_fast_playback"),
+            trust_position=defects.active("trusts_client_position"),
+        )
+
+
+COMPLIANT = CreditRules()
 
 
 @dataclass(frozen=True)
@@ -80,12 +112,12 @@ def judge(
     beat: Beat,
     now: dt.datetime,
     interval_s: float = DEFAULT_INTERVAL_S,
-    defects: ActiveDefects = NO_DEFECTS,
+    rules: CreditRules = COMPLIANT,
 ) -> Outcome:
     """Decide one heartbeat: duplicate → capture_overdue → paused → speed → review → seek → ok."""
     open_challenge: ChallengeAction = "keep" if state.challenge_deadline else "none"
     duplicate = state.last_seq is not None and beat.seq <= state.last_seq
-    if duplicate and defects.active("credits_duplicate_heartbeats"):
+    if duplicate and rules.pay_duplicates:
         # A naive accumulator: every copy of a heartbeat earns one interval again.
         delta = max(0.0, min(interval_s, state.duration_s - state.credited_s))
         return Outcome(
@@ -121,21 +153,21 @@ def judge(
         reason = "capture_overdue"
     elif beat.paused:
         reason = "paused"
-    elif beat.rate > 1 and not defects.active("credits_fast_playback"):
+    elif beat.rate > 1 and not rules.ignore_rate:
         reason = "speed"
     elif gap < 0:
         reason = "review"
-    elif jump and not defects.active("trusts_client_position"):
+    elif jump and not rules.trust_position:
         reason = "seek"
     else:
         reason = "ok"
-        if defects.active("credits_fast_playback"):
+        if rules.ignore_rate:
             credit = min(gap, room)  # the content advance, not capped by the clock
             furthest += credit
         else:
             credit = min(gap, elapsed, room)
             furthest += credit
-            if jump:  # only with trusts_client_position: the jump moves the furthest point
+            if jump:  # only with rules.trust_position: the jump moves the furthest point
                 furthest = max(furthest, min(beat.position_s, state.duration_s))
     delta = max(0.0, min(credit, state.duration_s - state.credited_s))
     last_seq = beat.seq if state.last_seq is None else max(state.last_seq, beat.seq)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from reference_platform.clock import Clock
 from reference_platform.context import PlatformContext
 from reference_platform.defects import ActiveDefects
+from reference_platform.logins import is_signed_in
 from reference_platform.models import Learner, Login, Supervisor, SupervisorToken
 from reference_platform.province_client import ProvinceClient
 from reference_platform.security import same_secret, token_hash
@@ -107,7 +108,7 @@ def get_current_login(
 ) -> Login:
     now = clock.now()
     login = _unexpired_login(credentials, db, now)
-    if login.ended_at is not None:
+    if not is_signed_in(login.ended_at, login.expires_at, now):  # the one-login rule, logins.py
         raise _unauthorized("Token is unknown, expired or ended")
     if _slide_expiry(login, now, settings):
         db.commit()

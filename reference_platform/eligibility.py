@@ -1,5 +1,10 @@
 """Who may enrol with which voucher (ELIG-01..03, VOUCH-01/02), as refusals with reasons.
 
+What compliant means, for a vendor: a voucher admits only while unredeemed and unexpired, only its
+holder (VOUCH-02), only to a course of its occupation and level (VOUCH-02), only an unemployed or
+flexibly employed holder (ELIG-03), and only a learner aged at least 16 (ELIG-01) and under the
+upper age limit (ELIG-02) in completed years on the enrolment date, in Asia/Shanghai.
+
 The order is the contract's: voucher state, holder, occupation and level, employment status, age.
 Each rule raises the HTTP answer directly so the enrolment handler reads as the checklist it is.
 """

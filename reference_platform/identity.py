@@ -1,4 +1,10 @@
-"""The ID-number rule at registration (ID-01): GB 11643 shape, region, birth date, check digit."""
+"""The ID-number rule at registration (ID-01): GB 11643 shape, region, birth date, check digit.
+
+What compliant means, for a vendor: an 18-character resident identity number is accepted only if
+its region code has a GB/T 2260 province prefix, its birth date is a real date from 1900 on and
+not in the future, and its check digit (ISO 7064 MOD 11-2, `X` for 10) is right; a refusal says
+which part is wrong.
+"""
 
 from __future__ import annotations
 

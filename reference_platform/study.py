@@ -1,6 +1,15 @@
 """Study sessions (STUDY-01..07): opening a lesson, judging heartbeats, issuing capture challenges.
 
-The rules themselves are in `credit.py`; this module applies them to the database, one
+What compliant means, for a vendor, for the rules this module owns (the heartbeat's credit rules
+are in `credit.py`, the one-login rule in `logins.py`):
+
+* One account studies in one window: opening a playback ends the account's other open playbacks
+  at once, and an ended playback's heartbeats earn nothing (409, STUDY-04).
+* Re-opening a lesson resumes at the furthest point honestly reached (STUDY-07).
+* Each lesson hour's capture point is drawn at random when the learner first opens the lesson,
+  kept secret and never moved (STUDY-02); a capture challenge has 60 s to be answered.
+
+This module reads the defect flags of those rules and applies `credit.judge` to the database, one
 transaction per request. Concurrent requests about one playback are serialised by making the
 request's first write a claim on the playback row: on SQLite that takes the database's write lock
 before anything is read, on PostgreSQL it locks the row, so no heartbeat judges stale state and
@@ -18,8 +27,9 @@ from sqlalchemy.orm import Session
 from harness.spec.study import CaptureChallenge as ChallengeOut
 from harness.spec.study import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOut
 from reference_platform.clock import Clock
-from reference_platform.credit import Beat, PlaybackState, capture_points, judge
+from reference_platform.credit import Beat, CreditRules, PlaybackState, capture_points, judge
 from reference_platform.defects import ActiveDefects
+from reference_platform.logins import study_may_earn
 from reference_platform.models import (
     CaptureChallenge,
     Course,
@@ -30,7 +40,6 @@ from reference_platform.models import (
     Login,
     Playback,
 )
-from reference_platform.routers.login import SUPERSEDED as SUPERSEDED_LOGIN
 from reference_platform.security import new_id
 from reference_platform.settings import PlatformSettings
 
@@ -42,22 +51,6 @@ OTHER_WINDOW = "Heartbeat from another window"
 NOT_ENROLLED = "Not enrolled in the course"
 CAPTURE_ANSWER_TIME = dt.timedelta(seconds=60)
 FIXED_CAPTURE_OFFSET_S = 600.0  # where capture_at_fixed_offset puts every hour's capture
-
-
-def login_is_live(
-    ended_at: dt.datetime | None,
-    end_reason: str | None,
-    expires_at: dt.datetime,
-    now: dt.datetime,
-    defects: ActiveDefects,
-) -> bool:
-    """May this login still study? Not once it expired, was logged out or a newer login ended it
-    (STUDY-03: one account never earns in two sessions)."""
-    if expires_at <= now:
-        return False
-    if ended_at is None:
-        return True
-    return end_reason == SUPERSEDED_LOGIN and defects.active("credits_superseded_session")
 
 
 def lesson_progress(
@@ -217,10 +210,11 @@ def record_heartbeat(
         .join(Login, Login.id == Playback.login_id)
         .where(Playback.id == playback_id)
     ).one()
-    live = (
-        playback.ended_at is None
-        and login_is_live(owner_ended_at, owner_end_reason, owner_expires_at, now, defects)
-        and login_is_live(login.ended_at, login.end_reason, login.expires_at, now, defects)
+    live = playback.ended_at is None and study_may_earn(
+        (owner_ended_at, owner_end_reason, owner_expires_at),
+        (login.ended_at, login.end_reason, login.expires_at),
+        now,
+        defects,
     )
     if not live:
         raise HTTPException(status.HTTP_409_CONFLICT, PLAYBACK_ENDED)
@@ -241,7 +235,7 @@ def record_heartbeat(
         challenge_hour=challenge.hour_index if challenge else None,
     )
     beat = Beat(body.seq, body.position_s, body.rate, body.paused)
-    outcome = judge(state, beat, now, settings.heartbeat_interval_s, defects)
+    outcome = judge(state, beat, now, settings.heartbeat_interval_s, CreditRules.of(defects))
     if outcome.accepted:
         playback.last_seq = outcome.last_seq
         playback.last_credit_at = outcome.last_credit_at

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from reference_platform.credit import (
     Beat,
+    CreditRules,
     Outcome,
     PlaybackState,
     capture_points,
@@ -191,32 +192,40 @@ def test_capture_points_lie_in_5_to_90_percent_of_each_hour_and_differ() -> None
 
 
 # ---- the defects' switches ---------------------------------------------------------------------
+def test_credit_rules_are_read_from_the_defects() -> None:
+    assert CreditRules.of(ActiveDefects()) == CreditRules()
+    assert CreditRules.of(ActiveDefects(["credits_fast_playback", "trusts_client_position"])) == (
+        CreditRules(ignore_rate=True, trust_position=True)
+    )
+    assert CreditRules.of(ActiveDefects(["credits_duplicate_heartbeats"])).pay_duplicates
+
+
 def test_trusts_client_position_moves_the_furthest_point_on_a_jump() -> None:
-    defects = ActiveDefects(["trusts_client_position"])
+    rules = CreditRules(trust_position=True)
     watched = state(last_seq=1, furthest_s=300.0, credited_s=300.0)
-    outcome = judge(watched, Beat(2, 1800.0, 1.0), at(30), defects=defects)
+    outcome = judge(watched, Beat(2, 1800.0, 1.0), at(30), rules=rules)
     assert (outcome.reason, outcome.furthest_s, outcome.credited_delta_s) == ("ok", 1800.0, 30.0)
-    assert judge(watched, Beat(2, 1800.0, 2.0), at(30), defects=defects).reason == "speed"
-    normal = judge(watched, Beat(2, 330.0, 1.0), at(30), defects=defects)
+    assert judge(watched, Beat(2, 1800.0, 2.0), at(30), rules=rules).reason == "speed"
+    normal = judge(watched, Beat(2, 330.0, 1.0), at(30), rules=rules)
     assert (normal.furthest_s, normal.credited_delta_s) == (330.0, 30.0)
 
 
 def test_credits_fast_playback_ignores_the_rate_and_the_clock() -> None:
-    defects = ActiveDefects(["credits_fast_playback"])
-    outcome = judge(state(), Beat(1, 60.0, 2.0), at(30), defects=defects)
+    rules = CreditRules(ignore_rate=True)
+    outcome = judge(state(), Beat(1, 60.0, 2.0), at(30), rules=rules)
     assert (outcome.reason, outcome.credited_delta_s) == ("ok", 60.0)
-    assert judge(state(), Beat(1, 600.0, 16.0), at(30), defects=defects).reason == "seek"
+    assert judge(state(), Beat(1, 600.0, 16.0), at(30), rules=rules).reason == "seek"
 
 
 def test_credits_duplicate_heartbeats_pays_every_copy_one_interval() -> None:
-    defects = ActiveDefects(["credits_duplicate_heartbeats"])
-    first = judge(state(), Beat(1, 30.0, 1.0), at(30), defects=defects)
-    replay = judge(after(state(), first), Beat(1, 30.0, 1.0), at(30), defects=defects)
+    rules = CreditRules(pay_duplicates=True)
+    first = judge(state(), Beat(1, 30.0, 1.0), at(30), rules=rules)
+    replay = judge(after(state(), first), Beat(1, 30.0, 1.0), at(30), rules=rules)
     assert (replay.reason, replay.credited_delta_s, replay.credited_s) == ("ok", 30.0, 60.0)
     assert replay.furthest_s == 30.0
-    honest = judge(after(state(), first), Beat(2, 60.0, 1.0), at(60), defects=defects)
+    honest = judge(after(state(), first), Beat(2, 60.0, 1.0), at(60), rules=rules)
     assert (honest.reason, honest.credited_delta_s) == ("ok", 30.0), "honest beats unchanged"
-    assert judge(state(), Beat(1, 30.0, 2.0), at(30), defects=defects).reason == "speed"
+    assert judge(state(), Beat(1, 30.0, 2.0), at(30), rules=rules).reason == "speed"
 
 
 # ---- properties --------------------------------------------------------------------------------

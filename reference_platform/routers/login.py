@@ -1,20 +1,17 @@
 """Login with a liveness check at the province on every login (ID-02, ID-03), logout, `/me`.
 
-A token is issued only after the province passed the liveness frames of *this* login, and a new
-login ends the learner's other logins (STUDY-03: one learner, one active session).
+Thin: the liveness rule is in `liveness.py`, the one-login rule in `logins.py`; this router checks
+the credentials and the frames' shape, calls them, and maps their outcomes to HTTP answers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from fastapi import APIRouter, HTTPException, Response, status
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from harness.spec.identity import LoginIn, LoginOut, MeOut
-from reference_platform.defects import ActiveDefects
 from reference_platform.dependencies import (
     CurrentLearner,
     CurrentLogin,
@@ -26,57 +23,14 @@ from reference_platform.dependencies import (
 )
 from reference_platform.errors import responses
 from reference_platform.images import decode_image
-from reference_platform.models import Learner, LivenessEvent, Login
-from reference_platform.province_client import ProvinceClient, ProvinceRefused
-from reference_platform.security import new_id, new_token, token_hash, verify_password
+from reference_platform.liveness import liveness_verdict
+from reference_platform.logins import log_out, start_login
+from reference_platform.models import Learner, LivenessEvent
+from reference_platform.security import verify_password
 
 router = APIRouter(tags=["login"])
 
 BAD_CREDENTIALS = "Wrong ID number or password"
-SUPERSEDED = "Superseded by a newer login"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the platform decides about one login's liveness; `fresh` = the province was asked."""
-
-    passed: bool
-    reason: str
-    verification_id: str | None
-    fresh: bool = True
-
-
-def _verdict(
-    learner: Learner,
-    frames: list[str],
-    db: Session,
-    province: ProvinceClient,
-    defects: ActiveDefects,
-) -> Verdict:
-    if defects.active("liveness_only_on_first_login"):
-        earlier = db.scalar(
-            select(LivenessEvent.verification_id)
-            .where(LivenessEvent.learner_id == learner.id, LivenessEvent.passed.is_(True))
-            .order_by(LivenessEvent.id)
-            .limit(1)
-        )
-        if earlier is not None:
-            return Verdict(True, "ok", earlier, fresh=False)
-    try:
-        answer = province.verify_liveness(learner.id_number, frames)
-    except ProvinceRefused as exc:
-        if exc.status_code == 422:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                "Liveness frames were refused by the province",
-            ) from None
-        return Verdict(False, "identity_not_registered", None)
-    passed = answer.passed
-    if answer.reason == "face_mismatch" and defects.active("ignores_face_mismatch"):
-        passed = True
-    if answer.reason == "still_replay" and defects.active("ignores_still_replay"):
-        passed = True
-    return Verdict(passed, answer.reason, answer.verification_id)
 
 
 @router.post(
@@ -107,7 +61,7 @@ def login(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "Liveness frames must be PNG or JPEG images"
         )
-    verdict = _verdict(learner, body.liveness_frames, db, province, defects)
+    verdict = liveness_verdict(learner, body.liveness_frames, db, province, defects)
     now = clock.now()
     event = LivenessEvent(
         learner_id=learner.id,
@@ -121,31 +75,17 @@ def login(
     if not verdict.passed:
         db.commit()  # the refused attempt stays on record for supervisors
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"Liveness check failed: {verdict.reason}")
-    if not defects.active("allows_concurrent_logins"):
-        db.execute(
-            update(Login)
-            .where(Login.learner_id == learner.id, Login.ended_at.is_(None), Login.expires_at > now)
-            .values(ended_at=now, end_reason=SUPERSEDED)
-        )
-    token = new_token()
-    new_login = Login(
-        id=new_id("lgn"),
-        learner_id=learner.id,
-        device_id=body.device_id,
-        token_hash=token_hash(token),
-        started_at=now,
-        expires_at=now + dt.timedelta(seconds=settings.token_ttl_s),
-        liveness_verification_id=verdict.verification_id,
-    )
-    db.add(new_login)
-    db.flush()  # the login row must exist before the event points at it
-    event.login_id = new_login.id
+    ttl = dt.timedelta(seconds=settings.token_ttl_s)
+    new = start_login(
+        db, learner.id, body.device_id, verdict.verification_id, now, ttl, defects
+    )  # flushed: the login row must exist before the event points at it
+    event.login_id = new.login.id
     db.commit()
     return LoginOut(
-        token=token,
-        login_id=new_login.id,
+        token=new.token,
+        login_id=new.login.id,
         liveness_verification_id=verdict.verification_id or "",
-        expires_at=new_login.expires_at,
+        expires_at=new.login.expires_at,
     )
 
 
@@ -156,8 +96,7 @@ def login(
     responses=responses(401),
 )
 def logout(login: CurrentLogin, db: Db, clock: PlatformClock) -> Response:
-    login.ended_at = clock.now()
-    login.end_reason = "Logged out"
+    log_out(login, clock.now())
     db.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -1,0 +1,165 @@
+"""Answering a capture challenge (STUDY-01, STUDY-02): the province judges the face.
+
+What compliant means, for a vendor:
+
+* A challenge is answered once, by its own learner, by its deadline, while the playback's login
+  and the answering login are live (STUDY-03 via `logins.study_may_earn`); otherwise the answer is
+  refused and changes nothing (404 for another learner's challenge, 409 otherwise).
+* The image goes to the province's face match for the learner's own ID number, and only the
+  province's `passed` verdict passes the capture (STUDY-02); the province is asked before anything
+  is written, so a province outage (503) leaves the challenge open.
+* Every answered capture keeps its image and the image's SHA-256 as the record the policy asks for
+  (抓拍影像留存, STUDY-01), passed or not.
+* A passed capture credits its lesson hour; a failed one is replaced at the next heartbeat.
+
+`refusal` and `FaceVerdict` are the pure rule; `answer_challenge` is the service that asks the
+province, reads the defect flags and stores the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from fastapi import HTTPException, status
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from harness.spec.study import CaptureOut
+from reference_platform.clock import Clock
+from reference_platform.defects import ActiveDefects
+from reference_platform.images import DecodedImage, decode_image
+from reference_platform.logins import study_may_earn
+from reference_platform.models import CaptureChallenge, Learner, LessonProgress, Login, Playback
+from reference_platform.province_client import ProvinceClient, ProvinceRefused
+from reference_platform.study import PLAYBACK_ENDED
+
+NOT_FOUND = "Capture challenge not found"
+ALREADY_ANSWERED = "Capture challenge already answered"
+EXPIRED = "Capture challenge expired"
+NOT_AN_IMAGE = "Capture image must be a PNG or JPEG image"
+IMAGE_REFUSED = "Capture image was refused by the province"
+
+
+def refusal(
+    answered: bool, settled: bool, deadline: dt.datetime, now: dt.datetime, logins_live: bool
+) -> str | None:
+    """Why an answer at `now` may not be judged, or None if it may.
+
+    `answered`: an answer was stored; `settled`: the challenge has a verdict (an unanswered one is
+    settled as expired when the next heartbeat replaces it); `logins_live`: `study_may_earn`."""
+    if answered:
+        return ALREADY_ANSWERED
+    if settled or now > deadline:
+        return EXPIRED
+    if not logins_live:
+        return PLAYBACK_ENDED
+    return None
+
+
+@dataclass(frozen=True)
+class FaceVerdict:
+    """The capture's outcome: the province's verdict (or the defect's stand-in for one)."""
+
+    passed: bool
+    reason: str
+    match_id: str | None
+
+
+ANY_FACE = FaceVerdict(True, "ok", None)  # `accepts_any_capture_face`: nobody asked the province
+UNREGISTERED = FaceVerdict(False, "identity_not_registered", None)
+
+
+def face_verdict(province: ProvinceClient, id_number: str, image_b64: str) -> FaceVerdict:
+    """Ask the province's face match; 422 if it refuses the image as malformed."""
+    try:
+        match = province.match_face(id_number, image_b64)
+    except ProvinceRefused as exc:
+        if exc.status_code == 422:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, IMAGE_REFUSED) from None
+        return UNREGISTERED
+    return FaceVerdict(match.passed, match.reason, match.match_id)
+
+
+def stored_image(image: DecodedImage, keep: bool) -> dict[str, object]:
+    """The challenge's image columns: the image and its hash, or nothing when not `keep`."""
+    return {
+        "image": image.data if keep else None,
+        "image_type": image.media_type if keep else None,
+        "image_sha256": hashlib.sha256(image.data).hexdigest() if keep else None,
+    }
+
+
+def answer_challenge(
+    db: Session,
+    login: Login,
+    challenge_id: str,
+    image_b64: str,
+    clock: Clock,
+    province: ProvinceClient,
+    defects: ActiveDefects,
+) -> CaptureOut:
+    """Judge and store one answer, in one transaction; a refused answer writes nothing."""
+    challenge = db.get(CaptureChallenge, challenge_id)
+    if challenge is None or challenge.learner_id != login.learner_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    now = clock.now()
+    owner = db.execute(
+        select(Login.ended_at, Login.end_reason, Login.expires_at)
+        .join(Playback, Playback.login_id == Login.id)
+        .where(Playback.id == challenge.playback_id)
+    ).one()
+    sender = (login.ended_at, login.end_reason, login.expires_at)
+    refused = refusal(
+        answered=challenge.answered_at is not None,
+        settled=challenge.passed is not None,
+        deadline=challenge.deadline,
+        now=now,
+        logins_live=study_may_earn(tuple(owner), sender, now, defects),
+    )
+    if refused is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, refused)
+    image = decode_image(image_b64)
+    if image is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, NOT_AN_IMAGE)
+    if defects.active("accepts_any_capture_face"):
+        verdict = ANY_FACE
+    else:
+        id_number = db.scalar(select(Learner.id_number).where(Learner.id == login.learner_id))
+        verdict = face_verdict(province, id_number or "", image_b64)
+    keep = not defects.active("capture_image_not_kept")
+    claimed = db.execute(  # the first write: a concurrent answer to the same challenge loses here
+        update(CaptureChallenge)
+        .where(
+            CaptureChallenge.id == challenge.id,
+            CaptureChallenge.answered_at.is_(None),
+            CaptureChallenge.passed.is_(None),
+        )
+        .values(
+            answered_at=now,
+            passed=verdict.passed,
+            reason=verdict.reason,
+            province_match_id=verdict.match_id,
+            **stored_image(image, keep),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise HTTPException(status.HTTP_409_CONFLICT, ALREADY_ANSWERED)
+    credit_hour(db, challenge, verdict.passed)
+    db.commit()
+    return CaptureOut(
+        challenge_id=challenge.id, passed=verdict.passed, reason=verdict.reason, answered_at=now
+    )
+
+
+def credit_hour(db: Session, challenge: CaptureChallenge, passed: bool) -> None:
+    """A passed capture credits its hour; any answer closes the lesson's open challenge."""
+    progress = db.get(LessonProgress, challenge.progress_id, populate_existing=True)
+    assert progress is not None  # a challenge always belongs to a progress row
+    if passed:
+        progress.captures_passed += 1
+        progress.passed_hours = sorted({*progress.passed_hours, challenge.hour_index})
+    if progress.open_challenge_id == challenge.id:
+        progress.open_challenge_id = None  # answered: a failed one is replaced next heartbeat

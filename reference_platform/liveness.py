@@ -1,0 +1,87 @@
+"""Liveness on every login (ID-02) and what its verdict means (ID-03).
+
+What compliant means, for a vendor:
+
+* Every login sends fresh liveness frames to the province and waits for its verdict; a passed
+  verdict of an earlier login is never reused (ID-02).
+* Only the province's `passed` verdict admits: `face_mismatch` (another person) and
+  `still_replay` (a photo held up to the camera) are refusals like any other reason, answered 403
+  with the reason and kept on record for supervisors (ID-03).
+* Frames the province refuses as malformed are the client's error (422); an identity the province
+  does not know fails the check (`identity_not_registered`).
+
+`admits` is the pure rule; `liveness_verdict` asks the province and reads the defect flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import HTTPException, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reference_platform.defects import ActiveDefects
+from reference_platform.models import Learner, LivenessEvent
+from reference_platform.province_client import ProvinceClient, ProvinceRefused
+
+FRAMES_REFUSED = "Liveness frames were refused by the province"
+UNREGISTERED = "identity_not_registered"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the platform decides about one login's liveness; `fresh` = the province was asked."""
+
+    passed: bool
+    reason: str
+    verification_id: str | None
+    fresh: bool = True
+
+
+def admits(province_passed: bool, reason: str, tolerated_reasons: frozenset[str]) -> bool:
+    """Does the province's verdict admit the login? Only if it passed; `tolerated_reasons` are
+    refusals a defective platform treats as passes (empty for a compliant one)."""
+    return province_passed or reason in tolerated_reasons
+
+
+def tolerated_reasons(defects: ActiveDefects) -> frozenset[str]:
+    """The province refusals this platform's defects wave through (ID-03)."""
+    tolerated: set[str] = set()
+    if defects.active("ignores_face_mismatch"):
+        tolerated.add("face_mismatch")
+    if defects.active("ignores_still_replay"):
+        tolerated.add("still_replay")
+    return frozenset(tolerated)
+
+
+def earlier_pass(db: Session, learner_id: str) -> str | None:
+    """The verification id of the learner's first passed liveness check, if any."""
+    return db.scalar(
+        select(LivenessEvent.verification_id)
+        .where(LivenessEvent.learner_id == learner_id, LivenessEvent.passed.is_(True))
+        .order_by(LivenessEvent.id)
+        .limit(1)
+    )
+
+
+def liveness_verdict(
+    learner: Learner,
+    frames: list[str],
+    db: Session,
+    province: ProvinceClient,
+    defects: ActiveDefects,
+) -> Verdict:
+    """Ask the province about this login's frames; 422 if it refuses them as malformed."""
+    if defects.active("liveness_only_on_first_login"):
+        earlier = earlier_pass(db, learner.id)
+        if earlier is not None:
+            return Verdict(True, "ok", earlier, fresh=False)
+    try:
+        answer = province.verify_liveness(learner.id_number, frames)
+    except ProvinceRefused as exc:
+        if exc.status_code == 422:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, FRAMES_REFUSED) from None
+        return Verdict(False, UNREGISTERED, None)
+    passed = admits(answer.passed, answer.reason, tolerated_reasons(defects))
+    return Verdict(passed, answer.reason, answer.verification_id)
