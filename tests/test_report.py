@@ -359,7 +359,12 @@ def test_plugin_keeps_failures_typed_end_to_end(pytester, tmp_path):
     assert failed["received"] == {"learner_id": "lrn_1", "enrolled_at": "2026-12-01T00:00:00Z"}
     assert failed["expected"] == {"status": [400, 409, 422], "password": "***"}
     assert isinstance(failed["duration_s"], float) and failed["duration_s"] >= 0
-    assert failed["evidence"] == ["evidence/learner_under_minimum_age_is_refused/screenshot.png"]
+    assert failed["evidence"] == [
+        "evidence/learner_under_minimum_age_is_refused/screenshot.png",
+        "evidence/learner_under_minimum_age_is_refused/technical-log.txt",
+    ]
+    technical = (out / failed["evidence"][1]).read_text(encoding="utf-8")
+    assert "A 15-year-old was enrolled" in technical and "CheckFailure" in technical
 
     error = checks["learner_at_upper_age_bound_is_refused"]
     assert error["status"] == "error"
@@ -374,7 +379,10 @@ def test_plugin_keeps_failures_typed_end_to_end(pytester, tmp_path):
     assert unreachable["status"] == "fail"
     assert unreachable["detail"] == "GET /api/v1/courses: connection failed"
     assert unreachable["received"] == "ConnectionError"
-    assert unreachable["evidence"] == ["evidence/unknown_voucher_is_refused/exchanges.json"]
+    assert unreachable["evidence"] == [
+        "evidence/unknown_voucher_is_refused/exchanges.json",
+        "evidence/unknown_voucher_is_refused/technical-log.txt",
+    ]
     exchanges = json.loads((out / unreachable["evidence"][0]).read_text(encoding="utf-8"))
     assert exchanges[0]["response"] is None
     assert exchanges[0]["error"]["type"] == "ConnectionError"
