@@ -43,15 +43,20 @@ IMAGE_REFUSED = "Capture image was refused by the province"
 
 
 def refusal(
-    answered: bool, settled: bool, deadline: dt.datetime, now: dt.datetime, logins_live: bool
+    answered: bool,
+    settled: bool,
+    deadline: dt.datetime | None,
+    now: dt.datetime,
+    logins_live: bool,
 ) -> str | None:
     """Why an answer at `now` may not be judged, or None if it may.
 
     `answered`: an answer was stored; `settled`: the challenge has a verdict (an unanswered one is
-    settled as expired when the next heartbeat replaces it); `logins_live`: `study_may_earn`."""
+    settled as expired when the next heartbeat replaces it); `deadline`: when the answer time
+    ends (None only under the `accepts_late_capture` defect); `logins_live`: `study_may_earn`."""
     if answered:
         return ALREADY_ANSWERED
-    if settled or now > deadline:
+    if settled or (deadline is not None and now > deadline):
         return EXPIRED
     if not logins_live:
         return PLAYBACK_ENDED
@@ -114,7 +119,7 @@ def answer_challenge(
     refused = refusal(
         answered=challenge.answered_at is not None,
         settled=challenge.passed is not None,
-        deadline=challenge.deadline,
+        deadline=None if defects.active("accepts_late_capture") else challenge.deadline,
         now=now,
         logins_live=study_may_earn(tuple(owner), sender, now, defects),
     )

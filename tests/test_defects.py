@@ -20,10 +20,10 @@ from reference_platform.defects import DEFECTS, SOURCE_ROOT, read_sites
 # breaks what it probes. The list may only shrink (add the defect, drop the name here).
 CHECKS_WITHOUT_DEFECT = frozenset(
     {
-        "cheating_learner_never_gets_an_hour_without_genuine_capture",
+        # an unanswered challenge stops credit at its deadline, so an unattended hour is never
+        # fully credited even where a fully watched hour needs no capture: it needs a defect
+        # that ignores overdue challenges too (issue: check strength)
         "unattended_playback_earns_no_lesson_hour",
-        # fails under capture_image_not_kept only when its exploration reaches a passed capture
-        "cheating_learner_machine_finds_every_passed_capture_kept",
     }
 )
 

@@ -422,10 +422,13 @@ class InterruptedStudy(SwitchingLessons):
         super().__init__(probe, course, tally)
         self.reopened: tuple[str, float, float] | None = None  # lesson, resume, furthest
 
+    @precondition(lambda self: self.current.position > self.resume_tolerance_s)
     @rule()
     @cheat
     def reopen(self) -> None:
-        """Close the lesson and open it again (breakpoint resume)."""
+        """Close the lesson and open it again (breakpoint resume) once study has moved further
+        than the resume tolerance: re-opening at 0 cannot tell a lost resume point from a kept
+        one."""
         session = self.current
         self.probe.platform.close_playback(self.enrolled.token, session.playback_id)
         lesson = session.lesson.lesson_id
@@ -435,6 +438,10 @@ class InterruptedStudy(SwitchingLessons):
         index = [x.lesson_id for x in self.enrolled.lessons].index(lesson)
         again = self._open(index, f"window-{len(self.sessions) + 1}")
         self.reopened = (lesson, again.position, row.furthest_position_s)
+
+    @property
+    def resume_tolerance_s(self) -> float:
+        return self.probe.thresholds.heartbeat_interval_seconds + TOLERANCE_S
 
     @invariant()
     def reopened_lesson_resumes_at_its_furthest_point(self) -> None:
