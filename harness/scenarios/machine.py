@@ -422,14 +422,15 @@ class InterruptedStudy(SwitchingLessons):
         super().__init__(probe, course, tally)
         self.reopened: tuple[str, float, float] | None = None  # lesson, resume, furthest
 
-    @precondition(lambda self: self.current.position > self.resume_tolerance_s)
     @rule()
     @cheat
     def reopen(self) -> None:
-        """Close the lesson and open it again (breakpoint resume) once study has moved further
-        than the resume tolerance: re-opening at 0 cannot tell a lost resume point from a kept
-        one."""
+        """Close the lesson and open it again (breakpoint resume). Study first moves further
+        than the resume tolerance if it has not yet: re-opening near 0 cannot tell a lost
+        resume point from a kept one."""
         session = self.current
+        if session.position <= self.resume_tolerance_s + 1:
+            self._honest_watch(session, 2 * self.resume_tolerance_s, "live")
         self.probe.platform.close_playback(self.enrolled.token, session.playback_id)
         lesson = session.lesson.lesson_id
         row = next((r for r in self._progress() if r.lesson_id == lesson), None)
