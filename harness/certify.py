@@ -28,15 +28,17 @@ from harness.api import Refused
 from harness.catalogue import load_catalogue
 from harness.context import RunContext
 from harness.embedded import PLATFORM_HEALTH, PROVINCE_HEALTH, embedded_target, running_province
+from harness.failures import CheckFailure
 from harness.plugin import CertificationSession
 from harness.profile import Profile, ProfileError, load_profile
+from harness.province_sandbox import ProvinceSandboxClient, ProvinceSandboxError
 from harness.registry import check_modules, checks_by_requirement
 from harness.report.model import Report
 from harness.run_bounds import RunBounds
 from harness.servers import ServerStartError, reachable
+from harness.supervision import Supervisors, TestClock
 
 INI = Path(__file__).with_name("pytest-certify.ini")
-READY_WITHIN_S = 30.0  # a platform started seconds before certify is waited for this long
 REPORT_FILES = ("report.json", "report.html", "junit.xml")
 REPORT_DIRS = ("evidence", "allure-results")
 
@@ -94,7 +96,11 @@ def _run(options: CertifyOptions, staging: Path) -> tuple[int, CertificationSess
             )
             _preflight(context)
             session = CertificationSession(context)
-            bounds = RunBounds(profile.target.url)
+            bounds = RunBounds(
+                profile.target.url,
+                check_timeout_s=profile.target.check_timeout_seconds,
+                run_timeout_s=profile.target.run_timeout_seconds,
+            )
             plugins = [session, bounds]
             return pytest.main(_pytest_args(options, staging), plugins=plugins), session
     except ProfileError as exc:
@@ -189,9 +195,12 @@ def _preflight(context: RunContext) -> None:
             reachable(
                 profile.target.url + PLATFORM_HEALTH,
                 profile.target.timeout_seconds,
-                ready_within=READY_WITHIN_S,
+                ready_within=profile.target.ready_timeout_seconds,
             ),
-            reachable(profile.province.base + PROVINCE_HEALTH, ready_within=READY_WITHIN_S),
+            reachable(
+                profile.province.base + PROVINCE_HEALTH,
+                ready_within=profile.target.ready_timeout_seconds,
+            ),
         )
         if why
     ]
@@ -200,6 +209,9 @@ def _preflight(context: RunContext) -> None:
     mismatch = _interface_mismatch(context)
     if mismatch:
         raise RunFailed(mismatch)
+    refused = _refused_credentials(context)
+    if refused:
+        raise RunFailed("A credential of the profile is refused: " + "; ".join(refused))
 
 
 def _interface_mismatch(context: RunContext) -> str | None:
@@ -218,6 +230,44 @@ def _interface_mismatch(context: RunContext) -> str | None:
         except Exception:  # misbehaviour beyond a missing API is for the checks to judge
             return None
     return None
+
+
+def _refused_credentials(context: RunContext) -> list[str]:
+    """Sign in with every credential of the profile before the first check, so a wrong password
+    or token is the profile's fault said once, not dozens of platform failures."""
+    target, refused = context.profile.target, []
+    with requests.Session() as session:
+        for account in Supervisors.for_accounts(
+            target.url, session, context.accounts, target.timeout_seconds
+        ):
+            try:
+                account.sign_in()
+            except Refused as answer:
+                refused.append(
+                    f"target.accounts ({account.kind} {account.username!r}): the platform "
+                    f"answers {answer.status} {answer.detail}"
+                )
+            except CheckFailure:
+                pass  # a misbehaving platform is for the checks to judge, with evidence
+        if context.test_token:
+            try:
+                TestClock(target.url, session, context.test_token, target.timeout_seconds).now()
+            except Refused as answer:
+                if answer.status in (401, 403):
+                    refused.append(f"target.test_token: the test hooks answer {answer.status}")
+            except CheckFailure:
+                pass  # a misbehaving clock is for the checks to judge, with evidence
+        sandbox = ProvinceSandboxClient(
+            context.profile.province.base, context.province_admin_token, session, timeout=10
+        )
+        try:
+            sandbox.log(limit=1)
+        except ProvinceSandboxError as error:
+            if error.status_code in (401, 403):
+                refused.append(f"province.admin_token: the province answers {error.status_code}")
+        except requests.RequestException:
+            pass
+    return refused
 
 
 def _prepare_out(out: Path) -> Path:

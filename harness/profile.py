@@ -97,7 +97,18 @@ class Target(Strict):
     driver: str = "http"
     test_token: str | None = None
     test_token_env: str | None = None
-    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="one exchange, connect to last byte"
+    )
+    check_timeout_seconds: float = Field(
+        default=300.0, gt=0, le=7200, description="one check; past it the check is an error"
+    )
+    run_timeout_seconds: float = Field(
+        default=3600.0, gt=0, le=86400, description="the whole run; later checks become errors"
+    )
+    ready_timeout_seconds: float = Field(
+        default=30.0, ge=0, le=600, description="how long a platform still starting is waited for"
+    )
     accounts: list[Account] = Field(min_length=1)
 
     @field_validator("accounts", mode="before")

@@ -19,8 +19,8 @@ import pytest
 
 from harness.transport import TARGETS, TargetWatch
 
-DEFAULT_CHECK_TIMEOUT_S = 300.0
-DEFAULT_RUN_TIMEOUT_S = 3600.0
+DEFAULT_CHECK_TIMEOUT_S = 300.0  # the profile's target.check_timeout_seconds default
+DEFAULT_RUN_TIMEOUT_S = 3600.0  # the profile's target.run_timeout_seconds default
 
 
 class CheckOverTime(BaseException):

@@ -65,16 +65,21 @@ class SupervisionClient(ApiClient):
         scope = f", scope={self.scope!r}" if self.scope else ""
         return f"SupervisionClient({self.kind}, {self.username!r}{scope})"
 
+    def sign_in(self) -> str:
+        """Sign in and keep the token; a refusal is `Refused` (preflight names the account)."""
+        answer = self.request("POST", f"{PREFIX}/token", json=self._credentials)
+        self._token = self.parse(SupervisorTokenOut, answer, "supervisor token").token
+        return self._token
+
     def _sign_in(self) -> str:
         try:
-            answer = self.request("POST", f"{PREFIX}/token", json=self._credentials)
+            return self.sign_in()
         except Refused as refused:
             raise ProtocolViolation(
                 f"The {self.kind} supervision account {self.username!r} from the profile cannot "
                 "sign in",
                 received=f"{refused.status} {refused.detail}",
             ) from None
-        return self.parse(SupervisorTokenOut, answer, "supervisor token").token
 
     def _get(self, path: str, params: dict | None = None, raw: bool = False):
         """GET with the supervisor token; sign in again once if it expired (the test clock may
