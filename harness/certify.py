@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import signal
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +32,7 @@ from harness.profile import Profile, ProfileError, load_profile
 from harness.province_sandbox import ProvinceSandboxClient, ProvinceSandboxError
 from harness.registry import check_modules, checks_by_requirement
 from harness.report.model import Report
-from harness.run_bounds import RunBounds
+from harness.run_bounds import RunBounds, StopRequest, stop_on_signals
 from harness.servers import ServerStartError, reachable
 from harness.supervision import Supervisors, TestClock
 
@@ -84,8 +82,9 @@ def certify(options: CertifyOptions) -> tuple[int, Report]:
 
 
 def _run(options: CertifyOptions, staging: Path) -> tuple[int, CertificationSession]:
+    stop = StopRequest()
     try:
-        with _signals_interrupt(), _target(options) as profile:
+        with stop_on_signals(stop), _target(options) as profile:
             context = RunContext.build(
                 profile,
                 staging,
@@ -100,6 +99,7 @@ def _run(options: CertifyOptions, staging: Path) -> tuple[int, CertificationSess
                 profile.target.url,
                 check_timeout_s=profile.target.check_timeout_seconds,
                 run_timeout_s=profile.target.run_timeout_seconds,
+                stop=stop,
             )
             plugins = [session, bounds]
             return pytest.main(_pytest_args(options, staging), plugins=plugins), session
@@ -134,29 +134,6 @@ def _validate_selection(options: CertifyOptions) -> None:
             else "no check covers the selected clauses in this version"
         )
         raise RunFailed(f"Nothing to judge: {why}")
-
-
-@contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP end the run as Ctrl-C does: pytest stops, servers are stopped, the
-    temporary folder removed. A second signal during that clean-up is ignored, so it finishes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-
-    def interrupt(signum: int, frame: object) -> None:
-        if received:
-            return
-        received.append(signum)
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 @contextmanager

@@ -1,9 +1,12 @@
-"""Time bounds of a certification run: per check, per run, and a stop when the target is gone.
+"""Bounds of a certification run: time per check and per run, a stop when the target is gone,
+and a stop when the user (or a CI runner) sends SIGTERM or SIGHUP.
 
 A pytest plugin object that `sxcert certify` registers beside the certification session. A check
 past its bound is interrupted and ends `error`; once the run is past its bound, or the target has
 stopped answering (harness/transport.py's watch), every remaining check ends `error` at once with
 the one shared reason, so a dead or hanging target costs seconds, not the sum of all timeouts.
+A signal ends the run as Ctrl-C does; should the interrupt be swallowed inside a check (a library's
+broad `except`), the next check start ends the session all the same.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -21,6 +25,35 @@ from harness.transport import TARGETS, TargetWatch
 
 DEFAULT_CHECK_TIMEOUT_S = 300.0  # the profile's target.check_timeout_seconds default
 DEFAULT_RUN_TIMEOUT_S = 3600.0  # the profile's target.run_timeout_seconds default
+
+
+@dataclass
+class StopRequest:
+    """Set by the signal handler: why the run must stop (None while it may go on)."""
+
+    reason: str | None = None
+
+
+@contextmanager
+def stop_on_signals(stop: StopRequest) -> Iterator[None]:
+    """SIGTERM and SIGHUP end the run as Ctrl-C does: pytest stops, servers are stopped, the
+    temporary folder removed. A second signal during that clean-up is ignored, so it finishes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        if stop.reason is not None:
+            return
+        stop.reason = signal.Signals(signum).name
+        raise KeyboardInterrupt(stop.reason)
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class CheckOverTime(BaseException):
@@ -59,13 +92,22 @@ class RunBounds:
         check_timeout_s: float = DEFAULT_CHECK_TIMEOUT_S,
         run_timeout_s: float = DEFAULT_RUN_TIMEOUT_S,
         watch: TargetWatch = TARGETS,
+        stop: StopRequest | None = None,
     ) -> None:
         self.target_url = target_url.rstrip("/")
         self.check_timeout_s = check_timeout_s
         self.run_timeout_s = run_timeout_s
         self.deadline = time.monotonic() + run_timeout_s
         self.watch = watch
+        self.stop = stop or StopRequest()
         watch.reset()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
+        if self.stop.reason is not None:
+            pytest.exit(
+                f"Interrupted by {self.stop.reason}", returncode=pytest.ExitCode.INTERRUPTED
+            )
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:

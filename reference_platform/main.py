@@ -47,11 +47,11 @@ API_PREFIX = "/api/v1"
 
 def start(settings: PlatformSettings) -> PlatformContext:
     """Open the database, seed the catalogue and try (once, now) to get the courses approved."""
-    if settings.authority_password_generated:
+    if settings.authority_password_generated:  # a secret is never printed, so no default one
         log.warning(
-            "No SXCERT_REF_AUTHORITY_PASSWORD set; supervision account %r has password %s",
+            "No SXCERT_REF_AUTHORITY_PASSWORD set: the authority supervision account %r is not "
+            "created (set the variable, or give accounts in SXCERT_REF_SUPERVISORS)",
             settings.authority_user,
-            settings.authority_password.get_secret_value(),
         )
     defects = ActiveDefects(settings.defects)
     if defects.names:

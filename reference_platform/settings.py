@@ -110,7 +110,10 @@ class PlatformSettings(BaseModel):
         return self
 
     def supervisor_accounts(self) -> tuple[SupervisorSetting, ...]:
-        """Every account to seed: the authority shorthand first, then `supervisors`."""
+        """Every account to seed: the authority shorthand first (only when its password was
+        given: a generated one would be known to nobody), then `supervisors`."""
+        if self.authority_password_generated:
+            return tuple(self.supervisors)
         authority = SupervisorSetting(
             username=self.authority_user, password=self.authority_password, kind="authority"
         )
