@@ -35,6 +35,7 @@ from harness.report.model import Report
 from harness.run_bounds import RunBounds, StopRequest, stop_on_signals
 from harness.servers import ServerStartError, reachable
 from harness.supervision import Supervisors, TestClock
+from harness.transport import TARGETS
 
 INI = Path(__file__).with_name("pytest-certify.ini")
 REPORT_FILES = ("report.json", "report.html", "junit.xml")
@@ -83,6 +84,7 @@ def certify(options: CertifyOptions) -> tuple[int, Report]:
 
 def _run(options: CertifyOptions, staging: Path) -> tuple[int, CertificationSession]:
     stop = StopRequest()
+    TARGETS.reset()  # what preflight sees of a dead target counts for the checks too
     try:
         with stop_on_signals(stop), _target(options) as profile:
             context = RunContext.build(
@@ -112,8 +114,16 @@ def _run(options: CertifyOptions, staging: Path) -> tuple[int, CertificationSess
 
 
 def _validate_selection(options: CertifyOptions) -> None:
-    """Refuse a selection that names unknown clauses or leaves nothing to judge, before any
-    server starts (a typo must not cost a run, nor an earlier report)."""
+    """Refuse a bad profile, or a selection that names unknown clauses or leaves nothing to
+    judge, before any server starts and before the report folder is touched (a typo must not
+    cost a run, nor an earlier report)."""
+    if options.profile is not None:
+        if options.reference_defects:
+            raise RunFailed("--reference-defect applies only to the embedded reference platform")
+        try:
+            load_profile(options.profile)
+        except ProfileError as exc:
+            raise RunFailed(str(exc)) from None
     if options.only is None:
         return
     catalogue = load_catalogue()
@@ -217,6 +227,8 @@ def _refused_credentials(context: RunContext) -> list[str]:
         for account in Supervisors.for_accounts(
             target.url, session, context.accounts, target.timeout_seconds
         ):
+            if TARGETS.gone(target.url):
+                return refused  # not answering at all: the checks will say so, at once
             try:
                 account.sign_in()
             except Refused as answer:

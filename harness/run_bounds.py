@@ -100,7 +100,6 @@ class RunBounds:
         self.deadline = time.monotonic() + run_timeout_s
         self.watch = watch
         self.stop = stop or StopRequest()
-        watch.reset()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> None:

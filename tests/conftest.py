@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,12 @@ SHARED = ROOT.parent / "shared"
 
 
 def run_sxcert(*args: str, env: dict[str, str] | None = None, timeout: float = 600):
-    """Run the real `sxcert` command line (as a user would) and answer the finished process."""
+    """Run the real `sxcert` command line (as a user would) and answer the finished process.
+
+    A `certify` without `--out` writes into a fresh temporary folder: tests never touch the
+    repository's reports/."""
+    if args and args[0] == "certify" and "--out" not in args:
+        args = (*args, "--out", tempfile.mkdtemp(prefix="sxcert-test-out-"))
     return subprocess.run(
         [sys.executable, "-c", "from harness.cli import main; main()", *args],
         capture_output=True,
