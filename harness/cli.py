@@ -126,17 +126,14 @@ def defects_command(as_json: Annotated[bool, typer.Option("--json")] = False) ->
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    table = Table("name", "breaks", "checks", "where", "description", show_lines=True)
-    for row in rows:
-        where = "\n".join([row["where"], *(f"also {site}" for site in row["also"])])
-        table.add_row(
-            row["name"],
-            ", ".join(row["breaks"]),
-            "\n".join(row["checks"]),
-            where,
-            row["description"],
-        )
-    console.print(table)
+    for row in rows:  # one block per defect; `where` whole on its line, ready to open
+        console.print(f"[bold]{row['name']}[/]  breaks {', '.join(row['breaks'])}", highlight=False)
+        console.print(f"  where   {row['where']}", highlight=False, soft_wrap=True)
+        for site in row["also"]:
+            console.print(f"  also    {site}", highlight=False, soft_wrap=True)
+        for name in row["checks"]:
+            console.print(f"  caught  {name}", highlight=False, soft_wrap=True)
+        console.print(f"  {row['description']}", highlight=False)
 
 
 @app.command("clauses")
