@@ -19,6 +19,9 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the plan lives in tests/
 
 from harness.registry import all_checks, checks_by_requirement
 from reference_platform.defects import DEFECTS
