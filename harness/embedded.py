@@ -83,8 +83,11 @@ def running_province(
 
 
 @contextmanager
-def embedded_target(workdir: Path, defects: tuple[str, ...] = ()) -> Iterator[Profile]:
-    """Start province + reference platform; yield a Profile for them; stop both afterwards."""
+def embedded_target(
+    workdir: Path, defects: tuple[str, ...] = (), *, defect_switch: bool = False
+) -> Iterator[Profile]:
+    """Start province + reference platform; yield a Profile for them; stop both afterwards.
+    `defect_switch` serves the reference's runtime defect switch (the project's own tests)."""
     platform_key = secrets.token_urlsafe(24)
     accounts = embedded_accounts()
     test_token = secrets.token_urlsafe(24)
@@ -97,6 +100,7 @@ def embedded_target(workdir: Path, defects: tuple[str, ...] = ()) -> Iterator[Pr
             "SXCERT_REF_PROVINCE_KEY": platform_key,
             "SXCERT_REF_TEST_TOKEN": test_token,
             "SXCERT_REF_DEFECTS": ",".join(defects),
+            "SXCERT_REF_DEFECT_SWITCH": "1" if defect_switch else "",
             **reference_supervision_env(accounts),
         }
         platform = start_server(

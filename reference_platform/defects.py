@@ -299,6 +299,13 @@ def unknown_defects_message(unknown: Iterable[str]) -> str:
     return f"Unknown defect(s): {', '.join(unknown)}. Known defects: {', '.join(sorted(DEFECTS))}"
 
 
+# Defects read while the platform starts (seed data, the routes it serves): switching them needs
+# a restart, so the detection matrix's runtime switch (routers/defect_switch.py) refuses them.
+READ_AT_START = frozenset(
+    {"offers_unapproved_course", "short_course_content", "honours_lesson_complete_call"}
+)
+
+
 class ActiveDefects:
     """The defects switched on for one app; asking about a misspelt name is a bug, not `False`."""
 
@@ -307,6 +314,19 @@ class ActiveDefects:
         unknown = sorted(self._names - DEFECTS.keys())
         if unknown:
             raise ValueError(unknown_defects_message(unknown))
+        self._at_start = self._names & READ_AT_START
+
+    def switch(self, names: Iterable[str]) -> None:
+        """Switch to exactly `names` while running (the matrix's certification-only hook). The
+        swap is one assignment, so a request sees the old set or the new one, never a mix."""
+        wanted = frozenset(names)
+        unknown = sorted(wanted - DEFECTS.keys())
+        if unknown:
+            raise ValueError(unknown_defects_message(unknown))
+        needs_restart = sorted((wanted ^ self._at_start) & READ_AT_START)
+        if needs_restart:
+            raise ValueError(f"Read at start-up, switch by restarting: {', '.join(needs_restart)}")
+        self._names = wanted
 
     def active(self, name: str) -> bool:
         if name not in DEFECTS:

@@ -28,6 +28,7 @@ from reference_platform.province_client import ProvinceClient
 from reference_platform.routers import (
     captures,
     courses,
+    defect_switch,
     enrolments,
     health,
     learners,
@@ -139,6 +140,8 @@ def create_app(settings: PlatformSettings | None = None) -> FastAPI:
     ]
     if ActiveDefects(settings.defects).active("honours_lesson_complete_call"):
         modules.append(lesson_complete)  # a compliant platform has no such route
+    if settings.defect_switch and settings.test_token is not None:
+        modules.append(defect_switch)  # the project's own detection matrix only
     for module in modules:
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -69,6 +69,9 @@ class PlatformSettings(BaseModel):
     )
     test_token: SecretStr | None = None
     defects: frozenset[str] = frozenset()
+    defect_switch: bool = Field(
+        default=False, description="serve PUT /api/v1/test/defects (the project's own tests)"
+    )
     min_age: int = Field(default=16, ge=0, le=150)
     max_age: int = Field(default=60, ge=1, le=150, description="exclusive: this age is refused")
     token_ttl_s: int = Field(
@@ -146,6 +149,7 @@ class PlatformSettings(BaseModel):
             ("authority_user", "AUTHORITY_USER"),
             ("min_age", "MIN_AGE"),
             ("max_age", "MAX_AGE"),
+            ("defect_switch", "DEFECT_SWITCH"),
         ]:
             if get(name) is not None:
                 values[field] = get(name)

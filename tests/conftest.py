@@ -39,3 +39,35 @@ def read_report(out: Path) -> dict:
 @pytest.fixture
 def sxcert():
     return run_sxcert
+
+
+def write_profile(path: Path, profile, **wrong: str) -> tuple[Path, dict[str, str]]:
+    """`profile` (a harness Profile with inline secrets, e.g. from embedded_target) as a TOML file
+    with every secret behind an environment variable, and those variables; `wrong` replaces a
+    secret (by its variable name) with a value the platform will refuse."""
+    env = {"SXCERT_T_TEST_TOKEN": profile.target.test_token or ""}
+    env["SXCERT_T_ADMIN"] = profile.province.admin_token or ""
+    lines = [
+        "[target]",
+        f'base_url = "{profile.target.url}"',
+        f'platform_id = "{profile.target.platform_id}"',
+        'test_token_env = "SXCERT_T_TEST_TOKEN"',
+    ]
+    for n, account in enumerate(profile.target.accounts):
+        env[f"SXCERT_T_PW_{n}"] = account.password or ""
+        lines += [
+            "[[target.accounts]]",
+            f'kind = "{account.kind}"',
+            f'username = "{account.username}"',
+            f'password_env = "SXCERT_T_PW_{n}"',
+        ]
+        if account.scope:
+            lines.append(f'scope = "{account.scope}"')
+    lines += [
+        "[province]",
+        f'url = "{profile.province.base}"',
+        "start = false",
+        'admin_token_env = "SXCERT_T_ADMIN"',
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, {**env, **wrong}

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from harness.embedded import embedded_target
 from harness.profile import Profile
-from tests.conftest import run_sxcert
+from tests.conftest import run_sxcert, write_profile
 
 LEARNER_PASSWORD = re.compile(r"pw-[A-Za-z0-9_-]{16}")  # harness/learners.py's learner passwords
 BEARER = re.compile(r"Bearer\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]{8,}")
@@ -24,37 +23,6 @@ def running_reference(tmp_path_factory) -> Iterator[Profile]:
     workdir = tmp_path_factory.mktemp("instance")
     with embedded_target(workdir, ("ignores_voucher_holder",)) as profile:
         yield profile
-
-
-def write_profile(path: Path, profile: Profile, **wrong: str) -> tuple[Path, dict[str, str]]:
-    """The profile as TOML with every secret behind an environment variable; `wrong` replaces
-    one secret (by its env name) with a value the platform will refuse."""
-    env = {"SXCERT_T_TEST_TOKEN": profile.target.test_token or ""}
-    env["SXCERT_T_ADMIN"] = profile.province.admin_token or ""
-    lines = [
-        "[target]",
-        f'base_url = "{profile.target.url}"',
-        f'platform_id = "{profile.target.platform_id}"',
-        'test_token_env = "SXCERT_T_TEST_TOKEN"',
-    ]
-    for n, account in enumerate(profile.target.accounts):
-        env[f"SXCERT_T_PW_{n}"] = account.password or ""
-        lines += [
-            "[[target.accounts]]",
-            f'kind = "{account.kind}"',
-            f'username = "{account.username}"',
-            f'password_env = "SXCERT_T_PW_{n}"',
-        ]
-        if account.scope:
-            lines.append(f'scope = "{account.scope}"')
-    lines += [
-        "[province]",
-        f'url = "{profile.province.base}"',
-        "start = false",
-        'admin_token_env = "SXCERT_T_ADMIN"',
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path, {**env, **wrong}
 
 
 @pytest.mark.parametrize(

@@ -246,3 +246,25 @@ def test_clock_advances_only_forward_and_persists(tmp_path: Path) -> None:
             restarted.client.get("/api/v1/test/clock", headers=hook_headers()).json()["now"]
         )
         assert now >= after
+
+
+def test_the_defect_switch_exists_only_when_asked_for(tmp_path: Path) -> None:
+    token = hook_headers()
+    plain = settings_for(tmp_path, shared_province().url)
+    with TestClient(create_app(plain)) as client:
+        answer = client.put("/api/v1/test/defects", json={"names": []}, headers=token)
+        assert answer.status_code == 404
+    switchable = settings_for(tmp_path, shared_province().url, defect_switch=True)
+    with TestClient(create_app(switchable)) as client:
+        unauthenticated = client.put("/api/v1/test/defects", json={"names": []})
+        assert unauthenticated.status_code == 401
+        on = client.put("/api/v1/test/defects", json={"names": ["accepts_under_16"]}, headers=token)
+        assert on.status_code == 200 and on.json() == {"names": ["accepts_under_16"]}
+        assert client.app.state.platform.defects.active("accepts_under_16")
+        for refused in (["no_such_defect"], ["offers_unapproved_course"]):
+            answer = client.put("/api/v1/test/defects", json={"names": refused}, headers=token)
+            assert answer.status_code == 422, answer.text
+        assert client.app.state.platform.defects.names == {"accepts_under_16"}  # unchanged
+        off = client.put("/api/v1/test/defects", json={"names": []}, headers=token)
+        assert off.json() == {"names": []}
+        assert "/api/v1/test/defects" not in client.get("/openapi.json").json()["paths"]
