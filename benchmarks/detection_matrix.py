@@ -30,12 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the plan lives in tests/
 
-from harness.catalogue import load_catalogue
-from harness.registry import checks_by_requirement
-from reference_platform.defects import DEFECTS
-from tests.detection_plan import plan_groups
+from harness.catalogue import load_catalogue  # noqa: E402
+from harness.registry import checks_by_requirement  # noqa: E402
+from reference_platform.defects import DEFECTS  # noqa: E402
+from tests.detection_plan import plan_groups  # noqa: E402
 
 COVERED = sorted(checks_by_requirement())
+PYTEST = [sys.executable, "-m", "pytest", "tests/test_detection_matrix.py", "-q"]
+CERTIFY = [sys.executable, "-c", "from harness.cli import main; main()", "certify"]
 
 
 def planned(workers: int) -> tuple[float, dict[str, float]]:
@@ -43,8 +45,7 @@ def planned(workers: int) -> tuple[float, dict[str, float]]:
         junit = Path(folder) / "matrix.xml"
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "tests/test_detection_matrix.py", "-q"]
-            + ["-n", str(workers), "-p", "no:cacheprovider", f"--junitxml={junit}"],
+            [*PYTEST, "-n", str(workers), "-p", "no:cacheprovider", f"--junitxml={junit}"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -63,8 +64,7 @@ def old_plan_run(name: str) -> float:
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-c", "from harness.cli import main; main()", "certify"]
-            + ["--only", ",".join(COVERED), "--out", out, "--reference-defect", name],
+            [*CERTIFY, "--only", ",".join(COVERED), "--out", out, "--reference-defect", name],
             cwd=ROOT,
             capture_output=True,
         )
@@ -101,9 +101,8 @@ def main() -> None:
 
     print(f"defects {len(DEFECTS)} on {len(COVERED)} requirements; groups {len(groups)}")
     print(f"planned matrix ({len(times)} tests, -n {args.workers}): wall {wall:5.0f} s")
-    print(
-        f"  solo runs: {len(solo)} x median {solo_s:4.1f} s; full runs: {len(full)} x {full_s:4.1f} s"
-    )
+    print(f"  solo runs: {len(solo)} x median {solo_s:4.1f} s")
+    print(f"  full runs: {len(full)} x median {full_s:4.1f} s")
     print(f"old plan (one full certify per defect, from {len(sample)}): wall {old_wall:5.0f} s")
     wall_100 = ((1 + groups_100) * full_100 + 100 * solo_s) / args.workers
     print(
