@@ -2,6 +2,11 @@
 
 Registrations are kept per platform: a platform's liveness checks compare with the face *it*
 registered, so one platform's mistake cannot colour another's evidence.
+
+The snapshot keeps the people, the registrations, the capture images seen and the serials, so a
+restarted province still knows the learners a long-running platform registered, never hands out
+an ID number twice, and still calls a capture shown before a replay. The random generator is not
+kept: a restarted province draws fresh people, which only have to be unused.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.province.clock import Clock, shanghai_now
 from harness.province.identities import draw_identity
 from harness.province.refusals import Conflict, NotFound
+from harness.province.stores.serials import serials_from
 from harness.spec.sandbox import SandboxIdentity
 
 
@@ -22,6 +29,15 @@ from harness.spec.sandbox import SandboxIdentity
 class IdentityRecord:
     identity: SandboxIdentity
     name_pinyin: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"identity": self.identity.model_dump(mode="json"), "name_pinyin": self.name_pinyin}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IdentityRecord:
+        if not isinstance(data["name_pinyin"], str):
+            raise ValueError("name_pinyin is not a string")
+        return cls(SandboxIdentity.model_validate(data["identity"]), data["name_pinyin"])
 
 
 @dataclass
@@ -33,6 +49,32 @@ class Registration:
     face_sha256: str
     registered_at: dt.datetime
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "registration_id": self.registration_id,
+            "platform_id": self.platform_id,
+            "id_number": self.id_number,
+            "face_phash": self.face_phash,
+            "face_sha256": self.face_sha256,
+            "registered_at": self.registered_at.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Registration:
+        texts = ("registration_id", "platform_id", "id_number", "face_sha256", "registered_at")
+        if not all(isinstance(data[name], str) for name in texts):
+            raise ValueError(f"{', '.join(texts)} of a registration are strings")
+        if type(data["face_phash"]) is not int:
+            raise ValueError("face_phash of a registration is a number")
+        return cls(
+            data["registration_id"],
+            data["platform_id"],
+            data["id_number"],
+            data["face_phash"],
+            data["face_sha256"],
+            dt.datetime.fromisoformat(data["registered_at"]),
+        )
+
 
 @dataclass
 class IdentityStore:
@@ -43,8 +85,17 @@ class IdentityStore:
     _registrations: dict[tuple[str, str], Registration] = field(default_factory=dict)
     _capture_images: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     _serials: Counter[str] = field(default_factory=Counter)
+    _revision: int = 0
+
+    @property
+    def revision(self) -> int:
+        """Grows with every change, so that a caller can tell whether there is anything to save."""
+        with self._lock:
+            return self._revision
 
     def _next(self, kind: str) -> int:
+        """The next serial of `kind` (called under the lock: handing one out is a change)."""
+        self._revision += 1
         self._serials[kind] += 1
         return self._serials[kind]
 
@@ -57,6 +108,7 @@ class IdentityStore:
             )
             record = IdentityRecord(drawn.identity, drawn.name_pinyin)
             self._identities[drawn.identity.id_number] = record
+            self._revision += 1
             return record
 
     def identity(self, id_number: str) -> IdentityRecord:
@@ -82,6 +134,7 @@ class IdentityStore:
             now = self.clock()
             reg = Registration(reg_id, platform_id, id_number, face_phash, face_sha256, now)
             self._registrations[key] = reg
+            self._revision += 1
             return reg, old is None
 
     def registration(self, platform_id: str, id_number: str) -> Registration:
@@ -100,6 +153,7 @@ class IdentityStore:
             keys = [key for key in self._registrations if key[1] == id_number]
             for key in keys:
                 del self._registrations[key]
+            self._revision += 1
             return len(keys)
 
     # ---- verdicts --------------------------------------------------------------------------
@@ -108,7 +162,9 @@ class IdentityStore:
         with self._lock:
             seen = self._capture_images.setdefault((platform_id, id_number), set())
             new = image_sha256 not in seen
-            seen.add(image_sha256)
+            if new:
+                seen.add(image_sha256)
+                self._revision += 1
             return new
 
     def next_match_id(self) -> str:
@@ -118,3 +174,36 @@ class IdentityStore:
     def next_verification_id(self) -> str:
         with self._lock:
             return f"LV-{self._next('verification'):06d}"
+
+    # ---- persistence -----------------------------------------------------------------------
+    def snapshot(self) -> dict[str, object]:
+        """People, registrations, capture images seen and serials; JSON-safe (ISO datetimes)."""
+        with self._lock:
+            return {
+                "identities": [record.to_json() for record in self._identities.values()],
+                "registrations": [reg.to_json() for reg in self._registrations.values()],
+                "captures": [
+                    {"platform_id": platform_id, "id_number": id_number, "images": sorted(seen)}
+                    for (platform_id, id_number), seen in self._capture_images.items()
+                ],
+                "serials": dict(self._serials),
+            }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the state with a snapshot; ValueError/TypeError/KeyError when it is malformed
+        (nothing is replaced then)."""
+        records = [IdentityRecord.from_json(item) for item in data["identities"]]
+        registrations = [Registration.from_json(item) for item in data["registrations"]]
+        captures: dict[tuple[str, str], set[str]] = {}
+        for item in data["captures"]:
+            images = item["images"]
+            if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
+                raise ValueError("the images of a capture entry are a list of sha256 strings")
+            captures[(str(item["platform_id"]), str(item["id_number"]))] = set(images)
+        serials = serials_from(data["serials"])
+        with self._lock:
+            self._identities = {r.identity.id_number: r for r in records}
+            self._registrations = {(r.platform_id, r.id_number): r for r in registrations}
+            self._capture_images = captures
+            self._serials = serials
+            self._revision += 1

@@ -1,7 +1,8 @@
 """The voucher authority's state: vouchers as issued, and their single redemption.
 
 A voucher's `state` is never stored: it is worked out on every read from the redemption and the
-province's date, so an expiry needs no sweeper and cannot be missed.
+province's date, so an expiry needs no sweeper and cannot be missed. The snapshot keeps each
+voucher as issued with its redemption, so a restarted province still refuses a second redemption.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import datetime as dt
 import secrets
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from harness.province.clock import Clock, shanghai_now
 from harness.province.refusals import Conflict, NotFound
+from harness.province.stores.serials import serials_from
 from harness.spec.vouchers import Voucher
 
 VOUCHER_VALIDITY = dt.timedelta(days=365)
@@ -28,6 +31,16 @@ class Redemption:
     id_number: str  # as claimed by the platform: the province does not check it
     course_id: str
     approval_number: str
+
+    def to_json(self) -> dict[str, str]:
+        return {**asdict(self), "redeemed_at": self.redeemed_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Redemption:
+        fields = {name: data[name] for name in cls.__dataclass_fields__}
+        if not all(isinstance(value, str) for value in fields.values()):
+            raise ValueError("every field of a redemption is a string")
+        return cls(**{**fields, "redeemed_at": dt.datetime.fromisoformat(fields["redeemed_at"])})
 
 
 @dataclass
@@ -51,6 +64,13 @@ class VoucherStore:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _vouchers: dict[str, VoucherRecord] = field(default_factory=dict)
     _serials: Counter[str] = field(default_factory=Counter)
+    _revision: int = 0
+
+    @property
+    def revision(self) -> int:
+        """Grows with every change, so that a caller can tell whether there is anything to save."""
+        with self._lock:
+            return self._revision
 
     def issue(
         self,
@@ -77,6 +97,7 @@ class VoucherStore:
                 expires_on=expires_on or now.date() + VOUCHER_VALIDITY,
             )
             self._vouchers[code] = VoucherRecord(voucher)
+            self._revision += 1
             return voucher
 
     def voucher(self, code: str) -> Voucher:
@@ -109,4 +130,36 @@ class VoucherStore:
                 course_id,
                 approval_number,
             )
+            self._revision += 1
             return record.redemption
+
+    # ---- persistence -----------------------------------------------------------------------
+    def snapshot(self) -> dict[str, object]:
+        """Every voucher as issued with its redemption, and the serials; JSON-safe."""
+        with self._lock:
+            return {
+                "vouchers": [
+                    {
+                        "voucher": record.voucher.model_dump(mode="json"),
+                        "redemption": record.redemption.to_json() if record.redemption else None,
+                    }
+                    for record in self._vouchers.values()
+                ],
+                "serials": dict(self._serials),
+            }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the state with a snapshot; ValueError/TypeError/KeyError when it is malformed
+        (nothing is replaced then)."""
+        records = [
+            VoucherRecord(
+                Voucher.model_validate(item["voucher"]),
+                Redemption.from_json(item["redemption"]) if item["redemption"] else None,
+            )
+            for item in data["vouchers"]
+        ]
+        serials = serials_from(data["serials"])
+        with self._lock:
+            self._vouchers = {record.voucher.code: record for record in records}
+            self._serials = serials
+            self._revision += 1
