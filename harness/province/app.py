@@ -19,7 +19,7 @@ office, the archive receiver, ...) therefore means:
 3. one dependency alias in `deps.py` (`get_<concept>` and `<Concept> = Annotated[...]`), and in
    `create_app` below one line creating the store on `app.state` and the router in `_ROUTERS`;
    when the store's state must outlive a restart, it has `revision`, `snapshot()` and `restore()`
-   and one more entry in `_persisted` (a new section of the state file).
+   and one more entry in `state.persisted` (a new section of the state file).
 4. the service name in the sandbox log's `service` filter (`routers/sandbox.py`), and its rows in
    docs/interface.md.
 
@@ -39,7 +39,7 @@ from harness.province.clock import shanghai_now
 from harness.province.errors import validation_error_handler
 from harness.province.routers import courses, faults, identity, occupations, sandbox, vouchers
 from harness.province.settings import ProvinceConfigError, ProvinceSettings
-from harness.province.state import Persistent, ProvinceState
+from harness.province.state import ProvinceState, persisted
 from harness.province.stores.courses import CourseStore
 from harness.province.stores.faults import FaultStore
 from harness.province.stores.identities import IdentityStore
@@ -69,16 +69,6 @@ def create_app(settings: ProvinceSettings | None = None) -> FastAPI:
         raise SystemExit(2) from None
 
 
-def _persisted(app: FastAPI) -> dict[str, Persistent]:
-    """The sections of the state file and their stores (faults are deliberately not kept)."""
-    return {
-        "identities": app.state.identities,
-        "vouchers": app.state.vouchers,
-        "courses": app.state.courses,
-        "log": app.state.log,
-    }
-
-
 def _build(settings: ProvinceSettings) -> FastAPI:
     app = FastAPI(
         title="sxcert province emulator",
@@ -95,7 +85,10 @@ def _build(settings: ProvinceSettings) -> FastAPI:
     app.state.log = CallLog()
     app.state.faults = FaultStore()
     if settings.state_dir is not None:
-        state = ProvinceState(settings.state_dir, _persisted(app))
+        stores = persisted(
+            app.state.identities, app.state.vouchers, app.state.courses, app.state.log
+        )
+        state = ProvinceState(settings.state_dir, stores)
         state.load()
         app.state.saved_state = state
         app.add_middleware(SaveStateMiddleware, state=state)

@@ -28,6 +28,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from harness.province.settings import ProvinceConfigError
+from harness.province.stores.courses import CourseStore
+from harness.province.stores.identities import IdentityStore
+from harness.province.stores.log import CallLog
+from harness.province.stores.vouchers import VoucherStore
 
 STATE_FILE = "state.json"
 STATE_VERSION = 1
@@ -46,6 +50,21 @@ class Persistent(Protocol):
     def snapshot(self) -> dict[str, object]: ...
 
     def restore(self, data: dict[str, Any]) -> None: ...
+
+
+def persisted(
+    identities: IdentityStore, vouchers: VoucherStore, courses: CourseStore, log: CallLog
+) -> dict[str, Persistent]:
+    """The sections of the state file and their stores (the faults are deliberately not kept)."""
+    return {"identities": identities, "vouchers": vouchers, "courses": courses, "log": log}
+
+
+def check_state_folder(folder: Path) -> None:
+    """Create `folder` if missing and read its state file into throwaway stores, so that a
+    caller about to start a province learns now, in one line, what would stop its start:
+    ProvinceStateError naming the folder or the file."""
+    stores = persisted(IdentityStore(), VoucherStore(), CourseStore(), CallLog())
+    ProvinceState(folder, stores).load()
 
 
 class ProvinceState:
