@@ -74,6 +74,11 @@ def test_identities_keep_people_registrations_captures_and_serials() -> None:
     assert (again.registration_id, created) == (reg.registration_id, False)
     with pytest.raises(NotFound):
         restored.registration("beta", person.identity.id_number)
+    assert restored.forget_registrations(person.identity.id_number) == 1
+    forgotten = IdentityStore(clock=clock)
+    forgotten.restore(through_json(restored.snapshot()))
+    with pytest.raises(NotFound):  # a sandbox reset is kept too
+        forgotten.registration("alpha", person.identity.id_number)
 
 
 def test_a_restored_identity_store_never_draws_a_taken_number() -> None:

@@ -47,7 +47,9 @@ class Persistent(Protocol):
     @property
     def revision(self) -> int: ...
 
-    def snapshot(self) -> dict[str, object]: ...
+    def snapshot(self) -> dict[str, Any]: ...
+
+    def snapshot_text(self) -> str: ...
 
     def restore(self, data: dict[str, Any]) -> None: ...
 
@@ -77,6 +79,7 @@ class ProvinceState:
         self._stores = stores
         self._lock = threading.Lock()
         self._saved_revision = -1
+        self._texts: dict[str, tuple[int, str]] = {}  # section → (store revision, its JSON)
 
     def _revision(self) -> int:
         return sum(store.revision for store in self._stores.values())
@@ -148,11 +151,23 @@ class ProvinceState:
             revision = self._revision()  # read before the snapshot: a later change saves again
             if revision == self._saved_revision:
                 return False
-            state: dict[str, object] = {"version": STATE_VERSION}
-            state.update({section: store.snapshot() for section, store in self._stores.items()})
-            write_atomically(self.path, json.dumps(state, ensure_ascii=False))
+            sections = ", ".join(
+                f"{json.dumps(section)}: {self._section_text(section, store)}"
+                for section, store in self._stores.items()
+            )
+            write_atomically(self.path, f'{{"version": {STATE_VERSION}, {sections}}}')
             self._saved_revision = revision
             return True
+
+    def _section_text(self, section: str, store: Persistent) -> str:
+        """The section's JSON, serialised again only when its store changed: a request usually
+        changes one store and the log, and the others may hold every earlier run's people."""
+        revision = store.revision  # before the snapshot, as above
+        cached = self._texts.get(section)
+        if cached is None or cached[0] != revision:
+            cached = (revision, store.snapshot_text())
+            self._texts[section] = cached
+        return cached[1]
 
 
 def write_atomically(path: Path, text: str) -> None:

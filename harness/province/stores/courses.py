@@ -16,7 +16,7 @@ from typing import Any
 from harness.province import registry
 from harness.province.clock import Clock, shanghai_now
 from harness.province.refusals import NotFound
-from harness.province.stores.serials import serials_from
+from harness.province.stores.snapshots import json_text, serials_from
 from harness.spec.courses import ApprovalRecord, CourseApplicationIn, Occupation
 
 
@@ -91,6 +91,10 @@ class CourseStore:
             return revoked
 
     # ---- persistence -----------------------------------------------------------------------
+    def snapshot_text(self) -> str:
+        """The snapshot as JSON text (a few approvals per run: serialised whole each time)."""
+        return json_text(self.snapshot())
+
     def snapshot(self) -> dict[str, object]:
         """The approvals and the serials, JSON-safe (dates as ISO strings)."""
         with self._lock:

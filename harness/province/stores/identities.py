@@ -12,6 +12,7 @@ kept: a restarted province draws fresh people, which only have to be unused.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import threading
 from collections import Counter
@@ -21,7 +22,7 @@ from typing import Any
 from harness.province.clock import Clock, shanghai_now
 from harness.province.identities import draw_identity
 from harness.province.refusals import Conflict, NotFound
-from harness.province.stores.serials import serials_from
+from harness.province.stores.snapshots import json_list, json_object, json_text, serials_from
 from harness.spec.sandbox import SandboxIdentity
 
 
@@ -77,6 +78,19 @@ class Registration:
 
 
 @dataclass
+class _SavedTexts:
+    """Each person, registration and capture set as JSON text, made when it changed."""
+
+    identities: dict[str, str]
+    registrations: dict[tuple[str, str], str]
+    captures: dict[tuple[str, str], str]
+
+
+def _captures_json(key: tuple[str, str], seen: set[str]) -> dict[str, object]:
+    return {"platform_id": key[0], "id_number": key[1], "images": sorted(seen)}
+
+
+@dataclass
 class IdentityStore:
     clock: Clock = shanghai_now
     rng: random.Random = field(default_factory=random.Random)
@@ -85,6 +99,7 @@ class IdentityStore:
     _registrations: dict[tuple[str, str], Registration] = field(default_factory=dict)
     _capture_images: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     _serials: Counter[str] = field(default_factory=Counter)
+    _texts: _SavedTexts = field(default_factory=lambda: _SavedTexts({}, {}, {}))
     _revision: int = 0
 
     @property
@@ -108,6 +123,7 @@ class IdentityStore:
             )
             record = IdentityRecord(drawn.identity, drawn.name_pinyin)
             self._identities[drawn.identity.id_number] = record
+            self._texts.identities[drawn.identity.id_number] = json_text(record.to_json())
             self._revision += 1
             return record
 
@@ -134,6 +150,7 @@ class IdentityStore:
             now = self.clock()
             reg = Registration(reg_id, platform_id, id_number, face_phash, face_sha256, now)
             self._registrations[key] = reg
+            self._texts.registrations[key] = json_text(reg.to_json())
             self._revision += 1
             return reg, old is None
 
@@ -153,6 +170,7 @@ class IdentityStore:
             keys = [key for key in self._registrations if key[1] == id_number]
             for key in keys:
                 del self._registrations[key]
+                del self._texts.registrations[key]
             self._revision += 1
             return len(keys)
 
@@ -160,10 +178,12 @@ class IdentityStore:
     def first_sight(self, platform_id: str, id_number: str, image_sha256: str) -> bool:
         """Remember a capture image; False when this exact image was shown before (a replay)."""
         with self._lock:
-            seen = self._capture_images.setdefault((platform_id, id_number), set())
+            key = (platform_id, id_number)
+            seen = self._capture_images.setdefault(key, set())
             new = image_sha256 not in seen
             if new:
                 seen.add(image_sha256)
+                self._texts.captures[key] = json_text(_captures_json(key, seen))
                 self._revision += 1
             return new
 
@@ -176,24 +196,30 @@ class IdentityStore:
             return f"LV-{self._next('verification'):06d}"
 
     # ---- persistence -----------------------------------------------------------------------
-    def snapshot(self) -> dict[str, object]:
-        """People, registrations, capture images seen and serials; JSON-safe (ISO datetimes)."""
+    def snapshot_text(self) -> str:
+        """The snapshot as JSON text, joined from each item's text of its last change."""
         with self._lock:
-            return {
-                "identities": [record.to_json() for record in self._identities.values()],
-                "registrations": [reg.to_json() for reg in self._registrations.values()],
-                "captures": [
-                    {"platform_id": platform_id, "id_number": id_number, "images": sorted(seen)}
-                    for (platform_id, id_number), seen in self._capture_images.items()
-                ],
-                "serials": dict(self._serials),
-            }
+            return json_object(
+                identities=json_list(self._texts.identities.values()),
+                registrations=json_list(self._texts.registrations.values()),
+                captures=json_list(self._texts.captures.values()),
+                serials=json_text(dict(self._serials)),
+            )
+
+    def snapshot(self) -> dict[str, Any]:
+        """People, registrations, capture images seen and serials; JSON-safe (ISO datetimes)."""
+        return json.loads(self.snapshot_text())
 
     def restore(self, data: dict[str, Any]) -> None:
         """Replace the state with a snapshot; ValueError/TypeError/KeyError when it is malformed
         (nothing is replaced then)."""
-        records = [IdentityRecord.from_json(item) for item in data["identities"]]
-        registrations = [Registration.from_json(item) for item in data["registrations"]]
+        records = {
+            r.identity.id_number: r for r in map(IdentityRecord.from_json, data["identities"])
+        }
+        registrations = {
+            (r.platform_id, r.id_number): r
+            for r in map(Registration.from_json, data["registrations"])
+        }
         captures: dict[tuple[str, str], set[str]] = {}
         for item in data["captures"]:
             images = item["images"]
@@ -201,9 +227,15 @@ class IdentityStore:
                 raise ValueError("the images of a capture entry are a list of sha256 strings")
             captures[(str(item["platform_id"]), str(item["id_number"]))] = set(images)
         serials = serials_from(data["serials"])
+        texts = _SavedTexts(
+            {number: json_text(r.to_json()) for number, r in records.items()},
+            {key: json_text(r.to_json()) for key, r in registrations.items()},
+            {key: json_text(_captures_json(key, seen)) for key, seen in captures.items()},
+        )
         with self._lock:
-            self._identities = {r.identity.id_number: r for r in records}
-            self._registrations = {(r.platform_id, r.id_number): r for r in registrations}
+            self._identities = records
+            self._registrations = registrations
             self._capture_images = captures
             self._serials = serials
+            self._texts = texts
             self._revision += 1

@@ -12,19 +12,22 @@ save slower than the last.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.province.stores.snapshots import json_list, json_object, json_text
 from harness.spec.sandbox import LogEntry
 
-SNAPSHOT_ENTRIES = 5000  # several full certification runs' worth of platform calls
+SNAPSHOT_ENTRIES = 1000  # a few full certification runs' worth of platform calls (≈ 300 each)
 
 
 @dataclass
 class CallLog:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _entries: list[LogEntry] = field(default_factory=list)
+    _texts: list[str] = field(default_factory=list)  # each entry as JSON text, made once
     _skipped: int = 0  # entries numbered before the first one held (dropped from a snapshot)
     _revision: int = 0
 
@@ -39,6 +42,7 @@ class CallLog:
         with self._lock:
             entry = LogEntry(seq=self._skipped + len(self._entries) + 1, **fields)
             self._entries.append(entry)
+            self._texts.append(json_text(entry.model_dump(mode="json")))
             self._revision += 1
             return entry
 
@@ -66,14 +70,16 @@ class CallLog:
         return found[:limit] if limit is not None else found
 
     # ---- persistence -----------------------------------------------------------------------
-    def snapshot(self) -> dict[str, object]:
-        """The last sequence number given and the most recent entries; JSON-safe."""
+    def snapshot_text(self) -> str:
+        """The snapshot as JSON text, joined from each entry's text of when it was logged."""
         with self._lock:
-            kept = self._entries[-SNAPSHOT_ENTRIES:]
-            return {
-                "last_seq": self._skipped + len(self._entries),
-                "entries": [entry.model_dump(mode="json") for entry in kept],
-            }
+            last_seq = self._skipped + len(self._entries)
+            kept = self._texts[-SNAPSHOT_ENTRIES:]
+            return json_object(last_seq=str(last_seq), entries=json_list(kept))
+
+    def snapshot(self) -> dict[str, Any]:
+        """The last sequence number given and the most recent entries; JSON-safe."""
+        return json.loads(self.snapshot_text())
 
     def restore(self, data: dict[str, Any]) -> None:
         """Replace the state with a snapshot; ValueError/TypeError/KeyError when it is malformed
@@ -82,10 +88,12 @@ class CallLog:
         if type(last_seq) is not int or last_seq < 0:
             raise ValueError("last_seq is not a non-negative number")
         entries = [LogEntry.model_validate(item) for item in data["entries"]]
+        texts = [json_text(entry.model_dump(mode="json")) for entry in entries]
         skipped = last_seq - len(entries)
         if skipped < 0 or [e.seq for e in entries] != list(range(skipped + 1, last_seq + 1)):
             raise ValueError("the entries are not the consecutive ones ending at last_seq")
         with self._lock:
             self._entries = entries
+            self._texts = texts
             self._skipped = skipped
             self._revision += 1

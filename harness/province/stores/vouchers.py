@@ -8,6 +8,7 @@ voucher as issued with its redemption, so a restarted province still refuses a s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import threading
 from collections import Counter
@@ -16,7 +17,7 @@ from typing import Any
 
 from harness.province.clock import Clock, shanghai_now
 from harness.province.refusals import Conflict, NotFound
-from harness.province.stores.serials import serials_from
+from harness.province.stores.snapshots import json_list, json_object, json_text, serials_from
 from harness.spec.vouchers import Voucher
 
 VOUCHER_VALIDITY = dt.timedelta(days=365)
@@ -57,6 +58,20 @@ class VoucherRecord:
             state = "issued"
         return self.voucher.model_copy(update={"state": state})
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "voucher": self.voucher.model_dump(mode="json"),
+            "redemption": self.redemption.to_json() if self.redemption else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> VoucherRecord:
+        redemption = data["redemption"]
+        return cls(
+            Voucher.model_validate(data["voucher"]),
+            Redemption.from_json(redemption) if redemption is not None else None,
+        )
+
 
 @dataclass
 class VoucherStore:
@@ -64,6 +79,7 @@ class VoucherStore:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _vouchers: dict[str, VoucherRecord] = field(default_factory=dict)
     _serials: Counter[str] = field(default_factory=Counter)
+    _texts: dict[str, str] = field(default_factory=dict)  # code → the record's JSON, when changed
     _revision: int = 0
 
     @property
@@ -97,6 +113,7 @@ class VoucherStore:
                 expires_on=expires_on or now.date() + VOUCHER_VALIDITY,
             )
             self._vouchers[code] = VoucherRecord(voucher)
+            self._texts[code] = json_text(self._vouchers[code].to_json())
             self._revision += 1
             return voucher
 
@@ -130,36 +147,30 @@ class VoucherStore:
                 course_id,
                 approval_number,
             )
+            self._texts[code] = json_text(record.to_json())
             self._revision += 1
             return record.redemption
 
     # ---- persistence -----------------------------------------------------------------------
-    def snapshot(self) -> dict[str, object]:
-        """Every voucher as issued with its redemption, and the serials; JSON-safe."""
+    def snapshot_text(self) -> str:
+        """The snapshot as JSON text, joined from each voucher's text of its last change."""
         with self._lock:
-            return {
-                "vouchers": [
-                    {
-                        "voucher": record.voucher.model_dump(mode="json"),
-                        "redemption": record.redemption.to_json() if record.redemption else None,
-                    }
-                    for record in self._vouchers.values()
-                ],
-                "serials": dict(self._serials),
-            }
+            return json_object(
+                vouchers=json_list(self._texts.values()), serials=json_text(dict(self._serials))
+            )
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every voucher as issued with its redemption, and the serials; JSON-safe."""
+        return json.loads(self.snapshot_text())
 
     def restore(self, data: dict[str, Any]) -> None:
         """Replace the state with a snapshot; ValueError/TypeError/KeyError when it is malformed
         (nothing is replaced then)."""
-        records = [
-            VoucherRecord(
-                Voucher.model_validate(item["voucher"]),
-                Redemption.from_json(item["redemption"]) if item["redemption"] else None,
-            )
-            for item in data["vouchers"]
-        ]
+        records = [VoucherRecord.from_json(item) for item in data["vouchers"]]
         serials = serials_from(data["serials"])
+        texts = {record.voucher.code: json_text(record.to_json()) for record in records}
         with self._lock:
             self._vouchers = {record.voucher.code: record for record in records}
+            self._texts = texts
             self._serials = serials
             self._revision += 1
