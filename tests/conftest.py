@@ -33,3 +33,13 @@ def read_report(out: Path) -> dict:
 @pytest.fixture
 def sxcert():
     return run_sxcert
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_home(tmp_path_factory: pytest.TempPathFactory):
+    """The user's data directory of every test (and every sxcert it runs) is a temporary one:
+    a province started for a profile keeps its state there by default, and a test must neither
+    write into the home directory nor find a state left by an earlier run."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data-home")))
+        yield
