@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,10 @@ from harness.province import state as state_module
 from harness.province.app import create_app
 from harness.province.settings import ProvinceSettings
 from harness.province.state import STATE_FILE, STATE_VERSION, ProvinceStateError
+from harness.province.stores.courses import CourseStore
+from harness.province.stores.identities import IdentityStore
+from harness.province.stores.log import CallLog
+from harness.province.stores.vouchers import VoucherStore
 from harness.servers import ServerStartError, start_server, stop
 
 ADMIN = {"Authorization": "Bearer admin-token"}
@@ -270,3 +275,24 @@ def test_without_a_state_dir_nothing_is_written(tmp_path: Path, monkeypatch) -> 
     client.post("/sandbox/v1/identities", json={}, headers=ADMIN)
     assert list(tmp_path.iterdir()) == []
     assert province(None).get("/sandbox/v1/log", headers=ADMIN).json() == []
+
+
+def test_concurrent_changes_are_all_saved_and_the_file_stays_whole(tmp_path: Path) -> None:
+    stores = state_module.persisted(IdentityStore(), VoucherStore(), CourseStore(), CallLog())
+    saved = state_module.ProvinceState(tmp_path, stores)
+    saved.load()
+    start = threading.Barrier(16)
+
+    def change_and_save() -> None:
+        start.wait()
+        stores["identities"].new_identity()  # type: ignore[attr-defined]
+        saved.save_if_changed()
+
+    threads = [threading.Thread(target=change_and_save) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    on_disk = json.loads((tmp_path / STATE_FILE).read_text(encoding="utf-8"))
+    assert len(on_disk["identities"]["identities"]) == 16
+    assert not saved.save_if_changed()  # the last save already held every change
