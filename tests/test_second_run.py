@@ -27,6 +27,7 @@ from harness.servers import ServerProcess, start_server, stop
 from tests.conftest import read_report, run_sxcert
 
 PLATFORM_ID = "vendor-long-running"
+ACCOUNTS = embedded_accounts()  # the platform's supervision accounts, fresh passwords per session
 
 
 def _unused_loopback_port() -> int:
@@ -68,9 +69,6 @@ state_dir = "{state_dir}"
         encoding="utf-8",
     )
     return path
-
-
-ACCOUNTS = embedded_accounts()
 
 
 @pytest.fixture
@@ -127,11 +125,13 @@ def test_two_runs_against_one_running_platform_are_both_admit(
     assert second_code == 0, {k: v for k, v in second.items() if v != "pass"}
     assert second == first
 
-    # A third run with a fresh state folder meets a province that never approved the platform's
-    # courses: the platform (which applied once, in the first run) shows approval numbers the
-    # province does not know, so COURSE-01 may fail — exactly the amnesia the state folder cures.
-    # Whatever it finds, the run must finish with a verdict and a report, never a crash.
+    # A third run with a fresh state folder meets a province that never approved anything: the
+    # platform (which applied once, in the first run, and does not apply again) shows approval
+    # numbers this province does not know, so COURSE-01 fails and the verdict is REJECT (seen:
+    # exit 1, COURSE-01 `fail`, every other clause as in the first run) — the very amnesia the
+    # state folder cures. Nothing else may change, and the run must end with a report.
     fresh = _profile(tmp_path / "fresh.toml", platform.server, province_url, tmp_path / "empty")
     third_code, third = _certify(fresh, tmp_path / "run-3", platform.profile_env)
     assert third_code in (0, 1)
     assert set(third) == set(first)
+    assert {clause for clause, status in third.items() if status != first[clause]} <= {"COURSE-01"}
