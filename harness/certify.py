@@ -148,6 +148,12 @@ def _validate_selection(options: CertifyOptions) -> None:
 
 @contextmanager
 def _target(options: CertifyOptions) -> Iterator[Profile]:
+    """The profile of the run's target, with whatever servers it needs started for the run.
+
+    The embedded reference platform is fresh every run, and so is its province (in memory). A
+    province started for a profile's platform — a running instance that outlives the run —
+    keeps its state in `province.state_dir` (default: the user's data directory), so a second
+    run finds the approvals and registrations the platform obtained in the first."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sxcert-")))
         if options.profile is None:
@@ -158,12 +164,16 @@ def _target(options: CertifyOptions) -> Iterator[Profile]:
         profile = load_profile(options.profile)
         if profile.province.start:
             url = profile.province.url
+            state_dir = profile.province.state_folder(
+                profile.target.platform_id, relative_to=options.profile.parent
+            )
             province = stack.enter_context(
                 running_province(
                     workdir,
                     {profile.target.platform_id: profile.province_platform_key()},
                     host=url.host or "127.0.0.1",
                     port=url.port or 80,
+                    state_dir=state_dir,
                 )
             )
             profile.province.admin_token = province.admin_token

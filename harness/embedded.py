@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.profile import Profile
-from harness.servers import ServerProcess, start_server, stop
+from harness.province.settings import STATE_DIR_VAR
+from harness.province.state import ProvinceStateError, check_state_folder
+from harness.servers import ServerProcess, ServerStartError, start_server, stop
 
 PROVINCE_FACTORY = "harness.province.app:create_app"
 REFERENCE_FACTORY = "reference_platform.main:create_app"
@@ -64,13 +66,30 @@ def province_env(admin_token: str, platform_keys: dict[str, str]) -> dict[str, s
 
 @contextmanager
 def running_province(
-    workdir: Path, platform_keys: dict[str, str], *, host: str = "127.0.0.1", port: int = 0
+    workdir: Path,
+    platform_keys: dict[str, str],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    state_dir: Path | None = None,
 ) -> Iterator[Province]:
+    """The province emulator in a child process, stopped on leaving. With `state_dir` its state
+    is loaded from there and kept there (SXCERT_PROVINCE_STATE_DIR); the folder is created and
+    the state file checked here first, so that a damaged file is a one-line ServerStartError
+    naming it before any server starts. Without it the province is empty and lives in memory."""
     admin_token = secrets.token_urlsafe(24)
+    env = province_env(admin_token, platform_keys)
+    env[STATE_DIR_VAR] = ""  # blank, not inherited: only the caller decides what is kept
+    if state_dir is not None:
+        try:
+            check_state_folder(state_dir)
+        except ProvinceStateError as exc:
+            raise ServerStartError(f"province: {exc}") from None
+        env[STATE_DIR_VAR] = str(state_dir.absolute())
     server = start_server(
         "province",
         PROVINCE_FACTORY,
-        province_env(admin_token, platform_keys),
+        env,
         workdir / "logs",
         PROVINCE_HEALTH,
         host=host,

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,12 +141,23 @@ class Target(Strict):
 
 
 class Province(Strict):
+    """The province the platform talks to: one sxcert starts (`start`), or one already running.
+
+    A started province keeps its state in `state_dir` between runs, because the platform it
+    serves usually outlives a run: the approvals and registrations it obtained in the first run
+    must still be known to the province in the second (default: the user's data directory, one
+    folder per platform_id).
+    """
+
     url: AnyHttpUrl
     start: bool = True
     admin_token: str | None = None
     admin_token_env: str | None = None
     platform_key: str | None = None
     platform_key_env: str | None = None
+    state_dir: Path | None = Field(
+        default=None, description="where a started province keeps its state between runs"
+    )
 
     @property
     def base(self) -> str:
@@ -154,7 +167,41 @@ class Province(Strict):
     def _loopback_when_started(self) -> Province:
         if self.start and self.url.host not in {"127.0.0.1", "localhost", "::1"}:
             raise ValueError("province.url must be a loopback address when province.start is true")
+        if not self.start and self.state_dir is not None:
+            raise ValueError(
+                "province.state_dir applies only when province.start is true (a running "
+                "province keeps its own state)"
+            )
         return self
+
+    def state_folder(
+        self,
+        platform_id: str,
+        relative_to: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Path:
+        """The folder of the started province's state: `state_dir` (`~` expanded, a relative
+        path taken from `relative_to`, the profile's folder), else
+        `$XDG_DATA_HOME/sxcert/province/<platform_id>` (`~/.local/share` without XDG_DATA_HOME).
+        Not created here: the caller creates it when it starts the province."""
+        if self.state_dir is not None:
+            folder = self.state_dir.expanduser()
+            if not folder.is_absolute() and relative_to is not None:
+                folder = relative_to / folder
+            return folder
+        env = os.environ if env is None else env
+        data_home = env.get("XDG_DATA_HOME", "").strip()
+        base = Path(data_home) if data_home else Path.home() / ".local" / "share"
+        return base / "sxcert" / "province" / _folder_name(platform_id)
+
+
+def _folder_name(platform_id: str) -> str:
+    """`platform_id` as one safe path component: unchanged when it is already one, otherwise
+    its safe characters plus a short hash (so `../x` cannot escape, and two ids never merge)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", platform_id).strip(".") or "platform"
+    if safe == platform_id:
+        return safe
+    return f"{safe}-{hashlib.sha256(platform_id.encode()).hexdigest()[:8]}"
 
 
 class Thresholds(Strict):

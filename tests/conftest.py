@@ -71,3 +71,13 @@ def write_profile(path: Path, profile, **wrong: str) -> tuple[Path, dict[str, st
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path, {**env, **wrong}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_home(tmp_path_factory: pytest.TempPathFactory):
+    """The user's data directory of every test (and every sxcert it runs) is a temporary one:
+    a province started for a profile keeps its state there by default, and a test must neither
+    write into the home directory nor find a state left by an earlier run."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data-home")))
+        yield

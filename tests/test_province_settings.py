@@ -61,10 +61,13 @@ def test_malformed_platform_keys_are_refused(text: str, message: str) -> None:
     assert "=1" not in str(caught.value)  # a key is never echoed
 
 
-def test_create_app_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_create_app_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("SXCERT_PROVINCE_ADMIN_TOKEN", raising=False)
-    with pytest.raises(ProvinceConfigError):
+    with pytest.raises(SystemExit):  # the process's entry point: a message, not a traceback
         create_app()
+    assert "SXCERT_PROVINCE_ADMIN_TOKEN is not set" in capsys.readouterr().err
     monkeypatch.setenv("SXCERT_PROVINCE_ADMIN_TOKEN", "tok")
     monkeypatch.setenv("SXCERT_PROVINCE_PLATFORM_KEYS", "ref=abc")
     app = create_app()

@@ -1,7 +1,10 @@
 """The province emulator as a FastAPI app.
 
 Run it with `uvicorn --factory harness.province.app:create_app` and the environment variables of
-`settings.py`; tests pass settings directly. Every app gets a fresh, empty province.
+`settings.py`; tests pass settings directly. Every app gets a fresh, empty province, unless its
+settings name a `state_dir`: then it starts from the state saved there and saves every change
+(state.py, autosave.py). Started from the environment (the uvicorn factory), a configuration that
+cannot start ends the process with its one-line reason, not a traceback.
 
 The province is one store per concept (`stores/`), each with its own lock, and one router per
 service (`routers/`); a router reaches its stores through the dependencies of `deps.py`, and every
@@ -14,7 +17,9 @@ office, the archive receiver, ...) therefore means:
    platform-facing part (the sandbox part goes under `/sandbox/v1`, `require_admin`); request and
    answer models come from `harness/spec/<concept>.py`.
 3. one dependency alias in `deps.py` (`get_<concept>` and `<Concept> = Annotated[...]`), and in
-   `create_app` below one line creating the store on `app.state` and the router in `_ROUTERS`.
+   `create_app` below one line creating the store on `app.state` and the router in `_ROUTERS`;
+   when the store's state must outlive a restart, it has `revision`, `snapshot()` and `restore()`
+   and one more entry in `state.persisted` (a new section of the state file).
 4. the service name in the sandbox log's `service` filter (`routers/sandbox.py`), and its rows in
    docs/interface.md.
 
@@ -23,14 +28,18 @@ No existing store or router changes.
 
 from __future__ import annotations
 
+import sys
+
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
+from harness.province.autosave import SaveStateMiddleware
 from harness.province.clock import shanghai_now
 from harness.province.errors import validation_error_handler
 from harness.province.routers import courses, faults, identity, occupations, sandbox, vouchers
-from harness.province.settings import ProvinceSettings
+from harness.province.settings import ProvinceConfigError, ProvinceSettings
+from harness.province.state import ProvinceState, persisted
 from harness.province.stores.courses import CourseStore
 from harness.province.stores.faults import FaultStore
 from harness.province.stores.identities import IdentityStore
@@ -45,8 +54,22 @@ class HealthOut(BaseModel):
 
 
 def create_app(settings: ProvinceSettings | None = None) -> FastAPI:
-    """A province with the given settings (default: from the environment) and empty state."""
-    settings = settings if settings is not None else ProvinceSettings.from_env()
+    """A province with the given settings and its state (empty, or the saved one of
+    `settings.state_dir`); ProvinceConfigError when it cannot start.
+
+    Without settings this is the process's entry point (uvicorn's factory): the settings come
+    from the environment, and a configuration error exits with its message instead of raising.
+    """
+    if settings is not None:
+        return _build(settings)
+    try:
+        return _build(ProvinceSettings.from_env())
+    except ProvinceConfigError as exc:
+        print(f"sxcert province: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
+def _build(settings: ProvinceSettings) -> FastAPI:
     app = FastAPI(
         title="sxcert province emulator",
         version="1",
@@ -61,6 +84,14 @@ def create_app(settings: ProvinceSettings | None = None) -> FastAPI:
     app.state.courses = CourseStore(clock=clock, occupations=settings.occupations)
     app.state.log = CallLog()
     app.state.faults = FaultStore()
+    if settings.state_dir is not None:
+        stores = persisted(
+            app.state.identities, app.state.vouchers, app.state.courses, app.state.log
+        )
+        state = ProvinceState(settings.state_dir, stores)
+        state.load()
+        app.state.saved_state = state
+        app.add_middleware(SaveStateMiddleware, state=state)
     app.add_exception_handler(RequestValidationError, validation_error_handler)  # type: ignore[arg-type]
     for module in _ROUTERS:
         app.include_router(module.router)

@@ -2,6 +2,19 @@
 
 Secrets (the sandbox admin token, the platforms' keys) come only from the environment so that none
 is ever committed; a province without an admin token refuses to start rather than run open.
+
+Variables:
+
+- `SXCERT_PROVINCE_ADMIN_TOKEN` (required): bearer token of the sandbox API (the harness's).
+- `SXCERT_PROVINCE_PLATFORM_KEYS`: `platform_id=key,...`, the keys platforms send.
+- `SXCERT_PROVINCE_STATE_DIR`: a folder whose `state.json` holds the province's state across
+  restarts. A vendor's long-running platform applies for its course approvals once and registers
+  its learners once; a province that forgot them between two certification runs would fail the
+  platform for the harness's own amnesia. When set, the province loads `state.json` at start-up
+  (creating the folder if missing; a file that cannot be read, or is of another version, refuses
+  the start with a message naming it) and saves it, atomically, before it answers any request
+  that changed something, so a killed province loses nothing it acknowledged. Unset (the
+  default): the state lives in memory only and every start is empty.
 """
 
 from __future__ import annotations
@@ -9,6 +22,7 @@ from __future__ import annotations
 import hmac
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -17,6 +31,7 @@ from harness.spec.courses import Occupation
 
 ADMIN_TOKEN_VAR = "SXCERT_PROVINCE_ADMIN_TOKEN"
 PLATFORM_KEYS_VAR = "SXCERT_PROVINCE_PLATFORM_KEYS"
+STATE_DIR_VAR = "SXCERT_PROVINCE_STATE_DIR"
 
 
 class ProvinceConfigError(RuntimeError):
@@ -37,10 +52,14 @@ class ProvinceSettings(BaseModel):
     occupations: tuple[Occupation, ...] = Field(
         default=OCCUPATIONS, description="the occupations the course registry knows"
     )
+    state_dir: Path | None = Field(
+        default=None, description="folder of state.json, kept across restarts; None: in memory"
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ProvinceSettings:
-        """Read SXCERT_PROVINCE_ADMIN_TOKEN (required) and SXCERT_PROVINCE_PLATFORM_KEYS."""
+        """Read SXCERT_PROVINCE_ADMIN_TOKEN (required), SXCERT_PROVINCE_PLATFORM_KEYS and
+        SXCERT_PROVINCE_STATE_DIR."""
         env = os.environ if env is None else env
         token = env.get(ADMIN_TOKEN_VAR, "").strip()
         if not token:
@@ -49,7 +68,12 @@ class ProvinceSettings(BaseModel):
                 f" API (for example `export {ADMIN_TOKEN_VAR}=$(openssl rand -hex 16)`)"
             )
         keys = parse_platform_keys(env.get(PLATFORM_KEYS_VAR, ""))
-        return cls(admin_token=SecretStr(token), platform_keys=keys)
+        state_dir = env.get(STATE_DIR_VAR, "").strip()
+        return cls(
+            admin_token=SecretStr(token),
+            platform_keys=keys,
+            state_dir=Path(state_dir).expanduser() if state_dir else None,
+        )
 
     def platform_for_key(self, key: str | None) -> str | None:
         """The platform a key belongs to, or None; compares in constant time."""

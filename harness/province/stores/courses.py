@@ -1,7 +1,9 @@
 """The course registry's state: the occupations it knows, and the approvals it has given.
 
 The occupation catalogue is the province's (settings), not a constant, so that a test or a
-certification run can stand up a province whose catalogue differs from the default one.
+certification run can stand up a province whose catalogue differs from the default one; it is
+therefore not part of the snapshot, which holds only what the registry decided (approvals and
+their serials), so a restarted province keeps recognising the approvals it gave.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.province import registry
 from harness.province.clock import Clock, shanghai_now
 from harness.province.refusals import NotFound
+from harness.province.stores.snapshots import json_text, serials_from
 from harness.spec.courses import ApprovalRecord, CourseApplicationIn, Occupation
 
 
@@ -23,6 +27,13 @@ class CourseStore:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _approvals: dict[str, ApprovalRecord] = field(default_factory=dict)
     _serials: Counter[str] = field(default_factory=Counter)
+    _revision: int = 0
+
+    @property
+    def revision(self) -> int:
+        """Grows with every change, so that a caller can tell whether there is anything to save."""
+        with self._lock:
+            return self._revision
 
     def _next(self, kind: str) -> int:
         self._serials[kind] += 1
@@ -36,6 +47,7 @@ class CourseStore:
     ) -> tuple[str, ApprovalRecord | None, str]:
         """Review at once: (application_id, the approval or None, reason)."""
         with self._lock:
+            self._revision += 1
             application_id = f"APP-{self._next('application'):06d}"
             reason = registry.review(
                 application.occupation_code,
@@ -75,4 +87,28 @@ class CourseStore:
                 raise NotFound("Unknown approval number")
             revoked = self._approvals[number].model_copy(update={"status": "revoked"})
             self._approvals[number] = revoked
+            self._revision += 1
             return revoked
+
+    # ---- persistence -----------------------------------------------------------------------
+    def snapshot_text(self) -> str:
+        """The snapshot as JSON text (a few approvals per run: serialised whole each time)."""
+        return json_text(self.snapshot())
+
+    def snapshot(self) -> dict[str, object]:
+        """The approvals and the serials, JSON-safe (dates as ISO strings)."""
+        with self._lock:
+            return {
+                "approvals": [a.model_dump(mode="json") for a in self._approvals.values()],
+                "serials": dict(self._serials),
+            }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the state with a snapshot; ValueError/TypeError/KeyError when it is malformed
+        (nothing is replaced then)."""
+        approvals = [ApprovalRecord.model_validate(item) for item in data["approvals"]]
+        serials = serials_from(data["serials"])
+        with self._lock:
+            self._approvals = {a.number: a for a in approvals}
+            self._serials = serials
+            self._revision += 1

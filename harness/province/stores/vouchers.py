@@ -1,19 +1,23 @@
 """The voucher authority's state: vouchers as issued, and their single redemption.
 
 A voucher's `state` is never stored: it is worked out on every read from the redemption and the
-province's date, so an expiry needs no sweeper and cannot be missed.
+province's date, so an expiry needs no sweeper and cannot be missed. The snapshot keeps each
+voucher as issued with its redemption, so a restarted province still refuses a second redemption.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from harness.province.clock import Clock, shanghai_now
 from harness.province.refusals import Conflict, NotFound
+from harness.province.stores.snapshots import json_list, json_object, json_text, serials_from
 from harness.spec.vouchers import Voucher
 
 VOUCHER_VALIDITY = dt.timedelta(days=365)
@@ -28,6 +32,16 @@ class Redemption:
     id_number: str  # as claimed by the platform: the province does not check it
     course_id: str
     approval_number: str
+
+    def to_json(self) -> dict[str, str]:
+        return {**asdict(self), "redeemed_at": self.redeemed_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Redemption:
+        fields = {name: data[name] for name in cls.__dataclass_fields__}
+        if not all(isinstance(value, str) for value in fields.values()):
+            raise ValueError("every field of a redemption is a string")
+        return cls(**{**fields, "redeemed_at": dt.datetime.fromisoformat(fields["redeemed_at"])})
 
 
 @dataclass
@@ -44,6 +58,20 @@ class VoucherRecord:
             state = "issued"
         return self.voucher.model_copy(update={"state": state})
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "voucher": self.voucher.model_dump(mode="json"),
+            "redemption": self.redemption.to_json() if self.redemption else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> VoucherRecord:
+        redemption = data["redemption"]
+        return cls(
+            Voucher.model_validate(data["voucher"]),
+            Redemption.from_json(redemption) if redemption is not None else None,
+        )
+
 
 @dataclass
 class VoucherStore:
@@ -51,6 +79,14 @@ class VoucherStore:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _vouchers: dict[str, VoucherRecord] = field(default_factory=dict)
     _serials: Counter[str] = field(default_factory=Counter)
+    _texts: dict[str, str] = field(default_factory=dict)  # code → the record's JSON, when changed
+    _revision: int = 0
+
+    @property
+    def revision(self) -> int:
+        """Grows with every change, so that a caller can tell whether there is anything to save."""
+        with self._lock:
+            return self._revision
 
     def issue(
         self,
@@ -77,6 +113,8 @@ class VoucherStore:
                 expires_on=expires_on or now.date() + VOUCHER_VALIDITY,
             )
             self._vouchers[code] = VoucherRecord(voucher)
+            self._texts[code] = json_text(self._vouchers[code].to_json())
+            self._revision += 1
             return voucher
 
     def voucher(self, code: str) -> Voucher:
@@ -109,4 +147,30 @@ class VoucherStore:
                 course_id,
                 approval_number,
             )
+            self._texts[code] = json_text(record.to_json())
+            self._revision += 1
             return record.redemption
+
+    # ---- persistence -----------------------------------------------------------------------
+    def snapshot_text(self) -> str:
+        """The snapshot as JSON text, joined from each voucher's text of its last change."""
+        with self._lock:
+            return json_object(
+                vouchers=json_list(self._texts.values()), serials=json_text(dict(self._serials))
+            )
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every voucher as issued with its redemption, and the serials; JSON-safe."""
+        return json.loads(self.snapshot_text())
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the state with a snapshot; ValueError/TypeError/KeyError when it is malformed
+        (nothing is replaced then)."""
+        records = [VoucherRecord.from_json(item) for item in data["vouchers"]]
+        serials = serials_from(data["serials"])
+        texts = {record.voucher.code: json_text(record.to_json()) for record in records}
+        with self._lock:
+            self._vouchers = {record.voucher.code: record for record in records}
+            self._texts = texts
+            self._serials = serials
+            self._revision += 1
