@@ -147,6 +147,9 @@ def _seed_lessons(session: Session, definition: CourseDefinition, count: int) ->
 class ApprovalSync:
     """Applies for approval of every course that has never had an answer from the province."""
 
+    # While the province is unavailable, retry after 0.25 s, doubling up to 5 s: a platform started
+    # before its province is ready a moment after the province is, yet never floods it.
+    FIRST_RETRY_S = 0.25
     RETRY_INTERVAL_S = 5.0
 
     def __init__(self, sessions: sessionmaker[Session], province: ProvinceClient) -> None:
@@ -155,16 +158,19 @@ class ApprovalSync:
         self._lock = threading.Lock()
         self._pending = True
         self._last_attempt = -float("inf")
+        self._failures = 0
 
     def sync_if_due(self) -> None:
         """Cheap when nothing is pending; never raises for a province outage."""
-        if not self._pending or time.monotonic() - self._last_attempt < self.RETRY_INTERVAL_S:
+        wait_s = min(self.FIRST_RETRY_S * 2 ** max(self._failures - 1, 0), self.RETRY_INTERVAL_S)
+        if not self._pending or time.monotonic() - self._last_attempt < wait_s:
             return
         if not self._lock.acquire(blocking=False):
             return  # another request is syncing right now
         try:
             self._last_attempt = time.monotonic()
             self._pending = not self._sync()
+            self._failures = self._failures + 1 if self._pending else 0
         finally:
             self._lock.release()
 
