@@ -96,7 +96,7 @@ def _run(options: CertifyOptions, staging: Path) -> tuple[int, CertificationSess
                 reference_defects=options.reference_defects,
             )
             _preflight(context)
-            session = CertificationSession(context)
+            session = CertificationSession(context, announce=False)
             bounds = RunBounds(
                 profile.target.url,
                 check_timeout_s=profile.target.check_timeout_seconds,

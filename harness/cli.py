@@ -102,10 +102,37 @@ def print_summary(report: Report, out: Path) -> None:
             finding[:70],
         )
     console.print(table)
+    print_failures(report)
     colour = "green" if report.verdict == "ADMIT" else "red"
     partial = " (partial run: not valid for certification)" if report.partial else ""
     console.print(f"Verdict: [bold {colour}]{report.verdict}[/]{partial}")
     console.print(f"Reports: {out / 'report.html'}, {out / 'report.json'}, {out / 'junit.xml'}")
+
+
+def print_failures(report: Report, limit: int = 300) -> None:
+    """Each failed or errored check as one typed block: what was done, what happened, what was
+    expected (redacted already; cut short — the whole is in report.json and evidence)."""
+    for clause in report.clauses:
+        for check in clause.checks if clause.in_scope else []:
+            if check.status in ("pass", "not_run"):
+                continue
+            style = STATUS_STYLE.get(check.status, "")
+            console.print(
+                f"[{style}]{check.status.upper()}[/] {clause.id} {check.name}", highlight=False
+            )
+            lines = [("done", check.title), ("happened", check.detail)]
+            if check.received is not None:
+                lines.append(("received", _short(check.received, limit)))
+            if check.expected is not None:
+                lines.append(("expected", _short(check.expected, limit)))
+            for label, text in lines:
+                if text:
+                    console.print(f"  {label:<9}{text}", highlight=False, markup=False)
+
+
+def _short(value: object, limit: int) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[:limit] + " …"
 
 
 @app.command("defects")

@@ -97,8 +97,11 @@ def _requirements(item: pytest.Item) -> tuple[set[str], str]:
 class CertificationSession:
     """One certification run inside pytest: fixtures, result collection, report writing."""
 
-    def __init__(self, context: RunContext) -> None:
+    def __init__(self, context: RunContext, *, announce: bool = True) -> None:
+        """`announce`: end pytest's output with the verdict line (plain-pytest runs; `sxcert
+        certify` prints its own summary once the report is in its final place)."""
         self.context = context
+        self.announce = announce
         self.results: dict[str, CheckResult] = {}
         self.started_at = dt.datetime.now(dt.UTC).astimezone()
         self.report: Any = None
@@ -184,7 +187,7 @@ class CertificationSession:
         write_reports(self.report, self.context.out_dir)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.report is not None:
+        if self.report is not None and self.announce:
             terminalreporter.write_line(
                 f"sxcert verdict: {self.report.verdict}"
                 f"{' (partial run)' if self.report.partial else ''} — "
