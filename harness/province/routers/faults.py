@@ -8,28 +8,20 @@ sandbox calls. Admin-only like the rest of the sandbox, and not logged.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from harness.province.deps import Faults, Identities, Vouchers, require_admin
 from harness.province.errors import problem
 from harness.province.refusals import NotFound
+from harness.province.routers.sandbox import SANDBOX_RESPONSES, IdNumber, VoucherCode
 
 router = APIRouter(
     prefix="/sandbox/v1/faults",
     tags=["sandbox"],
     dependencies=[Depends(require_admin)],
-    responses={
-        400: problem("Body could not be parsed"),
-        401: problem("Missing bearer token, or wrong admin token"),
-        422: problem("Invalid"),
-    },
+    responses=SANDBOX_RESPONSES,
 )
-
-IdNumber = Annotated[str, Path(min_length=1, max_length=32)]
-VoucherCode = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class UnavailableIn(BaseModel):

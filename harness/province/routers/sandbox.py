@@ -29,15 +29,17 @@ from harness.spec.sandbox import (
 )
 from harness.spec.vouchers import Voucher
 
+SANDBOX_RESPONSES = {  # every sandbox router (this one, faults) declares the same refusals
+    400: problem("Body could not be parsed"),
+    401: problem("Missing bearer token, or wrong admin token"),
+    422: problem("Invalid"),
+}
+
 router = APIRouter(
     prefix="/sandbox/v1",
     tags=["sandbox"],
     dependencies=[Depends(require_admin)],
-    responses={
-        400: problem("Body could not be parsed"),
-        401: problem("Missing bearer token, or wrong admin token"),
-        422: problem("Invalid"),
-    },
+    responses=SANDBOX_RESPONSES,
 )
 
 IdNumber = Annotated[str, Path(min_length=1, max_length=32)]
