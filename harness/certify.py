@@ -63,10 +63,10 @@ class CertifyOptions:
 
 def certify(options: CertifyOptions) -> tuple[int, Report]:
     """Run a certification; answer (exit code, report). RunFailed when it cannot be made."""
-    _validate_selection(options)
+    profile = _validate_selection(options)
     staging = _prepare_out(options.out)  # before any server starts: an unwritable folder fails fast
     try:
-        code, session = _run(options, staging)
+        code, session = _run(options, profile, staging)
         if session.report is not None:
             _publish(staging, options.out)
     finally:
@@ -82,11 +82,13 @@ def certify(options: CertifyOptions) -> tuple[int, Report]:
     return (0 if session.report.verdict == "ADMIT" else 1), session.report
 
 
-def _run(options: CertifyOptions, staging: Path) -> tuple[int, CertificationSession]:
+def _run(
+    options: CertifyOptions, given: Profile | None, staging: Path
+) -> tuple[int, CertificationSession]:
     stop = StopRequest()
     TARGETS.reset()  # what preflight sees of a dead target counts for the checks too
     try:
-        with stop_on_signals(stop), _target(options) as profile:
+        with stop_on_signals(stop), _target(options, given) as profile:
             context = RunContext.build(
                 profile,
                 staging,
@@ -113,19 +115,20 @@ def _run(options: CertifyOptions, staging: Path) -> tuple[int, CertificationSess
         raise RunFailed("Interrupted; servers stopped, no report written") from None
 
 
-def _validate_selection(options: CertifyOptions) -> None:
+def _validate_selection(options: CertifyOptions) -> Profile | None:
     """Refuse a bad profile, or a selection that names unknown clauses or leaves nothing to
     judge, before any server starts and before the report folder is touched (a typo must not
-    cost a run, nor an earlier report)."""
+    cost a run, nor an earlier report). Answers the loaded profile (None: the embedded one)."""
+    profile = None
     if options.profile is not None:
         if options.reference_defects:
             raise RunFailed("--reference-defect applies only to the embedded reference platform")
         try:
-            load_profile(options.profile)
+            profile = load_profile(options.profile)
         except ProfileError as exc:
             raise RunFailed(str(exc)) from None
     if options.only is None:
-        return
+        return profile
     catalogue = load_catalogue()
     known = set(catalogue.ids())
     unknown = sorted(set(options.only) - known)
@@ -144,10 +147,11 @@ def _validate_selection(options: CertifyOptions) -> None:
             else "no check covers the selected clauses in this version"
         )
         raise RunFailed(f"Nothing to judge: {why}")
+    return profile
 
 
 @contextmanager
-def _target(options: CertifyOptions) -> Iterator[Profile]:
+def _target(options: CertifyOptions, profile: Profile | None) -> Iterator[Profile]:
     """The profile of the run's target, with whatever servers it needs started for the run.
 
     The embedded reference platform is fresh every run, and so is its province (in memory). A
@@ -156,12 +160,9 @@ def _target(options: CertifyOptions) -> Iterator[Profile]:
     run finds the approvals and registrations the platform obtained in the first."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sxcert-")))
-        if options.profile is None:
+        if profile is None:
             yield stack.enter_context(embedded_target(workdir, options.reference_defects))
             return
-        if options.reference_defects:
-            raise ProfileError("--reference-defect applies only to the embedded reference platform")
-        profile = load_profile(options.profile)
         if profile.province.start:
             url = profile.province.url
             state_dir = profile.province.state_folder(
