@@ -11,10 +11,12 @@ SIGTERM/SIGHUP end a run like Ctrl-C does (servers stopped, temporary folder rem
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +29,18 @@ from harness.catalogue import load_catalogue
 from harness.context import RunContext
 from harness.embedded import PLATFORM_HEALTH, PROVINCE_HEALTH, embedded_target, running_province
 from harness.failures import CheckFailure
+from harness.i18n import Messages
 from harness.plugin import CertificationSession
 from harness.profile import Profile, ProfileError, load_profile
+from harness.progress import RunProgress
 from harness.province_sandbox import ProvinceSandboxClient, ProvinceSandboxError
-from harness.registry import check_modules, checks_by_requirement
+from harness.registry import all_checks, check_modules, checks_by_requirement
+from harness.repeat import keep_flaky_evidence, merge_repetitions
 from harness.report.model import Report
+from harness.report.write import write_reports
 from harness.run_bounds import RunBounds, StopRequest, stop_on_signals
+from harness.seed_plugin import RunSeed
+from harness.seeding import new_seed
 from harness.servers import ServerStartError, reachable
 from harness.supervision import Supervisors, TestClock
 from harness.transport import TARGETS
@@ -52,22 +60,48 @@ class CertifyOptions:
     out: Path = Path("reports")
     only: list[str] | None = None
     reference_defects: tuple[str, ...] = ()
+    reference_alternatives: tuple[str, ...] = ()
     skip_browser: bool = False
     skip_load: bool = False
+    fuzz: bool = False  # run the optional fuzzing check (also `[fuzz] enabled` in the profile)
     pytest_args: list[str] = field(default_factory=list)
+    lang: str = "en"  # of report.html (and of the summary the CLI prints)
+    seed: int | None = None  # None: a fresh one, written into report.json
+    repeat: int = 1  # run every check this many times; differing verdicts make it flaky
+    checks: frozenset[str] | None = None  # only these checks (by name), e.g. --rerun-failed
+    rerun_of: dict[str, str] | None = None  # the report re-run, recorded in the new one
 
     @property
     def skip_kinds(self) -> set[str]:
         return {k for k, on in (("browser", self.skip_browser), ("load", self.skip_load)) if on}
 
 
+@dataclass(frozen=True)
+class RunOutcome:
+    """A finished run: the exit code its verdict gives, its report, and the profile it ran
+    with (the embedded one included: a dossier files it, secrets removed)."""
+
+    code: int
+    report: Report
+    profile: Profile
+    lang: str = "en"  # of report.html, kept when the report is written again (baseline)
+
+
 def certify(options: CertifyOptions) -> tuple[int, Report]:
     """Run a certification; answer (exit code, report). RunFailed when it cannot be made."""
+    outcome = certify_run(options)
+    return outcome.code, outcome.report
+
+
+def certify_run(options: CertifyOptions) -> RunOutcome:
+    """Run a certification; answer its outcome. RunFailed when it cannot be made."""
     profile = _validate_selection(options)
     staging = _prepare_out(options.out)  # before any server starts: an unwritable folder fails fast
+    seed = new_seed() if options.seed is None else options.seed
     try:
-        code, session = _run(options, profile, staging)
+        code, session = _run(options, profile, staging, seed)
         if session.report is not None:
+            _record_run(session.report, options, seed, staging)
             _publish(staging, options.out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -79,11 +113,20 @@ def certify(options: CertifyOptions) -> tuple[int, Report]:
         raise RunFailed("No report was produced")
     if not any(c.in_scope and c.status != "not_run" for c in session.report.clauses):
         raise RunFailed("Nothing was judged: no selected clause has a check that ran")
-    return (0 if session.report.verdict == "ADMIT" else 1), session.report
+    code = 0 if session.report.verdict == "ADMIT" else 1
+    return RunOutcome(code, session.report, session.context.profile, options.lang)
+
+
+def _record_run(report: Report, options: CertifyOptions, seed: int, staging: Path) -> None:
+    """What report.json must say of how the run was made, beyond what the plugin knows."""
+    report.seed, report.repeat, report.rerun_of = seed, options.repeat, options.rerun_of
+    if options.rerun_of is not None:
+        report.partial = True
+    write_reports(report, staging, options.lang)
 
 
 def _run(
-    options: CertifyOptions, given: Profile | None, staging: Path
+    options: CertifyOptions, given: Profile | None, staging: Path, seed: int
 ) -> tuple[int, CertificationSession]:
     stop = StopRequest()
     TARGETS.reset()  # what preflight sees of a dead target counts for the checks too
@@ -96,23 +139,53 @@ def _run(
                 skip_kinds=options.skip_kinds,
                 embedded=options.profile is None,
                 reference_defects=options.reference_defects,
+                reference_alternatives=options.reference_alternatives,
+                fuzz=options.fuzz,
             )
             _preflight(context)
-            session = CertificationSession(context, announce=False)
             bounds = RunBounds(
                 profile.target.url,
                 check_timeout_s=profile.target.check_timeout_seconds,
                 run_timeout_s=profile.target.run_timeout_seconds,
                 stop=stop,
             )
-            plugins = [session, bounds]
-            return pytest.main(_pytest_args(options, staging), plugins=plugins), session
+            return _repetitions(options, context, bounds, RunSeed(seed))
     except ProfileError as exc:
         raise RunFailed(str(exc)) from None
     except ServerStartError as exc:
         raise RunFailed(f"A server could not be started: {exc}") from None
     except KeyboardInterrupt:
         raise RunFailed("Interrupted; servers stopped, no report written") from None
+
+
+def _repetitions(
+    options: CertifyOptions, context: RunContext, bounds: RunBounds, seed: RunSeed
+) -> tuple[int, CertificationSession]:
+    """Run the checks `options.repeat` times against the same target; the first repetition
+    writes into the staging folder (its evidence is the report's), the others into their own
+    folders inside it (discarded with it, but for a flaky check's evidence). One session carries
+    the merged report."""
+    sessions: list[CertificationSession] = []
+    code: int = pytest.ExitCode.OK
+    for index in range(options.repeat):
+        out = context.out_dir if index == 0 else context.out_dir / f".repeat-{index + 1}"
+        run_context = context if index == 0 else dataclasses.replace(context, out_dir=out)
+        session = CertificationSession(run_context, announce=False, lang=options.lang)
+        progress = RunProgress(Messages(options.lang), session.status_of)
+        try:
+            plugins = [session, bounds, seed, progress]
+            code = pytest.main(_pytest_args(options, out), plugins=plugins)
+        finally:
+            progress.close()
+        sessions.append(session)
+        if code == pytest.ExitCode.INTERRUPTED or session.report is None:
+            break
+    first = sessions[0]
+    if len(sessions) > 1 and all(s.report is not None for s in sessions):
+        first.report = merge_repetitions([s.report for s in sessions])
+        later = [(s.context.out_dir, s.report) for s in sessions[1:]]
+        keep_flaky_evidence(first.report, later, context.out_dir)
+    return code, first
 
 
 def _validate_selection(options: CertifyOptions) -> Profile | None:
@@ -123,6 +196,10 @@ def _validate_selection(options: CertifyOptions) -> Profile | None:
     if options.profile is not None:
         if options.reference_defects:
             raise RunFailed("--reference-defect applies only to the embedded reference platform")
+        if options.reference_alternatives:
+            raise RunFailed(
+                "--reference-alternative applies only to the embedded reference platform"
+            )
         try:
             profile = load_profile(options.profile)
         except ProfileError as exc:
@@ -161,7 +238,13 @@ def _target(options: CertifyOptions, profile: Profile | None) -> Iterator[Profil
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sxcert-")))
         if profile is None:
-            yield stack.enter_context(embedded_target(workdir, options.reference_defects))
+            yield stack.enter_context(
+                embedded_target(
+                    workdir,
+                    options.reference_defects,
+                    alternatives=options.reference_alternatives,
+                )
+            )
             return
         if profile.province.start:
             url = profile.province.url
@@ -187,21 +270,19 @@ def _preflight(context: RunContext) -> None:
     within a bound), and the target speaks the learner interface at all — a platform that
     answers 404 after /health is one mismatch, said once, not 36 failed checks."""
     profile = context.profile
-    problems = [
-        why
-        for why in (
-            reachable(
+    wait = profile.target.ready_timeout_seconds
+    # Both sides are waited for at once: an unreachable target is said after one bound, not two.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="preflight") as pool:
+        waits = (
+            pool.submit(
+                reachable,
                 profile.target.url + PLATFORM_HEALTH,
                 profile.target.timeout_seconds,
-                ready_within=profile.target.ready_timeout_seconds,
+                ready_within=wait,
             ),
-            reachable(
-                profile.province.base + PROVINCE_HEALTH,
-                ready_within=profile.target.ready_timeout_seconds,
-            ),
+            pool.submit(reachable, profile.province.base + PROVINCE_HEALTH, ready_within=wait),
         )
-        if why
-    ]
+        problems = [why for why in (w.result() for w in waits) if why]
     if problems:
         raise RunFailed("Target unreachable: " + "; ".join(problems))
     mismatch = _interface_mismatch(context)
@@ -296,6 +377,9 @@ def _publish(staging: Path, out: Path) -> None:
 
 def _pytest_args(options: CertifyOptions, out: Path) -> list[str]:
     modules = [str(p) for p in check_modules()]
+    if options.checks is not None:  # node IDs: exactly these checks, not name look-alikes
+        registered = all_checks()
+        modules = [f"{registered[name].path}::{name}" for name in sorted(options.checks)]
     return [
         *modules,
         "-c",
@@ -308,6 +392,8 @@ def _pytest_args(options: CertifyOptions, out: Path) -> list[str]:
         str(out / "allure-results"),
         "-q",
         "--tb=no",  # failures are typed blocks in the summary; tracebacks could carry secrets
+        "-o",
+        "console_output_style=classic",  # harness.progress shows progress; no [NN%] of pytest
         "-rN",
         *options.pytest_args,
     ]

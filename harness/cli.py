@@ -11,10 +11,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from harness import cli_vendor
 from harness.catalogue import load_catalogue
-from harness.certify import CertifyOptions, RunFailed, certify
+from harness.certify import CertifyOptions, RunFailed, certify_run
+from harness.clauses_export import Format, render, traceability
+from harness.envvars import PROVINCE_VARIABLES, REFERENCE_VARIABLES, epilog
+from harness.i18n import LANGS, Messages, default_lang
+from harness.load.command import load_command
+from harness.province.timeline_cli import province_timeline
 from harness.registry import checks_by_requirement
-from harness.report.model import Report
+from harness.report.terminal import print_summary
+from harness.vendor_run import VendorOptionError, finish_run, prepare_extras, rerun_selection
+from harness.version import sxcert_version
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 reference_app = typer.Typer(no_args_is_help=True, help="The reference platform.")
@@ -24,19 +32,28 @@ app.add_typer(province_app, name="province")
 console = Console()
 errors = Console(stderr=True)
 
-STATUS_STYLE = {
-    "pass": "green",
-    "attested": "green",
-    "fail": "bold red",
-    "not_attested": "red",
-    "error": "yellow",
-    "not_run": "dim",
-}
-
 
 def _fail(message: str) -> typer.Exit:
     errors.print(f"[bold red]sxcert:[/] {message}", highlight=False)
     return typer.Exit(2)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"sxcert {sxcert_version()}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="show the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """sxcert: certify an online vocational-training platform under 晋人社厅发〔2021〕31号."""
 
 
 def _reference_defects() -> dict:
@@ -46,7 +63,19 @@ def _reference_defects() -> dict:
     return DEFECTS
 
 
-@app.command("certify")
+def _reference_alternatives() -> dict:
+    """Compliant alternatives of the reference platform (the CLI may look inside it)."""
+    from reference_platform.alternatives import ALTERNATIVES
+
+    return ALTERNATIVES
+
+
+def _names(given: list[str] | None) -> tuple[str, ...]:
+    """A repeatable option's names, each occurrence also comma-separated."""
+    return tuple(name.strip() for item in given or [] for name in item.split(",") if name.strip())
+
+
+@app.command("certify", epilog=epilog(REFERENCE_VARIABLES, PROVINCE_VARIABLES))
 def certify_command(
     profile: Annotated[Path | None, typer.Option(help="target profile (TOML)")] = None,
     out: Annotated[Path, typer.Option(help="report folder")] = Path("reports"),
@@ -54,15 +83,69 @@ def certify_command(
     reference_defect: Annotated[
         list[str] | None, typer.Option(help="switch on a reference-platform defect (repeatable)")
     ] = None,
+    reference_alternative: Annotated[
+        list[str] | None,
+        typer.Option(help="choose a compliant alternative of the reference platform (repeatable)"),
+    ] = None,
     skip_browser: Annotated[bool, typer.Option(help="skip browser checks")] = False,
     skip_load: Annotated[bool, typer.Option(help="skip load checks")] = False,
+    fuzz: Annotated[
+        bool, typer.Option(help="also fuzz the interface (schemathesis; off by default)")
+    ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="language of the summary and report.html: zh or en (default: locale)"),
+    ] = None,
+    dossier: Annotated[
+        Path | None, typer.Option(help="also write the certification dossier (zip)")
+    ] = None,
+    sign_key: Annotated[
+        Path | None, typer.Option(help="sign the dossier with this ed25519 key (`sxcert keygen`)")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="expected failures (TOML): changes the exit code only")
+    ] = None,
+    rerun_failed: Annotated[
+        Path | None, typer.Option(help="run only the checks that failed or errored in this report")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, max=2**32 - 1, help="run seed (default: a fresh one)")
+    ] = None,
+    repeat: Annotated[
+        int, typer.Option(min=1, max=20, help="run every check N times; differing: flaky")
+    ] = 1,
 ) -> None:
-    """Certify a platform (default: the embedded reference platform) and write the reports."""
+    """Certify a platform (default: the embedded reference platform) and write the reports.
+
+    Variables below: of `reference serve` and `province serve` (an embedded run sets them)."""
+    lang = lang or default_lang()
+    if lang not in LANGS:
+        raise _fail(f"--lang: unknown language {lang!r} (choose zh or en)")
     defects = tuple(d for item in reference_defect or [] for d in item.split(",") if d)
+    if rerun_failed is not None and only is not None:
+        raise _fail("--rerun-failed chooses the checks itself; leave out --only")
+    try:
+        extras = prepare_extras(baseline, dossier, sign_key)
+        rerun = None
+        if rerun_failed is not None:
+            rerun, defects = rerun_selection(rerun_failed, profile is not None, defects)
+    except VendorOptionError as exc:
+        raise _fail(str(exc)) from None
     if defects:
         unknown = sorted(set(defects) - set(_reference_defects()))
         if unknown:
             raise _fail(f"unknown reference defect(s): {', '.join(unknown)} (see `sxcert defects`)")
+    alternatives = _names(reference_alternative)
+    unknown = sorted(set(alternatives) - set(_reference_alternatives()))
+    if unknown:
+        raise _fail(
+            f"unknown reference alternative(s): {', '.join(unknown)} (see `sxcert alternatives`)"
+        )
+    if rerun is not None:
+        under = f" under reference defects {', '.join(defects)}" if defects else ""
+        console.print(
+            f"Re-running {len(rerun.checks)} checks of {rerun_failed}{under}", highlight=False
+        )
     options = CertifyOptions(
         profile=profile,
         out=out,
@@ -70,69 +153,27 @@ def certify_command(
         if only is not None
         else None,
         reference_defects=defects,
+        reference_alternatives=alternatives,
         skip_browser=skip_browser,
         skip_load=skip_load,
+        fuzz=fuzz,
+        lang=lang,
+        seed=seed,
+        repeat=repeat,
     )
+    if rerun is not None:
+        options.only, options.checks = rerun.clauses, rerun.checks
+        options.rerun_of = rerun.source
     try:
-        code, report = certify(options)
+        outcome = certify_run(options)
     except RunFailed as exc:
         raise _fail(str(exc)) from None
-    print_summary(report, out)
+    print_summary(outcome.report, out, console, Messages(lang))
+    try:
+        code = finish_run(outcome, extras, out, console)
+    except VendorOptionError as exc:
+        raise _fail(str(exc)) from None
     raise typer.Exit(code)
-
-
-def print_summary(report: Report, out: Path) -> None:
-    """One row per in-scope clause; a non-passing one shows its first check's one-line finding."""
-    table = Table(title="sxcert — 晋人社厅发〔2021〕31号", show_lines=False)
-    for column in ("clause", "level", "status", "checks", "first finding"):
-        table.add_column(column)
-    for clause in report.clauses:
-        if not clause.in_scope:
-            continue
-        ran = [c for c in clause.checks if c.status != "not_run"]
-        passed = sum(c.status == "pass" for c in ran)
-        failing = next((c for c in ran if c.status != "pass"), None)
-        finding = next(iter((failing.detail or failing.title).splitlines()), "") if failing else ""
-        style = STATUS_STYLE.get(clause.status, "")
-        table.add_row(
-            clause.id,
-            clause.level,
-            f"[{style}]{clause.status}[/]",
-            f"{passed}/{len(clause.checks)}" if clause.checks else "—",
-            finding[:70],
-        )
-    console.print(table)
-    print_failures(report)
-    colour = "green" if report.verdict == "ADMIT" else "red"
-    partial = " (partial run: not valid for certification)" if report.partial else ""
-    console.print(f"Verdict: [bold {colour}]{report.verdict}[/]{partial}")
-    console.print(f"Reports: {out / 'report.html'}, {out / 'report.json'}, {out / 'junit.xml'}")
-
-
-def print_failures(report: Report, limit: int = 300) -> None:
-    """Each failed or errored check as one typed block: what was done, what happened, what was
-    expected (redacted already; cut short — the whole is in report.json and evidence)."""
-    for clause in report.clauses:
-        for check in clause.checks if clause.in_scope else []:
-            if check.status in ("pass", "not_run"):
-                continue
-            style = STATUS_STYLE.get(check.status, "")
-            console.print(
-                f"[{style}]{check.status.upper()}[/] {clause.id} {check.name}", highlight=False
-            )
-            lines = [("done", check.title), ("happened", check.detail)]
-            if check.received is not None:
-                lines.append(("received", _short(check.received, limit)))
-            if check.expected is not None:
-                lines.append(("expected", _short(check.expected, limit)))
-            for label, text in lines:
-                if text:
-                    console.print(f"  {label:<9}{text}", highlight=False, markup=False)
-
-
-def _short(value: object, limit: int) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[:limit] + " …"
 
 
 @app.command("defects")
@@ -163,9 +204,47 @@ def defects_command(as_json: Annotated[bool, typer.Option("--json")] = False) ->
         console.print(f"  {row['description']}", highlight=False)
 
 
+@app.command("alternatives")
+def alternatives_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the reference platform's compliant alternatives: the choices the policy and the
+    interface leave open, each one a switch of the reference that must stay ADMIT."""
+    rows = [
+        {
+            "name": a.name,
+            "clauses": list(a.clauses),
+            "where": a.where,
+            "also": list(a.sites[1:]),
+            "description": a.description,
+        }
+        for a in _reference_alternatives().values()
+    ]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        clauses = ", ".join(row["clauses"])
+        console.print(f"[bold]{row['name']}[/]  leaves {clauses} open", highlight=False)
+        console.print(f"  where   {row['where']}", highlight=False, soft_wrap=True)
+        for site in row["also"]:
+            console.print(f"  also    {site}", highlight=False, soft_wrap=True)
+        console.print(f"  {row['description']}", highlight=False)
+
+
 @app.command("clauses")
-def clauses_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def clauses_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format", help="the traceability table: clause, level, quote, checks, defects"
+        ),
+    ] = None,
+) -> None:
     """List the requirement catalogue with the checks that cover each clause."""
+    if fmt is not None:
+        defects = {name: d.checks for name, d in _reference_defects().items()}
+        print(render(traceability(defects), fmt), end="")
+        return
     covered = checks_by_requirement()
     rows = [
         {
@@ -197,28 +276,81 @@ def _serve(factory: str, host: str, port: int) -> None:
     uvicorn.run(factory, factory=True, host=host, port=port, log_level="info")
 
 
-@reference_app.command("serve")
+@reference_app.command("serve", epilog=epilog(REFERENCE_VARIABLES))
 def reference_serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     defect: Annotated[list[str] | None, typer.Option(help="switch on a defect")] = None,
+    alternative: Annotated[
+        list[str] | None, typer.Option(help="choose a compliant alternative")
+    ] = None,
 ) -> None:
     """Run the reference platform (configure it with SXCERT_REF_* variables; see README)."""
     if defect:
         os.environ["SXCERT_REF_DEFECTS"] = ",".join(defect)
+    if alternative:
+        os.environ["SXCERT_REF_ALTERNATIVES"] = ",".join(_names(alternative))
     _serve("reference_platform.main:create_app", host, port)
 
 
-@province_app.command("serve")
+def _reference_database(database_url: str | None) -> str:
+    url = database_url or os.environ.get("SXCERT_REF_DATABASE_URL")
+    if not url:
+        raise _fail("name the database: --database-url or SXCERT_REF_DATABASE_URL")
+    return url
+
+
+@reference_app.command("backup")
+def reference_backup(
+    file: Path,
+    database_url: Annotated[str | None, typer.Option(help="sqlite:///FILE, postgresql://…")] = None,
+) -> None:
+    """Back up the reference platform's database (SQLite, PostgreSQL) to FILE (online; POST-04)."""
+    from reference_platform.backup import BackupError, backup
+
+    try:
+        backup(_reference_database(database_url), file)
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+
+
+@reference_app.command("restore")
+def reference_restore(
+    file: Path,
+    database_url: Annotated[str | None, typer.Option(help="sqlite:///FILE, postgresql://…")] = None,
+    defect: Annotated[list[str] | None, typer.Option(help="switch on a defect")] = None,
+) -> None:
+    """Restore the reference platform's database (SQLite or PostgreSQL) from FILE (POST-04)."""
+    from reference_platform.backup import BackupError, restore
+    from reference_platform.defects import ActiveDefects
+
+    try:
+        defects = ActiveDefects(defect or ())
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        restore(_reference_database(database_url), file, defects)
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+
+
+@province_app.command("serve", epilog=epilog(PROVINCE_VARIABLES))
 def province_serve(host: str = "127.0.0.1", port: int = 8700) -> None:
-    """Run the province emulator (SXCERT_PROVINCE_ADMIN_TOKEN, SXCERT_PROVINCE_PLATFORM_KEYS)."""
+    """Run the province emulator (SXCERT_PROVINCE_ADMIN_TOKEN, SXCERT_PROVINCE_PLATFORM_KEYS,
+    SXCERT_PROVINCE_STATE_DIR, SXCERT_PROVINCE_HOLIDAYS)."""
     _serve("harness.province.app:create_app", host, port)
 
 
-@app.command("load")
-def load_command(profile: Annotated[Path, typer.Option(help="target profile (TOML)")]) -> None:
-    """The load test alone (LOAD-01, LOAD-02)."""
-    raise _fail("the load test (LOAD-01, LOAD-02) is not implemented in this version yet")
+province_app.command("timeline")(province_timeline)
+
+
+app.command("load")(load_command)
+
+
+app.command("keygen")(cli_vendor.keygen_command)
+app.command("verify-dossier")(cli_vendor.verify_dossier_command)
+app.command("baseline")(cli_vendor.baseline_command)
+app.command("init")(cli_vendor.init_command)
 
 
 def main() -> None:

@@ -11,6 +11,10 @@ from harness.catalogue import load_catalogue
 from harness.driver import DriverNotFound, load_driver_class
 from harness.profile import Profile, ProfileError, ResolvedAccount
 
+# Kinds of check that run only when asked for (`--fuzz`, `[fuzz] enabled`); leaving them off is
+# the default, not a narrowed run.
+OPTIONAL_KINDS = frozenset({"fuzz"})
+
 
 @dataclass
 class RunContext:
@@ -24,10 +28,12 @@ class RunContext:
     skip_kinds: frozenset[str] = frozenset()
     embedded: bool = False
     reference_defects: tuple[str, ...] = ()
+    reference_alternatives: tuple[str, ...] = ()
 
     @property
     def partial(self) -> bool:
-        return self.only is not None or bool(self.skip_kinds)
+        """Narrowed by --only or --skip-*; an optional kind left off (fuzz) does not narrow."""
+        return self.only is not None or bool(self.skip_kinds - OPTIONAL_KINDS)
 
     @property
     def evidence_dir(self) -> Path:
@@ -43,6 +49,8 @@ class RunContext:
         skip_kinds: set[str] | None = None,
         embedded: bool = False,
         reference_defects: tuple[str, ...] = (),
+        reference_alternatives: tuple[str, ...] = (),
+        fuzz: bool = False,
     ) -> RunContext:
         """Resolve secrets and validate the narrowing; ProfileError names what is wrong."""
         catalogue = load_catalogue()
@@ -68,7 +76,9 @@ class RunContext:
             test_token=profile.test_token(),
             driver_class=driver_class,
             only=frozenset(only) if only is not None else None,
-            skip_kinds=frozenset(skip_kinds or ()),
+            skip_kinds=frozenset(skip_kinds or ())
+            | (frozenset() if fuzz or profile.fuzz.enabled else frozenset({"fuzz"})),
             embedded=embedded,
             reference_defects=reference_defects,
+            reference_alternatives=reference_alternatives,
         )

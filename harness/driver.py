@@ -17,8 +17,10 @@ import requests
 
 from harness.api import ApiClient
 from harness.spec.base import Health
+from harness.spec.certificates import SupCertificate
 from harness.spec.courses import CourseOut, LessonOut
 from harness.spec.identity import LoginOut, MeOut, RegistrationOut
+from harness.spec.quizzes import QuestionOut, QuizAnswerOut
 from harness.spec.study import CaptureOut, CourseProgress, HeartbeatOut, PlaybackOut
 from harness.spec.vouchers import EnrolmentOut
 
@@ -59,6 +61,10 @@ class LearnerDriver(Protocol):
     def answer_capture(self, token: str, challenge_id: str, image: str) -> CaptureOut: ...
     def close_playback(self, token: str, playback_id: str) -> None: ...
     def progress(self, token: str, course_id: str) -> CourseProgress: ...
+    def questions(self, token: str, course_id: str) -> list[QuestionOut]: ...
+    def answer_question(self, token: str, question_id: str, option: str) -> QuizAnswerOut: ...
+    def my_certificates(self, token: str) -> list[SupCertificate]: ...
+    def certificate_pdf(self, token: str, number: str) -> bytes: ...
 
 
 class HttpLearnerDriver(ApiClient):
@@ -162,6 +168,23 @@ class HttpLearnerDriver(ApiClient):
             "GET", "/api/v1/me/progress", params={"course_id": course_id}, token=token
         )
         return self.parse(CourseProgress, answer, "progress")
+
+    def questions(self, token: str, course_id: str) -> list[QuestionOut]:
+        answer = self.request("GET", f"/api/v1/courses/{course_id}/questions", token=token)
+        return self.parse(list[QuestionOut], answer, "questions")
+
+    def answer_question(self, token: str, question_id: str, option: str) -> QuizAnswerOut:
+        answer = self.request(
+            "POST", f"/api/v1/questions/{question_id}/answer", json={"option": option}, token=token
+        )
+        return self.parse(QuizAnswerOut, answer, "quiz answer")
+
+    def my_certificates(self, token: str) -> list[SupCertificate]:
+        answer = self.request("GET", "/api/v1/me/certificates", token=token)
+        return self.parse(list[SupCertificate], answer, "certificates")
+
+    def certificate_pdf(self, token: str, number: str) -> bytes:
+        return self.request("GET", f"/api/v1/me/certificates/{number}/pdf", token=token, raw=True)
 
 
 class DriverNotFound(LookupError):

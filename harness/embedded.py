@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -23,8 +24,24 @@ REFERENCE_FACTORY = "reference_platform.main:create_app"
 PROVINCE_HEALTH = "/sandbox/v1/health"
 PLATFORM_HEALTH = "/api/v1/health"
 REFERENCE_ID = "sxcert-reference"
+# POST-07: the reference platform's honest self-attestation. It has no 等级保护 filing (it is
+# never deployed); the evidence file says so and describes the controls it does have.
+SECURITY_CONTROLS = Path(__file__).resolve().parents[1] / "docs" / "security-controls.md"
+REFERENCE_ATTESTATION = {
+    "id": "POST-07",
+    "examiner": "sxcert project (self-attestation of the reference platform)",
+    "date": "2026-12-02",
+    "evidence": str(SECURITY_CONTROLS),
+    "note": "No 等级保护 filing or test report exists for the reference platform, which is never"
+    " deployed; the evidence describes its security controls and their known gaps.",
+}
+# The load certify puts on the embedded reference: short and small, so that a default run stays
+# quick, with a heartbeat every 2 s instead of 30 so that a few learners still make a steady
+# stream (a real profile's default is 10,000 learners for 10 minutes at the platform's interval;
+# `sxcert load` takes any).
+EMBEDDED_LOAD = {"load_users": 10, "load_duration_seconds": 6, "load_pacing_seconds": 2.0}
 # One account of every kind. The enterprise and institution ids are the reference platform's:
-# INST-001 runs its cooking courses; no learner has an employer until enterprise enrolment exists.
+# INST-001 runs its cooking courses; ENT-001's employees are those it enrols (ENT-01).
 EMBEDDED_ACCOUNTS = (
     ("authority", "hr-authority", None),
     ("auditor", "audit-office", None),
@@ -50,6 +67,31 @@ def reference_supervision_env(accounts: list[dict[str, str | None]]) -> dict[str
         "SXCERT_REF_AUTHORITY_USER": str(authority["username"]),
         "SXCERT_REF_AUTHORITY_PASSWORD": str(authority["password"]),
         "SXCERT_REF_SUPERVISORS": json.dumps(others),
+    }
+
+
+# POST-04: the reference's backup and restore are `sxcert reference backup|restore`, run by this
+# Python (the interpreter running the harness has both installed).
+SXCERT_COMMAND = (sys.executable, "-c", "from harness.cli import main; main()")
+
+
+def reference_backup_commands(database_url: str, defects: tuple[str, ...]) -> dict[str, list[str]]:
+    """The profile's `[backup]` for the embedded reference: its database, its defects."""
+    switches = [arg for name in defects for arg in ("--defect", name)]
+    return {
+        "backup": [
+            *SXCERT_COMMAND,
+            "reference",
+            "backup",
+            "{file}",
+            "--database-url",
+            database_url,
+        ],
+        "restore": [
+            *SXCERT_COMMAND,
+            *("reference", "restore", "{file}", "--database-url", database_url),
+            *switches,
+        ],
     }
 
 
@@ -103,28 +145,35 @@ def running_province(
 
 @contextmanager
 def embedded_target(
-    workdir: Path, defects: tuple[str, ...] = (), *, defect_switch: bool = False
+    workdir: Path,
+    defects: tuple[str, ...] = (),
+    *,
+    defect_switch: bool = False,
+    alternatives: tuple[str, ...] = (),
+    factory: str = REFERENCE_FACTORY,
 ) -> Iterator[Profile]:
     """Start province + reference platform; yield a Profile for them; stop both afterwards.
-    `defect_switch` serves the reference's runtime defect switch (the project's own tests)."""
+    `defect_switch` serves the reference's runtime defect (and alternative) switch (the project's
+    own tests); `alternatives` are the compliant alternatives the reference chooses; `factory`
+    another app built on the reference (the project's own tests)."""
     platform_key = secrets.token_urlsafe(24)
     accounts = embedded_accounts()
     test_token = secrets.token_urlsafe(24)
     with ExitStack() as stack:
         province = stack.enter_context(running_province(workdir, {REFERENCE_ID: platform_key}))
+        database_url = f"sqlite:///{workdir / 'reference.db'}"
         env = {
-            "SXCERT_REF_DATABASE_URL": f"sqlite:///{workdir / 'reference.db'}",
+            "SXCERT_REF_DATABASE_URL": database_url,
             "SXCERT_REF_PLATFORM_ID": REFERENCE_ID,
             "SXCERT_REF_PROVINCE_URL": province.server.url,
             "SXCERT_REF_PROVINCE_KEY": platform_key,
             "SXCERT_REF_TEST_TOKEN": test_token,
             "SXCERT_REF_DEFECTS": ",".join(defects),
             "SXCERT_REF_DEFECT_SWITCH": "1" if defect_switch else "",
+            "SXCERT_REF_ALTERNATIVES": ",".join(alternatives),
             **reference_supervision_env(accounts),
         }
-        platform = start_server(
-            "reference", REFERENCE_FACTORY, env, workdir / "logs", PLATFORM_HEALTH
-        )
+        platform = start_server("reference", factory, env, workdir / "logs", PLATFORM_HEALTH)
         stack.callback(stop, platform)
         yield Profile.model_validate(
             {
@@ -143,5 +192,8 @@ def embedded_target(
                     "start": False,
                     "admin_token": province.admin_token,
                 },
+                "attestations": [REFERENCE_ATTESTATION],
+                "backup": reference_backup_commands(database_url, defects),
+                "thresholds": EMBEDDED_LOAD,
             }
         )

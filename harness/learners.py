@@ -40,7 +40,10 @@ class LearnerFactory:
 
     def person(self, birth_date: dt.date | None = None) -> Learner:
         """A new sandbox identity with its photos; not yet registered anywhere."""
-        identity = self.province.new_identity(birth_date=birth_date)
+        return self.person_of(self.province.new_identity(birth_date=birth_date))
+
+    def person_of(self, identity: SandboxIdentity) -> Learner:
+        """The sandbox identity with its photos and a fresh password; not yet registered."""
         return Learner(
             identity=identity,
             password="pw-" + secrets.token_urlsafe(12),
@@ -86,12 +89,14 @@ class LearnerFactory:
         employment_status: str = "unemployed",
         occupation_code: str | None = None,
         level: str | None = None,
+        expires_on: dt.date | None = None,
     ) -> Voucher:
         return self.province.issue_voucher(
             holder_id_number=holder.id_number,
             occupation_code=occupation_code or course.occupation_code or "",
             level=level or course.level or "junior",
             employment_status=employment_status,
+            expires_on=expires_on,
         )
 
 

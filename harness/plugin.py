@@ -16,16 +16,19 @@ from typing import Any
 import allure
 import pytest
 
+from harness.allure_labels import allure_marks
 from harness.context import RunContext
 from harness.driver import LearnerDriver
 from harness.evidence import EvidenceRecorder
 from harness.failures import CheckFailure, error_detail
+from harness.i18n import default_lang
 from harness.learners import LearnerFactory
 from harness.probe import Probe
 from harness.profile import ProfileError, load_profile
 from harness.province_sandbox import ProvinceSandboxClient
 from harness.redaction import scrub_text
 from harness.report.build import CheckResult, build_report, check_title
+from harness.report.junit import complete_junit
 from harness.report.write import write_reports
 from harness.supervision import SupervisionClient, Supervisors, TestClock
 from harness.timesource import TestClockTime
@@ -43,6 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sxcert-only", default=None, help="comma-separated requirement IDs")
     group.addoption("--sxcert-skip-browser", action="store_true", help="skip browser checks")
     group.addoption("--sxcert-skip-load", action="store_true", help="skip load checks")
+    group.addoption("--sxcert-fuzz", action="store_true", help="also run the fuzzing check")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -67,6 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
             Path(config.getoption("sxcert_out")),
             only=[i.strip() for i in only.split(",") if i.strip()] if only else None,
             skip_kinds=skip,
+            fuzz=bool(config.getoption("sxcert_fuzz")),
         )
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -97,11 +102,15 @@ def _requirements(item: pytest.Item) -> tuple[set[str], str]:
 class CertificationSession:
     """One certification run inside pytest: fixtures, result collection, report writing."""
 
-    def __init__(self, context: RunContext, *, announce: bool = True) -> None:
+    def __init__(
+        self, context: RunContext, *, announce: bool = True, lang: str | None = None
+    ) -> None:
         """`announce`: end pytest's output with the verdict line (plain-pytest runs; `sxcert
-        certify` prints its own summary once the report is in its final place)."""
+        certify` prints its own summary once the report is in its final place). `lang`: of
+        report.html (default: the locale's)."""
         self.context = context
         self.announce = announce
+        self.lang = lang or default_lang()
         self.results: dict[str, CheckResult] = {}
         self.started_at = dt.datetime.now(dt.UTC).astimezone()
         self.report: Any = None
@@ -121,10 +130,19 @@ class CertificationSession:
                     ("requirements", ",".join(sorted(requirements))),
                     ("kind", kind),
                 ]
+                for mark in allure_marks(sorted(requirements), kind):
+                    item.add_marker(mark)
             (keep if selected else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
-            items[:] = keep
+        # Checks that move the test clock years on (retention) run last, so that no other check
+        # meets a platform living in a year its vouchers and calendars do not expect.
+        items[:] = sorted(
+            keep,
+            key=lambda item: bool(
+                getattr(item, "function", None) and getattr(item.function, "runs_last", False)
+            ),
+        )
 
     # ---- results -----------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -166,6 +184,11 @@ class CertificationSession:
                 _record_error(result, call)
         return report
 
+    def status_of(self, nodeid: str) -> str:
+        """A finished check's status so far (the live progress reports clauses with it)."""
+        result = self.results.get(nodeid)
+        return result.status if result is not None else "not_run"
+
     def _write_technical_log(self, item: pytest.Item, call: pytest.CallInfo) -> None:
         """The full traceback goes to evidence, not to the terminal: without function arguments
         or locals (where passwords and tokens sit), and scrubbed once more."""
@@ -177,6 +200,7 @@ class CertificationSession:
         path.write_text(scrub_text(text), encoding="utf-8")
         item.sxcert_technical_log = [str(path.relative_to(self.context.out_dir))]
 
+    @pytest.hookimpl(trylast=True)  # after pytest's junitxml has written junit.xml
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         finished = dt.datetime.now(dt.UTC).astimezone()
         self.report = build_report(
@@ -184,7 +208,10 @@ class CertificationSession:
         )
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             self.report.interrupted = self.report.partial = True
-        write_reports(self.report, self.context.out_dir)
+        write_reports(self.report, self.context.out_dir, self.lang)
+        junit = getattr(session.config.option, "xmlpath", None)
+        if junit:
+            complete_junit(Path(junit), self.report)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.report is not None and self.announce:
@@ -243,6 +270,27 @@ class CertificationSession:
         target = self.context.profile.target
         return TestClock(target.url, http, self.context.test_token, target.timeout_seconds)
 
+    @pytest.fixture(scope="session")
+    def chromium(self, tmp_path_factory: pytest.TempPathFactory) -> Any:
+        """The run's one Chromium (launched when a browser check first needs it), closed at
+        the end of the session."""
+        from harness.browser import Chromium  # only browser checks import Playwright
+
+        browser = Chromium(tmp_path_factory.mktemp("sxcert-browser"))
+        yield browser
+        browser.close()
+
+    @pytest.fixture
+    def browser_lab(self, evidence: EvidenceRecorder, chromium: Any) -> Any:
+        """A browser check's contexts on the run's Chromium, driven by the profile's `[browser]`
+        pages; each is closed (its trace saved to evidence) when the check ends."""
+        from harness.browser import BrowserLab
+
+        profile = self.context.profile
+        lab = BrowserLab(profile.browser, str(profile.target.url), evidence, chromium)
+        yield lab
+        lab.close()
+
     @pytest.fixture
     def learners(self, platform: LearnerDriver, province: ProvinceSandboxClient) -> LearnerFactory:
         return LearnerFactory(platform, province)
@@ -268,6 +316,8 @@ class CertificationSession:
             self.context.profile.target.platform_id,
             time=TestClockTime(clock),
             supervisors=supervisors,
+            fuzz=self.context.profile.fuzz,
+            profile=self.context.profile,
         )
 
 
@@ -288,3 +338,8 @@ def _allure_type(content_type: str, suffix: str) -> tuple[Any, str | None]:
         if known.mime_type == content_type:
             return known, None
     return content_type, suffix.lstrip(".") or None
+
+
+def _runs_last(item: pytest.Item) -> bool:
+    """True for a check marked `runs_last` (it moves the test clock years on)."""
+    return bool(getattr(getattr(item, "function", None), "runs_last", False))

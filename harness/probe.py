@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from harness.driver import LearnerDriver
 from harness.evidence import EvidenceRecorder
 from harness.learners import LearnerFactory
-from harness.profile import Thresholds
+from harness.profile import Fuzz, Profile, Thresholds
 from harness.province_sandbox import ProvinceSandboxClient
 from harness.supervision import SupervisionClient, Supervisors, TestClock
 from harness.timesource import TimeSource
@@ -31,6 +31,9 @@ class Probe:
     # Every supervision account of the profile (scope checks sign in as each kind); a probe
     # built with only `supervisor` gets a collection of that one account.
     supervisors: Supervisors = field(default=None)  # type: ignore[assignment]
+    fuzz: Fuzz = field(default_factory=Fuzz)  # the optional fuzzing check's bounds
+    # The whole profile, for checks that need more than thresholds (POST-04's commands).
+    profile: Profile | None = None
 
     def __post_init__(self) -> None:
         if self.supervisors is None:

@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     AnyHttpUrl,
@@ -217,12 +217,25 @@ class Thresholds(Strict):
     load_users: int = Field(default=10_000, ge=1)
     load_p95_ms: int = Field(default=500, ge=1)
     load_max_error_rate: float = Field(default=0.001, ge=0, le=1)
+    load_duration_seconds: int = Field(default=600, ge=1, le=86_400)  # LOAD-01's run, held load
+    load_pacing_seconds: float = Field(default=30.0, gt=0, le=600)  # one learner's heartbeats
 
     @model_validator(mode="after")
     def _age_range(self) -> Thresholds:
         if self.max_age_exclusive <= self.min_age:
             raise ValueError("max_age_exclusive must be greater than min_age")
         return self
+
+
+class Fuzz(Strict):
+    """The optional fuzzing check (POST-03, kind `fuzz`): off unless enabled here or by
+    `sxcert certify --fuzz`; bounded per operation and in total."""
+
+    enabled: bool = False
+    max_examples: int = Field(
+        default=10, ge=1, le=1000, description="generated requests per operation and mode"
+    )
+    seconds: float = Field(default=120.0, gt=0, le=3600, description="the whole fuzzing run")
 
 
 class Attestation(Strict):
@@ -233,11 +246,80 @@ class Attestation(Strict):
     note: str | None = None
 
 
+class BackupCommands(Strict):
+    """POST-04: the platform's own backup and restore commands, which the harness runs on this
+    machine (argument lists, no shell; `{file}` stands for the backup file the harness names).
+    A restore returns the platform to the data of the backup, while it keeps serving."""
+
+    backup: list[str] = Field(min_length=1, description='e.g. ["vendorctl", "backup", "{file}"]')
+    restore: list[str] = Field(min_length=1, description='e.g. ["vendorctl", "restore", "{file}"]')
+    timeout_seconds: float = Field(default=120, gt=0, le=3600, description="per command")
+
+
+class LoginStep(Strict):
+    """One step of the platform's login page: fill a field, click, or press a key.
+
+    `value` may name the learner's `{id_number}` or `{password}`; the password is typed but never
+    written to evidence (the trace starts after the login)."""
+
+    action: Literal["fill", "click", "press"]
+    selector: str = Field(min_length=1)
+    value: str = ""
+
+
+class BrowserPages(Strict):
+    """Where the platform's learner pages are and how to drive them, so that the browser checks
+    probe a vendor's own player without code. Paths are relative to `target.base_url`; the
+    lesson path names `{course_id}` and `{lesson_id}`. The defaults fit the reference platform."""
+
+    login_path: str = "/login"
+    login_steps: list[LoginStep] = Field(
+        default_factory=lambda: [
+            LoginStep(action="fill", selector="#id-number", value="{id_number}"),
+            LoginStep(action="fill", selector="#password", value="{password}"),
+            LoginStep(action="click", selector="#login-button"),
+        ],
+        min_length=1,
+    )
+    logged_in_selector: str = Field(default="body[data-logged-in]", min_length=1)
+    lesson_path: str = "/courses/{course_id}/lessons/{lesson_id}"
+    video_selector: str = Field(default="#lesson-video", min_length=1)
+    # Shown once the player has settled: its lesson opened, or refused (a second window while
+    # another plays, where the platform refuses a second playback).
+    ready_selector: str | None = "#player[data-ready]"
+    play_selector: str | None = "#play-button"  # None: the probe calls video.play()
+    progress_selector: str | None = "#progress"  # the seek bar to drag; None: no drag probe
+    seek_keys: list[str] = Field(default_factory=lambda: ["ArrowRight", "l", "End"])
+    wait_seconds: float = Field(default=15, gt=0, le=120)  # for one page to reach a state
+
+    @field_validator("lesson_path")
+    @classmethod
+    def _names_lesson(cls, value: str) -> str:
+        if "{course_id}" not in value or "{lesson_id}" not in value:
+            raise ValueError("must name {course_id} and {lesson_id}")
+        return value
+
+
+class Product(Strict):
+    """What is being certified, as the vendor declares it: copied into a dossier's PRODUCT.toml
+    so that the filed package names the platform, its version and its commit."""
+
+    vendor: str = Field(min_length=1)
+    platform: str = Field(min_length=1, description="the platform's name")
+    version: str = Field(min_length=1)
+    commit: str | None = Field(default=None, min_length=1, description="source revision")
+    contact: str | None = Field(default=None, min_length=1, description="who answers for it")
+
+
 class Profile(Strict):
     target: Target
     province: Province
     thresholds: Thresholds = Thresholds()
+    browser: BrowserPages = BrowserPages()
+    fuzz: Fuzz = Fuzz()
     attestations: list[Attestation] = Field(default_factory=list)
+    product: Product | None = None
+    backup: BackupCommands | None = None
     source: Path | None = Field(default=None, exclude=True)
 
     @field_validator("attestations")

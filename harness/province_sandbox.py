@@ -8,14 +8,24 @@ every exchange as evidence; the admin token is sent per request, never stored on
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import requests
 
-from harness.spec.courses import ApprovalRecord, Occupation
+from harness import seeding
+from harness.spec.archive import ArchiveChain
+from harness.spec.completions import OfflineVoucher
+from harness.spec.courses import ApprovalRecord, CourseApplicationRecord, Occupation
+from harness.spec.resident_id import SHANXI_REGION_CODES
 from harness.spec.sandbox import LogEntry, SandboxIdentity
+from harness.spec.subsidy import SubsidyClaim, SubsidyYear
 from harness.spec.vouchers import Voucher
+
+DRAWN_AGES = (19, 49)  # ages of the people drawn without a birth date (both inclusive)
+CHINA = ZoneInfo("Asia/Shanghai")
 
 LOG_FILTERS = frozenset({"platform_id", "service", "operation", "id_number", "after_seq", "limit"})
 
@@ -76,15 +86,24 @@ class ProvinceSandboxClient:
         birth_date: dt.date | None = None,
         region_code: str | None = None,
         sex: str | None = None,
+        namesake_of: str | None = None,
     ) -> SandboxIdentity:
-        """A fresh synthetic person; unspecified fields are drawn (Shanxi, age 18–50)."""
-        body: dict[str, str] = {}
-        if birth_date is not None:
-            body["birth_date"] = birth_date.isoformat()
-        if region_code is not None:
-            body["region_code"] = region_code
-        if sex is not None:
-            body["sex"] = sex
+        """A fresh synthetic person; `namesake_of` gives it the name of that identity.
+
+        What is not given is drawn here from the harness's seeded generator (`seeding.draws`):
+        a birth date giving an age of DRAWN_AGES on today's Shanghai date (a year inside the
+        province's 18–50, so that a province or platform clock a few hours or days away cannot
+        make the person a minor), a Shanxi county code and a sex. The province still picks
+        the sequence number and the name (only it knows which numbers are taken), from a `seed`
+        drawn here too: the same run seed repeats the same people against a fresh province."""
+        rng = seeding.rng()
+        body: dict[str, str | int] = {}
+        if namesake_of is not None:
+            body["namesake_of"] = namesake_of
+        body["birth_date"] = (birth_date or _drawn_birth_date(rng)).isoformat()
+        body["region_code"] = region_code or rng.choice(SHANXI_REGION_CODES)
+        body["sex"] = sex or rng.choice("MF")
+        body["seed"] = rng.getrandbits(63)
         return SandboxIdentity.model_validate(
             self._call("POST", "/sandbox/v1/identities", json=body).json()
         )
@@ -155,6 +174,70 @@ class ProvinceSandboxClient:
         answer = self._call("GET", "/sandbox/v1/occupations").json()
         return [Occupation.model_validate(o) for o in answer]
 
+    # ---- subsidy office and review clocks (SUB-03/04, GEN-01, COURSE-02) ----------------------
+    def offline_vouchers(
+        self, platform_id: str | None = None, id_number: str | None = None
+    ) -> list[OfflineVoucher]:
+        """Offline practical-training vouchers the province issued on completion reports."""
+        params = {k: v for k, v in (("platform_id", platform_id), ("id_number", id_number)) if v}
+        answer = self._call("GET", "/sandbox/v1/offline-vouchers", params=params)
+        return [OfflineVoucher.model_validate(row) for row in answer.json()]
+
+    def archive(
+        self, platform_id: str | None = None, id_number: str | None = None
+    ) -> list[ArchiveChain]:
+        """The archive chains the province holds (ARCH-01), one per platform and learner."""
+        params = {k: v for k, v in (("platform_id", platform_id), ("id_number", id_number)) if v}
+        answer = self._call("GET", "/sandbox/v1/archive", params=params)
+        return [ArchiveChain.model_validate(row) for row in answer.json()]
+
+    def subsidy_claims(
+        self, platform_id: str | None = None, overdue: bool = False
+    ) -> list[SubsidyClaim]:
+        """The claims the office accepted (of one platform), oldest first, with their lines as
+        sent, due dates and late steps; `overdue` keeps only claims with a late step."""
+        params: dict[str, str] = {"overdue": "true"} if overdue else {}
+        if platform_id is not None:
+            params["platform_id"] = platform_id
+        answer = self._call("GET", "/sandbox/v1/subsidy/claims", params=params).json()
+        return [SubsidyClaim.model_validate(item) for item in answer]
+
+    def subsidy_claim(self, claim_id: str) -> SubsidyClaim | None:
+        """One claim, or None if the office has none under that id."""
+        try:
+            answer = self._call("GET", f"/sandbox/v1/subsidy/claims/{self._id(claim_id)}")
+        except ProvinceSandboxError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+        return SubsidyClaim.model_validate(answer.json())
+
+    def record_claim_step(
+        self, claim_id: str, step: str, on: dt.date | None = None, rejection: str | None = None
+    ) -> SubsidyClaim:
+        """Record the claim's next step (review, notice, fund_request, payment) on `on`
+        (default the province's today); a review with a `rejection` reason rejects the claim.
+        ProvinceSandboxError 409 when the step breaks the timeline."""
+        body: dict[str, str] = {"step": step}
+        if on is not None:
+            body["on"] = on.isoformat()
+        if rejection is not None:
+            body |= {"outcome": "rejected", "reason": rejection}
+        path = f"/sandbox/v1/subsidy/claims/{self._id(claim_id)}/steps"
+        return SubsidyClaim.model_validate(self._call("POST", path, json=body).json())
+
+    def subsidy_year(self, year: int) -> SubsidyYear:
+        """How much of the year's 30,000,000-yuan cap the accepted claims use."""
+        return SubsidyYear.model_validate(
+            self._call("GET", f"/sandbox/v1/subsidy/years/{int(year)}").json()
+        )
+
+    def course_applications(self, overdue: bool = False) -> list[CourseApplicationRecord]:
+        """Course applications with their review clock; `overdue` keeps only the late ones."""
+        params = {"overdue": "true"} if overdue else {}
+        answer = self._call("GET", "/sandbox/v1/courses/applications", params=params).json()
+        return [CourseApplicationRecord.model_validate(item) for item in answer]
+
     # ---- fault injection (sandbox only) -------------------------------------------------------
     def set_unavailable(self, unavailable: bool) -> None:
         """While True, the province answers every platform call 503 (and logs it)."""
@@ -164,7 +247,28 @@ class ProvinceSandboxClient:
         """After the platform's next verify of `code`, another platform redeems the voucher."""
         self._call("POST", f"/sandbox/v1/faults/vouchers/{self._id(code)}/lose-race")
 
+    def refuse_archive(self, id_number: str, refused: bool = True) -> None:
+        """While `refused`, the archive receiver refuses every record of the person (409)."""
+        path = f"/sandbox/v1/faults/archive/{self._id(id_number)}"
+        self._call("PUT", path, json={"refused": refused})
+
     def forget_registrations(self, id_number: str) -> int:
         """Drop every platform's registration of the person; how many there were."""
         path = f"/sandbox/v1/faults/identities/{self._id(id_number)}/forget-registrations"
         return int(self._call("POST", path).json()["forgotten"])
+
+
+def _drawn_birth_date(rng: random.Random) -> dt.date:
+    """A birth date giving an age within DRAWN_AGES on today's date in Shanghai."""
+    today = dt.datetime.now(CHINA).date()
+    youngest, oldest = DRAWN_AGES
+    latest = _years_before(today, youngest)
+    earliest = _years_before(today, oldest + 1) + dt.timedelta(days=1)
+    return earliest + dt.timedelta(days=rng.randrange((latest - earliest).days + 1))
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year - years, day=28)

@@ -1,8 +1,10 @@
 """The `@check` decorator: registers a check function and ties it to requirement IDs.
 
 Following schemathesis, a check is a plain module-level function named for the property it
-verifies; the decorator records which requirements it covers and its kind, marks it for pytest
-(`requirement` marker) and labels it for allure. Adding a check is one decorated function.
+verifies; the decorator records which requirements it covers and its kind and marks it for pytest
+(`requirement` marker). Adding a check is one decorated function. Allure's labels and links are
+added by the plugin at collection (harness/plugin.py): allure's own decorators are no-ops unless
+allure-pytest is already configured when the check module is imported, which it never is here.
 """
 
 from __future__ import annotations
@@ -14,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
-import allure
 import pytest
 
 from harness.catalogue import load_catalogue
 
-Kind = Literal["api", "browser", "load", "attest"]
+Kind = Literal["api", "browser", "load", "attest", "fuzz"]
 F = TypeVar("F", bound=Callable[..., object])
 
 
@@ -58,16 +59,7 @@ def check(*requirements: str, kind: Kind = "api") -> Callable[[F], F]:
             raise ValueError(f"check name {info.name} is used twice")
         CHECKS[info.name] = info
         func.__sxcert_check__ = info  # type: ignore[attr-defined]
-        marked = pytest.mark.requirement(*requirements, kind=kind)(func)
-        marked = allure.label("requirement", *requirements)(marked)
-        marked = allure.feature(*sorted({catalogue.get(r).section for r in requirements}))(marked)
-        marked = allure.story(*requirements)(marked)
-        marked = allure.tag(kind)(marked)
-        for requirement in requirements:
-            marked = allure.link(
-                f"../report.html#{requirement}", link_type="requirement", name=requirement
-            )(marked)
-        return marked
+        return pytest.mark.requirement(*requirements, kind=kind)(func)
 
     return decorate
 

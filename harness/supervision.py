@@ -15,7 +15,14 @@ import requests
 from harness.api import ApiClient, Refused
 from harness.failures import CannotJudge, ProtocolViolation
 from harness.profile import ResolvedAccount
+from harness.spec.certificates import SupCertificate
+from harness.spec.export import EXPORT_PATH
+from harness.spec.quizzes import QuizKeyOut, SupQuizAnswer
+from harness.spec.subsidy import ClaimFilingOut
 from harness.spec.supervision import (
+    EmployeeIn,
+    EmployeeOut,
+    SupAccess,
     SupCapture,
     SupCourseProgress,
     SupEnrolment,
@@ -27,11 +34,23 @@ from harness.spec.supervision import (
     SupLivenessEvent,
     SupLogin,
     SupPlayback,
+    SupStudying,
 )
 from harness.spec.test_hooks import ClockOut
 
 PREFIX = "/api/v1/supervision"
+EMPLOYEES_PATH = "/api/v1/enterprise/employees"  # enterprise enrolment of employees (ENT-01)
 Row = TypeVar("Row")
+
+
+def could_be_masked(shown: str, full: str) -> bool:
+    """True when `shown` is `full` with some characters hidden (`*`), none changed."""
+    return len(shown) == len(full) and all(a in ("*", b) for a, b in zip(shown, full, strict=True))
+
+
+def matches(value: object, wanted: str) -> bool:
+    """A row's field against a filter value; a masked ID number matches its full form."""
+    return value == wanted or (isinstance(value, str) and could_be_masked(value, wanted))
 
 
 class SupervisionClient(ApiClient):
@@ -71,6 +90,21 @@ class SupervisionClient(ApiClient):
         self._token = self.parse(SupervisorTokenOut, answer, "supervisor token").token
         return self._token
 
+    def issue_token(self, password: str | None = None) -> SupervisorTokenOut:
+        """A fresh sign-in's answer, kept apart from this client's own token (token expiry and
+        throttling probes); `password` overrides the account's (a wrong one is `Refused`)."""
+        body = dict(self._credentials)
+        if password is not None:
+            body["password"] = password
+        answer = self.request("POST", f"{PREFIX}/token", json=body)
+        return self.parse(SupervisorTokenOut, answer, "supervisor token")
+
+    def with_username(self, username: str) -> SupervisionClient:
+        """A client of another (possibly nonexistent) username, for sign-in probes."""
+        return SupervisionClient(
+            self.base_url, self.session, username=username, password="x", timeout=self.timeout
+        )
+
     def _sign_in(self) -> str:
         try:
             return self.sign_in()
@@ -82,23 +116,50 @@ class SupervisionClient(ApiClient):
             ) from None
 
     def _get(self, path: str, params: dict | None = None, raw: bool = False):
-        """GET with the supervisor token; sign in again once if it expired (the test clock may
-        have moved the platform many hours on since the last sign-in)."""
+        """GET a supervision view with the supervisor token."""
+        return self.send("GET", PREFIX + path, params=params, raw=raw)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: object = None,
+        raw: bool = False,
+    ):
+        """Any call with this account's token (`path` from the host root); sign in again once if
+        the token expired (the test clock may have moved the platform many hours on since the
+        last sign-in). A 4xx is `Refused`."""
         if self._token is None:
             self._token = self._sign_in()
+        call = {"params": params, "json": json, "raw": raw}
         try:
-            return self.request("GET", PREFIX + path, params=params, token=self._token, raw=raw)
+            return self.request(method, path, token=self._token, **call)
         except Refused as refused:
             if refused.status != 401:
                 raise
         self._token = self._sign_in()
-        return self.request("GET", PREFIX + path, params=params, token=self._token, raw=raw)
+        return self.request(method, path, token=self._token, **call)
+
+    def bearer(self) -> str:
+        """This account's current token (signing in first if needed): for probes that send
+        requests of their own, such as the authorisation matrix."""
+        if self._token is None:
+            self._token = self._sign_in()
+        return self._token
+
+    def enrol_employee(self, id_number: str, name: str) -> EmployeeOut:
+        """Enrol a registered learner as this enterprise's employee (ENT-01)."""
+        body = EmployeeIn(id_number=id_number, name=name).model_dump()
+        answer = self.send("POST", EMPLOYEES_PATH, json=body)
+        return self.parse(EmployeeOut, answer, "employee enrolment")
 
     def _list(self, model: type[Row], path: str, what: str, **filters: str | None) -> list[Row]:
         """GET a list narrowed by the filters that are given, and keep only matching rows."""
         given = {name: value for name, value in filters.items() if value is not None}
         rows = self.parse(list[model], self._get(path, given or None), what)
-        return [row for row in rows if all(getattr(row, k) == v for k, v in given.items())]
+        return [row for row in rows if all(matches(getattr(row, k), v) for k, v in given.items())]
 
     def _bytes(self, path: str) -> bytes | None:
         """An image; None when the platform has none for this account (404)."""
@@ -162,6 +223,26 @@ class SupervisionClient(ApiClient):
 
     def capture_image(self, challenge_id: str) -> bytes | None:
         return self._bytes(f"/captures/{challenge_id}/image")
+
+    def access_log(self, username: str | None = None) -> list[SupAccess]:
+        """The audit log of supervisor access (platform-wide accounts only; else `Refused`)."""
+        params = {"username": username} if username else None
+        return self.parse(list[SupAccess], self._get("/access-log", params), "access log")
+
+    def certificates(self, learner_id: str | None = None) -> list[SupCertificate]:
+        return self._list(SupCertificate, "/certificates", "certificates", learner_id=learner_id)
+
+    def quiz_answers(self, learner_id: str | None = None) -> list[SupQuizAnswer]:
+        return self._list(SupQuizAnswer, "/quiz-answers", "quiz answers", learner_id=learner_id)
+
+    def studying_now(self) -> list[SupStudying]:
+        """Who is studying now, in this account's scope (STUDY-09's live view)."""
+        return self.parse(list[SupStudying], self._get("/live"), "who is studying now")
+
+    def export(self, file_format: str) -> bytes:
+        """The account's learning-data export (POST-01) as the file's bytes (`csv` or `xlsx`)."""
+        path = EXPORT_PATH.removeprefix("/supervision")
+        return self._get(path, {"format": file_format}, raw=True)
 
 
 class Supervisors(Sequence[SupervisionClient]):
@@ -245,3 +326,29 @@ class TestClock(ApiClient):
             token=self._need_token(),
         )
         return self.parse(ClockOut, answer, "test clock").now
+
+    def quiz_key(self, course_id: str) -> dict[str, str]:
+        """The correct option of every question of the course (test hook, EXAM-02)."""
+        answer = self.request(
+            "GET",
+            "/api/v1/test/quiz-key",
+            params={"course_id": course_id},
+            token=self._need_token(),
+        )
+        return {row.question_id: row.option for row in self.parse(list[QuizKeyOut], answer, "key")}
+
+    def file_subsidy_claim(self, quarter: str) -> ClaimFilingOut:
+        """Make the platform file its subsidy claim for `quarter` now (test hook, SUB-02); a
+        refusal (the province refused it, the quarter has not begun) raises Refused."""
+        answer = self.request(
+            "POST",
+            "/api/v1/test/subsidy-claims",
+            json={"quarter": quarter},
+            token=self._need_token(),
+        )
+        return self.parse(ClaimFilingOut, answer, "subsidy claim filing")
+
+    def restart(self) -> None:
+        """Restart the platform as a process restart would (test hook, ARCH-01): whatever it
+        kept only in memory is gone; 204 once it serves again."""
+        self.request("POST", "/api/v1/test/restart", token=self._need_token())

@@ -11,6 +11,9 @@ What compliant means, for a vendor:
 * Every answered capture keeps its image and the image's SHA-256 as the record the policy asks for
   (抓拍影像留存, STUDY-01), passed or not.
 * A passed capture credits its lesson hour; a failed one is replaced at the next heartbeat.
+* A challenge may be answered until its deadline also after its playback was closed or
+  superseded (the hour it is for belongs to the lesson, not to one playback); refusing that
+  answer (409 "Playback ended") is compliant too: the alternative `capture_needs_open_playback`.
 
 `refusal` and `FaceVerdict` are the pure rule; `answer_challenge` is the service that asks the
 province, reads the defect flags and stores the answer.
@@ -27,9 +30,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from harness.spec.study import CaptureOut
+from reference_platform import study_events
+from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.clock import Clock
 from reference_platform.defects import ActiveDefects
 from reference_platform.images import DecodedImage, decode_image
+from reference_platform.in_flight import STUDY_REQUESTS
 from reference_platform.logins import study_may_earn
 from reference_platform.models import CaptureChallenge, Learner, LessonProgress, Login, Playback
 from reference_platform.province_client import ProvinceClient, ProvinceRefused
@@ -40,6 +46,7 @@ ALREADY_ANSWERED = "Capture challenge already answered"
 EXPIRED = "Capture challenge expired"
 NOT_AN_IMAGE = "Capture image must be a PNG or JPEG image"
 IMAGE_REFUSED = "Capture image was refused by the province"
+UPLOAD_GRACE = dt.timedelta(minutes=10)  # only under the accepts_capture_minutes_late defect
 
 
 def refusal(
@@ -48,17 +55,20 @@ def refusal(
     deadline: dt.datetime | None,
     now: dt.datetime,
     logins_live: bool,
+    playback_open: bool = True,
 ) -> str | None:
     """Why an answer at `now` may not be judged, or None if it may.
 
     `answered`: an answer was stored; `settled`: the challenge has a verdict (an unanswered one is
     settled as expired when the next heartbeat replaces it); `deadline`: when the answer time
-    ends (None only under the `accepts_late_capture` defect); `logins_live`: `study_may_earn`."""
+    ends (None only under the `accepts_late_capture` defect); `logins_live`: `study_may_earn`;
+    `playback_open`: False only when the challenge's playback ended and the platform chose to
+    refuse answers then (`capture_needs_open_playback`)."""
     if answered:
         return ALREADY_ANSWERED
     if settled or (deadline is not None and now > deadline):
         return EXPIRED
-    if not logins_live:
+    if not logins_live or not playback_open:
         return PLAYBACK_ENDED
     return None
 
@@ -96,6 +106,7 @@ def stored_image(image: DecodedImage, keep: bool) -> dict[str, object]:
     }
 
 
+@STUDY_REQUESTS.counted
 def answer_challenge(
     db: Session,
     login: Login,
@@ -104,24 +115,30 @@ def answer_challenge(
     clock: Clock,
     province: ProvinceClient,
     defects: ActiveDefects,
+    alternatives: ChosenAlternatives,
 ) -> CaptureOut:
     """Judge and store one answer, in one transaction; a refused answer writes nothing."""
     challenge = db.get(CaptureChallenge, challenge_id)
     if challenge is None or challenge.learner_id != login.learner_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     now = clock.now()
-    owner = db.execute(
-        select(Login.ended_at, Login.end_reason, Login.expires_at)
+    *owner, playback_ended_at = db.execute(
+        select(Login.ended_at, Login.end_reason, Login.expires_at, Playback.ended_at)
         .join(Playback, Playback.login_id == Login.id)
         .where(Playback.id == challenge.playback_id)
     ).one()
+    needs_open_playback = alternatives.chosen("capture_needs_open_playback")
     sender = (login.ended_at, login.end_reason, login.expires_at)
+    deadline = challenge.deadline
+    if defects.active("accepts_capture_minutes_late"):
+        deadline += UPLOAD_GRACE  # a vendor's grace "for slow uploads"
     refused = refusal(
         answered=challenge.answered_at is not None,
         settled=challenge.passed is not None,
-        deadline=None if defects.active("accepts_late_capture") else challenge.deadline,
+        deadline=None if defects.active("accepts_late_capture") else deadline,
         now=now,
         logins_live=study_may_earn(tuple(owner), sender, now, defects),
+        playback_open=playback_ended_at is None or not needs_open_playback,
     )
     if refused is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, refused)
@@ -152,7 +169,10 @@ def answer_challenge(
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise HTTPException(status.HTTP_409_CONFLICT, ALREADY_ANSWERED)
+    study_events.record(db, "capture", challenge.learner_id, now, challenge.id, challenge.course_id)
     credit_hour(db, challenge, verdict.passed)
+    if defects.active("counts_capture_twice_under_concurrency") and STUDY_REQUESTS.others():
+        credit_hour(db, challenge, verdict.passed)  # the defect: a "retry" that counts again
     db.commit()
     return CaptureOut(
         challenge_id=challenge.id, passed=verdict.passed, reason=verdict.reason, answered_at=now

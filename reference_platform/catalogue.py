@@ -3,6 +3,10 @@
 Only a course the province's registry approved may be offered (COURSE-01), so seeding is followed by
 an application for every course that has none. The province may be down when the platform starts;
 then the applications are retried lazily, at most every few seconds, when someone asks for courses.
+Applying only then, never at start-up, is compliant too (the alternative
+`applies_for_approval_lazily`): what matters is that only approved courses are offered. An approval
+the province revoked ends the offer: the approvals are looked up again at most every
+`REVIEW_INTERVAL_S` seconds, when someone asks for courses.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.defects import ActiveDefects
-from reference_platform.models import Course, Lesson
+from reference_platform.exams import seed_questions
+from reference_platform.models import Course, Lesson, QuizQuestion
 from reference_platform.province_client import ProvinceClient, ProvinceUnavailable
+from reference_platform.quizzes import DEFAULT_RULES
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +126,8 @@ def seed(session: Session, defects: ActiveDefects) -> None:
         _seed_lessons(session, definition, lesson_count(definition, defects))
     for course in session.scalars(select(Course).where(Course.id.not_in(defined_ids))):
         course.withdrawn = True
+    session.flush()
+    seed_questions(session, DEFAULT_RULES)
     session.commit()
 
 
@@ -140,6 +149,11 @@ def _seed_lessons(session: Session, definition: CourseDefinition, count: int) ->
                 )
             )
     session.execute(
+        delete(QuizQuestion).where(
+            QuizQuestion.course_id == definition.course_id, QuizQuestion.lesson_seq > count
+        )
+    )
+    session.execute(
         delete(Lesson).where(Lesson.course_id == definition.course_id, Lesson.seq > count)
     )
 
@@ -151,6 +165,7 @@ class ApprovalSync:
     # before its province is ready a moment after the province is, yet never floods it.
     FIRST_RETRY_S = 0.25
     RETRY_INTERVAL_S = 5.0
+    REVIEW_INTERVAL_S = 30.0  # how stale an approval's status may be (revocations)
 
     def __init__(self, sessions: sessionmaker[Session], province: ProvinceClient) -> None:
         self._sessions = sessions
@@ -159,9 +174,47 @@ class ApprovalSync:
         self._pending = True
         self._last_attempt = -float("inf")
         self._failures = 0
+        self._last_review = time.monotonic()  # the applications have just been answered
+
+    def at_start(self, alternatives: ChosenAlternatives) -> None:
+        """Apply now (once; the default), or leave it to the first course request."""
+        if not alternatives.chosen("applies_for_approval_lazily"):
+            self.sync_if_due()
 
     def sync_if_due(self) -> None:
         """Cheap when nothing is pending; never raises for a province outage."""
+        self._apply_if_due()
+        self.review_if_due()
+
+    def review_if_due(self) -> None:
+        """Withdraw the offer of every course whose approval the province revoked; looked up
+        at most every REVIEW_INTERVAL_S. An unknown number or an unavailable province changes
+        nothing (the look-up is retried at the next review)."""
+        if time.monotonic() - self._last_review < self.REVIEW_INTERVAL_S:
+            return
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._last_review = time.monotonic()
+            with self._sessions() as session:
+                approved = session.scalars(
+                    select(Course).where(
+                        Course.withdrawn.is_(False), Course.approval_number.is_not(None)
+                    )
+                ).all()
+                for course in approved:
+                    record = self._province.approval(course.approval_number or "")
+                    if record is not None and record.status == "revoked":
+                        log.warning("approval %s revoked: %s withdrawn", record.number, course.id)
+                        course.application_status = "revoked"
+                        course.approval_number, course.approved_on = None, None
+                session.commit()
+        except ProvinceUnavailable:
+            log.warning("approval review postponed: the province is unavailable")
+        finally:
+            self._lock.release()
+
+    def _apply_if_due(self) -> None:
         wait_s = min(self.FIRST_RETRY_S * 2 ** max(self._failures - 1, 0), self.RETRY_INTERVAL_S)
         if not self._pending or time.monotonic() - self._last_attempt < wait_s:
             return

@@ -24,11 +24,12 @@ def ensure_clock_row(session: Session) -> None:
 
 
 class Clock:
-    """Bound to one request's session; the offset is read once per request."""
+    """Bound to one request's session; the offset is read once per request (or given, when the
+    request read it together with something else: heartbeat_path.py)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, offset_s: float | None = None) -> None:
         self._session = session
-        self._offset_s: float | None = None
+        self._offset_s: float | None = offset_s
 
     def _offset(self) -> float:
         if self._offset_s is None:

@@ -65,6 +65,7 @@ def course_out(course: Course, defects: ActiveDefects) -> CourseOut:
         standard=None if hide_standard else course.standard,
         lesson_hours=course.lesson_hours,
         approval=approval,
+        institution_id=course.institution_id,
     )
 
 

@@ -12,7 +12,9 @@ What compliant means, for a vendor (docs/interface.md has the wire form):
 * A paused player, a rate above 1 (STUDY-06), reviewing earlier content and a jump past the
   furthest point reached (STUDY-05) earn nothing; the jump does not move the furthest point.
 * Past each lesson hour's secret, random capture point (STUDY-02) a capture challenge is issued;
-  while its answer is overdue, nothing is earned, and a missed one is replaced.
+  while its answer is overdue, nothing is earned, and a missed one is replaced at once. Stopping
+  all credit of the lesson until a capture of that hour passes, and replacing the missed one only
+  at the next heartbeat, is compliant too (the alternative `overdue_capture_stops_credit`).
 
 "Accepted" means the heartbeat was taken into account (anything but a duplicate). Every accepted
 heartbeat moves the elapsed-time baseline, whether it earned or not, so that time spent paused,
@@ -27,9 +29,10 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
+from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.defects import ActiveDefects
 
-ChallengeAction = Literal["none", "keep", "issue"]
+ChallengeAction = Literal["none", "keep", "issue", "expire"]  # expire: settle, issue none
 _SYSTEM_RANDOM = random.SystemRandom()
 DEFAULT_INTERVAL_S = 30.0
 
@@ -42,15 +45,24 @@ class CreditRules:
     pay_duplicates: bool = False  # credits_duplicate_heartbeats: every copy earns an interval
     ignore_rate: bool = False  # credits_fast_playback: credit the content advance, any rate
     trust_position: bool = False  # trusts_client_position: a jump is taken as watched
+    # overdue_capture_stops_credit (a compliant alternative, not a defect): after a missed
+    # capture nothing is earned until a capture of that hour passes
+    overdue_stops_credit: bool = False
+    fastest_credited_rate: float = 1.0  # credits_stock_player_rates: 1.5, the player's menu
 
     @classmethod
-    def of(cls, defects: ActiveDefects) -> CreditRules:
-        """The rules a platform with these defects applies: read here, beside the rules, so that
-        `sxcert defects` leads to the rule each defect drops."""
+    def of(
+        cls, defects: ActiveDefects, alternatives: ChosenAlternatives | None = None
+    ) -> CreditRules:
+        """The rules a platform with these defects (and alternatives) applies: read here, beside
+        the rules, so that `sxcert defects` leads to the rule each defect drops."""
         return cls(
             pay_duplicates=defects.active("credits_duplicate_heartbeats"),
             ignore_rate=defects.active("credits_fast_playback"),
             trust_position=defects.active("trusts_client_position"),
+            overdue_stops_credit=alternatives is not None
+            and alternatives.chosen("overdue_capture_stops_credit"),
+            fastest_credited_rate=1.5 if defects.active("credits_stock_player_rates") else 1.0,
         )
 
 
@@ -80,6 +92,10 @@ class PlaybackState:
     passed_hours: frozenset[int] = frozenset()
     challenge_deadline: dt.datetime | None = None  # of the lesson's open challenge
     challenge_hour: int | None = None
+    ceiling_s: float | None = None  # the quiz gate: credit stops here until the quiz is answered
+    # an hour of the lesson missed a capture and has none passed since (only
+    # `overdue_stops_credit` reads it)
+    missed_capture_unmade: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,15 +161,17 @@ def judge(
         )
     elapsed = max(0.0, (now - state.last_credit_at).total_seconds())
     gap = beat.position_s - state.furthest_s
-    room = max(0.0, state.duration_s - state.furthest_s)
+    end = state.duration_s if state.ceiling_s is None else min(state.duration_s, state.ceiling_s)
+    room = max(0.0, end - state.furthest_s)
     jump = gap > elapsed + interval_s
     overdue = state.challenge_deadline is not None and now > state.challenge_deadline
+    stopped = rules.overdue_stops_credit and state.missed_capture_unmade
     furthest, credit = state.furthest_s, 0.0
-    if overdue:
+    if overdue or stopped:
         reason = "capture_overdue"
     elif beat.paused:
         reason = "paused"
-    elif beat.rate > 1 and not rules.ignore_rate:
+    elif beat.rate > rules.fastest_credited_rate and not rules.ignore_rate:
         reason = "speed"
     elif gap < 0:
         reason = "review"
@@ -172,7 +190,9 @@ def judge(
     delta = max(0.0, min(credit, state.duration_s - state.credited_s))
     last_seq = beat.seq if state.last_seq is None else max(state.last_seq, beat.seq)
     challenge, hour = open_challenge, state.challenge_hour
-    if overdue or not state.challenge_deadline:
+    if overdue and rules.overdue_stops_credit:
+        challenge = "expire"  # settled now; the replacement comes with the next heartbeat
+    elif overdue or not state.challenge_deadline:
         hour = hour_needing_capture(furthest, state.capture_points_s, state.passed_hours)
         if overdue and hour is None:
             hour = state.challenge_hour

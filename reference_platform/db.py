@@ -1,8 +1,12 @@
 """Database plumbing: one engine per app, a session per request, times stored as UTC.
 
 SQLite is the default so a certification run needs no server; WAL mode lets the many readers of a
-load test proceed while one writer commits. Other URLs (PostgreSQL via psycopg) pass straight to
-SQLAlchemy.
+load test proceed while one writer commits. PostgreSQL is the second backend
+(`SXCERT_REF_DATABASE_URL=postgresql://…`, driven by psycopg 3).
+
+The connection pool holds exactly what may be in use at once: `REQUEST_SLOTS` request sessions
+(admission.py keeps more from waiting for one) plus the heartbeat workers. Nothing ever waits for a
+connection, so the pool's timeout is a backstop that answers 503, never the 30 s of the default.
 """
 
 from __future__ import annotations
@@ -53,13 +57,46 @@ def default_database_url() -> str:
     return f"sqlite:///{os.path.join(folder, 'reference.db')}"
 
 
+REQUEST_SLOTS = 32  # requests holding a session at once: fewer than the 40 threads of the pool
+POOL_TIMEOUT_S = 5.0  # a backstop only: the pool is sized so that nobody waits for a connection
+BUSY_TIMEOUT_MS = 5000  # how long a SQLite writer waits for another process's write lock
+POSTGRES_HEARTBEAT_WORKERS = 4  # row locks serialise one playback's heartbeats; 2 cores here
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def heartbeat_workers(url: str) -> int:
+    """Threads that run heartbeats: one for SQLite (one writer at a time, so a second thread would
+    only sleep in the busy handler), a few for PostgreSQL."""
+    return 1 if is_sqlite(url) else POSTGRES_HEARTBEAT_WORKERS
+
+
+def sqlalchemy_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 here (SQLAlchemy's own default is psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def make_engine(url: str) -> Engine:
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+    pool = {
+        "pool_size": REQUEST_SLOTS + heartbeat_workers(url),
+        "max_overflow": 0,
+        "pool_timeout": POOL_TIMEOUT_S,
+    }
+    if not is_sqlite(url):
+        return create_engine(sqlalchemy_url(url), pool_pre_ping=True, **pool)
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
-    options: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    options: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+    }
     if in_memory:
         options["poolclass"] = StaticPool  # the database lives in one connection: share it
+    else:
+        options.update(pool)
     engine = create_engine(url, **options)
 
     @event.listens_for(engine, "connect")
@@ -68,8 +105,11 @@ def make_engine(url: str) -> Engine:
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL, much faster
+            cursor.execute("PRAGMA mmap_size=268435456")  # reads from the page cache, no copies
+        cursor.execute("PRAGMA cache_size=-8000")  # 8 MB per connection (default 2 MB)
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     return engine

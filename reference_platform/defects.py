@@ -122,9 +122,17 @@ _DEFECT_LIST = (
     ),
     Defect(
         "liveness_only_on_first_login",
-        ("ID-02",),
-        ("every_login_passes_its_own_liveness_check",),
-        "After the first passed liveness, later logins skip the province and reuse its id.",
+        ("ID-02", "ID-03", "STUDY-09"),
+        (
+            "every_login_passes_its_own_liveness_check",
+            "impostor_face_is_refused_at_login",
+            "still_photo_replay_is_refused_at_login",
+            # no liveness at a re-login, so no liveness event reaches the supervisors' stream
+            "study_events_reach_exactly_their_scope_in_real_time",
+        ),
+        "After the first passed liveness, later logins skip the province and reuse its id (so an"
+        " impostor or a still photo passes at a re-login, and the supervision stream shows no"
+        " liveness event for it).",
     ),
     Defect(
         "ignores_face_mismatch",
@@ -171,17 +179,23 @@ _DEFECT_LIST = (
     ),
     Defect(
         "credits_hour_without_capture",
-        ("STUDY-02",),
+        ("STUDY-02", "COURSE-05"),  # the hour also counts toward completion (a derived value)
         (
             "hour_without_passed_capture_is_not_credited",
+            "completion_needs_the_level_minimum_of_credited_hours",
+            # Every exploration of the FakedCaptures machine starts with a whole lesson in one
+            # stretch, its capture faked or ignored: found whatever the capture moment drawn.
             "cheating_learner_never_gets_an_hour_without_genuine_capture",
         ),
         "A lesson hour is credited once fully watched, without a passed capture.",
     ),
     Defect(
         "accepts_any_capture_face",
-        ("STUDY-02",),
-        ("hour_without_passed_capture_is_not_credited",),
+        ("STUDY-02", "COURSE-05"),  # the hour also counts toward completion (a derived value)
+        (
+            "hour_without_passed_capture_is_not_credited",
+            "completion_needs_the_level_minimum_of_credited_hours",
+        ),
         "Capture images are not sent to the province; every answer passes.",
     ),
     Defect(
@@ -219,6 +233,7 @@ _DEFECT_LIST = (
             "cheating_learner_never_earns_more_than_clock_time",
             "credited_time_never_exceeds_wall_clock",
             "faster_than_real_time_playback_earns_no_extra_credit",
+            "userscript_cheats_earn_only_real_watching",
         ),
         "The playback rate is ignored and credit is the content advance, not capped by elapsed"
         " time.",
@@ -258,19 +273,417 @@ _DEFECT_LIST = (
         ("completion_needs_the_level_minimum_of_credited_hours",),
         "A course counts as completed at the level minimum minus one lesson hour.",
     ),
+    # UI-only defects (player_rules.py): the pages misbehave, the server's rules stay right, so
+    # only the browser check of the requirement fails and every API check passes.
+    Defect(
+        "player_lets_seek_through",
+        ("STUDY-05",),
+        ("player_blocks_forward_seeking",),
+        "The lesson player lets a forward seek through (the server still credits none of it).",
+    ),
+    Defect(
+        "player_keeps_speed",
+        ("STUDY-06",),
+        ("player_resets_speed_up",),
+        "The lesson player keeps a playbackRate above 1× (the server still credits none of it).",
+    ),
+    Defect(
+        "player_no_second_window_guard",
+        ("STUDY-03", "STUDY-04"),
+        ("second_browser_login_stops_the_first", "second_tab_never_plays_alongside"),
+        "A lesson window whose playback or login was superseded, or that sees another window "
+        "play, keeps playing (the server still credits only the newest playback).",
+    ),
+    Defect(
+        "player_skips_captures",
+        ("STUDY-01",),
+        ("player_answers_captures_from_camera",),
+        "The lesson player never takes the capture picture (the server still credits no hour "
+        "without a passed capture).",
+    ),
+    Defect(
+        "player_no_resume",
+        ("STUDY-07",),
+        ("player_resumes_at_breakpoint",),
+        "The lesson player starts at 0 instead of the resume position the server answers.",
+    ),
+    Defect(
+        "login_page_reuses_session",
+        ("ID-02",),
+        ("login_page_checks_liveness_every_time",),
+        "The login page remembers the last token and logs in again without the camera.",
+    ),
+    Defect(
+        "enterprise_sees_every_learner",
+        ("STUDY-08",),
+        ("every_account_kind_sees_exactly_its_scope",),
+        "The supervision learner list of an enterprise account is not narrowed to its employees.",
+    ),
+    Defect(
+        "employee_enrolment_open_to_every_kind",
+        ("STUDY-08",),
+        ("supervision_accounts_cannot_change_data",),
+        "Any supervision account (authority, auditor, institution) may enrol employees, moving a"
+        " learner to its own scope (or to none), and a learner employed elsewhere is moved.",
+    ),
+    Defect(
+        "employee_enrolment_skips_name_check",
+        ("ENT-01",),
+        ("enterprise_enrols_employees_and_follows_their_training",),
+        "An enterprise enrols a learner by ID number alone: a wrong name is not refused.",
+    ),
+    Defect(
+        "capture_image_without_auth",
+        ("POST-03",),
+        ("authorisation_matrix_holds_on_every_endpoint",),
+        "A capture image is served to a request without any token.",
+    ),
+    Defect(
+        "no_login_throttling",
+        ("POST-03",),
+        ("failed_sign_ins_are_throttled",),
+        "Sign-in is never throttled: any number of wrong passwords may be tried.",
+    ),
+    Defect(
+        "supervisor_token_never_expires",
+        ("POST-03",),
+        ("tokens_expire",),
+        "A supervision token is accepted after its expiry.",
+    ),
+    Defect(
+        "supervisor_access_not_logged",
+        ("POST-03",),
+        ("supervisor_access_is_audited",),
+        "Supervision requests are not written to the access log.",
+    ),
+    Defect(
+        "deletes_after_one_year",
+        ("POST-05",),
+        ("records_are_kept_three_years_after_training",),
+        "A learner's records may be deleted 1 year after the end of training.",
+    ),
+    Defect(
+        "unmasked_id_numbers",
+        ("POST-03",),
+        ("id_numbers_are_masked_for_scoped_accounts",),
+        "Enterprise and institution accounts see full ID numbers in the learner list.",
+    ),
+    Defect(
+        "enrols_students",
+        ("ELIG-03",),
+        ("only_unemployed_or_flexible_workers_are_enrolled",),
+        "A voucher holder whose employment status is student is enrolled (taken as unemployed).",
+    ),
+    Defect(
+        "counts_age_by_utc_date",
+        ("ELIG-01", "ELIG-02"),
+        ("learner_under_minimum_age_is_refused", "learner_at_upper_age_bound_is_refused"),
+        "Ages are counted on the UTC date, not the Asia/Shanghai one: from 00:00 to 08:00 in"
+        " Shanghai a learner whose birthday is today is a day younger.",
+    ),
+    Defect(
+        "accepts_nonexistent_region",
+        ("ID-01",),
+        ("invalid_id_numbers_are_refused",),
+        "An ID number whose region prefix is not in GB/T 2260 (99…, 00…) is accepted when its"
+        " check digit is right; the province is asked about it.",
+    ),
+    Defect(
+        "accepts_future_birth_date",
+        ("ID-01",),
+        ("invalid_id_numbers_are_refused",),
+        "An ID number with a birth date in the future is accepted; the province is asked about it.",
+    ),
+    Defect(
+        "keeps_id_number_as_typed",
+        ("ID-01",),
+        ("valid_id_numbers_register_exactly_once",),
+        "The ID number is kept as typed: a number ending in x registers a second learner beside"
+        " the same number ending in X.",
+    ),
+    Defect(
+        "same_device_relogin_skips_liveness",
+        ("ID-02", "ID-03"),
+        (
+            "every_login_passes_its_own_liveness_check",
+            "impostor_face_is_refused_at_login",
+            "still_photo_replay_is_refused_at_login",
+        ),
+        "Logging in again on a device whose login has not ended (no logout) skips the province"
+        " and reuses that login's liveness verification (so an impostor or a still photo passes).",
+    ),
+    Defect(
+        "same_device_logins_coexist",
+        ("STUDY-03",),
+        ("second_login_never_leaves_two_sessions_valid",),
+        "A new login ends the learner's logins on other devices only: a second login on the same"
+        " device leaves both sessions valid.",
+    ),
+    Defect(
+        "matches_voucher_holder_by_name",
+        ("VOUCH-02",),
+        ("voucher_of_another_person_is_refused",),
+        "A voucher is taken as the learner's when the holder's name matches: a namesake's voucher"
+        " is accepted.",
+    ),
+    Defect(
+        "ages_at_registration_date",
+        ("ELIG-01", "ELIG-02"),
+        ("learner_under_minimum_age_is_refused", "learner_at_upper_age_bound_is_refused"),
+        "Ages are counted on the registration date, not the enrolment date: a learner who"
+        " registered the day before the 60th birthday is enrolled on it.",
+    ),
+    Defect(
+        "credits_stock_player_rates",
+        ("STUDY-06",),
+        ("faster_than_real_time_playback_earns_no_extra_credit",),
+        "Only rates above 1.5× count as speed-up: 1.25× and 1.5×, the rates a stock player"
+        " offers, are credited (never beyond the clock time, but credited).",
+    ),
+    Defect(
+        "credits_windows_of_other_courses",
+        ("STUDY-04",),
+        ("second_window_never_doubles_credit",),
+        "Opening a playback ends the account's other playbacks of the same course only: a window"
+        " on a lesson of another course keeps playing and earning.",
+    ),
+    Defect(
+        "completion_minimum_short_below_senior",
+        ("COURSE-05",),
+        ("completion_needs_the_level_minimum_of_credited_hours",),
+        "The completion threshold is right for senior courses (40) but one hour short for"
+        " intermediate (49) and junior (59) ones.",
+    ),
+    Defect(
+        "expired_capture_counts_as_passed",
+        ("STUDY-02", "STUDY-01"),
+        (
+            "unattended_playback_earns_no_lesson_hour",
+            "capture_answer_window_is_the_profiles_answer_time",
+        ),
+        "A capture challenge left unanswered past its deadline is settled as passed at the next"
+        " heartbeat (silence read as no objection), so an unattended hour is credited.",
+    ),
+    Defect(
+        "accepts_capture_minutes_late",
+        ("STUDY-01",),
+        ("capture_answer_window_is_the_profiles_answer_time",),
+        "A capture answer is judged up to 10 minutes after its 60-second deadline (a grace for"
+        " slow uploads): the learner's face minutes late passes and credits the hour.",
+    ),
+    Defect(
+        "credits_hour_a_minute_short",
+        ("COURSE-05",),
+        ("lesson_hour_counts_only_when_fully_watched",),
+        "A lesson counts as fully watched 60 s before its end (the closing credits), so an hour"
+        " is credited with its last minute unwatched.",
+    ),
+    # ---- outcomes (issue 9): quizzes ------------------------------------------------------------
+    Defect(
+        "four_questions_in_one_hour",
+        ("EXAM-01",),
+        ("every_lesson_hour_has_at_least_five_questions",),
+        "The first hour of every course's third lesson puts only 4 questions to learners.",
+    ),
+    Defect(
+        "credits_hour_without_quiz",
+        ("EXAM-01",),
+        ("an_hours_last_minutes_wait_for_its_quiz",),
+        "No quiz gate: a lesson hour is credited to its end with its questions unanswered.",
+    ),
+    Defect(
+        "passes_at_50_percent",
+        ("EXAM-02", "POST-02"),
+        (
+            "course_passes_at_sixty_percent_accuracy_and_not_below",
+            "certificate_only_for_a_pass_once_and_verifiable",
+        ),
+        "The pass mark is 50 % instead of 60 % (so a failing learner is also certified).",
+    ),
+    Defect(
+        "rounds_accuracy_to_whole_percent",
+        ("EXAM-02", "POST-02"),
+        (
+            "course_passes_at_sixty_percent_accuracy_and_not_below",
+            "certificate_only_for_a_pass_once_and_verifiable",
+        ),
+        "Accuracy is rounded to a whole percent before it is compared, so 59.5 % passes.",
+    ),
+    # ---- outcomes (issue 9): certificates --------------------------------------------------------
+    Defect(
+        "certificate_for_failing_learner",
+        ("POST-02",),
+        ("certificate_only_for_a_pass_once_and_verifiable",),
+        "A certificate is issued on the credited hours alone, whatever the quiz accuracy.",
+    ),
+    Defect(
+        "unverifiable_certificate_number",
+        ("POST-02",),
+        ("certificate_only_for_a_pass_once_and_verifiable",),
+        "The public verification answers 404 for every certificate number.",
+    ),
+    Defect(
+        "certificate_qr_points_elsewhere",
+        ("POST-02",),
+        ("certificate_only_for_a_pass_once_and_verifiable",),
+        "The certificate PDF's QR code points at the platform's health page, not at the"
+        " verification of its number.",
+    ),
+    Defect(
+        "issues_certificate_twice",
+        ("POST-02",),
+        ("certificate_only_for_a_pass_once_and_verifiable",),
+        "Every further credited hour after a pass issues another certificate.",
+    ),
+    # ---- outcomes (issue 9): the offline hand-over --------------------------------------------
+    Defect(
+        "no_completion_report",
+        ("VOUCH-03",),
+        ("offline_voucher_for_every_completer_and_nobody_else",),
+        "A pass is certified but never reported to the province: no offline voucher is issued.",
+    ),
+    Defect(
+        "duplicates_completion_report",
+        ("VOUCH-03",),
+        ("offline_voucher_for_every_completer_and_nobody_else",),
+        "Every certificate sweep reports each completion again under a new report id.",
+    ),
+    Defect(
+        "stream_delayed_30s",
+        ("STUDY-09",),
+        ("study_events_reach_exactly_their_scope_in_real_time",),
+        "The supervision event stream holds every event back 30 s (the bound is 10 s).",
+    ),
+    Defect(
+        "stream_leaks_other_scope",
+        ("STUDY-09",),
+        ("study_events_reach_exactly_their_scope_in_real_time",),
+        "The supervision event stream sends every account every event, whatever its scope.",
+    ),
+    # ---- oversight (issue 10): the electronic training archive --------------------------------
+    Defect(
+        "archive_drops_captures",
+        ("ARCH-01", "ARCH-02"),
+        ("archive_holds_what_supervision_shows",),
+        "Capture challenges never become archive records: the province's archive lacks them and"
+        " a credited lesson's record links captures the archive does not hold.",
+    ),
+    Defect(
+        "archive_chain_broken",
+        ("ARCH-01", "ARCH-02"),
+        ("archive_holds_what_supervision_shows", "archive_push_survives_a_platform_restart"),
+        "Record hashes are taken over json.dumps' default form, not the canonical one: no chain"
+        " verifies, the province refuses every record and holds nothing.",
+    ),
+    Defect(
+        "archive_push_lost_on_restart",
+        ("ARCH-01", "SUB-05"),
+        (
+            "archive_push_survives_a_platform_restart",
+            "claim_leaves_out_flagged_and_unarchived_learners",
+        ),
+        "The pusher marks records sent when it takes them into an in-memory queue: a restart"
+        " while the province is unavailable loses them, and the learner's chain stops there."
+        " Records marked sent count as acknowledged, so a subsidy claim also lists a learner"
+        " whose archive the province refused (SUB-05).",
+    ),
+    Defect(
+        "export_omits_last_row",
+        ("POST-01",),
+        ("export_matches_the_supervision_view",),
+        "The learning-data export (CSV and XLSX) drops its last row: a streaming writer that"
+        " writes each row when the next arrives.",
+    ),
+    Defect(
+        "export_leaks_other_scope",
+        ("POST-01",),
+        ("export_matches_the_supervision_view",),
+        "An institution account's learning-data export is not narrowed to its scope: it holds"
+        " every learner's rows (its views are right).",
+    ),
+    Defect(
+        "self_check_silent_on_forged_end_reports",
+        ("POST-06",),
+        ("self_check_flags_every_cheat_and_no_honest_learner",),
+        "The self-check has no rule for a lesson's end reported without the steady reports "
+        "before it.",
+    ),
+    Defect(
+        "self_check_flags_honest_learner",
+        ("POST-06",),
+        ("self_check_flags_every_cheat_and_no_honest_learner",),
+        "The self-check reads heartbeat gaps with a spread under 10 s as machine-regular, which "
+        "flags honest learners.",
+    ),
+    Defect(
+        "restore_loses_last_table",
+        ("POST-04",),
+        ("restored_backup_serves_the_same_data_and_keeps_working",),
+        "`sxcert reference restore` leaves the last table in dependency order (heartbeats) empty.",
+    ),
+    # ---- load (issue 14): caught by the load checks -------------------------------------------
+    Defect(
+        "heartbeat_takes_300_ms",
+        ("LOAD-01",),
+        ("profile_load_is_held_within_latency_and_error_bounds",),
+        "Every heartbeat waits 300 ms inside its transaction (a slow call before the commit), so"
+        " heartbeats queue behind each other under load.",
+    ),
+    Defect(
+        "drops_heartbeat_under_concurrency",
+        ("LOAD-02",),
+        ("acknowledged_study_is_neither_lost_nor_doubled_under_load",),
+        "A heartbeat that arrives while another learning request is being handled is answered"
+        " as usual but its record is never written.",
+    ),
+    Defect(
+        "counts_capture_twice_under_concurrency",
+        ("LOAD-02",),
+        ("acknowledged_study_is_neither_lost_nor_doubled_under_load",),
+        "A capture answer handled while another learning request is under way is credited"
+        " twice (captures_passed counts it again).",
+    ),
+    # ---- subsidy claims (issue 9, SUB-01/02/05) ------------------------------------------------
+    Defect(
+        "claim_junior_at_4_yuan",
+        ("SUB-01",),
+        ("claim_pays_each_certified_learner_at_its_levels_rate_once",),
+        "The quarterly claim pays junior (初级) lesson hours at the intermediate rate, 4 yuan.",
+    ),
+    Defect(
+        "claim_includes_uncertified",
+        ("SUB-01",),
+        ("claim_pays_each_certified_learner_at_its_levels_rate_once",),
+        "The quarterly claim also lists learners with the level's hours credited but no"
+        " certificate (the quiz failed).",
+    ),
+    Defect(
+        "claims_learner_twice_across_quarters",
+        ("SUB-02",),
+        ("quarter_claimed_once_listing_what_certificates_and_archive_show",),
+        "A quarter's claim lists every certificate issued up to its end, whether or not an"
+        " earlier quarter's claim held it.",
+    ),
+    Defect(
+        "claims_flagged_learner",
+        ("SUB-05",),
+        ("claim_leaves_out_flagged_and_unarchived_learners",),
+        "The quarterly claim ignores the self-check: a learner flagged for cheating is claimed.",
+    ),
 )
 
 DEFECTS: dict[str, Defect] = {defect.name: defect for defect in _DEFECT_LIST}
 
 
-def flag_reads(tree: ast.AST) -> Iterable[tuple[str, int]]:
-    """`(name, line)` of every `<x>.active("<name>")` call; the line is the name's own, so that
-    it contains the name even when the call is wrapped over several lines."""
+def flag_reads(tree: ast.AST, method: str = "active") -> Iterable[tuple[str, int]]:
+    """`(name, line)` of every `<x>.active("<name>")` call (`<x>.<method>(...)`: alternatives are
+    read with `.chosen`); the line is the name's own, so that it contains the name even when the
+    call is wrapped over several lines."""
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "active"
+            and node.func.attr == method
             and node.args
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
@@ -279,7 +692,7 @@ def flag_reads(tree: ast.AST) -> Iterable[tuple[str, int]]:
 
 
 @functools.cache
-def read_sites() -> dict[str, tuple[str, ...]]:
+def read_sites(method: str = "active") -> dict[str, tuple[str, ...]]:
     """For every flag name read anywhere in the platform's sources, its `path:line`s (relative
     to the repository root), in file and line order. Names no defect has are kept, so that a
     test can tell a misspelt read from an unread defect."""
@@ -287,7 +700,7 @@ def read_sites() -> dict[str, tuple[str, ...]]:
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         relative = path.relative_to(SOURCE_ROOT).as_posix()
-        for name, line in flag_reads(tree):
+        for name, line in flag_reads(tree, method):
             found.setdefault(name, []).append((relative, line))
     return {
         name: tuple(f"{file}:{line}" for file, line in sorted(places))
@@ -301,8 +714,15 @@ def unknown_defects_message(unknown: Iterable[str]) -> str:
 
 # Defects read while the platform starts (seed data, the routes it serves): switching them needs
 # a restart, so the detection matrix's runtime switch (routers/defect_switch.py) refuses them.
+# `restore_loses_last_table` is read by the restore command, which the embedded profile starts
+# with the reference's defects on its command line: it follows a restart too.
 READ_AT_START = frozenset(
-    {"offers_unapproved_course", "short_course_content", "honours_lesson_complete_call"}
+    {
+        "offers_unapproved_course",
+        "short_course_content",
+        "honours_lesson_complete_call",
+        "restore_loses_last_table",
+    }
 )
 
 

@@ -7,24 +7,33 @@ A learner's token has a sliding expiry: it lapses `token_ttl_s` (12 h) after the
 accepted request, not 12 h after the login, because a learner may study for longer than that in
 one sitting (and a certification run compresses an 80-hour course by advancing the clock). Each
 accepted request within the expiry moves it to now + 12 h; to spare the database a write per
-request, a move of less than a minute is skipped.
+request, a move of less than a minute is skipped. The rule (and its compliant alternative, a
+fixed expiry) is `logins.expiry_after_request`.
+
+The dependencies that only read the app's state are `async def`: FastAPI runs a sync one in a
+thread-pool call of its own, and those hand-offs were half of a heartbeat's cost. The session
+dependency waits for a request slot in the event loop (admission.py) before it takes a connection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+import anyio
+from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reference_platform.access_log import record_access
+from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.clock import Clock
 from reference_platform.context import PlatformContext
 from reference_platform.defects import ActiveDefects
-from reference_platform.logins import is_signed_in
+from reference_platform.logins import expiry_after_request, is_signed_in
 from reference_platform.models import Learner, Login, Supervisor, SupervisorToken
 from reference_platform.province_client import ProvinceClient
 from reference_platform.security import same_secret, token_hash
@@ -34,67 +43,86 @@ _BEARER = {"WWW-Authenticate": "Bearer"}
 learner_bearer = HTTPBearer(auto_error=False, scheme_name="LearnerToken")
 supervisor_bearer = HTTPBearer(auto_error=False, scheme_name="SupervisorToken")
 test_hook_bearer = HTTPBearer(auto_error=False, scheme_name="TestHookToken")
+LearnerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(learner_bearer)]
 
 
-def get_context(request: Request) -> PlatformContext:
+async def get_context(request: Request) -> PlatformContext:
     return request.app.state.platform
 
 
 Context = Annotated[PlatformContext, Depends(get_context)]
 
 
-def get_settings(context: Context) -> PlatformSettings:
+async def get_settings(context: Context) -> PlatformSettings:
     return context.settings
 
 
-def get_defects(context: Context) -> ActiveDefects:
+async def get_defects(context: Context) -> ActiveDefects:
     return context.defects
 
 
-def get_province(context: Context) -> ProvinceClient:
+async def get_alternatives(context: Context) -> ChosenAlternatives:
+    return context.alternatives
+
+
+async def get_province(context: Context) -> ProvinceClient:
     return context.province
 
 
-def get_db(context: Context) -> Iterator[Session]:
-    with context.sessions() as session:
-        yield session
+async def get_db(request: Request, context: Context) -> AsyncIterator[Session]:
+    """A session for this request, once a request slot is free (503 when none comes soon). The
+    slot is kept in `request.state.db_slot` for a response that outlives its database work."""
+    assert context.slots is not None  # set by `main.start`
+    async with context.slots.slot() as held:
+        request.state.db_slot = held
+        session = context.sessions()
+        try:
+            yield session
+        finally:
+            with anyio.CancelScope(shield=True):  # closed even if the client went away
+                await run_in_threadpool(session.close)  # a rollback may wait on the database
 
 
 Settings = Annotated[PlatformSettings, Depends(get_settings)]
 Defects = Annotated[ActiveDefects, Depends(get_defects)]
+Alternatives = Annotated[ChosenAlternatives, Depends(get_alternatives)]
 Province = Annotated[ProvinceClient, Depends(get_province)]
 Db = Annotated[Session, Depends(get_db)]
 
 
-def get_clock(db: Db) -> Clock:
+# An object id in a path (course, playback, challenge, learner): the same limit as in bodies.
+PathId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+async def get_clock(db: Db) -> Clock:
     return Clock(db)
 
 
 PlatformClock = Annotated[Clock, Depends(get_clock)]
 
 
-def _unauthorized(detail: str) -> HTTPException:
+def unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers=_BEARER)
-
-
-_SLIDE_STEP = dt.timedelta(minutes=1)
 
 
 def _unexpired_login(
     credentials: HTTPAuthorizationCredentials | None, db: Session, now: dt.datetime
 ) -> Login:
     if credentials is None:
-        raise _unauthorized("Not authenticated")
+        raise unauthorized("Not authenticated")
     login = db.scalar(select(Login).where(Login.token_hash == token_hash(credentials.credentials)))
     if login is None or login.expires_at <= now:
-        raise _unauthorized("Token is unknown, expired or ended")
+        raise unauthorized("Token is unknown, expired or ended")
     return login
 
 
-def _slide_expiry(login: Login, now: dt.datetime, settings: PlatformSettings) -> bool:
-    """Move a live login's expiry to now + TTL; True when that needs writing."""
-    renewed = now + dt.timedelta(seconds=settings.token_ttl_s)
-    if login.ended_at is not None or renewed - login.expires_at < _SLIDE_STEP:
+def _slide_expiry(
+    login: Login, now: dt.datetime, settings: PlatformSettings, alternatives: ChosenAlternatives
+) -> bool:
+    """Move a live login's expiry as `logins.expiry_after_request` says; True when written."""
+    ttl = dt.timedelta(seconds=settings.token_ttl_s)
+    renewed = expiry_after_request(login, now, ttl, alternatives)
+    if renewed is None:
         return False
     login.expires_at = renewed
     return True
@@ -105,12 +133,13 @@ def get_current_login(
     db: Db,
     clock: PlatformClock,
     settings: Settings,
+    alternatives: Alternatives,
 ) -> Login:
     now = clock.now()
     login = _unexpired_login(credentials, db, now)
     if not is_signed_in(login.ended_at, login.expires_at, now):  # the one-login rule, logins.py
-        raise _unauthorized("Token is unknown, expired or ended")
-    if _slide_expiry(login, now, settings):
+        raise unauthorized("Token is unknown, expired or ended")
+    if _slide_expiry(login, now, settings, alternatives):
         db.commit()
     return login
 
@@ -118,20 +147,34 @@ def get_current_login(
 CurrentLogin = Annotated[Login, Depends(get_current_login)]
 
 
-def get_study_login(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(learner_bearer)],
-    db: Db,
-    clock: PlatformClock,
-    settings: Settings,
+def study_login(
+    login: Login | None,
+    now: dt.datetime,
+    settings: PlatformSettings,
+    alternatives: ChosenAlternatives,
 ) -> Login:
     """The login behind a heartbeat, capture or close: like `get_current_login`, but a login that
     was ended (by logout or a newer login) still identifies its learner, so that the route can say
     "Playback ended" (409) about that learner's playback instead of a bare 401. The expiry slides
     uncommitted: these routes write anyway, and one transaction per heartbeat is the budget."""
-    now = clock.now()
-    login = _unexpired_login(credentials, db, now)
-    _slide_expiry(login, now, settings)
+    if login is None or login.expires_at <= now:
+        raise unauthorized("Token is unknown, expired or ended")
+    _slide_expiry(login, now, settings, alternatives)
     return login
+
+
+def get_study_login(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(learner_bearer)],
+    db: Db,
+    clock: PlatformClock,
+    settings: Settings,
+    alternatives: Alternatives,
+) -> Login:
+    """`study_login` as a dependency (capture answers, closing; heartbeats: heartbeat_path.py)."""
+    if credentials is None:
+        raise unauthorized("Not authenticated")
+    login = db.scalar(select(Login).where(Login.token_hash == token_hash(credentials.credentials)))
+    return study_login(login, clock.now(), settings, alternatives)
 
 
 StudyLogin = Annotated[Login, Depends(get_study_login)]
@@ -140,7 +183,7 @@ StudyLogin = Annotated[Login, Depends(get_study_login)]
 def get_current_learner(login: CurrentLogin, db: Db) -> Learner:
     learner = db.get(Learner, login.learner_id)
     if learner is None:  # only if the row was deleted under a live login
-        raise _unauthorized("Token is unknown, expired or ended")
+        raise unauthorized("Token is unknown, expired or ended")
     return learner
 
 
@@ -148,25 +191,48 @@ CurrentLearner = Annotated[Learner, Depends(get_current_learner)]
 
 
 def get_current_supervisor(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(supervisor_bearer)],
     db: Db,
     clock: PlatformClock,
+    defects: Defects,
 ) -> Supervisor:
     """The supervision account behind the token: its kind and scope decide what it sees
     (reference_platform/scope.py)."""
     if credentials is None:
-        raise _unauthorized("Not authenticated")
+        raise unauthorized("Not authenticated")
     found = db.execute(
         select(SupervisorToken.expires_at, Supervisor)
         .join(Supervisor, Supervisor.id == SupervisorToken.supervisor_id)
         .where(SupervisorToken.token_hash == token_hash(credentials.credentials))
     ).first()
-    if found is None or found[0] <= clock.now():
-        raise _unauthorized("Supervisor token is unknown or expired")
+    if found is None:
+        raise unauthorized("Supervisor token is unknown or expired")
+    if found[0] <= clock.now() and not defects.active("supervisor_token_never_expires"):
+        raise unauthorized("Supervisor token is unknown or expired")
+    if not defects.active("supervisor_access_not_logged"):
+        record_access(db, found[1], request, clock.now())
     return found[1]
 
 
 CurrentSupervisor = Annotated[Supervisor, Depends(get_current_supervisor)]
+
+
+def get_image_reader(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(supervisor_bearer)],
+    db: Db,
+    clock: PlatformClock,
+    defects: Defects,
+) -> Supervisor | None:
+    """The supervision account reading a capture image; None (anyone, unscoped) only under the
+    `capture_image_without_auth` defect."""
+    if credentials is None and defects.active("capture_image_without_auth"):
+        return None
+    return get_current_supervisor(request, credentials, db, clock, defects)
+
+
+ImageReader = Annotated[Supervisor | None, Depends(get_image_reader)]
 
 
 def require_test_hooks(
@@ -179,4 +245,4 @@ def require_test_hooks(
     if credentials is None or not same_secret(
         credentials.credentials, settings.test_token.get_secret_value()
     ):
-        raise _unauthorized("Test-hook token required")
+        raise unauthorized("Test-hook token required")

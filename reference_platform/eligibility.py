@@ -31,16 +31,22 @@ def check_voucher(
         raise HTTPException(status.HTTP_409_CONFLICT, "Voucher already redeemed")
     if voucher.state == "expired" or voucher.expires_on < today:
         raise HTTPException(status.HTTP_409_CONFLICT, "Voucher expired")
-    if voucher.holder_id_number.upper() != learner.id_number and not defects.active(
-        "ignores_voucher_holder"
-    ):
+    holder_matches = (
+        voucher.holder_name == learner.name
+        if defects.active("matches_voucher_holder_by_name")
+        else voucher.holder_id_number.upper() == learner.id_number
+    )
+    if not holder_matches and not defects.active("ignores_voucher_holder"):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Voucher belongs to another person")
     mismatched = (voucher.occupation_code, voucher.level) != (course.occupation_code, course.level)
     if mismatched and not defects.active("ignores_voucher_course_match"):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "Voucher is for another occupation or level"
         )
-    if voucher.employment_status not in ELIGIBLE_EMPLOYMENT and not defects.active(
+    eligible = ELIGIBLE_EMPLOYMENT | (
+        {"student"} if defects.active("enrols_students") else frozenset()
+    )
+    if voucher.employment_status not in eligible and not defects.active(
         "ignores_employment_status"
     ):
         raise HTTPException(

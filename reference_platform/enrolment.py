@@ -12,11 +12,15 @@ What compliant means, for a vendor:
   the redemption (already redeemed) is final (409, VOUCH-02).
 * The enrolment is stored only after the province accepted the redemption, with its redemption id.
 
+A voucher that is unknown, or for another occupation or level, is refused with 422; 403 is
+compliant too (the interface allows either: the alternative `voucher_refusals_forbidden`).
+
 `VoucherPolicy` carries the defect flags as plain values; `enrol` is the service applying it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from fastapi import HTTPException, status
@@ -24,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.clock import Clock
 from reference_platform.defects import ActiveDefects
 from reference_platform.eligibility import check_age, check_voucher
@@ -69,8 +74,28 @@ def enrol(
     province: ProvinceClient,
     settings: PlatformSettings,
     defects: ActiveDefects,
+    alternatives: ChosenAlternatives,
 ) -> Enrolment:
     """Verify, check, redeem and store, in that order; raises the HTTP refusal with its reason."""
+    try:
+        return _enrol(db, learner, course, voucher_code, clock, province, settings, defects)
+    except HTTPException as refused:
+        invalid_is_forbidden = alternatives.chosen("voucher_refusals_forbidden")
+        if refused.status_code == status.HTTP_422_UNPROCESSABLE_CONTENT and invalid_is_forbidden:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, refused.detail) from None
+        raise
+
+
+def _enrol(
+    db: Session,
+    learner: Learner,
+    course: Course,
+    voucher_code: str,
+    clock: Clock,
+    province: ProvinceClient,
+    settings: PlatformSettings,
+    defects: ActiveDefects,
+) -> Enrolment:
     policy = VoucherPolicy.of(defects)
     voucher = province.verify_voucher(voucher_code)
     if voucher is None and not policy.accept_unknown:
@@ -78,7 +103,12 @@ def enrol(
     today = clock.today()
     if voucher is not None:
         check_voucher(voucher, learner, course, today, defects)
-    check_age(learner.birth_date, today, settings, defects)
+    age_day = today
+    if defects.active("counts_age_by_utc_date"):
+        age_day = clock.now().astimezone(dt.UTC).date()
+    if defects.active("ages_at_registration_date"):
+        age_day = learner.registered_at.astimezone(clock.now().tzinfo).date()
+    check_age(learner.birth_date, age_day, settings, defects)
     uses = db.scalar(select(func.count()).where(Enrolment.voucher_code == voucher_code))
     if uses and policy.honour_refusal:
         raise HTTPException(status.HTTP_409_CONFLICT, ALREADY_REDEEMED)

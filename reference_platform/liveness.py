@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reference_platform.defects import ActiveDefects
-from reference_platform.models import Learner, LivenessEvent
+from reference_platform.models import Learner, LivenessEvent, Login
 from reference_platform.province_client import ProvinceClient, ProvinceRefused
 
 FRAMES_REFUSED = "Liveness frames were refused by the province"
@@ -65,9 +65,24 @@ def earlier_pass(db: Session, learner_id: str) -> str | None:
     )
 
 
+def signed_in_on_device(db: Session, learner_id: str, device_id: str) -> str | None:
+    """The verification id of the learner's newest login on `device_id` that has not ended."""
+    return db.scalar(
+        select(Login.liveness_verification_id)
+        .where(
+            Login.learner_id == learner_id,
+            Login.device_id == device_id,
+            Login.ended_at.is_(None),
+        )
+        .order_by(Login.started_at.desc())
+        .limit(1)
+    )
+
+
 def liveness_verdict(
     learner: Learner,
     frames: list[str],
+    device_id: str,
     db: Session,
     province: ProvinceClient,
     defects: ActiveDefects,
@@ -77,6 +92,10 @@ def liveness_verdict(
         earlier = earlier_pass(db, learner.id)
         if earlier is not None:
             return Verdict(True, "ok", earlier, fresh=False)
+    if defects.active("same_device_relogin_skips_liveness"):
+        remembered = signed_in_on_device(db, learner.id, device_id)
+        if remembered is not None:
+            return Verdict(True, "ok", remembered, fresh=False)
     try:
         answer = province.verify_liveness(learner.id_number, frames)
     except ProvinceRefused as exc:

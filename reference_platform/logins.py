@@ -5,7 +5,9 @@ What compliant means, for a vendor:
 * A login exists only after the province passed the liveness frames of *this* login (ID-02,
   ID-03; see `liveness.py`).
 * A new login ends every other live login of the same learner, at once and for good: the older
-  one's end reason is `SUPERSEDED` and its token answers 401 from then on (STUDY-03).
+  one's end reason is `SUPERSEDED` and its token answers 401 from then on (STUDY-03). Refusing
+  the new login instead (409 `ANOTHER_LOGIN_ACTIVE`) is compliant too: the alternative
+  `refuses_second_login`.
 * Only a live login may earn credit: not expired, not logged out, not superseded. A heartbeat or
   capture answer of a playback opened under an ended login earns nothing, however well-formed, and
   so does one sent with an ended login's token (STUDY-03: one account never earns in two sessions).
@@ -13,7 +15,9 @@ What compliant means, for a vendor:
   learner, so that the answer can be the precise "Playback ended" (409) rather than a bare 401;
   it earns nothing there either (`get_study_login` in `dependencies.py`).
 * A token's expiry slides: each accepted request moves it to `token_ttl_s` after that request
-  (the sliding itself is in `dependencies.py`, the one place that authenticates a request).
+  (`expiry_after_request`, applied in `dependencies.py`, the one place that authenticates a
+  request). A fixed expiry `token_ttl_s` after the login is compliant too (the alternative
+  `fixed_token_expiry`): a client then signs in again, with a new liveness check.
 
 The pure rules (`is_signed_in`, `may_earn_credit`) take plain values; the service functions below
 them read the defect flags and touch the database, so that this file is the whole rule.
@@ -24,15 +28,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from reference_platform import study_events
+from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.defects import ActiveDefects
 from reference_platform.models import Login
 from reference_platform.security import new_id, new_token, token_hash
 
 SUPERSEDED = "Superseded by a newer login"
 LOGGED_OUT = "Logged out"
+ANOTHER_LOGIN_ACTIVE = "Another login is active"
+SLIDE_STEP = dt.timedelta(minutes=1)  # a smaller move of the expiry is not worth a write
+
+
+class SecondLoginRefused(Exception):
+    """The `refuses_second_login` alternative: the learner has a live login already (409)."""
+
 
 LoginEnd = tuple[dt.datetime | None, str | None, dt.datetime]
 """A login's `(ended_at, end_reason, expires_at)`: all the one-login rule needs to know of it."""
@@ -101,12 +114,17 @@ def start_login(
     now: dt.datetime,
     ttl: dt.timedelta,
     defects: ActiveDefects,
+    alternatives: ChosenAlternatives,
 ) -> NewLogin:
-    """End the learner's other live logins (unless `allows_concurrent_logins`), store a new one.
+    """End the learner's other live logins (unless `allows_concurrent_logins`), store a new one;
+    under `refuses_second_login`, raise `SecondLoginRefused` while another login is live.
 
     Flushed, not committed: the caller links the liveness event to the new login's id first."""
+    if alternatives.chosen("refuses_second_login") and has_live_login(db, learner_id, now):
+        raise SecondLoginRefused(ANOTHER_LOGIN_ACTIVE)
     if not defects.active("allows_concurrent_logins"):
-        end_other_logins(db, learner_id, now)
+        spared = device_id if defects.active("same_device_logins_coexist") else None
+        end_other_logins(db, learner_id, now, spare_device=spared)
     token = new_token()
     login = Login(
         id=new_id("lgn"),
@@ -122,13 +140,42 @@ def start_login(
     return NewLogin(login, token)
 
 
-def end_other_logins(db: Session, learner_id: str, now: dt.datetime) -> None:
-    """What a new login does to the learner's others: every signed-in one is superseded now."""
-    db.execute(
-        update(Login)
+def has_live_login(db: Session, learner_id: str, now: dt.datetime) -> bool:
+    """Is any login of the learner still signed in (not ended, not expired)?"""
+    live = db.scalar(
+        select(Login.id)
         .where(Login.learner_id == learner_id, Login.ended_at.is_(None), Login.expires_at > now)
-        .values(ended_at=now, end_reason=SUPERSEDED)
+        .limit(1)
     )
+    return live is not None
+
+
+def expiry_after_request(
+    login: Login, now: dt.datetime, ttl: dt.timedelta, alternatives: ChosenAlternatives
+) -> dt.datetime | None:
+    """The expiry to store after an accepted request of a signed-in login, or None to keep it:
+    `ttl` after this request (sliding), never moved under `fixed_token_expiry`."""
+    if login.ended_at is not None or alternatives.chosen("fixed_token_expiry"):
+        return None
+    renewed = now + ttl
+    return renewed if renewed - login.expires_at >= SLIDE_STEP else None
+
+
+def end_other_logins(
+    db: Session, learner_id: str, now: dt.datetime, *, spare_device: str | None = None
+) -> None:
+    """What a new login does to the learner's others: every signed-in one is superseded now.
+
+    `spare_device` is the `same_device_logins_coexist` defect's plain value: logins on that
+    device are left alone, so two sessions of one device both stay valid."""
+    ended = [Login.learner_id == learner_id, Login.ended_at.is_(None), Login.expires_at > now]
+    if spare_device is not None:
+        ended.append(Login.device_id != spare_device)
+    superseded = db.execute(
+        update(Login).where(*ended).values(ended_at=now, end_reason=SUPERSEDED).returning(Login.id)
+    ).all()
+    for (login_id,) in superseded:
+        study_events.login_ended(db, login_id, learner_id, now)
 
 
 def log_out(login: Login, now: dt.datetime) -> None:

@@ -12,23 +12,40 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from harness.spec.base import INTERFACE_VERSION
+from reference_platform.admission import RequestSlots, WorkQueue
+from reference_platform.alternatives import ChosenAlternatives
+from reference_platform.archive_pusher import ArchivePusher
 from reference_platform.catalogue import ApprovalSync, seed
 from reference_platform.clock import ensure_clock_row
 from reference_platform.context import PlatformContext
-from reference_platform.db import Base, default_database_url, make_engine, make_sessionmaker
+from reference_platform.db import (
+    REQUEST_SLOTS,
+    Base,
+    default_database_url,
+    heartbeat_workers,
+    make_engine,
+    make_sessionmaker,
+)
 from reference_platform.defects import ActiveDefects
 from reference_platform.errors import install_error_handlers
+from reference_platform.in_flight import STUDY_REQUESTS
+from reference_platform.pages.router import STATIC_DIR
+from reference_platform.pages.router import router as pages_router
 from reference_platform.province_client import ProvinceClient
 from reference_platform.routers import (
     captures,
+    certificates,
     courses,
     defect_switch,
+    employees,
     enrolments,
     health,
     learners,
@@ -36,14 +53,21 @@ from reference_platform.routers import (
     login,
     playbacks,
     progress,
+    quizzes,
+    records,
     supervision,
     test_hooks,
 )
 from reference_platform.settings import ENV_PREFIX, PlatformSettings
+from reference_platform.study_events import record_study_events
 from reference_platform.supervisors import seed_supervisors
 
 log = logging.getLogger("reference_platform")
 API_PREFIX = "/api/v1"
+# Overload (admission.py): past these a request is answered 503 with Retry-After at once.
+MAX_WAITING_REQUESTS = 512  # requests waiting for a database session
+MAX_WAIT_S = 5.0  # how long one of them, or a heartbeat, may wait
+MAX_QUEUED_HEARTBEATS = 512  # and at most this many heartbeats wait, whatever their expected wait
 
 
 def start(settings: PlatformSettings) -> PlatformContext:
@@ -57,14 +81,39 @@ def start(settings: PlatformSettings) -> PlatformContext:
     defects = ActiveDefects(settings.defects)
     if defects.names:
         log.warning("Deliberate defects switched on: %s", ", ".join(sorted(defects.names)))
-    engine = make_engine(settings.database_url or default_database_url())
+    database_url = settings.database_url or default_database_url()
+    engine = make_engine(database_url)
     sessions = make_sessionmaker(engine)
+    record_study_events(sessions)  # STUDY-09: every flush records its study events
     _prepare_database(engine, sessions, settings, defects)
     key = settings.province_key.get_secret_value() if settings.province_key else None
     province = ProvinceClient(settings.province_url, key, settings.province_timeout_s)
+    alternatives = ChosenAlternatives(settings.alternatives)
+    if alternatives.names:
+        log.info("Compliant alternatives chosen: %s", ", ".join(sorted(alternatives.names)))
     approvals = ApprovalSync(sessions, province)
-    approvals.sync_if_due()
-    return PlatformContext(settings, defects, engine, sessions, province, approvals)
+    approvals.at_start(alternatives)
+    pusher = ArchivePusher(sessions, province, defects) if settings.province_url else None
+    slots = RequestSlots(REQUEST_SLOTS, MAX_WAITING_REQUESTS, MAX_WAIT_S)
+    heartbeats = WorkQueue(
+        heartbeat_workers(database_url),
+        MAX_QUEUED_HEARTBEATS,
+        "heartbeat",
+        MAX_WAIT_S,
+        gauge=STUDY_REQUESTS,
+    )
+    return PlatformContext(
+        settings,
+        defects,
+        engine,
+        sessions,
+        province,
+        approvals,
+        alternatives,
+        archive_pusher=pusher,
+        slots=slots,
+        heartbeats=heartbeats,
+    )
 
 
 def _prepare_database(
@@ -112,13 +161,21 @@ def create_app(settings: PlatformSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         context = start(settings)
         app.state.platform = context
+        if context.archive_pusher is not None:
+            context.archive_pusher.start()
         try:
             yield
         finally:
+            if context.archive_pusher is not None:
+                context.archive_pusher.stop()
+            if context.heartbeats is not None:
+                context.heartbeats.close()
             context.province.close()
             context.engine.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline serves /docs and /redoc from Swagger UI's and ReDoc's files in its wheel,
+    # so the interactive docs work without a CDN (certification networks are often closed).
+    app = FastAPIOffline(
         title="sxcert reference platform",
         version=INTERFACE_VERSION,
         description="A compliant online vocational-training platform (晋人社厅发〔2021〕31号), "
@@ -135,7 +192,11 @@ def create_app(settings: PlatformSettings | None = None) -> FastAPI:
         playbacks,
         captures,
         progress,
+        certificates,
+        quizzes,
         supervision,
+        employees,
+        records,
         test_hooks,
     ]
     if ActiveDefects(settings.defects).active("honours_lesson_complete_call"):
@@ -144,4 +205,6 @@ def create_app(settings: PlatformSettings | None = None) -> FastAPI:
         modules.append(defect_switch)  # the project's own detection matrix only
     for module in modules:
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(pages_router)  # the learner's web pages (not in the OpenAPI document)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -41,9 +41,8 @@ class Learner(Base):
     id_card_photo_sha256: Mapped[str | None] = mapped_column(String(64))
     province_registration_id: Mapped[str] = mapped_column(String(64))
     registered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    # The learner's employer, which scopes what an enterprise supervisor sees. Nothing sets it
-    # yet: enterprise enrolment (an employer registering its staff) comes with a later slice, so
-    # until then an enterprise account sees no learner at all.
+    # The learner's employer, which scopes what an enterprise supervisor sees; set when the
+    # enterprise enrols the learner for in-post training (reference_platform/employment.py).
     enterprise_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
@@ -136,6 +135,32 @@ class Supervisor(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class SignInFailure(Base):
+    """One failed sign-in (wrong password) of a learner's ID number or a supervision username,
+    kept while it counts towards throttling (reference_platform/throttling.py)."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class SupervisorAccess(Base):
+    """One supervision request as it arrived (POST-03's audit log of supervisor access): who,
+    when, which path with which query. Written before the answer, so a refused read is kept too."""
+
+    __tablename__ = "supervisor_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(300))
+    query: Mapped[str] = mapped_column(String(500))
+
+
 class SupervisorToken(Base):
     """A supervisor's bearer token (stored as its sha256), tied to the account it was issued to."""
 
@@ -185,6 +210,9 @@ class LessonProgress(Base):
     passed_hours: Mapped[list[int]] = mapped_column(JSON, default=list)
     captures_passed: Mapped[int] = mapped_column(Integer, default=0)
     open_challenge_id: Mapped[str | None] = mapped_column(String(32))
+    # The hours (0-based) all of whose quiz questions are answered: the quiz gate reads this, so
+    # a heartbeat needs no query of the answers (EXAM-01).
+    quiz_hours_done: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
 class Playback(Base):
@@ -250,3 +278,182 @@ class CaptureChallenge(Base):
     image_type: Mapped[str | None] = mapped_column(String(20))
     image_sha256: Mapped[str | None] = mapped_column(String(64))
     province_match_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class RecordDeletion(Base):
+    """A learner's records deleted after the retention period (POST-05): the log that deletion
+    happened, by whom, and why it was allowed. Keeps no personal data but the learner id."""
+
+    __tablename__ = "record_deletions"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    learner_id: Mapped[str] = mapped_column(String(32), index=True)
+    end_of_training: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    kept_until: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    deleted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    deleted_by: Mapped[str] = mapped_column(String(64))
+
+
+# ---- quizzes ------------------------------------------------------------------------------------
+class QuizQuestion(Base):
+    """One question of a lesson hour's bank (EXAM-01), seeded with the lessons."""
+
+    __tablename__ = "quiz_questions"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), index=True)
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id"), index=True)
+    lesson_seq: Mapped[int] = mapped_column(Integer)
+    hour_index: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(400))
+    options: Mapped[list[str]] = mapped_column(JSON)
+    correct_option: Mapped[str] = mapped_column(String(8))
+
+
+class QuizAnswer(Base):
+    """A learner's one, final answer to a question, with its time (EXAM-01, EXAM-02)."""
+
+    __tablename__ = "quiz_answers"
+    __table_args__ = (UniqueConstraint("learner_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("quiz_questions.id"))
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"))
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id"))
+    hour_index: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    option: Mapped[str] = mapped_column(String(8))
+    correct: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+# ---- certificates -------------------------------------------------------------------------------
+class Certificate(Base):
+    """The online training certificate of one learner in one course (POST-02): issued once, on a
+    pass (EXAM-02); the fields are frozen at issuance, as printed."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("learner_id", "course_id", "issue_round"),)
+
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"))
+    # Always 1 on a compliant platform (one certificate per learner and course); it exists only
+    # so that the `issues_certificate_twice` defect can store a second one.
+    issue_round: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(40))
+    id_number_masked: Mapped[str] = mapped_column(String(18))
+    occupation_code: Mapped[str] = mapped_column(String(32))
+    occupation_name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    lesson_hours: Mapped[int] = mapped_column(Integer)
+    score: Mapped[str] = mapped_column(String(8))
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    finished_on: Mapped[dt.date] = mapped_column(Date)
+    platform_id: Mapped[str] = mapped_column(String(64))
+    platform_name: Mapped[str] = mapped_column(String(100))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class CompletionReport(Base):
+    """The outbox of completion reports to the province (VOUCH-03): written in the transaction
+    that issues the certificate, sent until the province acknowledges it with the offline
+    voucher. `id` is the report's idempotency key, so a retry never makes a second voucher."""
+
+    __tablename__ = "completion_reports"
+    __table_args__ = (UniqueConstraint("learner_id", "course_id", "report_round"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"))
+    # Always 1 on a compliant platform; only the `duplicates_completion_report` defect adds more.
+    report_round: Mapped[int] = mapped_column(Integer, default=1)
+    certificate_number: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    offline_voucher_code: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class StudyEvent(Base):
+    """One study event for the real-time supervision stream (STUDY-09), written in the same
+    transaction as the row it is about (reference_platform/study_events.py). The id orders the
+    stream and is the SSE event id a supervisor resumes from; `recorded_at` is wall-clock time,
+    not the test clock, because delivery latency is measured in real seconds. No foreign key to
+    the learner: the retention rule deletes a learner's rows, and this log is no reason to
+    refuse that."""
+
+    __tablename__ = "study_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(20))
+    learner_id: Mapped[str] = mapped_column(String(32), index=True)
+    course_id: Mapped[str | None] = mapped_column(String(64))
+    ref: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+# ---- the electronic training archive (ARCH-01, ARCH-02) ---------------------------------------
+class ArchiveRecord(Base):
+    """The outbox of the learner's electronic training archive: one row per record, chained
+    (`seq`, `prev_hash`, `hash`) when it is written, sent to the province until acknowledged.
+    `id` is the record's idempotency key; `source_key` names the fact it records
+    (`capture:<challenge id>`), so that no fact is archived twice."""
+
+    __tablename__ = "archive_records"
+    __table_args__ = (UniqueConstraint("learner_id", "seq"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(String(32), index=True)
+    source_key: Mapped[str] = mapped_column(String(160), unique=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[str] = mapped_column(String(40))  # as hashed and sent
+    data: Mapped[dict] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class SubsidyClaimFiling(Base):
+    """One quarter's subsidy claim as the platform filed it (SUB-02): at most one row per quarter,
+    so a second filing of the quarter answers this one. `claim_id` is the province's receipt
+    (None when the quarter had no line to claim and nothing was sent). Amounts are kept as text
+    so that the Decimal to the fen is never a binary float."""
+
+    __tablename__ = "subsidy_claim_filings"
+
+    quarter: Mapped[str] = mapped_column(String(6), primary_key=True)
+    filed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    total_amount: Mapped[str] = mapped_column(String(20))
+    claim_id: Mapped[str | None] = mapped_column(String(32))
+    accepted_on: Mapped[dt.date | None] = mapped_column(Date)
+    hr_review_due: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class SubsidyClaimLine(Base):
+    """One claimed learner and course (SUB-01): unique, so that no learner and course is ever
+    claimed in two quarters (only a defect skips the look-up before it)."""
+
+    __tablename__ = "subsidy_claim_lines"
+    __table_args__ = (UniqueConstraint("learner_id", "course_id", "quarter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    quarter: Mapped[str] = mapped_column(ForeignKey("subsidy_claim_filings.quarter"), index=True)
+    learner_id: Mapped[str] = mapped_column(String(32), index=True)
+    id_number: Mapped[str] = mapped_column(String(18))
+    course_id: Mapped[str] = mapped_column(String(64))
+    approval_number: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    certificate_number: Mapped[str] = mapped_column(String(40))
+    certificate_issued_on: Mapped[dt.date] = mapped_column(Date)
+    lesson_hours: Mapped[int] = mapped_column(Integer)
+    rate: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[str] = mapped_column(String(20))

@@ -2,8 +2,11 @@
 
 Any failure of the province itself (unreachable, timeout, 5xx, an answer that breaks the contract,
 our key refused) becomes `ProvinceUnavailable`, which the app answers with 503: it is never the
-learner's fault. Refusals the contract defines (404, 409, 422) come back as `ProvinceRefused` with
-the status, for the caller to translate into its own answer.
+learner's fault. A call the province closed without any answer is sent again first (see
+`NO_ANSWER_ATTEMPTS`): a pooled keep-alive connection the province closed as idle at the moment we
+reused it is a race of the transport, not an outage, and a learner must not be refused for it.
+Refusals the contract defines (404, 409, 422) come back as `ProvinceRefused` with the status, for
+the caller to translate into its own answer.
 """
 
 from __future__ import annotations
@@ -15,12 +18,20 @@ import requests
 from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 
-from harness.spec.courses import CourseApplicationOut, Occupation
+from harness.spec.archive import ArchiveBatchReceipt
+from harness.spec.completions import CompletionReportOut
+from harness.spec.courses import ApprovalRecord, CourseApplicationOut, Occupation
 from harness.spec.identity import FaceMatchOut, IdentityRegistrationOut, LivenessOut
+from harness.spec.subsidy import SubsidyClaimReceipt
 from harness.spec.vouchers import RedeemOut, Voucher
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
+
+# How often a call is sent when the province closes the connection without answering. Only
+# connection errors that carry no answer are repeated, never a read timeout: a timed-out call may
+# have been processed, and repeating a face match would show the province the same image twice.
+NO_ANSWER_ATTEMPTS = 3
 
 
 class ProvinceUnavailable(Exception):
@@ -54,19 +65,29 @@ class ProvinceClient:
     ) -> requests.Response:
         if self._base_url is None:
             raise ProvinceUnavailable("no province URL is configured")
-        try:
-            response = self._session.request(
-                method, self._base_url + path, json=body, timeout=self._timeout_s
-            )
-        except requests.RequestException as exc:
-            log.warning("province %s %s failed: %s", method, path, exc)
-            raise ProvinceUnavailable(str(exc)) from exc
+        response = self._send(method, path, body)
         if response.status_code in refusals:
             raise ProvinceRefused(response.status_code, _detail(response))
         if not 200 <= response.status_code < 300:
             log.error("province %s %s answered %s", method, path, response.status_code)
             raise ProvinceUnavailable(f"province answered {response.status_code}")
         return response
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> requests.Response:
+        url = self._base_url + path
+        for _ in range(NO_ANSWER_ATTEMPTS - 1):
+            try:
+                return self._session.request(method, url, json=body, timeout=self._timeout_s)
+            except requests.Timeout as exc:
+                log.warning("province %s %s timed out: %s", method, path, exc)
+                raise ProvinceUnavailable(str(exc)) from exc
+            except requests.ConnectionError:
+                log.info("province %s %s closed without an answer, sent again", method, path)
+        try:
+            return self._session.request(method, url, json=body, timeout=self._timeout_s)
+        except requests.RequestException as exc:
+            log.warning("province %s %s failed: %s", method, path, exc)
+            raise ProvinceUnavailable(str(exc)) from exc
 
     @staticmethod
     def _parse(model: type[M], response: requests.Response) -> M:
@@ -116,9 +137,29 @@ class ProvinceClient:
         response = self._call("POST", "/province/v1/vouchers/redeem", body, refusals=(404, 409))
         return self._parse(RedeemOut, response)
 
+    def report_completion(self, report: dict[str, Any]) -> CompletionReportOut:
+        """Report a completed course (VOUCH-03); 409 (already reported) comes back refused."""
+        response = self._call("POST", "/province/v1/completions", report, refusals=(409, 422))
+        return self._parse(CompletionReportOut, response)
+
+    def push_archive_records(self, records: list[dict[str, Any]]) -> ArchiveBatchReceipt:
+        """Push one learner's consecutive archive records (ARCH-01), held all or none; a broken
+        chain (409, 422) comes back refused."""
+        body = {"id_number": records[0]["id_number"], "records": records}
+        response = self._call("POST", "/province/v1/archive/records", body, refusals=(409, 422))
+        return self._parse(ArchiveBatchReceipt, response)
+
     def apply_for_course(self, application: dict[str, Any]) -> CourseApplicationOut:
         response = self._call("POST", "/province/v1/courses/applications", application, ())
         return self._parse(CourseApplicationOut, response)
+
+    def approval(self, number: str) -> ApprovalRecord | None:
+        """The registry's record of an approval, or None when it does not know the number."""
+        try:
+            response = self._call("GET", f"/province/v1/courses/approvals/{number}", None, (404,))
+        except ProvinceRefused:
+            return None
+        return self._parse(ApprovalRecord, response)
 
     def occupations(self) -> list[Occupation]:
         response = self._call("GET", "/province/v1/occupations", None, ())
@@ -126,6 +167,12 @@ class ProvinceClient:
             return [Occupation.model_validate(item) for item in response.json()]
         except (ValueError, TypeError, ValidationError) as exc:
             raise ProvinceUnavailable("malformed province answer") from exc
+
+    def submit_subsidy_claim(self, claim: dict[str, Any]) -> SubsidyClaimReceipt:
+        """Submit a quarter's subsidy claim (SUB-02); an inconsistent claim (422) or one over the
+        yearly cap (409) comes back refused."""
+        response = self._call("POST", "/province/v1/subsidy/claims", claim, refusals=(409, 422))
+        return self._parse(SubsidyClaimReceipt, response)
 
 
 def _detail(response: requests.Response) -> str:

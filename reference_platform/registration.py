@@ -72,9 +72,12 @@ def register(
         resident = parse_id_number(body.id_number, clock.today(), defects)
     except InvalidResidentId as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    # the number is kept in its canonical form (upper-case X), so that x and X are one person
+    kept_number = body.id_number.strip() if defects.active("keeps_id_number_as_typed") else None
     face = image_of(body.face_photo, "Face photo")
     id_card = image_of(body.id_card_photo, "ID-card photo")
-    if db.scalar(select(Learner.id).where(Learner.id_number == resident.number)) is not None:
+    number = kept_number or resident.number
+    if db.scalar(select(Learner.id).where(Learner.id_number == number)) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, ALREADY_REGISTERED)
     try:
         registration = province.register_identity(resident.number, body.name, body.face_photo)
@@ -86,7 +89,7 @@ def register(
     learner = Learner(
         id=new_id("lrn"),
         name=body.name,
-        id_number=resident.number,
+        id_number=number,
         birth_date=resident.birth_date,
         password_hash=hash_password(body.password),
         phone=body.phone,

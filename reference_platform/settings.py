@@ -22,7 +22,9 @@ from pydantic import (
 )
 
 from harness.spec.supervision import SCOPED_KINDS, SupervisorKind
+from reference_platform.alternatives import ALTERNATIVES, unknown_alternatives_message
 from reference_platform.defects import DEFECTS, unknown_defects_message
+from reference_platform.quizzes import QuizRules
 
 ENV_PREFIX = "SXCERT_REF_"
 
@@ -72,6 +74,9 @@ class PlatformSettings(BaseModel):
     defect_switch: bool = Field(
         default=False, description="serve PUT /api/v1/test/defects (the project's own tests)"
     )
+    alternatives: frozenset[str] = Field(
+        default=frozenset(), description="compliant alternatives to choose (alternatives.py)"
+    )
     min_age: int = Field(default=16, ge=0, le=150)
     max_age: int = Field(default=60, ge=1, le=150, description="exclusive: this age is refused")
     token_ttl_s: int = Field(
@@ -80,6 +85,12 @@ class PlatformSettings(BaseModel):
         description="a login token lapses this long after the learner's last accepted request",
     )
     heartbeat_interval_s: int = Field(default=30, ge=1, le=600)
+    quiz_gate_s: float = Field(
+        default=300.0,
+        ge=0,
+        le=2700,
+        description="the last seconds of a lesson hour not credited before its quiz is answered",
+    )
 
     @field_validator("defects")
     @classmethod
@@ -87,6 +98,14 @@ class PlatformSettings(BaseModel):
         unknown = sorted(names - DEFECTS.keys())
         if unknown:
             raise ValueError(unknown_defects_message(unknown))
+        return names
+
+    @field_validator("alternatives")
+    @classmethod
+    def _known_alternatives(cls, names: frozenset[str]) -> frozenset[str]:
+        unknown = sorted(names - ALTERNATIVES.keys())
+        if unknown:
+            raise ValueError(unknown_alternatives_message(unknown))
         return names
 
     @field_validator("supervisors", mode="before")
@@ -111,6 +130,11 @@ class PlatformSettings(BaseModel):
         if twice:
             raise ValueError(f"supervision username given twice: {', '.join(twice)}")
         return self
+
+    @property
+    def quiz_rules(self) -> QuizRules:
+        """The quiz rules this instance applies (the gate is a setting; EXAM-01)."""
+        return QuizRules(gate_before_hour_end_s=self.quiz_gate_s)
 
     def supervisor_accounts(self) -> tuple[SupervisorSetting, ...]:
         """Every account to seed: the authority shorthand first (only when its password was
@@ -143,6 +167,9 @@ class PlatformSettings(BaseModel):
             "defects": frozenset(
                 name.strip() for name in (get("DEFECTS") or "").split(",") if name.strip()
             ),
+            "alternatives": frozenset(
+                name.strip() for name in (get("ALTERNATIVES") or "").split(",") if name.strip()
+            ),
         }
         for field, name in [
             ("platform_id", "PLATFORM_ID"),
@@ -150,6 +177,7 @@ class PlatformSettings(BaseModel):
             ("min_age", "MIN_AGE"),
             ("max_age", "MAX_AGE"),
             ("defect_switch", "DEFECT_SWITCH"),
+            ("quiz_gate_s", "QUIZ_GATE_SECONDS"),
         ]:
             if get(name) is not None:
                 values[field] = get(name)

@@ -4,8 +4,12 @@ What compliant means, for a vendor, for the rules this module owns (the heartbea
 are in `credit.py`, the one-login rule in `logins.py`):
 
 * One account studies in one window: opening a playback ends the account's other open playbacks
-  at once, and an ended playback's heartbeats earn nothing (409, STUDY-04).
+  at once, and an ended playback's heartbeats earn nothing (409, STUDY-04). Refusing the new
+  playback (409) while another one is in use — a heartbeat within the last two intervals — is
+  compliant too: the alternative `refuses_second_playback`.
 * Re-opening a lesson resumes at the furthest point honestly reached (STUDY-07).
+* A lesson hour's last minutes are credited only once its quiz is answered (EXAM-01, the gate
+  of `quizzes.py`); the heartbeat answer names the hour in `quiz_due` until then.
 * Each lesson hour's capture point is drawn at random when the learner first opens the lesson,
   kept secret and never moved (STUDY-02); a capture challenge has 60 s to be answered.
 
@@ -19,6 +23,7 @@ no credit is counted twice.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from fastapi import HTTPException, status
 from sqlalchemy import select, update
@@ -26,20 +31,25 @@ from sqlalchemy.orm import Session
 
 from harness.spec.study import CaptureChallenge as ChallengeOut
 from harness.spec.study import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOut
+from reference_platform import study_events
+from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.clock import Clock
 from reference_platform.credit import Beat, CreditRules, PlaybackState, capture_points, judge
 from reference_platform.defects import ActiveDefects
+from reference_platform.in_flight import STUDY_REQUESTS
 from reference_platform.logins import study_may_earn
 from reference_platform.models import (
     CaptureChallenge,
     Course,
     Enrolment,
     Heartbeat,
+    Learner,
     Lesson,
     LessonProgress,
     Login,
     Playback,
 )
+from reference_platform.quizzes import quiz_gate
 from reference_platform.security import new_id
 from reference_platform.settings import PlatformSettings
 
@@ -49,6 +59,8 @@ PLAYBACK_ENDED = "Playback ended"
 PLAYBACK_NOT_FOUND = "Playback not found"
 OTHER_WINDOW = "Heartbeat from another window"
 NOT_ENROLLED = "Not enrolled in the course"
+ANOTHER_PLAYBACK = "Another playback is active"
+IN_USE_INTERVALS = 2  # a playback with a heartbeat this many intervals ago is still in use
 CAPTURE_ANSWER_TIME = dt.timedelta(seconds=60)
 FIXED_CAPTURE_OFFSET_S = 600.0  # where capture_at_fixed_offset puts every hour's capture
 
@@ -80,6 +92,7 @@ def lesson_progress(
         ),
         passed_hours=[],
         captures_passed=0,
+        quiz_hours_done=[],
     )
     db.add(row)
     db.flush()
@@ -95,6 +108,14 @@ def enrolment_in(db: Session, learner_id: str, course_id: str) -> Enrolment | No
     )
 
 
+def lock_account(db: Session, learner_id: str) -> None:
+    """Make concurrent opens of one account take turns. On PostgreSQL a row lock covers only rows
+    that exist, so ending the account's open playbacks would not see a playback another request is
+    inserting at the same moment: the learner's row is locked first. SQLite ignores FOR UPDATE
+    (its first write takes the database's write lock, which serialises all writers anyway)."""
+    db.execute(select(Learner.id).where(Learner.id == learner_id).with_for_update())
+
+
 def open_playback(
     db: Session,
     login: Login,
@@ -102,6 +123,7 @@ def open_playback(
     clock: Clock,
     settings: PlatformSettings,
     defects: ActiveDefects,
+    alternatives: ChosenAlternatives,
 ) -> PlaybackOut:
     course = db.get(Course, body.course_id)
     if course is None:
@@ -113,13 +135,39 @@ def open_playback(
     if enrolment is None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_ENROLLED)
     now = clock.now()
-    if not defects.active("credits_two_windows"):
-        db.execute(  # the first write: also serialises concurrent opens of one account
-            update(Playback)
-            .where(Playback.learner_id == login.learner_id, Playback.ended_at.is_(None))
-            .values(ended_at=now, end_reason=SUPERSEDED_PLAYBACK)
-            .execution_options(synchronize_session=False)
+    lock_account(db, login.learner_id)
+    if alternatives.chosen("refuses_second_playback"):
+        in_use_since = now - dt.timedelta(seconds=IN_USE_INTERVALS * settings.heartbeat_interval_s)
+        # A playback whose login ended (logout, a newer login, expiry) has ended with it: it is
+        # in use by nobody, however recent its last heartbeat (docs/interface.md: 409 "playback
+        # ended ... or its login ended").
+        in_use = db.scalar(
+            select(Playback.id)
+            .join(Login, Login.id == Playback.login_id)
+            .where(
+                Playback.learner_id == login.learner_id,
+                Playback.ended_at.is_(None),
+                Playback.last_credit_at >= in_use_since,
+                Login.ended_at.is_(None),
+                Login.expires_at > now,
+            )
+            .limit(1)
         )
+        if in_use is not None:
+            raise HTTPException(status.HTTP_409_CONFLICT, ANOTHER_PLAYBACK)
+    if not defects.active("credits_two_windows"):
+        superseded = [Playback.learner_id == login.learner_id, Playback.ended_at.is_(None)]
+        if defects.active("credits_windows_of_other_courses"):
+            superseded.append(Playback.course_id == course.id)
+        ended = db.execute(  # the first write: also serialises concurrent opens of one account
+            update(Playback)
+            .where(*superseded)
+            .values(ended_at=now, end_reason=SUPERSEDED_PLAYBACK)
+            .returning(Playback.id, Playback.course_id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        for playback_id, course_id in ended:
+            study_events.record(db, "playback_stop", login.learner_id, now, playback_id, course_id)
     progress = lesson_progress(db, login.learner_id, lesson, defects)
     playback = Playback(
         id=new_id("pbk"),
@@ -154,7 +202,7 @@ def open_playback(
 
 def claim_playback(db: Session, login: Login, playback_id: str) -> None:
     """The request's first write (see the module docstring); 404 for another learner's."""
-    claimed = db.execute(
+    claimed = db.connection().execute(  # Core: no ORM bookkeeping for a bare UPDATE
         update(Playback)
         .where(Playback.id == playback_id, Playback.learner_id == login.learner_id)
         .values(heartbeats_received=Playback.heartbeats_received + 1)
@@ -192,6 +240,25 @@ def issue_challenge(
     return challenge
 
 
+def missed_capture_unmade(db: Session, progress: LessonProgress) -> bool:
+    """Has an hour of this lesson an expired challenge and no passed capture since? (Read only
+    under the `overdue_capture_stops_credit` alternative: one query per heartbeat.)"""
+    expired_hours = db.scalars(
+        select(CaptureChallenge.hour_index).where(
+            CaptureChallenge.progress_id == progress.id, CaptureChallenge.reason == "expired"
+        )
+    ).all()
+    return bool(set(expired_hours) - set(progress.passed_hours or ()))
+
+
+def settle_expired_as_passed(progress: LessonProgress, challenge: CaptureChallenge) -> None:
+    """The `expired_capture_counts_as_passed` defect: silence read as no objection, so an
+    unanswered challenge past its deadline passes its hour."""
+    challenge.passed, challenge.reason = True, "expired"
+    progress.passed_hours = sorted({*(progress.passed_hours or ()), challenge.hour_index})
+    progress.open_challenge_id = None
+
+
 def record_heartbeat(
     db: Session,
     login: Login,
@@ -200,6 +267,7 @@ def record_heartbeat(
     clock: Clock,
     settings: PlatformSettings,
     defects: ActiveDefects,
+    alternatives: ChosenAlternatives,
 ) -> HeartbeatOut:
     """Judge and store one heartbeat, in one transaction; a refused one writes nothing."""
     claim_playback(db, login, playback_id)
@@ -223,6 +291,24 @@ def record_heartbeat(
     challenge = None
     if progress.open_challenge_id is not None:
         challenge = db.get(CaptureChallenge, progress.open_challenge_id)
+    if (
+        challenge is not None
+        and challenge.answered_at is None
+        and now > challenge.deadline
+        and defects.active("expired_capture_counts_as_passed")
+    ):
+        settle_expired_as_passed(progress, challenge)
+        challenge = None
+    rules = CreditRules.of(defects, alternatives)
+    quiz_rules = settings.quiz_rules
+    gate = quiz_gate(
+        progress.furthest_position_s,
+        progress.duration_s,
+        progress.lesson_hours,
+        progress.quiz_hours_done or (),
+        quiz_rules,
+        defects,
+    )
     state = PlaybackState(
         last_seq=playback.last_seq,
         last_credit_at=playback.last_credit_at,
@@ -233,9 +319,11 @@ def record_heartbeat(
         passed_hours=frozenset(progress.passed_hours or ()),
         challenge_deadline=challenge.deadline if challenge else None,
         challenge_hour=challenge.hour_index if challenge else None,
+        ceiling_s=gate.ceiling_s,
+        missed_capture_unmade=rules.overdue_stops_credit and missed_capture_unmade(db, progress),
     )
     beat = Beat(body.seq, body.position_s, body.rate, body.paused)
-    outcome = judge(state, beat, now, settings.heartbeat_interval_s, CreditRules.of(defects))
+    outcome = judge(state, beat, now, settings.heartbeat_interval_s, rules)
     if outcome.accepted:
         playback.last_seq = outcome.last_seq
         playback.last_credit_at = outcome.last_credit_at
@@ -246,22 +334,36 @@ def record_heartbeat(
         if challenge is not None:  # replaced unanswered after its deadline
             challenge.passed, challenge.reason = False, "expired"
         challenge = issue_challenge(db, playback, progress, outcome.challenge_hour, now)
+    elif outcome.challenge == "expire" and challenge is not None:
+        challenge.passed, challenge.reason = False, "expired"
+        progress.open_challenge_id = None
+        challenge = None
     elif outcome.challenge == "none":
         challenge = None
-    db.add(
-        Heartbeat(
-            playback_id=playback.id,
-            seq=body.seq,
-            at=now,
-            position_s=body.position_s,
-            rate=body.rate,
-            paused=body.paused,
-            accepted=outcome.accepted,
-            reason=outcome.reason,
-            credited_delta_s=outcome.credited_delta_s,
-        )
+    heartbeat = Heartbeat(
+        playback_id=playback.id,
+        seq=body.seq,
+        at=now,
+        position_s=body.position_s,
+        rate=body.rate,
+        paused=body.paused,
+        accepted=outcome.accepted,
+        reason=outcome.reason,
+        credited_delta_s=outcome.credited_delta_s,
     )
+    if not (defects.active("drops_heartbeat_under_concurrency") and STUDY_REQUESTS.others()):
+        db.add(heartbeat)  # the defect: acknowledged below, never written, when not alone
+    if defects.active("heartbeat_takes_300_ms"):
+        time.sleep(0.3)  # a slow call inside the transaction: every heartbeat waits its turn
     db.commit()
+    due = quiz_gate(
+        progress.furthest_position_s,
+        progress.duration_s,
+        progress.lesson_hours,
+        progress.quiz_hours_done or (),
+        quiz_rules,
+        defects,
+    ).due_hour
     return HeartbeatOut(
         accepted=outcome.accepted,
         reason=outcome.reason,  # type: ignore[arg-type]
@@ -269,6 +371,7 @@ def record_heartbeat(
         credited_s=progress.credited_s,
         furthest_position_s=progress.furthest_position_s,
         challenge=challenge_out(challenge),
+        quiz_due=due,
     )
 
 
@@ -276,10 +379,13 @@ def close_playback(db: Session, login: Login, playback_id: str, clock: Clock) ->
     """Idempotent: closing an ended playback changes nothing."""
     claim_playback(db, login, playback_id)
     now = clock.now()
-    db.execute(
+    closed = db.execute(
         update(Playback)
         .where(Playback.id == playback_id, Playback.ended_at.is_(None))
         .values(ended_at=now, end_reason=CLOSED)
+        .returning(Playback.course_id)
         .execution_options(synchronize_session=False)
-    )
+    ).first()
+    if closed is not None:
+        study_events.record(db, "playback_stop", login.learner_id, now, playback_id, closed[0])
     db.commit()

@@ -15,6 +15,35 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
 
+# The tests that take minutes (whole certify runs), longest first. They are started before
+# everything else so that, with `-n 2 --maxschedchunk 1` (the README's test command: each worker
+# pulls its next test when it is free), the two workers end together on short tests instead of
+# one finishing a queue of certify runs alone at the end: longest-first is what keeps that tail
+# short. Only the order changes, never what runs.
+RUN_FIRST = (
+    "tests/test_detection_matrix.py::test_clean_reference_under_compliant_alternatives_is_admitted[together]",
+    "tests/test_detection_matrix.py::test_clean_reference_platform_is_admitted",
+    "tests/test_second_run.py::",
+    "tests/test_detection_matrix.py::test_group_of_defects_fails_exactly_their_checks",
+    "tests/test_detection_matrix.py::test_clean_reference_under_compliant_alternatives_is_admitted",
+    "tests/test_detection_matrix.py::test_the_switch_leaves_the_running_reference_compliant",
+    "tests/test_rerun_seed_repeat.py::",
+    "tests/test_baseline.py::test_baseline_run_end_to_end",
+    "tests/test_detection_matrix.py::",
+    "tests/test_browser_probes.py::",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (n for n, prefix in enumerate(RUN_FIRST) if item.nodeid.startswith(prefix)),
+            len(RUN_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
 def run_sxcert(*args: str, env: dict[str, str] | None = None, timeout: float = 600):
     """Run the real `sxcert` command line (as a user would) and answer the finished process.
 
@@ -69,6 +98,15 @@ def write_profile(path: Path, profile, **wrong: str) -> tuple[Path, dict[str, st
         "start = false",
         'admin_token_env = "SXCERT_T_ADMIN"',
     ]
+    if profile.backup is not None:  # POST-04's commands (TOML arrays read as JSON arrays do)
+        lines += [
+            "[backup]",
+            f"backup = {json.dumps(profile.backup.backup)}",
+            f"restore = {json.dumps(profile.backup.restore)}",
+        ]
+    changed = profile.thresholds.model_dump(exclude_defaults=True)  # the embedded short load
+    if changed:
+        lines += ["[thresholds]", *(f"{name} = {value!r}" for name, value in changed.items())]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path, {**env, **wrong}
 

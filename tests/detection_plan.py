@@ -26,6 +26,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+# Clauses whose checks move the test clock far on: POST-05's retention probe (years), the subsidy
+# checks (two quarters a run). They are judged on fresh platforms only, so that a platform serving
+# many runs (the matrix's switchable one, the second-run test's long-running one) stays in step
+# with its province.
+CLOCK_MOVING = frozenset({"POST-05", "SUB-01", "SUB-02", "SUB-05"})
+
 
 class DefectLike(Protocol):
     name: str
@@ -87,3 +93,43 @@ def plan_groups(defects: Mapping[str, DefectLike] | Iterable[DefectLike]) -> lis
         )
         for i, group in enumerate(groups)
     ]
+
+
+# ---- compliant alternatives --------------------------------------------------------------------
+# A false REJECT is a test failure like a missed defect: the clean reference platform, under each
+# compliant alternative (reference_platform/alternatives.py) and under every compatible set of
+# them at once, must be ADMIT with every check passing. An alternative may upset any check that
+# leans on how the reference happens to behave, so its runs are never narrowed to the clauses the
+# alternative names: each is a run of every covered clause, on the running reference switched at
+# runtime (no restart), which costs about what one full run of the checks costs.
+
+
+@dataclass(frozen=True)
+class AlternativeRun:
+    """One certify run of the clean reference with `alternatives` chosen: ADMIT, all pass."""
+
+    label: str
+    alternatives: tuple[str, ...]
+
+
+def plan_alternative_runs(
+    names: Iterable[str], incompatible: frozenset[frozenset[str]] = frozenset()
+) -> list[AlternativeRun]:
+    """One run per alternative, then the compatible ones together: as few sets as the
+    `incompatible` pairs allow (greedy, in name order), each with at least two members (a set
+    of one is a solo run already)."""
+    ordered = sorted(names)
+    runs = [AlternativeRun(name, (name,)) for name in ordered]
+    together: list[list[str]] = []
+    for name in ordered:
+        fitting = [s for s in together if all(frozenset({name, o}) not in incompatible for o in s)]
+        if fitting:
+            fitting[0].append(name)
+        else:
+            together.append([name])
+    sets = [tuple(s) for s in together if len(s) > 1]
+    runs += [
+        AlternativeRun("together" if len(sets) == 1 else f"together-{i + 1}", s)
+        for i, s in enumerate(sets)
+    ]
+    return runs

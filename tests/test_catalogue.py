@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 
@@ -9,6 +10,7 @@ import pytest
 
 from harness.catalogue import Catalogue, load_catalogue
 from harness.registry import all_checks
+from harness.report.build import check_title
 from tests.conftest import ROOT, SHARED, run_sxcert
 
 EXPECTED_IDS = (
@@ -59,6 +61,14 @@ def test_every_check_names_catalogue_requirements_and_every_check_is_documented(
     for info in checks.values():
         assert set(info.requirements) <= ids
         assert info.summary, f"{info.name} has no docstring"
+
+
+def test_every_check_title_states_its_property():
+    """A check's report title is its docstring's first paragraph: the property it judges. The
+    space it probes comes below it ("Space: …"), never in its place."""
+    for name, info in all_checks().items():
+        title = check_title(getattr(importlib.import_module(info.module), name).__doc__)
+        assert title and not title.lower().startswith("space"), f"{name}: {title!r}"
 
 
 def test_clauses_json_lists_every_id_with_its_checks():

@@ -39,6 +39,7 @@ base_url = "{base_url}"
 platform_id = "hostile"
 test_token_env = "SXCERT_T_TOKEN"
 timeout_seconds = {timeout_s}
+ready_timeout_seconds = 3
 
 [[target.accounts]]
 kind = "authority"

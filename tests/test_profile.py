@@ -15,6 +15,7 @@ GOOD = """
 base_url = "http://127.0.0.1:{port}"
 platform_id = "vendor"
 test_token = "t"
+ready_timeout_seconds = 3
 [[target.accounts]]
 kind = "authority"
 username = "hr"
@@ -136,10 +137,22 @@ def test_the_old_single_authority_table_says_what_to_write(tmp_path):
         load_profile(write(tmp_path, text))
 
 
-def test_the_browser_table_is_gone(tmp_path):
+def test_an_unknown_browser_key_is_named(tmp_path):
+    """The `[browser]` table (issue 11: pages, selectors, login steps) refuses keys it does not
+    know, such as the old `entry_url`, naming them."""
     text = GOOD.format(port=1, province_port=2) + '\n[browser]\nentry_url = "http://x"\n'
-    with pytest.raises(ProfileError, match="browser: Extra inputs are not permitted"):
+    with pytest.raises(ProfileError, match=r"browser\.entry_url: Extra inputs are not permitted"):
         load_profile(write(tmp_path, text))
+
+
+def test_the_browser_table_configures_the_pages(tmp_path):
+    table = '\n[browser]\nlesson_path = "/watch/{course_id}/{lesson_id}"\nplay_selector = ""\n'
+    profile = load_profile(write(tmp_path, GOOD.format(port=1, province_port=2) + table))
+    assert profile.browser.lesson_path == "/watch/{course_id}/{lesson_id}"
+    assert profile.browser.login_path == "/login"  # defaults fit the reference platform
+    bad = '\n[browser]\nlesson_path = "/watch"\n'
+    with pytest.raises(ProfileError, match=r"browser\.lesson_path: .*must name"):
+        load_profile(write(tmp_path, GOOD.format(port=1, province_port=2) + bad))
 
 
 @pytest.mark.parametrize(

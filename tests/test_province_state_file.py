@@ -130,7 +130,7 @@ def test_the_file_is_written_atomically_and_only_on_change(tmp_path: Path) -> No
     client.post("/sandbox/v1/identities", json={}, headers=ADMIN)
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert saved["version"] == STATE_VERSION
-    assert set(saved) == {"version", "identities", "vouchers", "courses", "log"}
+    assert set(saved) == {"version", "identities", "vouchers", "courses", "log", "subsidy"}
     assert len(saved["identities"]["identities"]) == 1
     written = path.stat()
     for read in ("/sandbox/v1/health", "/sandbox/v1/log", "/sandbox/v1/occupations"):

@@ -75,6 +75,10 @@ def test_province_down_at_startup_then_lazy_approval(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     province = ServedProvince().start()
+    # Retries far apart, whatever the machine's load: the first look-up after the outage must
+    # fall inside the retry interval (the interval is then set to 0 to end the wait).
+    monkeypatch.setattr(ApprovalSync, "FIRST_RETRY_S", 600.0)
+    monkeypatch.setattr(ApprovalSync, "RETRY_INTERVAL_S", 600.0)
     try:
         with province.outage(), running_platform(tmp_path, province=province) as platform:
             assert platform.client.get("/api/v1/courses").json() == []
@@ -83,6 +87,7 @@ def test_province_down_at_startup_then_lazy_approval(
             attempts = len(province.calls)
             assert platform.client.get("/api/v1/courses").json() == []
             assert len(province.calls) == attempts
+            monkeypatch.setattr(ApprovalSync, "FIRST_RETRY_S", 0.0)
             monkeypatch.setattr(ApprovalSync, "RETRY_INTERVAL_S", 0.0)
             courses = platform.client.get("/api/v1/courses").json()
             assert {course["course_id"] for course in courses} == set(SEEDED)

@@ -259,3 +259,27 @@ def test_concurrent_requests_neither_double_credit_nor_leave_two_playbacks(
             assert list(pool.map(open_window, range(8))) == [201] * 8
         playbacks = platform.supervise("playbacks", learner_id=learner.learner_id)
         assert len(playbacks) == 9 and sum(p["active"] for p in playbacks) == 1
+
+
+def test_a_malformed_heartbeat_is_401_before_422_without_a_valid_token(tmp_path: Path) -> None:
+    """The heartbeat authenticates inside its unit of work (heartbeat_path.py), after FastAPI has
+    validated the body: the interface's order (401 before 422) still holds, for no token, a
+    made-up one and another protocol's scheme; a signed-in learner's malformed body is 422; and
+    nothing is recorded for any of them."""
+    with running_platform(tmp_path) as platform:
+        learner = enrolled(platform)
+        player = Player(platform, learner)
+        player.open()
+        path = f"/api/v1/playbacks/{player.playback_id}/heartbeats"
+        for headers in (
+            {},
+            {"Authorization": "Bearer made-up-token"},
+            {"Authorization": "Basic " + learner.headers["Authorization"].split(" ", 1)[1]},
+        ):
+            for body in ({}, {"seq": "x"}, []):
+                answer = platform.client.post(path, json=body, headers=headers)
+                assert answer.status_code == 401, (headers, body, answer.text)
+                assert answer.headers["www-authenticate"] == "Bearer"
+        answer = platform.client.post(path, json={}, headers=learner.headers)
+        assert answer.status_code == 422, answer.text
+        assert _heartbeats(platform, player) == []

@@ -7,6 +7,7 @@ lesson rows are written straight into the platform's database and only read over
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from harness.catalogue import load_catalogue
 from reference_platform.completion import COMPLETION_MINIMUM_HOURS
 from reference_platform.defects import ActiveDefects
-from reference_platform.models import Lesson
+from reference_platform.models import Lesson, QuizAnswer, QuizQuestion
 from reference_platform.study import lesson_progress
 from tests.test_reference_study_support import LESSON_S, Learner, enrolled
 from tests.test_reference_support import PlatformDriver, running_platform
@@ -55,6 +56,23 @@ def study(
             row.credited_s = row.furthest_position_s = credited_s
             row.passed_hours = [0] if passed else []
             row.captures_passed = 1 if passed else 0
+            row.quiz_hours_done = [0]
+            for question in db.scalars(
+                select(QuizQuestion).where(QuizQuestion.lesson_id == lesson.id)
+            ):  # every question answered right (EXAM-02 is tested in test_reference_quizzes)
+                db.merge(
+                    QuizAnswer(
+                        learner_id=learner.learner_id,
+                        question_id=question.id,
+                        course_id=course,
+                        lesson_id=lesson.id,
+                        hour_index=question.hour_index,
+                        number=question.number,
+                        option=question.correct_option,
+                        correct=True,
+                        answered_at=dt.datetime.now(dt.UTC),
+                    )
+                )
         db.commit()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tests.test_reference_support import Person, PlatformDriver
+from tests.test_reference_support import Person, PlatformDriver, hook_headers
 
 COURSE = "crs-cook-junior-a"
 LESSON_S = 2700
@@ -69,6 +69,7 @@ class Player:
         self.seq = 0
         self.position = 0.0
         self.challenge: dict[str, Any] | None = None
+        self.answers_quizzes = True  # answer an hour's questions when the platform says so
 
     def open(self) -> dict[str, Any]:
         body = {"course_id": self.course, "lesson_id": self.lesson, "window_id": self.window}
@@ -114,7 +115,36 @@ class Player:
             if out["reason"] in ("seek", "speed"):
                 self.position = out["furthest_position_s"]
             self.challenge = out["challenge"]
+            if out.get("quiz_due") is not None and self.answers_quizzes:
+                self.position = min(self.position, out["furthest_position_s"])
+                self.take_quiz(out["quiz_due"])
         return out
+
+    def take_quiz(self, hour: int, right: int | None = None) -> list[dict[str, Any]]:
+        """Answer the due hour's questions as an honest learner (EXAM-01): `right` of them
+        correctly by the test hook's answer key (all by default)."""
+        key = {
+            row["question_id"]: row["option"]
+            for row in self.platform.client.get(
+                "/api/v1/test/quiz-key", params={"course_id": self.course}, headers=hook_headers()
+            ).json()
+        }
+        questions = self.platform.client.get(
+            f"/api/v1/courses/{self.course}/questions", headers=self.headers
+        ).json()
+        due = [q for q in questions if q["lesson_id"] == self.lesson and q["hour"] == hour]
+        answers = []
+        for index, question in enumerate(due):
+            correct = key[question["question_id"]]
+            wrong = next(o["key"] for o in question["options"] if o["key"] != correct)
+            option = correct if right is None or index < right else wrong
+            answer = self.platform.client.post(
+                f"/api/v1/questions/{question['question_id']}/answer",
+                json={"option": option},
+                headers=self.headers,
+            )
+            answers.append({"status": answer.status_code, **answer.json()})
+        return answers
 
     def step(self, seconds: float = 30, **kwargs: Any) -> dict[str, Any]:
         """Let `seconds` of clock pass while the video plays, then report."""

@@ -4,23 +4,78 @@ province saw. Checks use these so that every verdict rests on outside observatio
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from harness import seeding
 from harness.api import Refused, attempt
 from harness.driver import LearnerDriver
 from harness.failures import CannotJudge, CannotProbe, CheckFailure
 from harness.learners import Learner
 from harness.probe import Probe
 from harness.province_sandbox import ProvinceSandboxClient
+from harness.scenarios.quiz import QuizTaker
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
 from harness.spec.courses import CourseOut
-from harness.spec.supervision import SupLessonProgress
+from harness.spec.supervision import SupCourseProgress, SupLessonProgress
 from harness.spec.vouchers import EnrolmentOut
 from harness.timesource import TimeSource
 
 T = TypeVar("T")
 CHINA = ZoneInfo("Asia/Shanghai")
+PARALLEL_PROBES = 4  # concurrent probes of one check: enough to overlap the network waits
+DRAW_SEED = 20210601  # the policy's date of effect: every drawn sample is the same in every run
+
+
+def in_parallel(calls: Iterable[Callable[[], T]]) -> list[T]:
+    """Run independent probes at once and answer their results in order. Every probe runs to its
+    end before the first failure (in order) is raised, so evidence is complete and the verdict
+    does not depend on which thread finished first. Each probe must use its own learner."""
+    calls = list(calls)
+    pool = ThreadPoolExecutor(max_workers=min(PARALLEL_PROBES, max(1, len(calls))))
+    try:
+        futures = [pool.submit(call) for call in seeding.with_own_draws(calls)]
+        errors = [f.exception() for f in futures]
+        first = next((e for e in errors if e is not None), None)
+        if first is not None:
+            raise first
+        return [f.result() for f in futures]
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def drawn(strategy: st.SearchStrategy[T], count: int) -> list[T]:
+    """Up to `count` distinct values drawn from a Hypothesis strategy under a fixed seed: a
+    bounded, reproducible sample of a space too large to try whole (same values every run)."""
+    found: list[T] = []
+
+    @settings(
+        max_examples=count * 4,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    @hypothesis_seed(DRAW_SEED)
+    @given(strategy)
+    def collect(value: T) -> None:
+        if value not in found and len(found) < count:
+            found.append(value)
+
+    collect()
+    return found
+
+
+def evidence_name(case: str) -> str:
+    """A file name for one case's evidence (cases are unique within a check)."""
+    return re.sub(r"[^0-9A-Za-z]+", "-", case).strip("-")[:80] or "case"
 
 
 def platform_today(time: TimeSource) -> dt.date:
@@ -88,7 +143,7 @@ def enrol_and_judge(
         "supervision_enrolments": [e.model_dump(mode="json") for e in seen],
         "province_redeems": [e.model_dump(mode="json") for e in redeemed],
     }
-    evidence.attach_json(f"enrolment-{len(evidence.files) + 1}", observed)
+    evidence.attach_json(f"enrolment-{evidence_name(case)}", observed)
     if should_enrol:
         if isinstance(outcome, Refused):
             raise CheckFailure(
@@ -102,13 +157,18 @@ def enrol_and_judge(
                 received=observed,
                 expected="the enrolment, seen by a supervisor",
             )
+        approval = course.approval.number if course.approval else None
         if must_redeem and not any(
-            e.request.get("id_number") == learner.id_number for e in redeemed
+            (e.request.get("id_number"), e.request.get("course_id"))
+            == (learner.id_number, course.course_id)
+            and e.request.get("approval_number") == approval
+            for e in redeemed
         ):
             raise CheckFailure(
                 f"{case}: the voucher was not redeemed at the province",
                 received=observed,
-                expected="one successful redeem of this voucher for this learner",
+                expected="one successful redeem of this voucher for this learner, naming the "
+                f"course {course.course_id} and its approval {approval}",
             )
         return outcome
     if not isinstance(outcome, Refused) or seen or redeemed:
@@ -120,9 +180,36 @@ def enrol_and_judge(
     return outcome
 
 
-def study_setup(probe: Probe, *, course: CourseOut | None = None) -> Enrolled:
-    """A fresh learner enrolled in an offered course, ready to open lessons."""
-    return enrolled_learner(probe.learners, probe.platform, course or a_course(probe.platform))
+def study_setup(
+    probe: Probe, *, course: CourseOut | None = None, quiz: QuizTaker | None = None
+) -> Enrolled:
+    """A fresh learner enrolled in an offered course, ready to open lessons; it answers every
+    quiz right (by the test hook's answer key) unless `quiz` plans otherwise."""
+    return enrolled_learner(
+        probe.learners,
+        probe.platform,
+        course or a_course(probe.platform),
+        quiz=quiz or QuizTaker(key_source=probe.clock.quiz_key),
+    )
+
+
+def also_enrolled(probe: Probe, enrolled: Enrolled, course: CourseOut) -> Enrolled:
+    """The same learner (same login) enrolled in a second course with a voucher of its own."""
+    voucher = probe.learners.voucher(enrolled.learner, course)
+    probe.platform.enrol(enrolled.token, course_id=course.course_id, voucher_code=voucher.code)
+    lessons = sorted(probe.platform.lessons(course.course_id), key=lambda x: x.seq)
+    # One account: its login, its way of signing in again, and the playbacks its windows opened
+    # (a platform may refuse a new playback while another is in use) are shared.
+    return Enrolled(
+        enrolled.learner,
+        enrolled.token,
+        course,
+        lessons,
+        expires_at=enrolled.expires_at,
+        sign_in=enrolled.sign_in,
+        sign_out=enrolled.sign_out,
+        playbacks=enrolled.playbacks,
+    )
 
 
 def study(
@@ -144,6 +231,12 @@ def study(
 def lesson_progress(probe: Probe, enrolled: Enrolled, lesson_id: str) -> SupLessonProgress | None:
     rows = probe.supervisor.progress(enrolled.learner.learner_id or "", enrolled.course.course_id)
     return next((r for r in rows if r.lesson_id == lesson_id), None)
+
+
+def course_progress(probe: Probe, enrolled: Enrolled) -> SupCourseProgress | None:
+    """The supervision view's course progress of the enrolled learner's course."""
+    rows = probe.supervisor.course_progress(enrolled.learner.learner_id or "")
+    return next((r for r in rows if r.course_id == enrolled.course.course_id), None)
 
 
 def studied_lesson_progress(

@@ -6,15 +6,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
 
+from harness import seeding
 from harness.api import Refused
-from harness.checks._support import lesson_progress, studied_lesson_progress, study, study_setup
+from harness.checks._support import (
+    course_progress,
+    lesson_progress,
+    studied_lesson_progress,
+    study,
+    study_setup,
+)
 from harness.failures import CheckFailure
 from harness.probe import Probe
 from harness.registry import check
+from harness.scenarios.lockstep import watch_until_challenges
 from harness.scenarios.study import Study
-from harness.spec.study import CaptureChallenge, CaptureOut
+from harness.spec.study import CaptureOut
 
 SAMPLE_LEARNERS = 4
 SAMPLE_LESSONS = 2
@@ -69,15 +77,22 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
 @check("STUDY-02")
 def capture_moments_are_unpredictable(probe: Probe) -> None:
     """Across learners and hours, capture moments differ and spread over the hour: no fixed
-    offset a script could wait for."""
+    offset a script could wait for.
+
+    Space: 4 fresh learners × their first 2 lesson hours, watched in 60 s steps (the resolution
+    of a moment), the learners side by side under one clock; judged on the supervision view's
+    capture positions: distinct moments, their spread over the hour, and per lesson across
+    learners."""
     positions: dict[str, list[float]] = defaultdict(list)
     step = 60
-    for _ in range(SAMPLE_LEARNERS):
-        enrolled = study_setup(probe)
+    with ThreadPoolExecutor(max_workers=SAMPLE_LEARNERS) as pool:
+        setups = seeding.with_own_draws([lambda: study_setup(probe)] * SAMPLE_LEARNERS)
+        learners = list(pool.map(lambda setup: setup(), setups))
         for index in range(SAMPLE_LESSONS):
-            session = study(probe, enrolled, index)
-            session.watch_until_challenge(step=step)
-            session.answer("live")
+            lesson = [index] * len(learners)
+            sessions = list(pool.map(study, [probe] * len(learners), learners, lesson))
+            watch_until_challenges(probe, sessions, step=step)
+    for enrolled in learners:
         for capture in probe.supervisor.captures(enrolled.learner.learner_id or ""):
             positions[
                 str(
@@ -116,86 +131,137 @@ def capture_moments_are_unpredictable(probe: Probe) -> None:
 @check("STUDY-02")
 def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     """Hours watched to the end while every capture shows another face or a still photo are not
-    credited; the hour is credited once a genuine capture passes."""
+    credited, nor counted toward the course; the hour is credited (and counted) once a genuine
+    capture passes.
+
+    Space:
+    - the fake: another person's face (`impostor`), a still photo replayed (`still`);
+    - order: fakes before any genuine capture of the learner, and after one passed (a platform
+      must judge every capture, not remember an earlier verdict);
+    - derived values: the lesson's `hour_credited` and the course's `credited_hours` in the
+      supervision view, at every step."""
     enrolled = study_setup(probe)
-    journal, problems = [], []
+    journal, problems, steps = [], [], []
+
+    def observe(step: str, lesson_index: int, credited: bool, course_hours: int) -> None:
+        lesson_id = enrolled.lessons[lesson_index].lesson_id
+        row = studied_lesson_progress(probe, enrolled, lesson_id, step)
+        course = course_progress(probe, enrolled)
+        hours = course.credited_hours if course else None
+        steps.append({"step": step, "lesson": row.model_dump(mode="json"), "course_hours": hours})
+        if row.hour_credited != credited:
+            problems.append(f"{step}: hour_credited {row.hour_credited}")
+        if course is None or course.credited_hours != course_hours or course.completed:
+            problems.append(f"{step}: course credited_hours {hours}, expected {course_hours}")
+
     for index, kind in enumerate(("impostor", "still")):
         session = study(probe, enrolled, index)
         session.watch_to_end(captures=kind)
         journal += session.sent
-        row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, f"{kind} capture")
-        if row.hour_credited:
-            problems.append(f"hour {index + 1} credited with {kind} captures only")
+        observe(f"hour {index + 1} watched, {kind} captures only", index, False, 0)
     retry = study(probe, enrolled, 0)
     retry.settle_capture()
     journal += retry.sent
-    released = lesson_progress(probe, enrolled, retry.lesson.lesson_id)
-    probe.evidence.attach_json(
-        "hours-without-capture",
-        {
-            "journal": journal,
-            "progress": [
-                r.model_dump(mode="json")
-                for r in probe.supervisor.progress(
-                    enrolled.learner.learner_id or "", enrolled.course.course_id
-                )
-            ],
-        },
-    )
+    observe("hour 1 re-opened, a genuine capture", 0, True, 1)
+    after = study(probe, enrolled, 2)
+    after.watch_to_end(captures="impostor")
+    journal += after.sent
+    observe("hour 3 watched after a genuine pass, impostor captures only", 2, False, 1)
+    probe.evidence.attach_json("hours-without-capture", {"journal": journal, "steps": steps})
     if problems:
         raise CheckFailure(
-            "Lesson hours credited without a passed capture",
+            "Lesson hours credited (or counted toward the course) without a passed capture",
             received=problems,
-            expected="no credited hour until a genuine capture passes",
-        )
-    if released is None or not released.hour_credited:
-        raise CheckFailure(
-            "A watched hour stays uncredited after a genuine capture passed",
-            received=released.model_dump(mode="json") if released else None,
-            expected="the hour credited once its capture passed",
+            expected="no credited or counted hour until its own genuine capture passes",
         )
     probe.evidence.note(
-        "impostor and still-photo captures earned no hour; a genuine one released it"
+        "impostor and still-photo captures earned no hour, before and after a genuine one; "
+        "a genuine capture released its hour, counted once toward the course"
     )
 
 
 @check("STUDY-02")
 def unattended_playback_earns_no_lesson_hour(probe: Probe) -> None:
-    """A lesson left playing with nobody answering the capture challenges earns no hour."""
+    """A lesson left playing to its end with nobody answering the capture challenges earns no
+    lesson hour, and no hour toward the course.
+
+    Space: captures ignored (never answered, so each challenge runs past its deadline) while
+    the player reports every 5 minutes to the lesson's end, and, when the challenge came with
+    the last heartbeat (a capture point in the hour's last stride), one more heartbeat at the
+    end after its deadline, as an open player keeps reporting: a platform settling a lapsed
+    challenge at the next heartbeat is seen wherever the capture point falls. Judged on the
+    lesson's `hour_credited` and, one level further, on the course's `credited_hours` and
+    `completed` in the supervision view (the learner has studied nothing else)."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
     session.watch_to_end(captures=None)
+    if session.open_challenge is not None:
+        session.wait(300)
+        session.beat(session.position)
     row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, "ignore_capture")
+    course = course_progress(probe, enrolled)
     probe.evidence.attach_json(
-        "unattended", {"journal": session.sent, "progress": row.model_dump(mode="json")}
+        "unattended",
+        {
+            "journal": session.sent,
+            "progress": row.model_dump(mode="json"),
+            "course_progress": course.model_dump(mode="json") if course else None,
+        },
     )
-    if row.hour_credited:
+    if row.hour_credited or (course is not None and (course.credited_hours or course.completed)):
         raise CheckFailure(
             "Unattended playback earned a lesson hour",
-            received=row.model_dump(mode="json"),
-            expected="hour not credited",
+            received={
+                "lesson": row.model_dump(mode="json"),
+                "course": course.model_dump(mode="json") if course else None,
+            },
+            expected="hour not credited; 0 credited hours for the course",
         )
     probe.evidence.note(f"unattended hour not credited ({row.credited_s:g} s held)")
 
 
-def _answer_at(session: Study, challenge: CaptureChallenge, offset_s: float) -> Any:
-    """Let the clock run to `offset_s` from the challenge's deadline (negative: before it), then
-    answer with the learner's own live face."""
-    session.wait(max(0.0, (challenge.deadline - session.time.now()).total_seconds() + offset_s))
-    return session.answer("live")
+# STUDY-01's answer moments, seconds from the challenge's deadline, and whether the player keeps
+# sending heartbeats (which replaces an overdue challenge with a new one) while the learner waits.
+ANSWER_MOMENTS: tuple[tuple[float, bool], ...] = (
+    (-1.0, False),  # the last second in time: must pass
+    (1.0, False),  # the first second late
+    (300.0, False),  # minutes late, the player idle
+    (300.0, True),  # minutes late, the player heartbeating on (the challenge replaced meanwhile)
+)
+HEARTBEATS_WHILE_LATE = 5
+
+
+def _let_time_pass(session: Study, until: dt.datetime, heartbeats: bool) -> None:
+    """Let the clock run to `until`: in one advance, or in heartbeats that play on."""
+    remaining = (until - session.time.now()).total_seconds()
+    if not heartbeats:
+        session.wait(max(0.0, remaining))
+        return
+    step = max(0.0, remaining) / HEARTBEATS_WHILE_LATE
+    for _ in range(HEARTBEATS_WHILE_LATE):
+        session.wait(step)
+        session.beat(session.position + step)
 
 
 @check("STUDY-01")
 def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
     """A capture challenge's deadline is at most the profile's answer time after it was issued;
-    the learner's own face one second before the deadline passes, one second after it does not
-    (the clock is advanced to each moment)."""
+    the learner's own live face in time passes, late does not — and a late answer passes nothing
+    one level further (the lesson's `captures_passed` and `hour_credited` stay as they were).
+
+    Space (one lesson hour per moment, the clock advanced to each moment):
+    - answered 1 s before the deadline (must pass), 1 s after, 5 minutes after (must not);
+    - while late, the player idle (no heartbeat), or heartbeating on (the platform replaces the
+      overdue challenge meanwhile; the old one is answered) — heartbeats after the deadline of an
+      unanswered challenge earn nothing (supervision heartbeats' `credited_delta_s`).
+    Exactly at the deadline is not judged (the catalogue's decision)."""
     allowed = probe.thresholds.capture_answer_seconds
     enrolled = study_setup(probe)
     rows, problems = [], []
-    for index, offset, should_pass in ((0, -1.0, True), (1, 1.0, False)):
+    for index, (offset, heartbeats) in enumerate(ANSWER_MOMENTS):
+        should_pass = offset < 0
         session = study(probe, enrolled, index)
-        challenge = session.watch_until_challenge()
+        challenge = session.watch_until_challenge(step=300)
         if challenge is None:
             raise CheckFailure(
                 "A watched lesson hour issued no capture challenge",
@@ -203,7 +269,8 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
                 expected="a capture challenge within the hour",
             )
         window = (challenge.deadline - challenge.issued_at).total_seconds()
-        outcome = _answer_at(session, challenge, offset)
+        _let_time_pass(session, challenge.deadline + dt.timedelta(seconds=offset), heartbeats)
+        outcome = session.answer("live", challenge)
         passed = isinstance(outcome, CaptureOut) and outcome.passed
         kept = next(
             (
@@ -213,22 +280,44 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
             ),
             None,
         )
+        lesson = lesson_progress(probe, enrolled, session.lesson.lesson_id)
+        earned_late = sum(
+            b.credited_delta_s
+            for b in probe.supervisor.heartbeats(session.playback_id)
+            if b.at > challenge.deadline
+        )
+        moment = f"{abs(offset):g} s {'before' if should_pass else 'after'} the deadline" + (
+            ", heartbeating meanwhile" if heartbeats else ""
+        )
         rows.append(
             {
+                "moment": moment,
                 "challenge": challenge.model_dump(mode="json"),
-                "answered_s_from_deadline": offset,
                 "answer": f"{outcome.status} {outcome.detail}"
                 if isinstance(outcome, Refused)
                 else outcome.model_dump(mode="json"),
-                "supervision": kept.model_dump(mode="json") if kept else None,
+                "supervision_capture": kept.model_dump(mode="json") if kept else None,
+                "supervision_lesson": lesson.model_dump(mode="json") if lesson else None,
+                "credited_after_deadline_s": earned_late,
             }
         )
         if window > allowed + 1e-6:
             problems.append(f"deadline {window:g} s after issue, more than {allowed} s")
         if should_pass and not passed:
-            problems.append(f"a live answer {-offset:g} s before the deadline did not pass")
-        if not should_pass and (passed or (kept is not None and kept.passed)):
-            problems.append(f"a live answer {offset:g} s after the deadline passed")
+            problems.append(f"a live answer {moment} did not pass")
+        if not should_pass:
+            if passed or (kept is not None and kept.passed):
+                problems.append(f"a live answer {moment} passed")
+            if earned_late > 0:
+                problems.append(
+                    f"heartbeats after an unanswered challenge's deadline earned {earned_late:g} s"
+                    f" ({moment})"
+                )
+            if lesson is not None and (lesson.captures_passed or lesson.hour_credited):
+                problems.append(
+                    f"a live answer {moment}: the lesson shows captures_passed "
+                    f"{lesson.captures_passed}, hour_credited {lesson.hour_credited}"
+                )
     probe.evidence.attach_json("capture-answer-window", {"allowed_s": allowed, "answers": rows})
     if problems:
         raise CheckFailure(
@@ -237,5 +326,6 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
             expected=f"deadline ≤ {allowed} s after issue; in time passes, late does not",
         )
     probe.evidence.note(
-        f"deadlines ≤ {allowed} s after issue; answer 1 s before passed, 1 s after did not"
+        f"deadlines ≤ {allowed} s after issue; answer 1 s before passed; 1 s and 5 min after "
+        "(idle or heartbeating) did not"
     )

@@ -46,7 +46,14 @@ def _explore(probe: Probe, machine: type[CheatingLearner]) -> None:
 
 @check("STUDY-02")
 def cheating_learner_never_gets_an_hour_without_genuine_capture(probe: Probe) -> None:
-    """State machine: fake or ignored captures never yield a credited hour."""
+    """State machine: fake or ignored captures never yield a credited hour.
+
+    Space: every exploration opens with a whole lesson in one stretch of test clock, its capture
+    answered with another face, a still photo, or ignored (drawn), so that the attack never
+    hangs on where the platform drew its capture moment; then up to 8 moves among honest
+    watching, fake and ignored captures over a third or a whole hour, and switching among three
+    lessons. After every move, each credited lesson must have a capture passed with the
+    learner's own live face."""
     _explore(probe, FakedCaptures)
 
 

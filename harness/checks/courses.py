@@ -16,7 +16,14 @@ LEVELS = ("junior", "intermediate", "senior")
 
 @check("COURSE-01")
 def every_offered_course_has_a_valid_provincial_approval(probe: Probe) -> None:
-    """Every offered course carries an approval the province's registry holds for it."""
+    """Every course offered to learners carries a valid provincial approval of its content.
+
+    Space: every course offered to learners (the whole catalogue, every level).
+
+    Each must carry an approval number that the province's registry holds as valid, for this
+    platform, with the course's occupation, level and lesson hours (the derived values the
+    registry approved); a course without one, an unknown or revoked number, another platform's
+    number or an approval for other content is a failure."""
     problems, rows = [], []
     for course in offered_courses(probe.platform):
         record = probe.province.approval(course.approval.number) if course.approval else None
@@ -58,7 +65,13 @@ def every_offered_course_has_a_valid_provincial_approval(probe: Probe) -> None:
 
 @check("COURSE-03")
 def every_course_names_occupation_level_and_standard(probe: Probe) -> None:
-    """Every offered course names a known national occupation code, a level and a standard."""
+    """Every offered course names a known occupation, a valid level and its standard.
+
+    Space: every offered course, and each of the fields that describe it.
+
+    The occupation code must have the national format N-NN-NN-NN and be known to the province,
+    the occupation must be named, the level must be one of junior, intermediate, senior, and the
+    standard must be named (non-blank)."""
     known = {o.code: o.name for o in probe.province.occupations()}
     problems = []
     courses = offered_courses(probe.platform)
@@ -69,6 +82,8 @@ def every_course_names_occupation_level_and_standard(probe: Probe) -> None:
                 f"{course.course_id}: occupation code {code!r} is not a known "
                 "national occupation code"
             )
+        if not (course.occupation_name or "").strip():
+            problems.append(f"{course.course_id}: names no occupation")
         if course.level not in LEVELS:
             problems.append(f"{course.course_id}: level {course.level!r}")
         if not (course.standard or "").strip():
@@ -85,7 +100,13 @@ def every_course_names_occupation_level_and_standard(probe: Probe) -> None:
 
 @check("COURSE-04")
 def course_content_meets_level_minimum_hours(probe: Probe) -> None:
-    """The lessons of every course add up to the level's minimum and to the declared hours."""
+    """Every offered course's content reaches its level's minimum lesson hours and its own.
+
+    Space: every offered course, of every level, and every one of its lessons.
+
+    The content (each lesson counted at the lesser of its declared lesson hours and its duration
+    in lesson hours of the profile's `lesson_minutes`) must reach the level's minimum (junior 80,
+    intermediate 70, senior 60) and the course's declared hours, whichever is more."""
     minimum = load_catalogue().get("COURSE-04").params["min_course_hours"]
     hour_seconds = probe.thresholds.lesson_minutes * 60
     problems, rows = [], []

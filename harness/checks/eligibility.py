@@ -1,15 +1,38 @@
-"""ELIG — who may train (二(一)): age bounds on the enrolment date and employment status."""
+"""ELIG — who may train (二(一)): age bounds on the enrolment date and employment status.
+
+Every enrolment attempt is judged from outside (`enrol_and_judge`): a refusal must leave no
+enrolment in the supervision view and no redeem of the voucher at the province (the derived
+values an ineligible enrolment would feed: study, completion, subsidy).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import get_args
 
-from harness.checks._support import a_course, enrol_and_judge, platform_today
+from harness.catalogue import load_catalogue
+from harness.checks._support import (
+    CHINA,
+    a_course,
+    enrol_and_judge,
+    in_parallel,
+    offered_courses,
+    platform_today,
+)
 from harness.failures import CannotJudge, CheckFailure
 from harness.learners import birth_date_for_age
 from harness.probe import Probe
 from harness.registry import check
+from harness.spec.courses import CourseOut
+from harness.spec.vouchers import EmploymentStatus
+
+EMPLOYMENT_STATUSES: tuple[str, ...] = get_args(EmploymentStatus)
+# The Shanghai hours in which the UTC date is still yesterday: a platform counting ages by the
+# UTC date (or the server's zone) instead of Asia/Shanghai shows its error only then.
+EARLY_MORNING = (dt.time(0, 5), dt.time(7, 30))
+EARLY_MORNING_LANDING = dt.timedelta(minutes=30)
+DAY = dt.timedelta(days=1)
 
 
 def _try_enrol(
@@ -33,9 +56,20 @@ def _try_enrol(
     )
 
 
+def _in_shanghai_early_morning(probe: Probe) -> None:
+    """Move the platform's test clock (forward only, by less than a day) into the Shanghai early
+    morning, where the Shanghai date and the UTC date differ, unless it is there already."""
+    now = probe.time.now().astimezone(CHINA)
+    if EARLY_MORNING[0] <= now.time() <= EARLY_MORNING[1]:
+        return
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0), tzinfo=CHINA)
+    probe.time.wait((midnight + EARLY_MORNING_LANDING - now).total_seconds())
+
+
 def _on_one_platform_day(probe: Probe, judge: Callable[[dt.date], str]) -> None:
-    """Run an age judgement on the platform's date; if that date changed meanwhile (midnight in
-    Shanghai, or another run advancing the clock), judge once more on the new date."""
+    """Run an age judgement on the platform's date, in the Shanghai early morning; if that date
+    changed meanwhile (another run advancing the clock), judge once more on the new date."""
+    _in_shanghai_early_morning(probe)
     for _ in range(2):
         today = platform_today(probe.time)
         try:
@@ -50,60 +84,167 @@ def _on_one_platform_day(probe: Probe, judge: Callable[[dt.date], str]) -> None:
     raise CannotJudge("the platform's date kept changing during the age check")
 
 
+def _age_cases(probe: Probe, today: dt.date, cases: list[tuple[int, int, bool, str]]) -> None:
+    """Each case `(age, days_after_birthday, should_enrol, label)` with its own fresh learner,
+    all at once."""
+    in_parallel(
+        lambda years=years, days=days, ok=ok, label=label: _try_enrol(
+            probe,
+            birth_date_for_age(today, years, days_after_birthday=days),
+            ok,
+            f"{label} ({today}, Asia/Shanghai)",
+        )
+        for years, days, ok, label in cases
+    )
+
+
+def _registered_the_day_before(probe: Probe, years: int, should_enrol: bool) -> str:
+    """The degree of freedom "when": a learner registers the day before the `years`th birthday
+    and enrols on it (the test clock advanced by a day in between, still in the Shanghai early
+    morning): the age that counts is the one on the enrolment date, not at registration."""
+    _in_shanghai_early_morning(probe)
+    registered_on = platform_today(probe.time)
+    learner = probe.learners.registered(
+        birth_date_for_age(registered_on, years, days_after_birthday=-1)
+    )
+    probe.time.wait(DAY.total_seconds())
+    enrolled_on = platform_today(probe.time)
+    if enrolled_on != registered_on + DAY:
+        raise CannotJudge("the platform's date did not move by one day with its test clock")
+    login = probe.learners.login(learner)  # after the day passed: a login lasts hours, not days
+    course = a_course(probe.platform)
+    voucher = probe.learners.voucher(learner, course)
+    case = f"registered on {registered_on}, enrols on the {years}th birthday ({enrolled_on})"
+    enrol_and_judge(
+        probe,
+        learner=learner,
+        token=login.token,
+        course=course,
+        voucher_code=voucher.code,
+        should_enrol=should_enrol,
+        case=case,
+    )
+    return case
+
+
 @check("ELIG-01")
 def learner_under_minimum_age_is_refused(probe: Probe) -> None:
-    """A learner one day short of 16 is refused; one who turns 16 today is enrolled."""
+    """A learner under the minimum age on the enrolment date (in Shanghai) is refused.
+
+    Space: the learner's age in completed years on the enrolment date (Asia/Shanghai), from the
+    birth date in the ID number, around the minimum age (profile `min_age`, 16).
+
+    Tried, each with a fresh learner: the 16th birthday tomorrow (refused) and today (enrolled);
+    then a learner registered the day before the 16th birthday who enrols on it (enrolled: the
+    enrolment date counts, not the registration date; the clock advances one day). The enrolment
+    date is put in the Shanghai early morning (the clock is advanced by less than a day), where
+    the UTC date is still yesterday, so a platform counting by the UTC date refuses the birthday
+    learner. A refusal must leave no enrolment seen by a supervisor and no redeem at the
+    province."""
     age = probe.thresholds.min_age
 
     def judge(today: dt.date) -> str:
-        _try_enrol(
+        _age_cases(
             probe,
-            birth_date_for_age(today, age, days_after_birthday=-1),
-            False,
-            f"{age}th birthday tomorrow ({today})",
+            today,
+            [
+                (age, -1, False, f"{age}th birthday tomorrow"),
+                (age, 0, True, f"{age}th birthday today"),
+            ],
         )
-        _try_enrol(probe, birth_date_for_age(today, age), True, f"{age}th birthday today ({today})")
         return f"refused the day before the {age}th birthday, enrolled on it ({today})"
 
     _on_one_platform_day(probe, judge)
+    probe.evidence.note(_registered_the_day_before(probe, age, True) + ": enrolled")
 
 
 @check("ELIG-02")
 def learner_at_upper_age_bound_is_refused(probe: Probe) -> None:
-    """A learner who turns 60 today is refused; one who turns 60 tomorrow is enrolled."""
+    """A learner who reached the upper age bound by the enrolment date (Shanghai) is refused.
+
+    Space: the learner's age on the enrolment date (Asia/Shanghai) around the upper bound
+    (profile `max_age_exclusive`, 60: the 60th birthday itself is too old).
+
+    Tried, each with a fresh learner: the 60th birthday today (refused) and tomorrow (enrolled);
+    then a learner registered the day before the 60th birthday who enrols on it (refused: the
+    enrolment date counts; the clock advances one day). As for ELIG-01 the enrolment date is in
+    the Shanghai early morning. A refusal must leave no enrolment and no redeem."""
     bound = probe.thresholds.max_age_exclusive
 
     def judge(today: dt.date) -> str:
-        _try_enrol(
-            probe, birth_date_for_age(today, bound), False, f"{bound}th birthday today ({today})"
-        )
-        _try_enrol(
+        _age_cases(
             probe,
-            birth_date_for_age(today, bound, days_after_birthday=-1),
-            True,
-            f"{bound}th birthday tomorrow ({today})",
+            today,
+            [
+                (bound, 0, False, f"{bound}th birthday today"),
+                (bound, -1, True, f"{bound}th birthday tomorrow"),
+            ],
         )
         return f"refused on the {bound}th birthday, enrolled the day before ({today})"
 
     _on_one_platform_day(probe, judge)
+    probe.evidence.note(_registered_the_day_before(probe, bound, False) + ": refused")
+
+
+def _courses_by_level(probe: Probe) -> list[CourseOut]:
+    """One offered course of each level the platform offers (the first of each)."""
+    chosen: dict[str, CourseOut] = {}
+    for course in offered_courses(probe.platform):
+        if course.occupation_code and course.level and course.approval:
+            chosen.setdefault(course.level, course)
+    if not chosen:
+        chosen[""] = a_course(probe.platform)
+    return list(chosen.values())
+
+
+def _statuses_on_a_course(
+    probe: Probe, course: CourseOut, statuses: list[str], eligible: set[str]
+) -> Callable[[], None]:
+    """One fresh learner tries a voucher of every status in `statuses` on `course`, the refused
+    ones first (an enrolment ends the learner's attempts on that course)."""
+
+    def run() -> None:
+        learner, login = probe.learners.logged_in()
+        for status in sorted(statuses, key=lambda s: s in eligible):  # refused ones first
+            voucher = probe.learners.voucher(learner, course, employment_status=status)
+            enrol_and_judge(
+                probe,
+                learner=learner,
+                token=login.token,
+                course=course,
+                voucher_code=voucher.code,
+                should_enrol=status in eligible,
+                case=f"voucher holder is {status}, {course.level} course {course.course_id}",
+            )
+
+    return run
 
 
 @check("ELIG-03")
 def only_unemployed_or_flexible_workers_are_enrolled(probe: Probe) -> None:
-    """Employed and retired voucher holders are refused; a flexibly employed one is enrolled."""
-    for status in ("employed", "retired"):
-        _try_enrol(
-            probe,
-            None,
-            False,
-            f"voucher holder is {status}",
-            employment_status=status,
-        )
-    _try_enrol(
-        probe,
-        None,
-        True,
-        "voucher holder is flexibly employed",
-        employment_status="flexible",
+    """Only unemployed or flexibly employed voucher holders are enrolled, at every level.
+
+    Space: the employment status the provincial voucher carries — every member the interface
+    allows (unemployed, flexible, employed, student, retired) — on a course of every level the
+    platform offers.
+
+    The catalogue's reading admits unemployed and flexibly employed holders only. One fresh
+    learner per level tries every refused status on that level's course, and then one admitted
+    status (each admitted status on a course of another level), all levels at once. A
+    refusal must leave no enrolment seen by a supervisor and no redeem at the province."""
+    eligible = sorted(load_catalogue().get("ELIG-03").params["eligible_employment"])
+    refused = [s for s in EMPLOYMENT_STATUSES if s not in eligible]
+    courses = _courses_by_level(probe)
+    # one learner per level: every refused status, then (for as many levels as there are
+    # admitted statuses) one admitted status; levels beyond the course count repeat courses
+    plans = [(course, list(refused)) for course in courses]
+    for i, status in enumerate(eligible):
+        if i < len(plans):
+            plans[i][1].append(status)
+        else:
+            plans.append((courses[i % len(courses)], [status]))
+    probes = [_statuses_on_a_course(probe, c, statuses, set(eligible)) for c, statuses in plans]
+    in_parallel(probes)
+    probe.evidence.note(
+        f"{', '.join(refused)} refused on {len(courses)} level(s); {', '.join(eligible)} enrolled"
     )
-    probe.evidence.note("employed and retired holders refused; flexibly employed holder enrolled")

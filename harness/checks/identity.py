@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from contextlib import suppress
 
 from harness.api import Refused, attempt
-from harness.failures import CheckFailure
+from harness.failures import CannotProbe, CheckFailure
+from harness.learners import Learner
 from harness.probe import Probe
 from harness.registry import check
-from harness.spec import resident_id
+from harness.spec.identity import LoginOut
+from harness.spec.sandbox import LogEntry
 
 
 def _sha(b64: str) -> str:
@@ -67,69 +70,45 @@ def registration_keeps_real_name_face_and_id_card(probe: Probe) -> None:
     )
 
 
-def _broken_numbers(valid: str) -> dict[str, str]:
-    body, birth = valid[:17], valid[6:14]
-    wrong_digit = next(c for c in "0123456789X" if c != valid[17])
+# The re-login paths a client controls (ID-02, ID-03): `(device, log out first?)` after a login
+# on device-A. Without a logout a platform may refuse the login (STUDY-03's first alternative).
+RELOGIN_PATHS = (
+    ("device-A", False),  # same device, no logout: the path a "remember this device" bug skips
+    ("device-B", False),  # another device, no logout
+    ("device-A", True),  # same device after logging out
+    ("device-B", True),  # another device after logging out
+)
 
-    def rebuilt(first17: str) -> str:
-        return first17 + resident_id.check_digit(first17)
 
+def _passed_verifications(probe: Probe, learner: Learner) -> dict[str, LogEntry]:
+    """verification id → the identity authority's log entry of every passed liveness check."""
     return {
-        "wrong check digit": body + wrong_digit,
-        "impossible birth date": rebuilt(valid[:6] + birth[:4] + "1332" + valid[14:17]),
-        "unknown region code": rebuilt("00" + valid[2:17]),
-        "birth date in the future": rebuilt(valid[:6] + "29991231" + valid[14:17]),
+        str(e.response.get("verification_id")): e
+        for e in probe.province.log(
+            service="identity", operation="liveness", id_number=learner.id_number
+        )
+        if 200 <= e.status_code < 300 and e.response.get("passed") is True
     }
 
 
-@check("ID-01")
-def invalid_id_numbers_are_refused(probe: Probe) -> None:
-    """ID numbers that break GB 11643 are refused by the platform itself, before the province."""
-    person = probe.learners.person()
-    problems, rows = [], []
-    for case, number in _broken_numbers(person.id_number).items():
-        outcome = attempt(
-            lambda number=number: probe.platform.register(
-                name=person.name,
-                id_number=number,
-                password=person.password,
-                face_photo=person.face_photo,
-                id_card_photo=person.id_card_photo,
-            )
-        )
-        forwarded = probe.province.log(service="identity", id_number=number)
-        kept = probe.supervisor.learner(number)
-        rows.append(
-            {
-                "case": case,
-                "id_number": number,
-                "answer": f"{outcome.status} {outcome.detail}"
-                if isinstance(outcome, Refused)
-                else "registered",
-                "forwarded_to_province": len(forwarded),
-                "kept": kept is not None,
-            }
-        )
-        if not isinstance(outcome, Refused) or kept is not None:
-            problems.append(f"{case} ({number}) was registered")
-        elif forwarded:
-            problems.append(f"{case} ({number}) was not validated: sent on to the province")
-    probe.evidence.attach_json("invalid-id-numbers", rows)
-    if problems:
-        raise CheckFailure(
-            "Invalid ID numbers are not refused by the platform",
-            received=problems,
-            expected="4xx, nothing kept, nothing sent to the identity authority",
-        )
-    probe.evidence.note(
-        f"{len(rows)} kinds of invalid ID number refused before reaching the province"
-    )
+def _answer(outcome: object) -> object:
+    if isinstance(outcome, Refused):
+        return f"{outcome.status} {outcome.detail}"
+    return outcome.model_dump(mode="json") if hasattr(outcome, "model_dump") else outcome
 
 
 @check("ID-02")
 def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
-    """No token without liveness frames, and every login has a fresh, passed verification at the
-    identity authority (a re-login does not reuse an earlier one)."""
+    """Every login that gets a study token rests on a passed liveness check made for it.
+
+    Space: every way a client reaches a study token — a login without frames, the first
+    login, and a re-login on the same device or another, with and without logging out first
+    (the four `RELOGIN_PATHS`, in that order, each from the account's current session).
+
+    Without frames: refused. Every login that gets a token must have a passed verification at the
+    identity authority made *for it* (logged after the previous login's), distinct from every
+    earlier one, and the supervision view must link the login to it. A re-login without logout
+    may be refused (409, STUDY-03's first alternative); after a logout it must be accepted."""
     learner = probe.learners.registered()
     bare = attempt(
         lambda: probe.platform.login(
@@ -145,87 +124,138 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
             received=bare.model_dump(mode="json"),
             expected="a 4xx refusal",
         )
-    first = probe.learners.login(learner)
-    probe.platform.logout(first.token)
-    second = probe.learners.login(learner)
-    verifications = {
-        e.response.get("verification_id"): e
-        for e in probe.province.log(
-            service="identity", operation="liveness", id_number=learner.id_number
+    rows: list[dict[str, object]] = []
+    problems: list[str] = []
+    seen_before: set[str] = set(_passed_verifications(probe, learner))
+
+    def login_on(device: str, path: str) -> LoginOut | None:
+        nonlocal seen_before
+        outcome = attempt(lambda: probe.learners.login(learner, device_id=device))
+        passed = _passed_verifications(probe, learner)
+        fresh = set(passed) - seen_before
+        seen_before = set(passed)
+        rows.append(
+            {"path": path, "answer": _answer(outcome), "fresh_verifications": sorted(fresh)}
         )
-        if 200 <= e.status_code < 300 and e.response.get("passed") is True
-    }
-    logins = probe.supervisor.logins(learner.learner_id or "")
-    observed = {
-        "logins": [first.model_dump(mode="json"), second.model_dump(mode="json")],
-        "province_passed_verifications": sorted(v for v in verifications if v),
-        "supervision_logins": [x.model_dump(mode="json") for x in logins],
-    }
-    probe.evidence.attach_json("liveness-per-login", observed)
-    problems = []
-    if first.liveness_verification_id == second.liveness_verification_id:
-        problems.append("the second login reused the first login's liveness verification")
-    for login in (first, second):
-        if login.liveness_verification_id not in verifications:
+        if isinstance(outcome, Refused):
+            return None
+        if outcome.liveness_verification_id not in fresh:
             problems.append(
-                f"login {login.login_id}: no passed verification "
-                f"{login.liveness_verification_id} at the identity authority"
+                f"{path}: login {outcome.login_id} got a token without a fresh passed "
+                f"verification (it names {outcome.liveness_verification_id!r})"
             )
-    if len(verifications) < 2:
-        problems.append(f"{len(verifications)} passed verification(s) for 2 logins")
-    by_login = {x.login_id: x.liveness_verification_id for x in logins}
-    for login in (first, second):
+        return outcome
+
+    current = login_on("device-A", "first login on device-A")
+    if current is None:
+        raise CannotProbe("first login", "the platform refused a genuine first login")
+    logins = [current]
+    for device, log_out_first in RELOGIN_PATHS:
+        path = f"re-login on {device} {'after logging out' if log_out_first else 'without logout'}"
+        if log_out_first:
+            probe.platform.logout(current.token)
+        new = login_on(device, path)
+        if new is None and log_out_first:
+            problems.append(f"{path}: refused although no login was active")
+        if new is not None:
+            logins.append(new)
+            current = new
+    ids = [x.liveness_verification_id for x in logins]
+    if len(set(ids)) != len(ids):
+        problems.append(f"logins share a liveness verification: {ids}")
+    by_login = {
+        x.login_id: x.liveness_verification_id
+        for x in probe.supervisor.logins(learner.learner_id or "")
+    }
+    for login in logins:
         if by_login.get(login.login_id) != login.liveness_verification_id:
             problems.append(
                 f"login {login.login_id}: the supervision view shows "
                 f"{by_login.get(login.login_id)!r} as its verification"
             )
+    probe.evidence.attach_json(
+        "liveness-per-login", {"logins": rows, "supervision_logins": by_login}
+    )
     if problems:
         raise CheckFailure(
             "A study login was not preceded by its own liveness check",
             received=problems,
-            expected="one passed verification per login",
+            expected="one fresh passed verification per login, on every path",
         )
-    probe.evidence.note("no token without frames; 2 logins, 2 fresh passed verifications")
+    probe.evidence.note(
+        f"no token without frames; {len(logins)} logins over {len(RELOGIN_PATHS) + 1} paths, "
+        "each with its own fresh passed verification"
+    )
 
 
-def _refused_first_login(probe: Probe, kind: str) -> None:
+def _refused_login(
+    probe: Probe, learner: Learner, kind: str, device: str, case: str
+) -> dict[str, object]:
+    """A login with `kind` frames; the evidence row, with `problem` set unless it was refused
+    and left no new active login."""
+    before = {x.login_id for x in probe.supervisor.logins(learner.learner_id or "")}
+    outcome = attempt(lambda: probe.learners.login(learner, device_id=device, kind=kind))
+    logins = probe.supervisor.logins(learner.learner_id or "")
+    new_active = [x for x in logins if x.active and x.login_id not in before]
+    row: dict[str, object] = {
+        "case": case,
+        "answer": _answer(outcome),
+        "new_active_logins": [x.model_dump(mode="json") for x in new_active],
+    }
+    if not isinstance(outcome, Refused) or new_active:
+        row["problem"] = f"{case}: accepted"
+    return row
+
+
+def _impostors_refused(probe: Probe, kind: str) -> None:
+    """One learner, in order: `kind` frames at the first login; a genuine login on device-A;
+    `kind` frames on device-A without logout; logout; `kind` frames on device-A again."""
     learner = probe.learners.registered()
-    outcome = attempt(lambda: probe.learners.login(learner, kind=kind))
+    rows = [_refused_login(probe, learner, kind, "device-A", f"{kind} frames, first login")]
+    genuine = probe.learners.login(learner)
+    rows.append(
+        _refused_login(probe, learner, kind, "device-A", f"{kind} frames, re-login without logout")
+    )
+    # An accepted impostor login may have ended the genuine one already (that is the finding,
+    # kept in `rows`): then there is nothing left to log out.
+    with suppress(Refused):
+        probe.platform.logout(genuine.token)
+    rows.append(
+        _refused_login(probe, learner, kind, "device-A", f"{kind} frames, re-login after logout")
+    )
     verdicts = [
         e.response
         for e in probe.province.log(
             service="identity", operation="liveness", id_number=learner.id_number
         )
     ]
-    logins = probe.supervisor.logins(learner.learner_id or "")
     probe.evidence.attach_json(
-        f"login-with-{kind}-frames",
-        {
-            "answer": f"{outcome.status} {outcome.detail}"
-            if isinstance(outcome, Refused)
-            else outcome.model_dump(mode="json"),
-            "province_verdicts": verdicts,
-            "supervision_logins": [x.model_dump(mode="json") for x in logins],
-        },
+        f"login-with-{kind}-frames", {"attempts": rows, "province_verdicts": verdicts}
     )
-    active = [x for x in logins if x.active]
-    if not isinstance(outcome, Refused) or active:
+    problems = [r["problem"] for r in rows if "problem" in r]
+    if problems:
         raise CheckFailure(
             f"A login with {kind} frames was accepted",
-            received={"province_verdicts": verdicts, "active_logins": len(active)},
-            expected="a 4xx refusal and no active login",
+            received=problems,
+            expected="a 4xx refusal and no new active login, at the first login and at re-logins",
         )
-    probe.evidence.note(f"login with {kind} frames refused ({outcome.status} {outcome.detail})")
+    probe.evidence.note(f"logins with {kind} frames refused ({len(rows)} paths)")
 
 
 @check("ID-03")
 def impostor_face_is_refused_at_login(probe: Probe) -> None:
-    """Someone else's face, live, does not log the learner in."""
-    _refused_first_login(probe, "impostor")
+    """Someone else's live face in front of the camera logs nobody in.
+
+    Space: someone else's live face, at the first login and at a re-login on the same device
+    (without logout, and after logging out). Each must be refused, with no new active login."""
+    _impostors_refused(probe, "impostor")
 
 
 @check("ID-03")
 def still_photo_replay_is_refused_at_login(probe: Probe) -> None:
-    """Replaying the registered photo as identical frames does not log the learner in."""
-    _refused_first_login(probe, "still")
+    """The learner's registered photo replayed as a still logs nobody in.
+
+    Space: the registered photo replayed as identical frames, at the first login and at a
+    re-login on the same device (without logout, and after logging out). Each must be refused,
+    with no new active login."""
+    _impostors_refused(probe, "still")

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from harness.api import Refused, attempt
 from harness.checks._support import (
+    a_course,
+    also_enrolled,
     heartbeat_tolerance,
     lesson_progress,
+    offered_courses,
     studied_lesson_progress,
     study,
     study_setup,
@@ -15,82 +18,176 @@ from harness.checks._support import (
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
-from harness.scenarios import cheats
+from harness.scenarios import cheats, spaces
+from harness.scenarios.study import Study
+from harness.spec.supervision import SupHeartbeat
 
 TOLERANCE_S = 1.0
+REVIEW_BEHIND_S = (120.0, 50.0, 20.0, 0.0)  # STUDY-05: back, and re-watching forward again
+
+
+# STUDY-04's pairs of windows: (first window's lesson, second window's lesson, which beats first).
+WINDOW_PAIRS = (
+    ("course A lesson 1", "course A lesson 2", "older first"),
+    ("course A lesson 3", "course B lesson 1", "older first"),
+    ("course B lesson 2", "course A lesson 4", "newer first"),
+)
 
 
 @check("STUDY-04")
 def second_window_never_doubles_credit(probe: Probe) -> None:
-    """Two windows of one account playing two lessons at once earn no more than the clock time
-    that passed, and a supervisor sees at most one active playback."""
-    enrolled = study_setup(probe)
-    first = study(probe, enrolled, 0, "window-1")
-    second = study(probe, enrolled, 1, "window-2")
-    for _ in range(4):
-        first.wait(first.interval)
-        first.beat(first.position + first.interval)
-        second.beat(second.position + second.interval)
-    elapsed = first.elapsed_since_open()
-    learner_id = enrolled.learner.learner_id or ""
-    rows = probe.supervisor.progress(learner_id, enrolled.course.course_id)
-    if not rows:  # two lessons were opened and studied: no row means nothing was observable
-        raise CannotProbe("two windows", "the supervision view shows no progress for either")
+    """Two windows of one account playing at once earn no more than the clock time that passed,
+    and a supervisor never sees two active playbacks of the account.
+
+    Space (one login, one device; four heartbeats an interval apart in each window):
+    - the second window's lesson: another lesson of the same course, and a lesson of a
+      *different* course the learner is also enrolled in (in both directions: A then B, B then A);
+    - the order the two windows beat in: the older window first, and the newer first;
+    - window ids: every window its own id.
+    Judged on the account's total credit over all its courses, and the active playbacks."""
+    first_course = a_course(probe.platform)
+    others = [
+        c
+        for c in offered_courses(probe.platform)
+        if c.course_id != first_course.course_id and c.occupation_code and c.level and c.approval
+    ]
+    if not others:
+        raise CannotProbe("two windows", "only one approved course is offered: no second course")
+    enrolled_a = study_setup(probe, course=first_course)
+    enrolled_b = also_enrolled(probe, enrolled_a, others[0])
+    courses = {"course A": enrolled_a, "course B": enrolled_b}
+    learner_id = enrolled_a.learner.learner_id or ""
+    opened, journals, active_seen = [], {}, []
+    for pair_index, (older, newer, order) in enumerate(WINDOW_PAIRS):
+        sessions = []
+        for label in (older, newer):
+            course_label, lesson_label = label.rsplit(" lesson ", 1)
+            enrolled = courses[course_label]
+            window = f"window-{pair_index * 2 + len(sessions) + 1}"
+            session = study(probe, enrolled, int(lesson_label) - 1, window)
+            sessions.append(session)
+            journals[f"{label} ({window})"] = session.sent
+        opened.append(sessions[0])
+        beating = sessions if order == "older first" else sessions[::-1]
+        for _ in range(4):
+            beating[0].wait(beating[0].interval)
+            for session in beating:
+                session.beat(session.position + session.interval)
+        active_seen.append(
+            [p.model_dump(mode="json") for p in probe.supervisor.playbacks(learner_id) if p.active]
+        )
+    elapsed = opened[0].elapsed_since_open()
+    rows = [
+        *probe.supervisor.progress(learner_id, enrolled_a.course.course_id),
+        *probe.supervisor.progress(learner_id, enrolled_b.course.course_id),
+    ]
+    if not rows:  # lessons were opened and studied: no row means nothing was observable
+        raise CannotProbe("two windows", "the supervision view shows no progress for any window")
     credited = sum(r.credited_s for r in rows)
-    active = [p for p in probe.supervisor.playbacks(learner_id) if p.active]
+    by_lesson = {f"{r.course_id}/{r.lesson_id}": r.credited_s for r in rows if r.credited_s}
     probe.evidence.attach_json(
         "two-windows",
         {
-            "window-1": first.sent,
-            "window-2": second.sent,
+            "windows": journals,
             "elapsed_s": elapsed,
             "credited_s": credited,
-            "active_playbacks": [p.model_dump(mode="json") for p in active],
+            "credited_by_lesson": by_lesson,
+            "active_playbacks_after_each_pair": active_seen,
         },
     )
-    if credited > elapsed + TOLERANCE_S or len(active) > 1:
+    doubled = [len(active) for active in active_seen if len(active) > 1]
+    if credited > elapsed + TOLERANCE_S or doubled:
         raise CheckFailure(
             "Two windows earned credit at once",
             received={
                 "credited_s": credited,
                 "elapsed_s": elapsed,
-                "active_playbacks": len(active),
+                "credited_by_lesson": by_lesson,
+                "active_playbacks": [len(a) for a in active_seen],
             },
-            expected="credit ≤ elapsed clock time, ≤ 1 active playback",
+            expected="credit ≤ elapsed clock time over all courses, ≤ 1 active playback",
         )
     probe.evidence.note(
-        f"{credited:g} s credited in {elapsed:g} s with two windows; {len(active)} active playback"
+        f"{credited:g} s credited in {elapsed:g} s over {len(WINDOW_PAIRS)} pairs of windows "
+        "(same course, two courses both ways); never two active playbacks"
     )
+
+
+def _beat_ahead(session: Study, honest: float, ahead_s: float) -> tuple[int, float]:
+    """One interval of clock, then a heartbeat `ahead_s` beyond furthest + elapsed + interval
+    (0: exactly at that bound). Answers the heartbeat's seq and the advance made."""
+    advance = float(session.interval)
+    session.wait(advance)
+    session.beat(honest + advance + session.interval + ahead_s)
+    return session.seq, advance
+
+
+def _platform_elapsed(beats: list[SupHeartbeat], seq: int) -> float | None:
+    """Clock seconds between the heartbeat `seq` and the last accepted one before it, by the
+    platform's own timestamps (the test clock also runs in real time)."""
+    this = next((b for b in beats if b.seq == seq), None)
+    before = [b for b in beats if b.seq < seq and b.accepted]
+    if this is None or not before:
+        return None
+    return (this.at - max(before, key=lambda b: b.seq).at).total_seconds()
 
 
 @check("STUDY-05")
 def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
-    """Dragging forward, just past the one-heartbeat tolerance or far, or reporting the end of the
-    lesson, earns nothing and moves the furthest point nowhere; reviewing backwards is allowed;
-    honest watching then goes on as before."""
+    """A jump past furthest + elapsed + one heartbeat interval earns nothing and moves the
+    furthest point nowhere; a position up to that bound is honest (player jitter) and earns.
+
+    Space (one playback, honest study first, then each probe after one interval of clock):
+    - the seek bound: exactly furthest + elapsed + interval (credited, the clock time it took)
+      and one second beyond (a seek: 0 credit) — "beyond" judged by the platform's own heartbeat
+      timestamps, so real time passing on a slow machine cannot blur it;
+    - far jumps: +1500 s, and a forged position at the lesson's end;
+    - backwards: reviewing 120 s and 50 s back, then re-watching up to the furthest point, is
+      allowed (not refused) and earns nothing: credit never exceeds the furthest point;
+    - after all that, honest watching goes on and credit never exceeds what was watched."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
     tolerance = heartbeat_tolerance(probe, session)
     watch_honestly(session, 300, "seek_jump")
     honest = session.position  # what was really watched, not what the platform says it credited
-    # One heartbeat of clock passes before each jump; a jump more than one heartbeat (the
-    # profile's) beyond that is a seek, however small.
-    just_past = honest + session.interval + tolerance + 5
+    beyond_seqs = []
+    for _ in range(2):  # a second try in case real time made the first one not beyond
+        beyond_seqs.append(_beat_ahead(session, honest, 1.0)[0])
+        session.position = honest
+    furthest_at_probes = honest
+    at_seq, advance = _beat_ahead(session, honest, 0.0)
     records = [
-        cheats.seek_jump(session, just_past),
         cheats.seek_jump(session, honest + 1500),
         cheats.forge_position_at_end(session),
     ]
-    session.wait(session.interval)
-    review = session.beat(max(0.0, honest - 120))
+    beats = probe.supervisor.heartbeats(session.playback_id)
+    at_beat = next((b for b in beats if b.seq == at_seq), None)
+    at_credit = at_beat.credited_delta_s if at_beat else 0.0
+    honest += min(at_credit, _platform_elapsed(beats, at_seq) or advance)
+    session.position = honest
+    reviews = []
+    for behind in REVIEW_BEHIND_S:  # go back, then re-watch up to the furthest point
+        session.wait(session.interval)
+        reviews.append(session.beat(max(0.0, honest - behind)))
     session.position = honest
     session.watch(session.interval)
     honest = session.position
+    review = next((r for r in reviews if isinstance(r, Refused)), reviews[0])
     row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
+    beyond = []
+    for seq in beyond_seqs:
+        beat = next((b for b in beats if b.seq == seq), None)
+        elapsed = _platform_elapsed(beats, seq)
+        if beat is None or elapsed is None:
+            continue
+        margin = beat.position_s - (furthest_at_probes + elapsed + session.interval)
+        beyond.append({"seq": seq, "elapsed_s": elapsed, "beyond_by_s": margin, "beat": beat})
     probe.evidence.attach_json(
         "seek",
         {
             "heartbeat_tolerance_s": tolerance,
+            "beyond_bound": [{**b, "beat": b["beat"].model_dump(mode="json")} for b in beyond],
+            "at_bound": at_beat.model_dump(mode="json") if at_beat else None,
             "cheats": [r.summary() for r in records],
             "journal": session.sent,
             "progress": row.model_dump(mode="json") if row else None,
@@ -98,21 +195,36 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
     )
     if row is None:
         raise CheckFailure("The supervision view shows no progress for the lesson")
+    judged = [b for b in beyond if b["beyond_by_s"] > 0]
+    if not judged:
+        raise CannotProbe("seek_jump", "real time made every +1 s probe land within the bound")
+    problems = [
+        f"a jump {b['beyond_by_s']:.3g} s beyond furthest + elapsed + interval earned "
+        f"{b['beat'].credited_delta_s:g} s"
+        for b in judged
+        if b["beat"].credited_delta_s > 0
+    ]
     if row.credited_s > honest + TOLERANCE_S or row.furthest_position_s > honest + TOLERANCE_S:
-        raise CheckFailure(
-            "Seeking forward earned credit",
-            received={"credited_s": row.credited_s, "furthest_position_s": row.furthest_position_s},
-            expected=f"≤ {honest:g} s, the honestly watched time",
+        problems.append(
+            f"credited {row.credited_s:g} s, furthest {row.furthest_position_s:g} s for "
+            f"{honest:g} s honestly watched"
+        )
+    if at_beat is None or at_beat.reason == "seek" or at_credit < advance - TOLERANCE_S:
+        problems.append(
+            "a position exactly at furthest + elapsed + interval was not credited "
+            f"({at_beat.reason if at_beat else 'no heartbeat seen'}, {at_credit:g} s)"
         )
     if isinstance(review, Refused):
+        problems.append(f"reviewing backwards was refused ({review.status} {review.detail})")
+    if problems:
         raise CheckFailure(
-            "Reviewing backwards was refused",
-            received=f"{review.status} {review.detail}",
-            expected="allowed",
+            "The seek bound is not furthest + elapsed + one heartbeat interval",
+            received=problems,
+            expected=f"0 s beyond the bound, the elapsed time at it; ≤ {honest:g} s in all",
         )
     probe.evidence.note(
-        f"seeks (just past {tolerance:g} s and far) and forged end earned 0; "
-        f"{row.credited_s:g} s credited for {honest:g} s watched"
+        f"1 s beyond the bound earned 0, exactly at it earned {at_credit:g} s; far seeks and "
+        f"a forged end earned 0; {row.credited_s:g} s credited for {honest:g} s watched"
     )
 
 
@@ -142,15 +254,29 @@ def _answer(answer: object) -> str:
 
 @check("STUDY-06")
 def faster_than_real_time_playback_earns_no_extra_credit(probe: Probe) -> None:
-    """Playback at 2×, 4× and 16× earns nothing: credit never exceeds the clock time that
-    passed, and no sped-up heartbeat is credited."""
+    """No heartbeat at a rate above 1× earns anything, and credit never exceeds the clock.
+
+    Space (one playback, one interval of clock time before every heartbeat, rates interleaved
+    with honest 1× heartbeats so the furthest point keeps moving):
+    - rate above 1×: 1.0001 (a float-tolerance edge), 1.25, 1.5, 2 (what stock players offer), 4,
+      16 (what scripts force), plus rates drawn in (1×, 2×] under a fixed seed — each must earn 0;
+    - rate 1× (the other side of the boundary): honest heartbeats must earn (else the probe proves
+      nothing: CannotProbe);
+    - rate below 1× (0.5, 0.75): refusing or crediting are both compliant, never beyond the clock;
+    - paused true with an advancing position: earns 0; paused false: the honest heartbeats.
+    Judged from the supervision view's heartbeats and lesson progress."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
-    records = [cheats.speed_up(session, rate, beats=2) for rate in (2, 4, 16)]
+    records = []
+    for rate in spaces.rates_above_one():
+        records.append(cheats.speed_up(session, 1.0, beats=1))
+        records.append(cheats.speed_up(session, rate, beats=1))
+    for rate in spaces.RATES_BELOW_ONE:
+        records.append(cheats.speed_up(session, rate, beats=1))
+    records.append(cheats.play_paused(session))
     elapsed = session.elapsed_since_open()
     row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
     beats = probe.supervisor.heartbeats(session.playback_id)
-    sped_credit = sum(b.credited_delta_s for b in beats if b.rate > 1)
     answered = [a for r in records for a in r.answers if not isinstance(a, Refused)]
     if answered and not beats:  # heartbeats the platform answered must be observable
         raise CannotProbe(
@@ -164,14 +290,27 @@ def faster_than_real_time_playback_earns_no_extra_credit(probe: Probe) -> None:
             "progress": row.model_dump(mode="json") if row else None,
         },
     )
+    honest_credit = sum(b.credited_delta_s for b in beats if b.rate == 1.0 and b.accepted)
+    if honest_credit <= 0:
+        raise CannotProbe("speed_up", "honest 1× heartbeats between the speed-ups earned nothing")
+    sped = {f"{b.rate:g}x": b.credited_delta_s for b in beats if b.rate > 1 and b.credited_delta_s}
+    paused = [b for b in beats if b.seq == session.seq and b.credited_delta_s > 0]
     credited = row.credited_s if row else 0.0
-    if sped_credit > 0 or credited > elapsed + TOLERANCE_S:
+    if sped or paused or credited > elapsed + TOLERANCE_S:
         raise CheckFailure(
-            "Sped-up playback earned credit",
-            received={"credited_s": credited, "sped_up_credit_s": sped_credit},
-            expected=f"0 s for rates above 1×, ≤ {elapsed:g} s in all",
+            "Sped-up or paused playback earned credit",
+            received={
+                "credited_s": credited,
+                "elapsed_s": elapsed,
+                "credit_by_rate_above_1x": sped,
+                "paused_credit_s": sum(b.credited_delta_s for b in paused),
+            },
+            expected=f"0 s for rates above 1× and while paused, ≤ {elapsed:g} s in all",
         )
-    probe.evidence.note(f"2×/4×/16× playback earned {sped_credit:g} s")
+    probe.evidence.note(
+        f"rates {', '.join(f'{r:g}×' for r in spaces.rates_above_one())} and paused earned 0; "
+        f"{credited:g} s credited in {elapsed:g} s"
+    )
 
 
 @check("STUDY-06")
@@ -205,8 +344,9 @@ def credited_time_never_exceeds_wall_clock(probe: Probe) -> None:
 
 @check("STUDY-07")
 def reentering_a_lesson_resumes_where_it_stopped(probe: Probe) -> None:
-    """After closing the lesson, and again after logging in anew, the lesson reopens at the
-    point where study stopped (within one heartbeat)."""
+    """After closing the lesson, and again after logging out and in anew, the lesson reopens at
+    the point where study stopped (within one heartbeat). The learner logs out first, as a
+    client does: a platform may refuse a login while another one is live (STUDY-03)."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
     interval = heartbeat_tolerance(probe, session)
@@ -216,6 +356,7 @@ def reentering_a_lesson_resumes_where_it_stopped(probe: Probe) -> None:
         probe, enrolled, session.lesson.lesson_id, "breakpoint resume"
     ).furthest_position_s
     reopened = study(probe, enrolled, 0).playback
+    probe.platform.logout(enrolled.token)
     enrolled.token = probe.learners.login(enrolled.learner, device_id="device-A").token
     after_login = study(probe, enrolled, 0).playback
     resumes = {

@@ -1,54 +1,106 @@
-"""VOUCH — vouchers (二(四)): a valid provincial voucher, redeemed once, bound to its holder."""
+"""VOUCH — vouchers (二(四)): a valid provincial voucher, redeemed once, bound to its holder.
+
+Every attempt is judged from outside (`enrol_and_judge`): an accepted enrolment must be seen by a
+supervisor; a refused one must leave no enrolment and no redeem at the province.
+"""
 
 from __future__ import annotations
 
-import secrets
+import datetime as dt
 
-from harness.checks._support import a_course, enrol_and_judge, offered_courses
+from harness import seeding
+from harness.checks._support import (
+    CHINA,
+    a_course,
+    enrol_and_judge,
+    in_parallel,
+    offered_courses,
+    platform_today,
+)
 from harness.probe import Probe
 from harness.registry import check
+from harness.spec.courses import CourseOut
+
+LEVELS = ("junior", "intermediate", "senior")
 
 
 @check("VOUCH-01")
 def unknown_voucher_is_refused(probe: Probe) -> None:
-    """Enrolment with a voucher code the province never issued is refused."""
+    """A voucher the province never issued, or one that has expired, enrols nobody.
+
+    Space: the voucher code a client sends — a code the province never issued, and the code
+    of a voucher the province issued that expired yesterday (by the platform's date in Shanghai
+    and by the province's: the earlier of the two). Both are refused, with no enrolment and no
+    redeem. (The last valid day is tried by `enrolment_redeems_the_voucher_at_the_province`.)"""
     course = a_course(probe.platform)
     learner, login = probe.learners.logged_in()
-    code = "SXCERT-UNKNOWN-" + secrets.token_hex(4).upper()
-    enrol_and_judge(
-        probe,
-        learner=learner,
-        token=login.token,
-        course=course,
-        voucher_code=code,
-        should_enrol=False,
-        case="voucher code unknown to the province",
-    )
-    probe.evidence.note("a voucher code unknown to the province was refused")
+    yesterday = platform_today(probe.time) - dt.timedelta(days=1)
+    expired = probe.learners.voucher(learner, course, expires_on=yesterday)
+    province_yesterday = expired.issued_at.astimezone(CHINA).date() - dt.timedelta(days=1)
+    if province_yesterday < yesterday:  # the platform's test clock is ahead of the province's
+        # expired by both dates: in production they agree, so a platform may trust either
+        yesterday = province_yesterday
+        expired = probe.learners.voucher(learner, course, expires_on=yesterday)
+    for case, code in (
+        (
+            "voucher code unknown to the province",
+            f"SXCERT-UNKNOWN-{seeding.rng().getrandbits(32):08X}",
+        ),
+        (f"voucher expired on {yesterday}", expired.code),
+    ):
+        enrol_and_judge(
+            probe,
+            learner=learner,
+            token=login.token,
+            course=course,
+            voucher_code=code,
+            should_enrol=False,
+            case=case,
+        )
+    probe.evidence.note("an unknown voucher code and a voucher expired yesterday were refused")
 
 
 @check("VOUCH-01")
 def enrolment_redeems_the_voucher_at_the_province(probe: Probe) -> None:
-    """A valid voucher enrols the learner and is redeemed at the province for that learner."""
+    """A valid voucher enrols its holder and is redeemed at the province for the course.
+
+    Space: a valid voucher of the holder on its last valid day (expiring today, by the
+    platform's date in Shanghai) and one valid for a year. Each enrols the learner and is
+    redeemed at the province for that learner, naming the course and its approval number (the
+    derived value the province's subsidy rests on)."""
     course = a_course(probe.platform)
-    learner, login = probe.learners.logged_in()
-    voucher = probe.learners.voucher(learner, course)
-    enrol_and_judge(
-        probe,
-        learner=learner,
-        token=login.token,
-        course=course,
-        voucher_code=voucher.code,
-        should_enrol=True,
-        case="holder's own valid voucher",
-        must_redeem=True,
+    today = platform_today(probe.time)
+
+    def enrol_with(expires_on: dt.date | None, case: str) -> None:
+        learner, login = probe.learners.logged_in()
+        voucher = probe.learners.voucher(learner, course, expires_on=expires_on)
+        enrol_and_judge(
+            probe,
+            learner=learner,
+            token=login.token,
+            course=course,
+            voucher_code=voucher.code,
+            should_enrol=True,
+            case=case,
+            must_redeem=True,
+        )
+
+    in_parallel(
+        [
+            lambda: enrol_with(None, "holder's own valid voucher"),
+            lambda: enrol_with(today, f"holder's own voucher expiring today ({today})"),
+        ]
     )
-    probe.evidence.note(f"voucher {voucher.code} redeemed at the province on enrolment")
+    probe.evidence.note("vouchers (one expiring today) redeemed at the province on enrolment")
 
 
 @check("VOUCH-02")
 def voucher_is_single_use(probe: Probe) -> None:
-    """A redeemed voucher cannot enrol its holder again, even in a second matching course."""
+    """A redeemed voucher never enrols its holder a second time.
+
+    Space: a second use of a redeemed voucher by its holder — in a second course of the same
+    occupation and level (where only single use can refuse it) and in the same course again.
+    Both are refused, with no second enrolment and no second redeem."""
     courses = [c for c in offered_courses(probe.platform) if c.occupation_code and c.level]
     pairs = [
         (a, b)
@@ -58,54 +110,35 @@ def voucher_is_single_use(probe: Probe) -> None:
         and (a.occupation_code, a.level) == (b.occupation_code, b.level)
     ]
     first, second = pairs[0] if pairs else (a_course(probe.platform),) * 2
-    twins = bool(pairs)
     learner, login = probe.learners.logged_in()
     voucher = probe.learners.voucher(learner, first)
     common = dict(learner=learner, token=login.token, voucher_code=voucher.code)
     enrol_and_judge(probe, **common, course=first, should_enrol=True, case="first use")
-    enrol_and_judge(
-        probe,
-        **common,
-        course=second,
-        should_enrol=False,
-        case=f"second use ({'another course' if twins else 'the same course'})",
-    )
-    probe.evidence.note(f"voucher reuse refused ({second.course_id})")
+    reuses = [(first, "second use in the same course")]
+    if second.course_id != first.course_id:
+        reuses.insert(0, (second, "second use in another course of that occupation and level"))
+    for course, case in reuses:
+        enrol_and_judge(probe, **common, course=course, should_enrol=False, case=case)
+    probe.evidence.note(f"voucher reuse refused ({len(reuses)} ways)")
 
 
 @check("VOUCH-02")
 def voucher_of_another_person_is_refused(probe: Probe) -> None:
-    """A voucher issued to someone else cannot be used."""
+    """A voucher enrols only its holder (bound to the ID number, not to the name).
+
+    Space: the holder of the voucher — another person who never registered, another
+    registered learner of the platform, and a namesake (same name, another ID number: namesakes
+    are common, so a voucher is bound to the ID number, never to the name). Each is refused for
+    a learner who is not the holder."""
     course = a_course(probe.platform)
     learner, login = probe.learners.logged_in()
-    holder = probe.learners.person()
-    voucher = probe.learners.voucher(holder, course)
-    enrol_and_judge(
-        probe,
-        learner=learner,
-        token=login.token,
-        course=course,
-        voucher_code=voucher.code,
-        should_enrol=False,
-        case="voucher issued to another person",
-    )
-    probe.evidence.note("another person's voucher was refused")
-
-
-@check("VOUCH-02")
-def voucher_for_another_occupation_or_level_is_refused(probe: Probe) -> None:
-    """A voucher for another occupation, or for another level, cannot enrol in the course."""
-    course = a_course(probe.platform)
-    other_level = next(lv for lv in ("junior", "intermediate", "senior") if lv != course.level)
-    other_code = next(
-        o.code for o in probe.province.occupations() if o.code != course.occupation_code
-    )
-    learner, login = probe.learners.logged_in()
-    for case, occupation, level in (
-        (f"voucher for level {other_level}", course.occupation_code, other_level),
-        (f"voucher for occupation {other_code}", other_code, course.level),
+    namesake = probe.learners.person_of(probe.province.new_identity(namesake_of=learner.id_number))
+    for case, holder in (
+        ("voucher issued to another person", probe.learners.person()),
+        ("voucher issued to another registered learner", probe.learners.registered()),
+        (f"voucher issued to a namesake ({namesake.name})", namesake),
     ):
-        voucher = probe.learners.voucher(learner, course, occupation_code=occupation, level=level)
+        voucher = probe.learners.voucher(holder, course)
         enrol_and_judge(
             probe,
             learner=learner,
@@ -115,4 +148,53 @@ def voucher_for_another_occupation_or_level_is_refused(probe: Probe) -> None:
             should_enrol=False,
             case=case,
         )
-    probe.evidence.note("vouchers for another level and another occupation were refused")
+    probe.evidence.note("vouchers of another person, another learner and a namesake were refused")
+
+
+def _one_course_per_level(probe: Probe) -> list[CourseOut]:
+    chosen: dict[str, CourseOut] = {}
+    for course in offered_courses(probe.platform):
+        if course.occupation_code and course.level in LEVELS:
+            chosen.setdefault(course.level, course)
+    return list(chosen.values()) or [a_course(probe.platform)]
+
+
+@check("VOUCH-02")
+def voucher_for_another_occupation_or_level_is_refused(probe: Probe) -> None:
+    """A voucher enrols only in a course of its own occupation and level.
+
+    Space: the voucher's occupation and level against the course's, on a course of every level
+    the platform offers: every other level with the course's occupation, another occupation with
+    the course's level, and both other at once. Each is refused (one fresh learner tries them
+    all: refusals leave nothing behind, and a learner costs more than an attempt)."""
+    occupations = [o.code for o in probe.province.occupations()]
+    learner, login = probe.learners.logged_in()
+
+    def mismatches_on(course: CourseOut) -> None:
+        other_code = next(code for code in occupations if code != course.occupation_code)
+        other_levels = [lv for lv in LEVELS if lv != course.level]
+        cases = [(f"voucher for level {lv}", course.occupation_code, lv) for lv in other_levels]
+        cases += [
+            (f"voucher for occupation {other_code}", other_code, course.level),
+            (f"voucher for {other_code} at level {other_levels[0]}", other_code, other_levels[0]),
+        ]
+        for case, occupation, level in cases:
+            voucher = probe.learners.voucher(
+                learner, course, occupation_code=occupation, level=level
+            )
+            enrol_and_judge(
+                probe,
+                learner=learner,
+                token=login.token,
+                course=course,
+                voucher_code=voucher.code,
+                should_enrol=False,
+                case=f"{case}, {course.level} course {course.course_id}",
+            )
+
+    courses = _one_course_per_level(probe)
+    for course in courses:
+        mismatches_on(course)
+    probe.evidence.note(
+        f"vouchers of other levels and occupations refused on {len(courses)} course(s)"
+    )

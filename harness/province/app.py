@@ -37,16 +37,44 @@ from pydantic import BaseModel
 from harness.province.autosave import SaveStateMiddleware
 from harness.province.clock import shanghai_now
 from harness.province.errors import validation_error_handler
-from harness.province.routers import courses, faults, identity, occupations, sandbox, vouchers
+from harness.province.routers import (
+    archive,
+    completions,
+    course_reviews,
+    courses,
+    faults,
+    identity,
+    occupations,
+    sandbox,
+    subsidy,
+    subsidy_office,
+    vouchers,
+)
 from harness.province.settings import ProvinceConfigError, ProvinceSettings
 from harness.province.state import ProvinceState, persisted
+from harness.province.stores.archive import ArchiveStore
+from harness.province.stores.completions import CompletionStore
 from harness.province.stores.courses import CourseStore
 from harness.province.stores.faults import FaultStore
 from harness.province.stores.identities import IdentityStore
 from harness.province.stores.log import CallLog
+from harness.province.stores.subsidy import SubsidyStore
 from harness.province.stores.vouchers import VoucherStore
+from harness.province.workdays import HolidayNoticeError, WorkingCalendar
 
-_ROUTERS = (identity, vouchers, courses, occupations, sandbox, faults)
+_ROUTERS = (
+    identity,
+    vouchers,
+    courses,
+    occupations,
+    sandbox,
+    faults,
+    course_reviews,
+    subsidy,
+    subsidy_office,
+    completions,
+    archive,
+)
 
 
 class HealthOut(BaseModel):
@@ -77,16 +105,29 @@ def _build(settings: ProvinceSettings) -> FastAPI:
         " registry), with a sandbox API for the harness. Every platform call is logged.",
     )
     clock = shanghai_now
+    try:
+        calendar = WorkingCalendar.from_files(settings.holiday_notices)
+    except HolidayNoticeError as exc:
+        raise ProvinceConfigError(str(exc)) from None
     app.state.settings = settings
     app.state.clock = clock
     app.state.identities = IdentityStore(clock=clock)
     app.state.vouchers = VoucherStore(clock=clock)
-    app.state.courses = CourseStore(clock=clock, occupations=settings.occupations)
+    app.state.courses = CourseStore(
+        clock=clock, occupations=settings.occupations, calendar=calendar
+    )
     app.state.log = CallLog()
     app.state.faults = FaultStore()
+    app.state.subsidy = SubsidyStore(clock=clock, calendar=calendar)
+    app.state.completions = CompletionStore(clock=clock)
+    app.state.archive = ArchiveStore(clock=clock)
     if settings.state_dir is not None:
         stores = persisted(
-            app.state.identities, app.state.vouchers, app.state.courses, app.state.log
+            app.state.identities,
+            app.state.vouchers,
+            app.state.courses,
+            app.state.log,
+            app.state.subsidy,
         )
         state = ProvinceState(settings.state_dir, stores)
         state.load()
@@ -95,6 +136,8 @@ def _build(settings: ProvinceSettings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error_handler)  # type: ignore[arg-type]
     for module in _ROUTERS:
         app.include_router(module.router)
+    app.include_router(completions.sandbox_router)
+    app.include_router(archive.sandbox_router)
 
     @app.get("/sandbox/v1/health", response_model=HealthOut, tags=["sandbox"])
     def health() -> HealthOut:

@@ -15,10 +15,13 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from harness.province.clock import Clock
 from harness.province.settings import ProvinceSettings
+from harness.province.stores.archive import ArchiveStore
+from harness.province.stores.completions import CompletionStore
 from harness.province.stores.courses import CourseStore
 from harness.province.stores.faults import FaultStore
 from harness.province.stores.identities import IdentityStore
 from harness.province.stores.log import CallLog
+from harness.province.stores.subsidy import SubsidyStore
 from harness.province.stores.vouchers import VoucherStore
 
 _platform_key = APIKeyHeader(name="X-Platform-Key", auto_error=False)
@@ -53,6 +56,18 @@ def get_faults(request: Request) -> FaultStore:
     return request.app.state.faults
 
 
+def get_completions(request: Request) -> CompletionStore:
+    return request.app.state.completions
+
+
+def get_subsidy(request: Request) -> SubsidyStore:
+    return request.app.state.subsidy
+
+
+def get_archive(request: Request) -> ArchiveStore:
+    return request.app.state.archive
+
+
 Settings = Annotated[ProvinceSettings, Depends(get_settings)]
 ProvinceClock = Annotated[Clock, Depends(get_clock)]
 Identities = Annotated[IdentityStore, Depends(get_identities)]
@@ -60,6 +75,9 @@ Vouchers = Annotated[VoucherStore, Depends(get_vouchers)]
 Courses = Annotated[CourseStore, Depends(get_courses)]
 Log = Annotated[CallLog, Depends(get_log)]
 Faults = Annotated[FaultStore, Depends(get_faults)]
+Subsidy = Annotated[SubsidyStore, Depends(get_subsidy)]
+Completions = Annotated[CompletionStore, Depends(get_completions)]
+Archive = Annotated[ArchiveStore, Depends(get_archive)]
 
 
 def current_platform(

@@ -91,6 +91,7 @@ def draw_identity(
     birth_date: dt.date | None = None,
     region_code: str | None = None,
     sex: str | None = None,
+    name: tuple[str, str] | None = None,
 ) -> DrawnIdentity:
     """A fresh identity honouring what was asked; `is_taken(number)` guards uniqueness.
 
@@ -110,18 +111,16 @@ def draw_identity(
         person_sex = sex or rng.choice("MF")
         first = 1 if person_sex == "M" else 2  # odd sequence numbers for men, even for women
         sequences = range(first, 1000, 2)
-        # a few random picks find a free number at once; scan them all only when crowded
-        picks = [resident_id.build(region, born, seq) for seq in rng.sample(sequences, 8)]
-        free = [number for number in picks if not is_taken(number)] or [
-            number
-            for seq in sequences
-            if not is_taken(number := resident_id.build(region, born, seq))
-        ]
-        if free:
-            number = rng.choice(free)
-            name, pinyin = synthetic_name(rng, person_sex)
+        # candidates in an order drawn once: a few random picks, then every sequence number in
+        # turn; the first free one wins, so that the same `rng` state gives the same number, and
+        # on a collision the next candidate, never another draw (a seeded request repeats)
+        picks = rng.sample(sequences, 8)
+        candidates = (resident_id.build(region, born, seq) for seq in [*picks, *sequences])
+        number = next((n for n in candidates if not is_taken(n)), None)
+        if number is not None:
+            name_zh, pinyin = name or synthetic_name(rng, person_sex)
             identity = SandboxIdentity(
-                id_number=number, name=name, birth_date=born, region_code=region, sex=person_sex
+                id_number=number, name=name_zh, birth_date=born, region_code=region, sex=person_sex
             )
             return DrawnIdentity(identity, pinyin)
         if birth_date and region_code and sex:

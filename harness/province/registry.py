@@ -1,8 +1,9 @@
 """The course-approval rules of the sandbox appraisal centre, and the occupations it knows.
 
 Codes are those of the national occupational classification (《中华人民共和国职业分类大典》),
-format `N-NN-NN-NN`. The sandbox reviews an application at once (COURSE-02's ten working days
-are the real centre's duty, not a platform's).
+format `N-NN-NN-NN`. A platform's application is reviewed at once; COURSE-02's review clock (due
+10 working days after the application, overdue ones flagged) is kept by stores/courses.py for
+the applications the sandbox takes in and reviews later, as the real centre does.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ Variables:
   the start with a message naming it) and saves it, atomically, before it answers any request
   that changed something, so a killed province loses nothing it acknowledged. Unset (the
   default): the state lives in memory only and every start is empty.
+- `SXCERT_PROVINCE_HOLIDAYS`: holiday-notice tables (TOML, see workdays.py), separated by the
+  path separator (`:`), for the years `chinesecalendar` does not know yet; they take precedence
+  over it. A table that cannot be read or is malformed refuses the start, naming the field.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from harness.spec.courses import Occupation
 ADMIN_TOKEN_VAR = "SXCERT_PROVINCE_ADMIN_TOKEN"
 PLATFORM_KEYS_VAR = "SXCERT_PROVINCE_PLATFORM_KEYS"
 STATE_DIR_VAR = "SXCERT_PROVINCE_STATE_DIR"
+HOLIDAYS_VAR = "SXCERT_PROVINCE_HOLIDAYS"
 
 
 class ProvinceConfigError(RuntimeError):
@@ -55,11 +59,14 @@ class ProvinceSettings(BaseModel):
     state_dir: Path | None = Field(
         default=None, description="folder of state.json, kept across restarts; None: in memory"
     )
+    holiday_notices: tuple[Path, ...] = Field(
+        default=(), description="holiday-notice tables (TOML) for years chinesecalendar lacks"
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ProvinceSettings:
-        """Read SXCERT_PROVINCE_ADMIN_TOKEN (required), SXCERT_PROVINCE_PLATFORM_KEYS and
-        SXCERT_PROVINCE_STATE_DIR."""
+        """Read SXCERT_PROVINCE_ADMIN_TOKEN (required), SXCERT_PROVINCE_PLATFORM_KEYS,
+        SXCERT_PROVINCE_STATE_DIR and SXCERT_PROVINCE_HOLIDAYS."""
         env = os.environ if env is None else env
         token = env.get(ADMIN_TOKEN_VAR, "").strip()
         if not token:
@@ -69,10 +76,12 @@ class ProvinceSettings(BaseModel):
             )
         keys = parse_platform_keys(env.get(PLATFORM_KEYS_VAR, ""))
         state_dir = env.get(STATE_DIR_VAR, "").strip()
+        notices = [p.strip() for p in env.get(HOLIDAYS_VAR, "").split(os.pathsep) if p.strip()]
         return cls(
             admin_token=SecretStr(token),
             platform_keys=keys,
             state_dir=Path(state_dir).expanduser() if state_dir else None,
+            holiday_notices=tuple(Path(p).expanduser() for p in notices),
         )
 
     def platform_for_key(self, key: str | None) -> str | None:

@@ -6,10 +6,12 @@ instance applies for its course approvals and registers its learners once. The e
 on the first (see SXCERT_PROVINCE_STATE_DIR in settings.py).
 
 What is kept: identities, vouchers (with their redemptions), course approvals and the call log
-(its sequence, and its recent entries). What is not: the sandbox faults — switches one run arms
-for one check; a province restarted with "unavailable" still set would fail every later run —
-and the occupation catalogue, which is configuration (settings), not something the province
-decided.
+(its sequence, and its recent entries), and the subsidy office's claims. A section added after
+version 1 (`ADDED_SECTIONS`) may be missing from an older file: that store then starts empty,
+which is what it was when the file was written. What is not: the sandbox faults — switches
+one run arms for one check; a province restarted with "unavailable" still set would fail every
+later run — and the occupation catalogue, which is configuration (settings), not something the
+province decided.
 
 Saving is atomic (a temporary file in the same folder, fsync, `os.replace`, then an fsync of the
 folder), under one lock so that two requests finishing together cannot interleave their writes;
@@ -31,10 +33,12 @@ from harness.province.settings import ProvinceConfigError
 from harness.province.stores.courses import CourseStore
 from harness.province.stores.identities import IdentityStore
 from harness.province.stores.log import CallLog
+from harness.province.stores.subsidy import SubsidyStore
 from harness.province.stores.vouchers import VoucherStore
 
 STATE_FILE = "state.json"
 STATE_VERSION = 1
+ADDED_SECTIONS = frozenset({"subsidy"})  # sections newer than version 1's first files
 
 
 class ProvinceStateError(ProvinceConfigError):
@@ -55,17 +59,29 @@ class Persistent(Protocol):
 
 
 def persisted(
-    identities: IdentityStore, vouchers: VoucherStore, courses: CourseStore, log: CallLog
+    identities: IdentityStore,
+    vouchers: VoucherStore,
+    courses: CourseStore,
+    log: CallLog,
+    subsidy: SubsidyStore | None = None,
 ) -> dict[str, Persistent]:
     """The sections of the state file and their stores (the faults are deliberately not kept)."""
-    return {"identities": identities, "vouchers": vouchers, "courses": courses, "log": log}
+    stores: dict[str, Persistent] = {
+        "identities": identities,
+        "vouchers": vouchers,
+        "courses": courses,
+        "log": log,
+    }
+    if subsidy is not None:
+        stores["subsidy"] = subsidy
+    return stores
 
 
 def check_state_folder(folder: Path) -> None:
     """Create `folder` if missing and read its state file into throwaway stores, so that a
     caller about to start a province learns now, in one line, what would stop its start:
     ProvinceStateError naming the folder or the file."""
-    stores = persisted(IdentityStore(), VoucherStore(), CourseStore(), CallLog())
+    stores = persisted(IdentityStore(), VoucherStore(), CourseStore(), CallLog(), SubsidyStore())
     ProvinceState(folder, stores).load()
 
 
@@ -98,6 +114,8 @@ class ProvinceState:
             self._saved_revision = self._revision()
             return False
         for section, store in self._stores.items():
+            if section in ADDED_SECTIONS and section not in data:
+                continue  # a file from before the section existed: the store stays empty
             try:
                 store.restore(data[section])
             except KeyError as exc:
@@ -139,7 +157,7 @@ class ProvinceState:
                 f"{self.path}: province state version {version!r}, this sxcert reads version"
                 f" {STATE_VERSION}; move the file away to start with an empty province"
             )
-        missing = sorted(set(self._stores) - set(data))
+        missing = sorted(set(self._stores) - set(data) - ADDED_SECTIONS)
         if missing:
             raise ProvinceStateError(f"{self.path}: the province state lacks {', '.join(missing)}")
         return data

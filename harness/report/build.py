@@ -1,9 +1,9 @@
 """From check results to clause statuses and the verdict.
 
-A clause is `pass` only when every check of it that ran passed; `fail` (or `flaky`: seen failing
-at least once) beats `error` beats `not_run`. A clause no check covers is `not_run`, honestly. A
-narrowed run judges only its scope: the clauses named by --only (all when absent) minus those
-whose every check was skipped by kind.
+A clause is `pass` only when every check of it that ran passed; `fail` beats `error` (also a
+`flaky` check: a verdict that does not hold still is no verdict) beats `not_run`. A clause no
+check covers is `not_run`, honestly. A narrowed run judges only its scope: the clauses named by
+--only (all when absent) minus those whose every check was skipped by kind.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from harness.catalogue import Clause, load_catalogue
 from harness.driver import driver_identity
-from harness.profile import file_sha256
+from harness.profile import Thresholds, file_sha256
 from harness.registry import CheckInfo, all_checks
-from harness.report.model import CheckEntry, ClauseEntry, Report
+from harness.report.model import CheckEntry, ClauseEntry, Report, Threshold
+from harness.version import sxcert_version
 
 if TYPE_CHECKING:
     from harness.context import RunContext
@@ -44,9 +45,9 @@ def clause_status(statuses: list[str]) -> str:
     ran = [s for s in statuses if s != "not_run"]
     if not ran:
         return "not_run"
-    if "fail" in ran or "flaky" in ran:
+    if "fail" in ran:
         return "fail"
-    return "error" if "error" in ran else "pass"
+    return "error" if "error" in ran or "flaky" in ran else "pass"
 
 
 def check_title(doc: str | None) -> str:
@@ -122,6 +123,9 @@ def build_report(
     return Report(
         verdict=verdict(clauses),
         partial=context.partial,
+        sxcert_version=sxcert_version(),
+        profile_sha256=_profile_sha256(context),
+        thresholds=thresholds_used(context.profile.thresholds),
         target=_target(context),
         started_at=started_at,
         finished_at=finished_at,
@@ -164,6 +168,26 @@ def verdict(clauses: list[ClauseEntry]) -> str:
     return "ADMIT"
 
 
+def thresholds_used(thresholds: Thresholds) -> dict[str, Threshold]:
+    """Every threshold the run judged by, beside its default, in the profile's order."""
+    defaults = Thresholds()
+    return {
+        name: Threshold(
+            value=value,
+            default=getattr(defaults, name),
+            non_default=value != getattr(defaults, name),
+        )
+        for name, value in thresholds.model_dump().items()
+    }
+
+
+def _profile_sha256(context: RunContext) -> str | None:
+    """The hash of the profile file as read (secrets are named by variable, so it holds none);
+    the embedded reference has no profile file."""
+    source = context.profile.source
+    return file_sha256(source) if source is not None and source.is_file() else None
+
+
 def _target(context: RunContext) -> dict:
     target = context.profile.target
     return {
@@ -174,6 +198,7 @@ def _target(context: RunContext) -> dict:
         "driver": driver_identity(context.driver_class),
         "embedded_reference": context.embedded,
         "reference_defects": list(context.reference_defects),
+        "reference_alternatives": list(context.reference_alternatives),
         "profile": str(context.profile.source) if context.profile.source else None,
         "only": sorted(context.only) if context.only is not None else None,
         "skipped_kinds": sorted(context.skip_kinds),

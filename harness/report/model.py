@@ -19,7 +19,7 @@ class CheckEntry(BaseModel):
     did; `expected`/`received` are JSON values (null when there are none)."""
 
     name: str
-    kind: Literal["api", "browser", "load", "attest"]
+    kind: Literal["api", "browser", "load", "attest", "fuzz"]
     status: CheckStatus
     detail: str = ""
     title: str = ""
@@ -42,15 +42,31 @@ class ClauseEntry(BaseModel):
     attestation: dict[str, Any] | None = None
 
 
+class Threshold(BaseModel):
+    """One profile threshold the run judged by; `non_default` flags a value the profile changed
+    from DESIGN.md's default (a profile with max_age_exclusive = 65 must not pass silently)."""
+
+    value: int | float
+    default: int | float
+    non_default: bool
+
+
 class Report(BaseModel):
     schema_: str = Field(default=SCHEMA, alias="schema")
     verdict: Verdict
     partial: bool
     interrupted: bool = False  # stopped before every selected check ran (and so also partial)
+    sxcert_version: str = ""
+    profile_sha256: str | None = None  # of the profile file; null for the embedded reference
+    thresholds: dict[str, Threshold] = Field(default_factory=dict)
     target: dict[str, Any]
     started_at: dt.datetime
     finished_at: dt.datetime
     clauses: list[ClauseEntry]
+    seed: int | None = None  # the run seed: `sxcert certify --seed` repeats the harness's draws
+    repeat: int = 1  # how many times every check ran (`--repeat`); differing verdicts: flaky
+    rerun_of: dict[str, str] | None = None  # `--rerun-failed`: the report re-run (path, sha256)
+    baseline: dict[str, Any] | None = None  # `--baseline`: what it made of this run's failures
 
     model_config = {"populate_by_name": True}
 
@@ -59,6 +75,9 @@ class Report(BaseModel):
         for clause in self.clauses:
             totals[clause.status] = totals.get(clause.status, 0) + 1
         return totals
+
+    def non_default_thresholds(self) -> dict[str, Threshold]:
+        return {name: t for name, t in self.thresholds.items() if t.non_default}
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2)

@@ -17,7 +17,9 @@ from typing import Any
 from harness.api import ApiClient, Refused
 from harness.driver import LearnerDriver
 from harness.failures import CannotProbe
-from harness.scenarios.study import Study
+from harness.learners import LearnerFactory
+from harness.scenarios.study import Enrolled, Study, enrolled_learner
+from harness.spec.courses import CourseOut
 
 
 @dataclass
@@ -48,6 +50,15 @@ def speed_up(study: Study, rate: float, beats: int = 3) -> CheatRecord:
     for _ in range(beats):
         study.wait(study.interval)
         record.answers.append(study.beat(study.position + study.interval * rate, rate=rate))
+    return record
+
+
+def play_paused(study: Study) -> CheatRecord:
+    """A heartbeat flagged paused whose position still advanced one interval (a player paused by
+    the page while a script moves the position on)."""
+    study.wait(study.interval)
+    record = CheatRecord("play_paused", "paused heartbeat with an advancing position")
+    record.answers.append(study.beat(study.position + study.interval, paused=True))
     return record
 
 
@@ -142,3 +153,76 @@ def fake_capture(study: Study, kind: str, seconds: float) -> CheatRecord:
         f"{seconds:g} s watched, captures answered with {kind} images",
         [{"credited_s": credited}],
     )
+
+
+# ---- brushing as the compliance self-check sees it (POST-06) ----------------------------------
+def machine_regular_heartbeats(study: Study, beats: int = 13) -> CheatRecord:
+    """A script's heartbeats: exactly one announced interval apart, every one on the dot, with
+    honest positions (each credits what the clock allows: only the rhythm gives it away)."""
+    record = CheatRecord("machine_regular_heartbeats", f"{beats} heartbeats on the dot")
+    if study.position + beats * study.interval > study.lesson.duration_s:
+        raise CannotProbe("machine_regular_heartbeats", "the lesson is too short for the run")
+    for _ in range(beats):
+        study.wait(study.interval)
+        record.answers.append(study.beat(study.position + study.interval))
+    return record
+
+
+def ignore_captures(study: Study, misses: int = 2, answer_within_s: float = 60) -> CheatRecord:
+    """Nobody at the screen: the capture challenge is left until its deadline passes, `misses`
+    times in a row (the platform issues a new one for the hour with the next heartbeat)."""
+    record = CheatRecord("ignore_captures", f"{misses} capture challenges left to expire")
+    if study.watch_until_challenge(step=300) is None:
+        raise CannotProbe("ignore_captures", "no capture challenge in the lesson")
+    for _ in range(misses + 1):  # a platform may issue the replacement one heartbeat later
+        study.wait(answer_within_s + 1)
+        study.open_challenge = None  # unanswered: the player does not hold on to it
+        record.answers.append(study.beat(study.position))
+    return record
+
+
+def fake_captures(study: Study, kind: str, times: int = 2) -> CheatRecord:
+    """Answer the capture challenges with a still photo (`still`) or another person's face
+    (`impostor`), in time, `times` times (a failed capture is asked again)."""
+    record = CheatRecord(f"{kind}_captures", f"{times} captures answered with {kind} images")
+    for made in range(times):
+        if study.open_challenge is None and study.watch_until_challenge(step=300) is None:
+            if made:  # an earlier answer passed: the platform asks no more (STUDY-02's concern)
+                break
+            raise CannotProbe(f"{kind}_captures", "no capture challenge in the lesson")
+        record.answers.append(study.answer(kind))
+        study.wait(5)
+        study.beat(study.position)
+    return record
+
+
+def quiz_answers_unread(study: Study, answers: int = 5) -> CheatRecord:
+    """A script answering the lesson's quiz questions one after another, no time to read them."""
+    token = study.token or study.enrolled.token
+    questions = [
+        q
+        for q in study.platform.questions(token, study.enrolled.course.course_id)
+        if q.lesson_id == study.lesson.lesson_id
+    ][:answers]
+    if len(questions) < answers:
+        raise CannotProbe(
+            "quiz_answers_unread",
+            f"the lesson has {len(questions)} quiz questions, {answers} are needed",
+        )
+    record = CheatRecord("quiz_answers_unread", f"{answers} quiz answers with no reading time")
+    for question in questions:
+        try:
+            record.answers.append(
+                study.platform.answer_question(token, question.question_id, question.options[0].key)
+            )
+        except Refused as refused:
+            record.answers.append(refused)
+    study.sent.append({"quiz_answers_unread": [_short(a) for a in record.answers]})
+    return record
+
+
+def accounts_on_one_device(
+    learners: LearnerFactory, platform: LearnerDriver, course: CourseOut, device_id: str, n: int = 3
+) -> list[Enrolled]:
+    """A brushing shop: `n` people's accounts signed in and enrolled from one device."""
+    return [enrolled_learner(learners, platform, course, device_id=device_id) for _ in range(n)]

@@ -24,6 +24,8 @@ class CourseOut(Out):
     standard: str | None = None
     lesson_hours: int
     approval: Approval | None = None
+    # The training institution that runs the course (its supervision account's `scope`).
+    institution_id: str | None = None
 
 
 class LessonOut(Out):
@@ -67,3 +69,35 @@ class ApprovalRecord(Out):
 class Occupation(Out):
     code: str
     name: str
+
+
+class SandboxCourseApplicationIn(CourseApplicationIn):
+    """An application the centre received outside the platform API (sandbox intake), on a date."""
+
+    platform_id: str = Field(min_length=1, max_length=64)
+    applied_on: dt.date
+
+
+class CourseReviewIn(In):
+    """The centre's review of a pending application (sandbox): `on` defaults to today."""
+
+    on: dt.date | None = None
+
+
+class CourseApplicationRecord(Out):
+    """An application with its review clock (COURSE-02): due 10 working days after it was
+    received; `overdue` when reviewed after that, or still open past it. `review_due` is None
+    when the calendar does not know the year, which `calendar_gap` names."""
+
+    application_id: str
+    platform_id: str
+    platform_course_id: str
+    title: str
+    applied_on: dt.date
+    review_due: dt.date | None = None
+    reviewed_on: dt.date | None = None
+    status: Literal["pending", "approved", "rejected"]
+    approval_number: str | None = None
+    reason: str | None = None
+    overdue: bool = False
+    calendar_gap: str | None = None

@@ -4,11 +4,11 @@ authority (registration, liveness and face-match verdicts)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from harness.spec.base import ImageB64, In, Out
+from harness.spec.base import MAX_IMAGE_B64, ImageB64, In, Out
 
 LivenessReason = Literal["ok", "still_replay", "face_mismatch", "too_few_frames"]
 
@@ -32,7 +32,9 @@ class LoginIn(In):
     id_number: str = Field(min_length=18, max_length=18)
     password: str = Field(min_length=1, max_length=128)
     device_id: str = Field(min_length=1, max_length=64)
-    liveness_frames: list[str] = Field(min_length=1, max_length=16)
+    liveness_frames: list[Annotated[str, Field(min_length=16, max_length=MAX_IMAGE_B64)]] = Field(
+        min_length=1, max_length=16, description="base64 PNG or JPEG camera frames"
+    )
 
 
 class LoginOut(Out):

@@ -15,6 +15,12 @@ class SandboxIdentityIn(In):
     birth_date: dt.date | None = None
     region_code: str | None = Field(default=None, pattern=r"^\d{6}$")
     sex: Literal["M", "F"] | None = None
+    # the new person bears the same name as this sandbox identity (namesakes are common: a
+    # voucher must be matched by ID number, never by name)
+    namesake_of: str | None = Field(default=None, min_length=18, max_length=18)
+    # what the province still draws (sequence number, name, unasked fields) comes from this seed:
+    # the harness passes one derived from its run seed, so `--seed` repeats the people it gets
+    seed: int | None = Field(default=None, ge=0, lt=2**63)
 
 
 class SandboxIdentity(Out):
@@ -46,7 +52,7 @@ class LogEntry(Out):
     seq: int
     at: dt.datetime
     platform_id: str | None = None
-    service: Literal["identity", "voucher", "registry"]
+    service: Literal["identity", "voucher", "registry", "subsidy", "completion", "archive"]
     operation: str
     id_number: str | None = None
     status_code: int

@@ -9,7 +9,15 @@ from fastapi import APIRouter
 
 from harness.spec.study import CaptureIn, CaptureOut
 from reference_platform.captures import NOT_FOUND, answer_challenge
-from reference_platform.dependencies import Db, Defects, PlatformClock, Province, StudyLogin
+from reference_platform.dependencies import (
+    Alternatives,
+    Db,
+    Defects,
+    PathId,
+    PlatformClock,
+    Province,
+    StudyLogin,
+)
 from reference_platform.errors import responses
 
 router = APIRouter(tags=["captures"])
@@ -30,12 +38,15 @@ router = APIRouter(tags=["captures"])
     ),
 )
 def answer_capture(
-    challenge_id: str,
+    challenge_id: PathId,
     body: CaptureIn,
     login: StudyLogin,
     db: Db,
     clock: PlatformClock,
     province: Province,
     defects: Defects,
+    alternatives: Alternatives,
 ) -> CaptureOut:
-    return answer_challenge(db, login, challenge_id, body.image, clock, province, defects)
+    return answer_challenge(
+        db, login, challenge_id, body.image, clock, province, defects, alternatives
+    )

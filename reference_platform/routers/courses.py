@@ -15,7 +15,7 @@ from reference_platform.courses import (
     offered_course,
     offered_courses,
 )
-from reference_platform.dependencies import Context, Db
+from reference_platform.dependencies import Context, Db, PathId
 from reference_platform.errors import responses
 
 router = APIRouter(tags=["courses"])
@@ -39,7 +39,7 @@ def list_courses(db: Db, context: Context) -> list[CourseOut]:
     response_model=list[LessonOut],
     responses=responses(404, d404=COURSE_NOT_FOUND),
 )
-def list_lessons(course_id: str, db: Db, context: Context) -> list[LessonOut]:
+def list_lessons(course_id: PathId, db: Db, context: Context) -> list[LessonOut]:
     try:
         course = offered_course(db, context.approvals, course_id)
     except CourseNotOffered:

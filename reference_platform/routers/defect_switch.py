@@ -1,4 +1,5 @@
-"""The detection matrix's hook: switch the reference platform's deliberate defects while it runs.
+"""The detection matrix's hook: switch the reference platform's deliberate defects (and its
+compliant alternatives) while it runs.
 
 Served only when the instance was started with `SXCERT_REF_DEFECT_SWITCH=1` (and a test token):
 it belongs to the project's own tests, which certify one running reference platform under many
@@ -11,7 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from reference_platform.dependencies import Defects, require_test_hooks
+from reference_platform.dependencies import Alternatives, Defects, require_test_hooks
 from reference_platform.errors import responses
 
 router = APIRouter(
@@ -39,3 +40,13 @@ def switch_defects(body: DefectSwitchIn, defects: Defects) -> DefectSwitchOut:
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     return DefectSwitchOut(names=sorted(defects.names))
+
+
+@router.put("/alternatives", response_model=DefectSwitchOut)
+def switch_alternatives(body: DefectSwitchIn, alternatives: Alternatives) -> DefectSwitchOut:
+    """The same hook for the compliant alternatives: the matrix's alternative runs."""
+    try:
+        alternatives.switch(body.names)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    return DefectSwitchOut(names=sorted(alternatives.names))

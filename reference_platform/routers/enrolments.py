@@ -40,10 +40,11 @@ def enrolment_out(enrolment: Enrolment) -> EnrolmentOut:
         409,
         422,
         503,
-        d403="Ineligible (age, employment status) or the voucher belongs to another person",
+        d403="Ineligible (age, employment status) or the voucher belongs to another person;"
+        " a platform may also refuse an unknown or mismatched voucher with 403",
         d404="Course not found",
         d409="Voucher already redeemed or expired",
-        d422="Voucher unknown or for another occupation or level",
+        d422="Voucher unknown or for another occupation or level (or 403: either is compliant)",
     ),
 )
 def enrol(
@@ -62,6 +63,7 @@ def enrol(
         context.province,
         context.settings,
         context.defects,
+        context.alternatives,
     )
     return enrolment_out(enrolment)
 

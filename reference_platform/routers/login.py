@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from harness.spec.identity import LoginIn, LoginOut, MeOut
 from reference_platform.dependencies import (
+    Alternatives,
     CurrentLearner,
     CurrentLogin,
     Db,
@@ -24,9 +25,15 @@ from reference_platform.dependencies import (
 from reference_platform.errors import responses
 from reference_platform.images import decode_image
 from reference_platform.liveness import liveness_verdict
-from reference_platform.logins import log_out, start_login
+from reference_platform.logins import SecondLoginRefused, log_out, start_login
 from reference_platform.models import Learner, LivenessEvent
 from reference_platform.security import verify_password
+from reference_platform.throttling import (
+    clear_failures,
+    learner_key,
+    record_failure,
+    refuse_if_locked,
+)
 
 router = APIRouter(tags=["login"])
 
@@ -37,7 +44,16 @@ BAD_CREDENTIALS = "Wrong ID number or password"
     "/login",
     response_model=LoginOut,
     responses=responses(
-        401, 403, 422, 503, d401=BAD_CREDENTIALS, d403="Liveness check failed: <reason>"
+        401,
+        403,
+        409,
+        422,
+        429,
+        503,
+        d401=BAD_CREDENTIALS,
+        d403="Liveness check failed: <reason>",
+        d409="Another login is active (a platform that ends the older login never answers it)",
+        d429="Too many failed sign-ins; try again later",
     ),
 )
 def login(
@@ -46,6 +62,7 @@ def login(
     clock: PlatformClock,
     province: Province,
     defects: Defects,
+    alternatives: Alternatives,
     settings: Settings,
 ) -> LoginOut:
     """Log in after a liveness check at the province; a new login ends the learner's others.
@@ -53,15 +70,19 @@ def login(
     `expires_at` is the token's first expiry: it slides, each accepted request moving it to 12 h
     after that request, so a learner studying for longer than 12 h is not logged out mid-lesson.
     """
+    key, throttled = learner_key(body.id_number), not defects.active("no_login_throttling")
+    refuse_if_locked(db, key, clock.now(), throttled)
     learner = db.scalar(select(Learner).where(Learner.id_number == body.id_number.upper()))
     if not verify_password(body.password, learner.password_hash if learner else None):
+        record_failure(db, key, clock.now())
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_CREDENTIALS)
     assert learner is not None
+    clear_failures(db, key)
     if any(decode_image(frame) is None for frame in body.liveness_frames):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "Liveness frames must be PNG or JPEG images"
         )
-    verdict = liveness_verdict(learner, body.liveness_frames, db, province, defects)
+    verdict = liveness_verdict(learner, body.liveness_frames, body.device_id, db, province, defects)
     now = clock.now()
     event = LivenessEvent(
         learner_id=learner.id,
@@ -76,9 +97,13 @@ def login(
         db.commit()  # the refused attempt stays on record for supervisors
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"Liveness check failed: {verdict.reason}")
     ttl = dt.timedelta(seconds=settings.token_ttl_s)
-    new = start_login(
-        db, learner.id, body.device_id, verdict.verification_id, now, ttl, defects
-    )  # flushed: the login row must exist before the event points at it
+    try:
+        new = start_login(
+            db, learner.id, body.device_id, verdict.verification_id, now, ttl, defects, alternatives
+        )  # flushed: the login row must exist before the event points at it
+    except SecondLoginRefused as refused:
+        db.commit()  # the passed liveness check stays on record, linked to no login
+        raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from None
     event.login_id = new.login.id
     db.commit()
     return LoginOut(

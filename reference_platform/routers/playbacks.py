@@ -6,25 +6,31 @@ clock. Opening a playback ends the account's other playbacks (no multi-window st
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 
 from harness.spec.study import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOut
 from reference_platform.dependencies import (
+    Alternatives,
+    Context,
     CurrentLogin,
     Db,
     Defects,
+    LearnerCredentials,
+    PathId,
     PlatformClock,
     Settings,
     StudyLogin,
+    get_context,
 )
 from reference_platform.errors import responses
+from reference_platform.heartbeat_path import caller_is_signed_in, heartbeat_unit
 from reference_platform.study import (
     NOT_ENROLLED,
     PLAYBACK_NOT_FOUND,
     close_playback,
     open_playback,
-    record_heartbeat,
 )
 
 router = APIRouter(prefix="/playbacks", tags=["playbacks"])
@@ -34,7 +40,16 @@ router = APIRouter(prefix="/playbacks", tags=["playbacks"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=PlaybackOut,
-    responses=responses(401, 403, 404, 422, d403=NOT_ENROLLED, d404="Course or lesson not found"),
+    responses=responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        d403=NOT_ENROLLED,
+        d404="Course or lesson not found",
+        d409="Another playback is active (a platform that ends the older one never answers it)",
+    ),
 )
 def open_lesson(
     body: PlaybackIn,
@@ -43,13 +58,14 @@ def open_lesson(
     clock: PlatformClock,
     settings: Settings,
     defects: Defects,
+    alternatives: Alternatives,
 ) -> PlaybackOut:
     """Open a lesson; `resume_position_s` is where the learner honestly got to (resume)."""
     try:
-        return open_playback(db, login, body, clock, settings, defects)
+        return open_playback(db, login, body, clock, settings, defects, alternatives)
     except IntegrityError:  # a concurrent first opening of the lesson made its progress row
         db.rollback()
-        return open_playback(db, login, body, clock, settings, defects)
+        return open_playback(db, login, body, clock, settings, defects, alternatives)
 
 
 @router.post(
@@ -60,21 +76,35 @@ def open_lesson(
         404,
         409,
         422,
+        503,
         d404=PLAYBACK_NOT_FOUND,
         d409="Playback ended (superseded, closed or its login ended), or another window",
+        d503="At capacity: nothing was done; send it again after Retry-After seconds",
     ),
 )
-def heartbeat(
-    playback_id: str,
+async def heartbeat(
+    playback_id: PathId,
     body: HeartbeatIn,
-    login: StudyLogin,
-    db: Db,
-    clock: PlatformClock,
-    settings: Settings,
-    defects: Defects,
+    credentials: LearnerCredentials,
+    context: Context,
 ) -> HeartbeatOut:
     """Report the player's state; the answer says what it earned and any open capture."""
-    return record_heartbeat(db, login, playback_id, body, clock, settings, defects)
+    # the whole unit of work runs on a heartbeat worker, in one thread (heartbeat_path.py)
+    assert context.heartbeats is not None  # set by `main.start`
+    token = credentials.credentials if credentials is not None else None
+    return await context.heartbeats.run(heartbeat_unit, context, token, playback_id, body)
+
+
+async def _heartbeat_caller_is_signed_in(request: Request) -> bool:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    context = await get_context(request)
+    valid = scheme.lower() == "bearer" and bool(token.strip())
+    return valid and await run_in_threadpool(caller_is_signed_in, context, token.strip())
+
+
+# errors.py asks this before answering 422: no valid token is 401 first (docs/interface.md).
+heartbeat.caller_is_signed_in = _heartbeat_caller_is_signed_in  # type: ignore[attr-defined]
 
 
 @router.post(
@@ -83,6 +113,6 @@ def heartbeat(
     response_class=Response,
     responses=responses(401, 404, d404=PLAYBACK_NOT_FOUND),
 )
-def close(playback_id: str, login: StudyLogin, db: Db, clock: PlatformClock) -> Response:
+def close(playback_id: PathId, login: StudyLogin, db: Db, clock: PlatformClock) -> Response:
     close_playback(db, login, playback_id, clock)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -12,9 +12,10 @@ from sqlalchemy import and_, select
 
 from harness.spec.study import CourseProgress
 from harness.spec.study import LessonProgress as LessonProgressOut
-from reference_platform.completion import course_standing, lesson_credited
-from reference_platform.dependencies import CurrentLogin, Db, Defects
+from reference_platform.completion import lesson_credited
+from reference_platform.dependencies import CurrentLogin, Db, Defects, Settings
 from reference_platform.errors import responses
+from reference_platform.exams import learner_standing
 from reference_platform.models import Course, Lesson, LessonProgress
 from reference_platform.study import NOT_ENROLLED, enrolment_in
 
@@ -31,6 +32,7 @@ def my_progress(
     login: CurrentLogin,
     db: Db,
     defects: Defects,
+    settings: Settings,
 ) -> CourseProgress:
     course = db.get(Course, course_id)
     if course is None:
@@ -62,7 +64,15 @@ def my_progress(
         )
         for lesson, progress in rows
     ]
-    standing = course_standing(course.level, [p for _, p in rows if p is not None], defects)
+    standing = learner_standing(
+        db,
+        login.learner_id,
+        course.id,
+        course.level,
+        [p for _, p in rows if p is not None],
+        settings.quiz_rules,
+        defects,
+    )
     return CourseProgress(
         course_id=course.id,
         level=course.level,

@@ -1,4 +1,5 @@
-"""Sandbox fault injection: a province that is failing, a lost race, a forgotten registration.
+"""Sandbox fault injection: a province that is failing, a lost race, a forgotten registration,
+an archive that refuses one person's records.
 
 These are for tests of how a platform copes with the province misbehaving in ways a real one
 does — answering 5xx, letting another platform redeem a voucher between a verify and a redeem,
@@ -37,6 +38,17 @@ class UnavailableOut(BaseModel):
 class ForgottenOut(BaseModel):
     id_number: str
     forgotten: int = Field(description="how many platforms' registrations were dropped")
+
+
+class ArchiveRefusalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refused: bool = Field(description="refuse (409) every archive record of this person")
+
+
+class ArchiveRefusalOut(BaseModel):
+    id_number: str
+    refused: bool
 
 
 class LostRaceOut(BaseModel):
@@ -80,3 +92,13 @@ def forget_registrations(id_number: IdNumber, identities: Identities) -> Forgott
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     return ForgottenOut(id_number=id_number, forgotten=forgotten)
+
+
+@router.put("/archive/{id_number}", response_model=ArchiveRefusalOut)
+def refuse_archive(
+    id_number: IdNumber, body: ArchiveRefusalIn, faults: Faults
+) -> ArchiveRefusalOut:
+    """While set, the archive receiver refuses every record of this person with 409, so the
+    platform cannot complete their archive (SUB-05: such a learner must not be claimed)."""
+    faults.refuse_archive(id_number, body.refused)
+    return ArchiveRefusalOut(id_number=id_number, refused=body.refused)

@@ -65,7 +65,11 @@ def create_identity(body: SandboxIdentityIn, identities: Identities) -> SandboxI
     """A fresh synthetic person (Shanxi county, age 18–50, unless asked otherwise)."""
     try:
         record = identities.new_identity(
-            birth_date=body.birth_date, region_code=body.region_code, sex=body.sex
+            birth_date=body.birth_date,
+            region_code=body.region_code,
+            sex=body.sex,
+            namesake_of=body.namesake_of,
+            seed=body.seed,
         )
     except InvalidIdentityRequest as exc:
         raise HTTPException(422, str(exc)) from None
@@ -159,7 +163,8 @@ def read_voucher(code: VoucherCode, vouchers: Vouchers) -> Voucher:
 def read_log(
     log: Log,
     platform_id: Annotated[str | None, Query(max_length=64)] = None,
-    service: Literal["identity", "voucher", "registry"] | None = None,
+    service: Literal["identity", "voucher", "registry", "subsidy", "completion", "archive"]
+    | None = None,
     operation: Annotated[str | None, Query(max_length=64)] = None,
     id_number: Annotated[str | None, Query(max_length=32)] = None,
     after_seq: Annotated[int, Query(ge=0)] = 0,

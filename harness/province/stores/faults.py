@@ -18,6 +18,7 @@ class FaultStore:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unavailable: bool = False
     _lost_races: set[str] = field(default_factory=set)
+    _archive_refused: set[str] = field(default_factory=set)  # ID numbers
 
     @property
     def unavailable(self) -> bool:
@@ -41,3 +42,15 @@ class FaultStore:
                 self._lost_races.discard(code)
                 return True
             return False
+
+    def refuse_archive(self, id_number: str, refused: bool) -> None:
+        """While set, the archive receiver refuses (409) every record of this person."""
+        with self._lock:
+            if refused:
+                self._archive_refused.add(id_number)
+            else:
+                self._archive_refused.discard(id_number)
+
+    def archive_refused(self, id_number: str) -> bool:
+        with self._lock:
+            return id_number in self._archive_refused

@@ -6,7 +6,8 @@ registered, so one platform's mistake cannot colour another's evidence.
 The snapshot keeps the people, the registrations, the capture images seen and the serials, so a
 restarted province still knows the learners a long-running platform registered, never hands out
 an ID number twice, and still calls a capture shown before a replay. The random generator is not
-kept: a restarted province draws fresh people, which only have to be unused.
+kept: a restarted province draws fresh people, which only have to be unused (a request with a
+`seed` draws from that seed instead, so the harness's run seed repeats its people).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.province.clock import Clock, shanghai_now
-from harness.province.identities import draw_identity
+from harness.province.identities import InvalidIdentityRequest, draw_identity
 from harness.province.refusals import Conflict, NotFound
 from harness.province.stores.snapshots import json_list, json_object, json_text, serials_from
 from harness.spec.sandbox import SandboxIdentity
@@ -115,12 +116,22 @@ class IdentityStore:
         return self._serials[kind]
 
     # ---- sandbox people --------------------------------------------------------------------
-    def new_identity(self, **wanted: object) -> IdentityRecord:
-        """A fresh sandbox identity (see identities.draw_identity for `wanted`)."""
+    def new_identity(
+        self, namesake_of: str | None = None, seed: int | None = None, **wanted: object
+    ) -> IdentityRecord:
+        """A fresh sandbox identity (see identities.draw_identity for `wanted`); `namesake_of`
+        gives it the name of that existing identity. With a `seed`, what is left to draw (the
+        sequence number, the name, whatever was not asked for) comes from that seed alone: the
+        same request with the same seed gives the same person in a province that has not used
+        that number yet, and the next candidate, deterministically, when it has."""
         with self._lock:
-            drawn = draw_identity(
-                self.rng, self.clock().date(), self._identities.__contains__, **wanted
-            )
+            if namesake_of is not None:
+                namesake = self._identities.get(namesake_of)
+                if namesake is None:
+                    raise InvalidIdentityRequest("No identity to share the name of")
+                wanted["name"] = (namesake.identity.name, namesake.name_pinyin)
+            rng = self.rng if seed is None else random.Random(seed)
+            drawn = draw_identity(rng, self.clock().date(), self._identities.__contains__, **wanted)
             record = IdentityRecord(drawn.identity, drawn.name_pinyin)
             self._identities[drawn.identity.id_number] = record
             self._texts.identities[drawn.identity.id_number] = json_text(record.to_json())

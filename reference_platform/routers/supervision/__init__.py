@@ -9,8 +9,32 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reference_platform.routers.supervision import auth, captures, learners, sessions, study
+from reference_platform.routers.supervision import (
+    access,
+    auth,
+    captures,
+    certificates,
+    export,
+    learners,
+    live,
+    quizzes,
+    self_check,
+    sessions,
+    study,
+)
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
-for _concept in (auth, learners, sessions, study, captures):
+for _concept in (
+    auth,
+    learners,
+    sessions,
+    study,
+    captures,
+    quizzes,
+    certificates,
+    access,
+    live,
+    export,
+    self_check,
+):
     router.include_router(_concept.router)

@@ -11,11 +11,17 @@ import datetime as dt
 from fastapi import APIRouter, HTTPException, status
 
 from harness.spec.supervision import SupervisorAccount, SupervisorTokenIn, SupervisorTokenOut
-from reference_platform.dependencies import CurrentSupervisor, Db, PlatformClock
+from reference_platform.dependencies import CurrentSupervisor, Db, Defects, PlatformClock
 from reference_platform.errors import responses
 from reference_platform.models import Supervisor, SupervisorToken
 from reference_platform.security import new_token, token_hash
 from reference_platform.supervisors import authenticate
+from reference_platform.throttling import (
+    clear_failures,
+    record_failure,
+    refuse_if_locked,
+    supervisor_key,
+)
 
 router = APIRouter()
 
@@ -29,23 +35,32 @@ def account_of(row: Supervisor) -> SupervisorAccount:
 @router.post(
     "/token",
     response_model=SupervisorTokenOut,
-    responses=responses(401, d401="Wrong username or password"),
+    responses=responses(
+        401, 429, d401="Wrong username or password", d429="Too many failed sign-ins"
+    ),
 )
-def issue_token(body: SupervisorTokenIn, db: Db, clock: PlatformClock) -> SupervisorTokenOut:
+def issue_token(
+    body: SupervisorTokenIn, db: Db, clock: PlatformClock, defects: Defects
+) -> SupervisorTokenOut:
+    key, throttled = supervisor_key(body.username), not defects.active("no_login_throttling")
+    refuse_if_locked(db, key, clock.now(), throttled)
     account = authenticate(db, body.username, body.password)
     if account is None:
+        record_failure(db, key, clock.now())
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Wrong username or password")
+    clear_failures(db, key)
     token, now = new_token(), clock.now()
     db.add(
         SupervisorToken(
             token_hash=token_hash(token),
             supervisor_id=account.id,
             issued_at=now,
-            expires_at=now + SUPERVISOR_TOKEN_TTL,
+            expires_at=now + SUPERVISOR_TOKEN_TTL,  # the answer says when (POST-03)
         )
     )
     db.commit()
-    return SupervisorTokenOut(token=token, account=account_of(account))
+    expires_at = now + SUPERVISOR_TOKEN_TTL
+    return SupervisorTokenOut(token=token, account=account_of(account), expires_at=expires_at)
 
 
 @router.get("/me", response_model=SupervisorAccount, responses=responses(401))

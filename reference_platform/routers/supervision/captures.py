@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from harness.spec.supervision import SupCapture
-from reference_platform.dependencies import CurrentSupervisor, Db
+from reference_platform.dependencies import CurrentSupervisor, Db, ImageReader, PathId
 from reference_platform.errors import responses
 from reference_platform.models import CaptureChallenge
 from reference_platform.routers.supervision.filters import LearnerIdFilter, for_learner
@@ -50,16 +50,16 @@ _IMAGE = {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The ke
     response_class=Response,
     responses={200: _IMAGE, **responses(404, d404="Capture or its image not found")},
 )
-def capture_image(challenge_id: str, db: Db, account: CurrentSupervisor) -> Response:
+def capture_image(challenge_id: PathId, db: Db, account: ImageReader) -> Response:
     """The kept image; 404 when none is kept, or the capture is outside the account's scope."""
     query = (
         select(CaptureChallenge)
         .where(CaptureChallenge.id == challenge_id)
         .options(undefer(CaptureChallenge.image))
     )
-    row = db.scalar(
-        restrict(query, account, CaptureChallenge.learner_id, CaptureChallenge.course_id)
-    )
+    if account is not None:  # None only under the capture_image_without_auth defect
+        query = restrict(query, account, CaptureChallenge.learner_id, CaptureChallenge.course_id)
+    row = db.scalar(query)
     if row is None or row.image is None or row.image_type is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Capture image not kept")
     return Response(content=row.image, media_type=row.image_type)

@@ -9,8 +9,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import undefer
 
 from harness.spec.supervision import SupEnrolment, SupLearner
-from reference_platform.dependencies import CurrentSupervisor, Db
+from reference_platform.dependencies import Context, CurrentSupervisor, Db, PathId
 from reference_platform.errors import responses
+from reference_platform.masking import id_number_for
 from reference_platform.models import Enrolment, Learner
 from reference_platform.routers.supervision.filters import (
     IdNumberFilter,
@@ -26,16 +27,22 @@ router = APIRouter(responses=responses(401))
 def learners(
     db: Db,
     account: CurrentSupervisor,
+    context: Context,
     learner_id: LearnerIdFilter = None,
     id_number: IdNumberFilter = None,
 ) -> list[SupLearner]:
     query = for_learner(select(Learner), Learner.id, learner_id, id_number)
-    query = restrict(query, account, Learner.id)
+    unscoped = account.kind == "enterprise" and context.defects.active(
+        "enterprise_sees_every_learner"
+    )
+    if not unscoped:
+        query = restrict(query, account, Learner.id)
+    unmasked = context.defects.active("unmasked_id_numbers")
     return [
         SupLearner(
             learner_id=learner.id,
             name=learner.name,
-            id_number=learner.id_number,
+            id_number=id_number_for(account.kind, learner.id_number, unmasked),
             registered_at=learner.registered_at,
             face_photo_sha256=learner.face_photo_sha256,
             id_card_photo_sha256=learner.id_card_photo_sha256,
@@ -68,7 +75,7 @@ def _photo(data: bytes | None, media_type: str | None) -> Response:
     response_class=Response,
     responses={200: _PHOTO, **responses(404, d404="Learner or photo not found")},
 )
-def face_photo(learner_id: str, db: Db, account: CurrentSupervisor) -> Response:
+def face_photo(learner_id: PathId, db: Db, account: CurrentSupervisor) -> Response:
     learner = _visible_learner(db, account, learner_id, Learner.face_photo)
     return _photo(learner.face_photo, learner.face_photo_type)
 
@@ -78,7 +85,7 @@ def face_photo(learner_id: str, db: Db, account: CurrentSupervisor) -> Response:
     response_class=Response,
     responses={200: _PHOTO, **responses(404, d404="Learner or photo not found")},
 )
-def id_card_photo(learner_id: str, db: Db, account: CurrentSupervisor) -> Response:
+def id_card_photo(learner_id: PathId, db: Db, account: CurrentSupervisor) -> Response:
     learner = _visible_learner(db, account, learner_id, Learner.id_card_photo)
     return _photo(learner.id_card_photo, learner.id_card_photo_type)
 

@@ -21,9 +21,16 @@ from harness.spec.supervision import (
     SupLessonProgress,
     SupPlayback,
 )
-from reference_platform.completion import course_standing, lesson_credited
-from reference_platform.dependencies import CurrentSupervisor, Db, Defects, PlatformClock
+from reference_platform.completion import lesson_credited
+from reference_platform.dependencies import (
+    CurrentSupervisor,
+    Db,
+    Defects,
+    PlatformClock,
+    Settings,
+)
 from reference_platform.errors import responses
+from reference_platform.exams import learner_standing
 from reference_platform.models import Course, Enrolment, Heartbeat, LessonProgress, Login, Playback
 from reference_platform.routers.supervision.filters import (
     CourseIdFilter,
@@ -70,7 +77,11 @@ def progress(
 
 @router.get("/course-progress", response_model=list[SupCourseProgress])
 def course_progress(
-    db: Db, defects: Defects, account: CurrentSupervisor, learner_id: LearnerIdFilter = None
+    db: Db,
+    defects: Defects,
+    settings: Settings,
+    account: CurrentSupervisor,
+    learner_id: LearnerIdFilter = None,
 ) -> list[SupCourseProgress]:
     """One line per (learner, enrolled course), against the level minimum."""
     enrolled = select(Enrolment.learner_id, Enrolment.course_id, Course.level).join(
@@ -91,7 +102,9 @@ def course_progress(
         if (learner, course) in seen:
             continue
         seen.add((learner, course))
-        standing = course_standing(level, by_course[(learner, course)], defects)
+        standing = learner_standing(
+            db, learner, course, level, by_course[(learner, course)], settings.quiz_rules, defects
+        )
         answer.append(
             SupCourseProgress(
                 learner_id=learner,

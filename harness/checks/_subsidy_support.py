@@ -1,0 +1,374 @@
+"""The subsidy checks' cohort (SUB-01, SUB-02, SUB-05): learners the harness makes and studies
+itself, so that every claim line is judged against what the harness did and saw.
+
+One cohort per run, shared by the three checks (built by the first that runs, kept for the
+process): a completer of a course of each level (junior, intermediate, senior), a learner who
+studies every hour of a senior course but answers every question wrong (no certificate), a
+cheater who completes the senior course but once shows another person's face to a capture
+(flagged by the self-check at once, docs/interface.md "Self-check"), and a senior completer
+whose archive the province refuses from the start (a sandbox fault, lifted once the claim is
+filed), so that the platform cannot complete it. Everything an honest learner
+does stays outside every self-check band: each learner signs in on a device of its own, quiz
+answers come at least QUIZ_GAP_S apart (the interface: answers ≥ 10 s apart are never flagged),
+one playback per lesson.
+
+The cohort studies in a quarter no claim was filed for: the test clock is first moved to the
+next quarter's first day (the clock only moves forward and only this cohort files claims, so that
+quarter is fresh even on a platform earlier runs used). The quarter's claim is then filed through
+the test hook, and what the province's subsidy office received is read back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.api import Refused, attempt
+from harness.catalogue import load_catalogue
+from harness.checks._support import CHINA, offered_courses, platform_today
+from harness.failures import CannotJudge, CannotProbe
+from harness.probe import Probe
+from harness.scenarios.quiz import GivenAnswer, QuizTaker
+from harness.scenarios.study import Enrolled, Study, enrolled_learner
+from harness.spec.certificates import SupCertificate
+from harness.spec.courses import CourseOut
+from harness.spec.subsidy import ClaimFilingOut
+
+PROBE = "the quarterly subsidy claim"
+QUIZ_GAP_S = 11.0  # > the interface's 10 s: answers this far apart are never flagged
+RENEW_EVERY = 30  # quiz rounds between token renewals (the rounds move the clock on)
+FRAMES_PER_CALL = 16
+POLL_S = 0.3
+LEVELS = ("junior", "intermediate", "senior")
+_cohorts: dict[tuple[str, str], Cohort] = {}
+_lock = threading.Lock()
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def next_quarter_start(day: dt.date) -> dt.date:
+    month = 3 * ((day.month - 1) // 3) + 4
+    return dt.date(day.year + (month > 12), (month - 1) % 12 + 1, 1)
+
+
+def move_to_next_quarter(probe: Probe) -> str:
+    """Advance the platform's test clock to 09:00 (Shanghai) on the next quarter's first day;
+    answers that quarter."""
+    now = probe.clock.now().astimezone(CHINA)
+    start = next_quarter_start(now.date())
+    target = dt.datetime.combine(start, dt.time(9), tzinfo=CHINA)
+    probe.clock.advance((target - now).total_seconds())
+    return quarter_of(start)
+
+
+@dataclass
+class Member:
+    role: str  # "junior", "intermediate", "senior", "failer", "cheater", "unarchived"
+    enrolled: Enrolled
+    required: int
+    answers_right: bool = True
+    shows_impostor: bool = False
+    hours_studied: int = 0
+    impostor_shown: bool = False
+    certificates: list[SupCertificate] = field(default_factory=list)
+    credited_hours: int | None = None  # as the supervision view shows, after studying
+    archived_certificate: dict[str, Any] | None = None  # the province archive's record
+
+    @property
+    def id_number(self) -> str:
+        return self.enrolled.learner.id_number
+
+    @property
+    def course_id(self) -> str:
+        return self.enrolled.course.course_id
+
+    @property
+    def done(self) -> bool:
+        return self.hours_studied >= self.required
+
+    def observed(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "id_number": self.id_number,
+            "learner_id": self.enrolled.learner.learner_id,
+            "course_id": self.course_id,
+            "level": self.enrolled.course.level,
+            "hours_studied": self.hours_studied,
+            "answers_right": self.answers_right,
+            "impostor_shown": self.impostor_shown,
+            "supervision_credited_hours": self.credited_hours,
+            "certificates": [c.model_dump(mode="json") for c in self.certificates],
+            "archived_certificate": self.archived_certificate,
+        }
+
+
+@dataclass
+class Cohort:
+    quarter: str
+    members: list[Member]
+    filing: ClaimFilingOut | Refused
+    sent: list[dict[str, Any]]  # what the office received for the quarter (its call log)
+    accepted: list[dict[str, Any]]  # the office's claims of this platform, as it holds them
+    timings: dict[str, float] = field(default_factory=dict)  # seconds since the start, by phase
+
+    def member(self, role: str) -> Member:
+        return next(m for m in self.members if m.role == role)
+
+    def observed(self) -> dict[str, Any]:
+        filing = self.filing
+        return {
+            "quarter": self.quarter,
+            "members": [m.observed() for m in self.members],
+            "filing": filing.model_dump(mode="json")
+            if isinstance(filing, ClaimFilingOut)
+            else f"refused: {filing.status} {filing.detail}",
+            "sent_to_the_office": self.sent,
+            "timings": self.timings,
+        }
+
+
+def cohort(probe: Probe) -> Cohort:
+    """The run's cohort, built by the first check that asks."""
+    key = (str(probe.profile.target.url) if probe.profile else "", probe.platform_id)
+    with _lock:
+        if key not in _cohorts:
+            _cohorts[key] = _build(probe)
+        return _cohorts[key]
+
+
+def submissions(probe: Probe, quarter: str) -> list[dict[str, Any]]:
+    """Every claim this platform sent the office for `quarter`, oldest first: status and body."""
+    entries = probe.province.log(service="subsidy", operation="submit_claim")
+    return [
+        {"seq": e.seq, "status": e.status_code, "claim": e.request, "answer": e.response}
+        for e in entries
+        if e.platform_id == probe.platform_id and e.request.get("quarter") == quarter
+    ]
+
+
+def accepted_claims(probe: Probe) -> list[dict[str, Any]]:
+    return [c.model_dump(mode="json") for c in probe.province.subsidy_claims(probe.platform_id)]
+
+
+def _courses_by_level(probe: Probe) -> dict[str, CourseOut]:
+    minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
+    chosen: dict[str, CourseOut] = {}
+    for course in offered_courses(probe.platform):
+        if course.approval and course.level in LEVELS and course.level not in chosen:
+            chosen[course.level] = course
+    missing = [level for level in LEVELS if level not in chosen]
+    if missing:
+        raise CannotJudge(f"no approved course offered at level {', '.join(missing)}")
+    for level, course in chosen.items():
+        if len(probe.platform.lessons(course.course_id)) < minimum[level]:
+            raise CannotProbe(PROBE, f"{course.course_id} has fewer lessons than {minimum[level]}")
+    return chosen
+
+
+def _build(probe: Probe) -> Cohort:
+    minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
+    courses = _courses_by_level(probe)
+    quarter = move_to_next_quarter(probe)
+    roles = [(level, courses[level], True, False) for level in LEVELS]
+    roles += [
+        ("failer", courses["senior"], False, False),
+        ("cheater", courses["senior"], True, True),
+        ("unarchived", courses["senior"], True, False),
+    ]
+
+    def make(role: tuple[str, CourseOut, bool, bool]) -> Member:
+        name, course, right, impostor = role
+        enrolled = enrolled_learner(
+            probe.learners,
+            probe.platform,
+            course,
+            device_id=f"subsidy-{uuid.uuid4().hex[:12]}",
+            quiz=QuizTaker(key_source=probe.clock.quiz_key),
+        )
+        return Member(name, enrolled, minimum[course.level], right, impostor)
+
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=len(roles)) as pool:
+        members = list(pool.map(make, roles))
+        unarchived = next(m for m in members if m.role == "unarchived")
+        probe.province.refuse_archive(unarchived.id_number)
+        try:  # the fault is lifted whatever happens: it must not outlive the cohort
+            timings["enrol_s"] = time.monotonic() - started
+            _answer_quizzes(probe, members, pool)
+            timings["quizzes_s"] = time.monotonic() - started
+            _study(probe, members, pool)
+            timings["study_s"] = time.monotonic() - started
+            if quarter_of(platform_today(probe.time)) != quarter:
+                raise CannotProbe(PROBE, f"the study ran past the end of {quarter}")
+            for member in members:
+                _observe(probe, member)
+            _await_archive(probe, members)
+            timings["archive_s"] = time.monotonic() - started
+            filing = attempt(lambda: probe.clock.file_subsidy_claim(quarter))
+        finally:
+            probe.province.refuse_archive(unarchived.id_number, refused=False)
+    timings["filed_s"] = time.monotonic() - started
+    sent, accepted = submissions(probe, quarter), accepted_claims(probe)
+    rounded = {k: round(v, 2) for k, v in timings.items()}
+    return Cohort(quarter, members, filing, sent, accepted, rounded)
+
+
+def _observe(probe: Probe, member: Member) -> None:
+    """The member's certificates and credited hours, as the supervision view shows them."""
+    learner_id = member.enrolled.learner.learner_id or ""
+    member.certificates = [
+        c for c in probe.supervisor.certificates(learner_id) if c.course_id == member.course_id
+    ]
+    member.credited_hours = next(
+        (
+            p.credited_hours
+            for p in probe.supervisor.course_progress(learner_id)
+            if p.course_id == member.course_id
+        ),
+        None,
+    )
+
+
+def _planned_answers(probe: Probe, member: Member) -> list[tuple[str, str, int, str, bool]]:
+    """(question id, lesson id, hour, option, right) for every question of the studied lessons."""
+    taker = member.enrolled.quiz
+    course_id = member.course_id
+    studied = {lesson.lesson_id for lesson in member.enrolled.lessons[: member.required]}
+    key = taker.key(course_id)
+    planned = []
+    for question in taker.questions(probe.platform, member.enrolled.token, course_id):
+        if question.lesson_id not in studied:
+            continue
+        right_option = key.get(question.question_id)
+        if right_option is None:
+            raise CannotProbe(PROBE, f"the answer key lacks question {question.question_id}")
+        options = [o.key for o in question.options]
+        wrong = next((o for o in options if o != right_option), right_option)
+        option = right_option if member.answers_right else wrong
+        planned.append((question.question_id, question.lesson_id, question.hour, option, False))
+    return planned
+
+
+def _answer_quizzes(probe: Probe, members: list[Member], pool: ThreadPoolExecutor) -> None:
+    """Every question of every studied lesson, answered up front (a learner may answer an hour's
+    questions once enrolled), one answer per learner per round, QUIZ_GAP_S between rounds."""
+    plans = list(pool.map(lambda m: _planned_answers(probe, m), members))
+    rounds = max(len(plan) for plan in plans)
+    now = probe.clock.now()
+
+    def answer(
+        member: Member, plan: list[tuple[str, str, int, str, bool]], index: int, now: dt.datetime
+    ) -> None:
+        if index >= len(plan):
+            return
+        question_id, lesson_id, hour, option, _ = plan[index]
+        given = GivenAnswer(question_id, lesson_id, hour, option, None, now)
+        try:
+            given.answered_at = probe.platform.answer_question(
+                member.enrolled.token, question_id, option
+            ).answered_at
+        except Refused as refused:
+            detail = f"an answer was refused: {refused.status} {refused.detail}"
+            raise CannotProbe(PROBE, detail) from None
+        member.enrolled.quiz.given.append(given)
+
+    for index in range(rounds):
+        if index % RENEW_EVERY == 0:
+            within = dt.timedelta(seconds=QUIZ_GAP_S * (RENEW_EVERY + 1))
+            for member in members:
+                member.enrolled.renew_if_expiring(now, within)
+        list(pool.map(answer, members, plans, [index] * len(members), [now] * len(members)))
+        now = probe.clock.advance(QUIZ_GAP_S)  # the test clock (the hooks need it anyway)
+
+
+def _open(probe: Probe, member: Member, index: int) -> Study:
+    session = Study(
+        probe.platform,
+        probe.time,
+        probe.province,
+        member.enrolled,
+        member.enrolled.lessons[index],
+        window_id="window-1",
+    )
+    session.open()
+    return session
+
+
+def _finish(probe: Probe, member: Member, session: Study) -> None:
+    """The lesson reported watched to its end and its capture passed; the cheater's first
+    capture is answered with another person's face first."""
+    enrolled = member.enrolled
+    if not enrolled.spare_live_frames:
+        enrolled.spare_live_frames = probe.province.liveness_frames(
+            enrolled.learner.id_number, kind="live", count=FRAMES_PER_CALL
+        )
+    session.beat(float(session.lesson.duration_s))
+    if member.shows_impostor and not member.impostor_shown and session.open_challenge:
+        session.answer("impostor")
+        member.impostor_shown = True
+        session.beat(session.position)
+    for _ in range(3):
+        if session.open_challenge is None:
+            break
+        outcome = session.answer("live")
+        if isinstance(outcome, Refused) or not getattr(outcome, "passed", False):
+            session.beat(session.position)
+    member.hours_studied += session.lesson.lesson_hours
+
+
+def _study(probe: Probe, members: list[Member], pool: ThreadPoolExecutor) -> None:
+    """Lesson by lesson in lockstep (harness/scenarios/lockstep.py explains why): all open, one
+    clock advance, all report the end and answer their captures."""
+    for index in range(max(m.required for m in members)):
+        active = [m for m in members if not m.done and index < len(m.enrolled.lessons)]
+        if not active:
+            return
+        longest = max(m.enrolled.lessons[index].duration_s for m in active)
+        for member in active:
+            member.enrolled.renew_if_expiring(probe.time.now(), dt.timedelta(seconds=longest + 60))
+        sessions = list(pool.map(_open, [probe] * len(active), active, [index] * len(active)))
+        probe.time.wait(max(s.lesson.duration_s - s.position for s in sessions) + 1)
+        list(pool.map(lambda m, s: _finish(probe, m, s), active, sessions))
+
+
+def _await_archive(probe: Probe, members: list[Member]) -> None:
+    """Wait (up to `realtime_seconds`) until the province's archive holds each certified
+    member's certificate record: the claim may list a learner only then (SUB-05)."""
+    waiting = {m.id_number: m for m in members if m.certificates}
+    deadline = time.monotonic() + probe.thresholds.realtime_seconds
+    while waiting:
+        for id_number, member in list(waiting.items()):
+            numbers = {c.number for c in member.certificates}
+            for chain in probe.province.archive(probe.platform_id, id_number):
+                for record in chain.records:
+                    if (
+                        record.kind == "certificate"
+                        and record.data.get("certificate_number") in numbers
+                    ):
+                        member.archived_certificate = record.model_dump(mode="json")
+            if member.archived_certificate is not None or member.role == "unarchived":
+                del waiting[id_number]  # refused by the fault: looked at once, not waited for
+        if not waiting or time.monotonic() >= deadline:
+            return
+        time.sleep(POLL_S)
+
+
+def claim_lines(claim: dict[str, Any]) -> list[dict[str, Any]]:
+    lines = claim.get("lines")
+    return [line for line in lines if isinstance(line, dict)] if isinstance(lines, list) else []
+
+
+def lines_of(member: Member, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        line
+        for line in lines
+        if (line.get("id_number"), line.get("course_id")) == (member.id_number, member.course_id)
+    ]

@@ -1,0 +1,232 @@
+"""ARCH-01, ARCH-02 — the electronic training archive (对接山西省公共服务平台形成电子培训学习档案;
+做到学习过程可记录、可监管、可追溯).
+
+Judged at the province: the chain of archive records it holds for a fresh learner, against the
+platform's own supervision view of that learner. The province verifies each chain on arrival and
+refuses a broken one; the harness verifies it again from the records it is shown.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from harness.api import Refused
+from harness.checks._archive_support import (
+    KEY_FIELDS,
+    SupervisionView,
+    archive_problems,
+    missing,
+    poll_chain,
+)
+from harness.checks._support import lesson_progress, study, study_setup
+from harness.failures import CannotProbe, CheckFailure
+from harness.probe import Probe
+from harness.registry import check
+from harness.scenarios.study import Enrolled
+
+PROBE = "the archive"
+RESTART_PROBE = "the archive across a restart"
+RESTART_KINDS = frozenset({"enrolment", "session", "quiz_answer"})  # what the outage produces
+
+
+def supervision_view(probe: Probe, enrolled: Enrolled) -> SupervisionView:
+    learner_id = enrolled.learner.learner_id or ""
+    sup = probe.supervisor
+    return SupervisionView(
+        enrolments=sup.enrolments(learner_id),
+        playbacks=sup.playbacks(learner_id),
+        captures=sup.captures(learner_id),
+        quiz_answers=sup.quiz_answers(learner_id),
+        progress=sup.progress(learner_id),
+        certificates=sup.certificates(learner_id),
+    )
+
+
+def held_chain(probe: Probe, enrolled: Enrolled) -> list[dict[str, Any]]:
+    """The learner's chain as the province holds it from this platform (empty when none)."""
+    chains = probe.province.archive(
+        platform_id=probe.platform_id, id_number=enrolled.learner.id_number
+    )
+    return [r.model_dump(mode="json") for c in chains for r in c.records]
+
+
+def refused_pushes(probe: Probe, enrolled: Enrolled, after_seq: int = 0) -> list[dict[str, Any]]:
+    """The learner's archive pushes the province did not accept, with its reasons."""
+    entries = probe.province.log(
+        service="archive", id_number=enrolled.learner.id_number, after_seq=after_seq
+    )
+    return [
+        {
+            "seq": e.seq,
+            "status": e.status_code,
+            "detail": e.response.get("detail") if isinstance(e.response, dict) else None,
+        }
+        for e in entries
+        if e.platform_id == probe.platform_id and e.status_code >= 300
+    ]
+
+
+def _summary(records: list[dict[str, Any]]) -> list[str]:
+    """One line per held record: `seq kind fact-id`."""
+    lines = []
+    for record in records:
+        kind = str(record.get("kind"))
+        key = (record.get("data") or {}).get(KEY_FIELDS.get(kind, ""))
+        lines.append(f"{record.get('seq')} {kind} {key}")
+    return lines
+
+
+@check("ARCH-01", "ARCH-02")
+def archive_holds_what_supervision_shows(probe: Probe) -> None:
+    """The province's archive of a learner is the platform's supervision view of them, complete,
+    consistent and traceable, and its chain verifies.
+
+    Space:
+    - record kinds: enrolment, session (two playbacks of one lesson: one closed early, one that
+      earns the rest), capture (a failed one, another person's face, and a passed one), quiz
+      answers of the lesson's hours, the credited lesson; a certificate when the view shows one
+      (this journey earns none: see the check's limits in notes);
+    - completeness: a record of every fact the view shows, within `realtime_seconds`;
+    - consistency: each record's course, lesson, verdict or option as the view shows it; no
+      record of a fact the view does not show; no fact recorded twice;
+    - traceability (ARCH-02): the credited lesson's record links every playback that earned its
+      time, every passed capture and every quiz answer of the lesson, each held earlier in the
+      chain, and at least one passed capture per lesson hour;
+    - tamper evidence: seq 1..n without gaps, each `prev_hash` the previous record's hash, each
+      hash the SHA-256 of the record's canonical JSON, no record id twice.
+    Time: the test clock; the archive is polled in real time."""
+    enrolled = study_setup(probe)
+    first = study(probe, enrolled, 0)
+    challenge = first.watch_until_challenge()
+    if challenge is not None:
+        first.answer("impostor")  # a failed capture is part of the archive too
+    probe.platform.close_playback(first.token or enrolled.token, first.playback_id)
+    second = study(probe, enrolled, 0)
+    second.watch_to_end()
+    second.settle_capture()
+    lesson = lesson_progress(probe, enrolled, second.lesson.lesson_id)
+    if lesson is None or not lesson.hour_credited:
+        raise CannotProbe(PROBE, "the studied lesson was not credited, so nothing links to it")
+    view = supervision_view(probe, enrolled)
+    journey_playbacks = {first.playback_id, second.playback_id}
+    _view_shows_the_journey(view, journey_playbacks, first.answered | second.answered)
+    expected = view.expected()
+    records, waited = poll_chain(
+        lambda: held_chain(probe, enrolled), expected, probe.thresholds.realtime_seconds
+    )
+    problems = archive_problems(view, records)
+    observed = {
+        "learner": enrolled.learner.id_number,
+        "journey": first.sent + second.sent,
+        "expected": [f"{e.kind} {e.key}" for e in expected],
+        "archive": _summary(records),
+        "waited_s": round(waited, 2),
+        "refused_pushes": refused_pushes(probe, enrolled),
+    }
+    probe.evidence.attach_json("archive", {**observed, "records": records, "problems": problems})
+    if problems:
+        raise CheckFailure(
+            "The province's archive is not the supervision view, complete and traceable",
+            received={"problems": problems[:20], "refused_pushes": observed["refused_pushes"][:5]},
+            expected="a verified chain with a record of every fact the supervision view shows;"
+            " the credited lesson linking its sessions, captures and quiz answers",
+        )
+    probe.evidence.note(
+        f"{len(records)} records, chain verified, every fact of the supervision view held"
+        f" ({waited:.1f} s after the journey)"
+    )
+
+
+def _view_shows_the_journey(
+    view: SupervisionView, playbacks: set[str], captures_answered: set[str]
+) -> None:
+    """The archive is judged against the view; a view that does not show what the journey did
+    would make the comparison vacuous, so that is `CannotProbe`, not a pass."""
+    shown_playbacks = {p.playback_id for p in view.playbacks}
+    settled = {c.challenge_id for c in view.captures if c.passed is not None}
+    absent = sorted(playbacks - shown_playbacks) + sorted(captures_answered - settled)
+    if absent or not any(c.passed for c in view.captures) or not view.quiz_answers:
+        raise CannotProbe(
+            PROBE,
+            "the supervision view does not show the journey (its playbacks, its settled and"
+            f" passed captures, its quiz answers); absent: {absent}",
+        )
+
+
+@check("ARCH-01")
+def archive_push_survives_a_platform_restart(probe: Probe) -> None:
+    """Records made while the province is unavailable, and still unsent when the platform
+    restarts, reach the archive once the province is back: nothing is lost, nothing doubled.
+
+    Space: a learner enrolled with a playback open (records the province may already hold);
+    then, with the province answering 503: the playback closed, a second one opened and the
+    lesson's quiz questions answered (records that cannot be acknowledged); the harness waits
+    until the platform has tried to push (a 503 in the province's log, up to
+    `realtime_seconds`), restarts the platform (test hook `POST /test/restart`), ends the outage,
+    and gives it `realtime_seconds` to deliver. Judged: every enrolment, session and quiz answer
+    of the supervision view held once, and the chain verifies."""
+    enrolled = study_setup(probe)
+    first = study(probe, enrolled, 0)
+    before = probe.province.log(service="archive", id_number=enrolled.learner.id_number)
+    marker = max((e.seq for e in before), default=0)
+    tried = False
+    probe.province.set_unavailable(True)
+    try:
+        probe.platform.close_playback(first.token or enrolled.token, first.playback_id)
+        second = study(probe, enrolled, 0)
+        second.finish_quizzes()
+        tried = _await_a_push_attempt(probe, enrolled, marker)
+        try:
+            probe.clock.restart()
+        except Refused as refused:
+            raise CannotProbe(
+                RESTART_PROBE, f"the platform has no restart hook ({refused.status})"
+            ) from None
+    finally:
+        probe.province.set_unavailable(False)
+    view = supervision_view(probe, enrolled)
+    expected = [e for e in view.expected() if e.kind in RESTART_KINDS]
+    if len([e for e in expected if e.kind == "session"]) < 2 or not any(
+        e.kind == "quiz_answer" for e in expected
+    ):
+        raise CannotProbe(RESTART_PROBE, "the outage produced no second session or quiz answer")
+    records, waited = poll_chain(
+        lambda: held_chain(probe, enrolled), expected, probe.thresholds.realtime_seconds
+    )
+    problems = archive_problems(view, records, RESTART_KINDS)
+    observed = {
+        "learner": enrolled.learner.id_number,
+        "push_attempt_seen_during_outage": tried,
+        "expected": [f"{e.kind} {e.key}" for e in expected],
+        "archive": _summary(records),
+        "missing_after_restart": [f"{e.kind} {e.key}" for e in missing(expected, records)],
+        "waited_s": round(waited, 2),
+        "refused_pushes": refused_pushes(probe, enrolled, marker),
+    }
+    probe.evidence.attach_json("restart", {**observed, "records": records, "problems": problems})
+    if problems:
+        raise CheckFailure(
+            "Records made before a platform restart did not all reach the archive",
+            received={"problems": problems[:20], "waited_s": observed["waited_s"]},
+            expected=f"every record held within {probe.thresholds.realtime_seconds} s of the"
+            " province's return, once, in a verified chain",
+        )
+    probe.evidence.note(
+        f"{len(records)} records held {waited:.1f} s after the outage; restart lost nothing"
+        + ("" if tried else " (no push attempt was seen during the outage)")
+    )
+
+
+def _await_a_push_attempt(probe: Probe, enrolled: Enrolled, after_seq: int) -> bool:
+    """Wait (real time, up to `realtime_seconds`) until the platform tried to push one of the
+    learner's records and met the outage; True when it did."""
+    deadline = time.monotonic() + probe.thresholds.realtime_seconds
+    while time.monotonic() < deadline:
+        attempts = probe.province.log(
+            service="archive", id_number=enrolled.learner.id_number, after_seq=after_seq
+        )
+        if any(e.status_code == 503 for e in attempts):
+            return True
+        time.sleep(0.25)
+    return False

@@ -1,0 +1,270 @@
+"""POST-02 — a certificate for a pass only, once, with a unique number, verifiable.
+
+Judged from the harness's own scoring of the answers it gave, the supervision view, the public
+verification answer and the PDF read back (text by pypdf, QR code by zxing-cpp).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from urllib.parse import urlparse
+
+from harness.api import Refused, attempt
+from harness.catalogue import load_catalogue
+from harness.certificate_reader import NotAPdf, read_certificate_pdf
+from harness.checks._quiz_support import BoundaryPlan, standing_of
+from harness.checks._support import CHINA, offered_courses, platform_today, study, study_setup
+from harness.failures import CannotJudge, CannotProbe, CheckFailure
+from harness.probe import Probe
+from harness.registry import check
+from harness.scenarios.quiz import QuizTaker
+from harness.scenarios.study import Enrolled
+from harness.spec.certificates import CERTIFICATE_FIELDS, SupCertificate
+
+LEVEL_NAMES = {"junior": "初级", "intermediate": "中级", "senior": "高级"}
+PROBE = "the certificate"
+
+
+@check("POST-02")
+def certificate_only_for_a_pass_once_and_verifiable(probe: Probe) -> None:
+    """No certificate while the learner fails (the level's hours credited, accuracy one answer
+    below 60 %); exactly one once the learner passes (one more hour, accuracy at 60 %); still the
+    same one after a further passing hour. Its fields are the learner's, the course's and the
+    harness's own count and score; the public verification answers exactly those fields (the ID
+    number masked, no more); the PDF prints them and its QR code holds the verification URL.
+
+    Space: both sides of the pass, the second pass, every field of the certificate, the PDF's
+    text and QR code, the verification of the number and of an unknown number."""
+    percent = round(load_catalogue().get("EXAM-02").params["pass_accuracy"] * 100)
+    minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
+    courses = [c for c in offered_courses(probe.platform) if c.approval and c.level in minimum]
+    if not courses:
+        raise CannotJudge("no approved course with a level is offered")
+    course = min(courses, key=lambda c: minimum[c.level])
+    required = minimum[course.level]
+    plan = BoundaryPlan(percent)
+    taker = QuizTaker(key_source=probe.clock.quiz_key, plan=plan)
+    enrolled = study_setup(probe, course=course, quiz=taker)
+    if len(enrolled.lessons) < required + 2:
+        raise CannotProbe(PROBE, f"{course.course_id} has fewer than {required + 2} lessons")
+    learner_id = enrolled.learner.learner_id or ""
+    questions = taker.questions(probe.platform, enrolled.token, course.course_id)
+    seen: dict[str, Any] = {}
+    for index in range(required + 2):
+        plan.mode = "below" if index < required else "reach"
+        session = study(probe, enrolled, index)
+        session.watch_to_end(step=900)
+        session.settle_capture()
+        if index >= required - 1:
+            stage = ("failing", "passed", "passed_again")[index - required + 1]
+            seen[stage] = {
+                "standing": standing_of(probe, enrolled, learner_id, questions, taker.given),
+                "learner": probe.platform.my_certificates(enrolled.token),
+                "supervision": probe.supervisor.certificates(learner_id),
+                "today": platform_today(probe.time),
+            }
+    probe.evidence.attach_json("stages", _stages_json(seen))
+    _judge_issuance(seen)
+    certificate = seen["passed"]["supervision"][0]
+    _judge_fields(probe, enrolled, certificate, seen["passed"])
+    verified = _judge_verification(probe, enrolled, certificate)
+    _judge_pdf(probe, enrolled, certificate, verified)
+    probe.evidence.note(f"one certificate {certificate.number}, verified, PDF and QR read back")
+
+
+def _stages_json(seen: dict[str, Any]) -> dict[str, Any]:
+    return {
+        stage: {
+            "standing": data["standing"],
+            "learner_certificates": [c.model_dump(mode="json") for c in data["learner"]],
+            "supervision_certificates": [c.model_dump(mode="json") for c in data["supervision"]],
+            "platform_today": data["today"].isoformat(),
+        }
+        for stage, data in seen.items()
+    }
+
+
+def _judge_issuance(seen: dict[str, Any]) -> None:
+    failing = seen["failing"]
+    if failing["standing"]["credited_hours"] < failing["standing"]["supervision"]["required_hours"]:
+        raise CannotProbe(PROBE, "honest study did not credit the level's hours")
+    if failing["learner"] or failing["supervision"]:
+        raise CheckFailure(
+            "A certificate was issued to a learner below the pass mark",
+            received=_stages_json({"failing": failing}),
+            expected="no certificate (accuracy below 60 %)",
+        )
+    passed = seen["passed"]
+    if not passed["standing"]["completed"]:
+        raise CannotProbe(PROBE, "the learner did not pass (EXAM-02 judges why)")
+    for stage in ("passed", "passed_again"):
+        data = seen[stage]
+        numbers = {c.number for c in data["supervision"]} | {c.number for c in data["learner"]}
+        if len(data["supervision"]) != 1 or len(data["learner"]) != 1 or len(numbers) != 1:
+            raise CheckFailure(
+                "A pass did not leave exactly one certificate"
+                + (" (a second pass issued another)" if stage == "passed_again" else ""),
+                received=_stages_json({stage: data}),
+                expected="one certificate, the same number for the learner and the supervisor",
+            )
+    first, again = seen["passed"]["supervision"][0], seen["passed_again"]["supervision"][0]
+    if first.number != again.number:
+        raise CheckFailure(
+            "A second pass replaced the certificate",
+            received={"first": first.number, "later": again.number},
+            expected="the certificate first issued, unchanged",
+        )
+
+
+def _score(correct: int, questions: int) -> str:
+    value = Decimal(100 * correct) / Decimal(questions)
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _judge_fields(
+    probe: Probe, enrolled: Enrolled, cert: SupCertificate, passed: dict[str, Any]
+) -> None:
+    learner, course = enrolled.learner, enrolled.course
+    standing = passed["standing"]
+    enrolments = probe.supervisor.enrolments(learner.learner_id or "")
+    started = min(
+        (e.enrolled_at for e in enrolments if e.course_id == course.course_id), default=None
+    )
+    if started is None:
+        raise CannotProbe(PROBE, "the supervision view shows no enrolment")
+    expected = {
+        "learner_id": learner.learner_id,
+        "course_id": course.course_id,
+        "name": learner.name,
+        "occupation_code": course.occupation_code,
+        "level": course.level,
+        "lesson_hours": standing["credited_hours"],
+        "score": _score(standing["correct"], standing["questions"]),
+        "started_on": started.astimezone(CHINA).date(),
+        "platform_id": probe.platform_id,
+    }
+    got = cert.model_dump()
+    wrong = {
+        k: {"expected": str(v), "received": str(got[k])} for k, v in expected.items() if got[k] != v
+    }
+    if not (expected["started_on"] <= cert.finished_on <= cert.issued_on <= passed["today"]):
+        wrong["dates"] = {
+            "expected": "started_on ≤ finished_on ≤ issued_on ≤ the platform's today",
+            "received": [str(cert.started_on), str(cert.finished_on), str(cert.issued_on)],
+        }
+    if not _masked_properly(cert.id_number_masked, learner.id_number):
+        wrong["id_number_masked"] = {
+            "expected": "the ID number with at most its first 6 and last 4 characters shown",
+            "received": cert.id_number_masked,
+        }
+    if wrong:
+        raise CheckFailure(
+            "The certificate's fields are not the learner's, the course's and the pass's",
+            received=wrong,
+            expected="each field as the harness observed it",
+        )
+
+
+def _masked_properly(masked: str, id_number: str) -> bool:
+    if len(masked) != len(id_number):
+        return False
+    shown = [i for i, ch in enumerate(masked) if ch != "*"]
+    allowed = set(range(6)) | set(range(len(id_number) - 4, len(id_number)))
+    return all(i in allowed and masked[i] == id_number[i] for i in shown) and masked != id_number
+
+
+def _public_fields(cert: SupCertificate) -> dict[str, Any]:
+    dumped = cert.model_dump(mode="json")
+    return {name: dumped[name] for name in CERTIFICATE_FIELDS}
+
+
+def _verify(probe: Probe, path: str) -> Any:
+    return attempt(lambda: probe.platform.request("GET", path))  # type: ignore[attr-defined]
+
+
+def _judge_verification(probe: Probe, enrolled: Enrolled, cert: SupCertificate) -> dict:
+    if not hasattr(probe.platform, "request"):
+        raise CannotProbe(PROBE, "the learner driver makes no raw HTTP call for verification")
+    answer = _verify(probe, f"/api/v1/certificates/{cert.number}")
+    unknown = _verify(probe, f"/api/v1/certificates/{cert.number}X")
+    probe.evidence.attach_json(
+        "verification",
+        {
+            "answer": answer if not isinstance(answer, Refused) else str(answer),
+            "unknown_number": str(unknown) if isinstance(unknown, Refused) else unknown,
+        },
+    )
+    if isinstance(answer, Refused) or not isinstance(answer, dict):
+        raise CheckFailure(
+            "The certificate's number cannot be verified",
+            received=str(answer),
+            expected=f"200 with the certificate at /api/v1/certificates/{cert.number}",
+        )
+    extra = sorted(set(answer) - set(CERTIFICATE_FIELDS))
+    public = _public_fields(cert)
+    differs = {
+        k: {"verified": answer.get(k), "issued": v} for k, v in public.items() if answer.get(k) != v
+    }
+    leaks = enrolled.learner.id_number in repr(answer)
+    if extra or differs or leaks:
+        raise CheckFailure(
+            "The verification answer is not exactly the certificate",
+            received={"extra_fields": extra, "differs": differs, "full_id_number_shown": leaks},
+            expected="the certificate's fields, ID number masked, nothing more",
+        )
+    if not (isinstance(unknown, Refused) and unknown.status == 404):
+        raise CheckFailure(
+            "An unknown certificate number is answered as if it existed",
+            received=str(unknown),
+            expected="404",
+        )
+    return answer
+
+
+def _judge_pdf(probe: Probe, enrolled: Enrolled, cert: SupCertificate, verified: dict) -> None:
+    data = probe.platform.certificate_pdf(enrolled.token, cert.number)
+    probe.evidence.attach_file("certificate.pdf", data)
+    try:
+        pdf = read_certificate_pdf(data)
+    except NotAPdf as exc:
+        raise CheckFailure("The certificate PDF cannot be read", received=str(exc)) from None
+    printed = [
+        cert.number,
+        cert.name,
+        cert.id_number_masked,
+        cert.occupation_name,
+        LEVEL_NAMES.get(cert.level, cert.level),
+        str(cert.lesson_hours),
+        cert.score,
+        cert.started_on.isoformat(),
+        cert.finished_on.isoformat(),
+        cert.platform_name,
+        cert.issued_on.isoformat(),
+    ]
+    missing = [value for value in printed if value not in pdf.text]
+    probe.evidence.attach_json("pdf-read-back", {"text": pdf.text, "qr_codes": list(pdf.qr_codes)})
+    if missing or enrolled.learner.id_number in pdf.text:
+        raise CheckFailure(
+            "The certificate PDF does not print the certificate",
+            received={
+                "missing": missing,
+                "full_id_number_printed": enrolled.learner.id_number in pdf.text,
+            },
+            expected="every field as verification answers it, the ID number masked",
+        )
+    targets = [urlparse(code).path for code in pdf.qr_codes]
+    want = f"/api/v1/certificates/{cert.number}"
+    if targets != [want]:
+        raise CheckFailure(
+            "The certificate's QR code does not point at its verification",
+            received=list(pdf.qr_codes),
+            expected=f"one QR code of a URL whose path is {want}",
+        )
+    again = _verify(probe, targets[0])
+    if again != verified:
+        raise CheckFailure(
+            "The QR code's verification answers another certificate",
+            received=str(again),
+            expected=verified,
+        )

@@ -1,0 +1,153 @@
+"""POST-03 — credentials: sign-in is throttled, tokens expire.
+
+The space probed (docs/interface.md, "Sign-in throttling and token lifetimes"):
+- throttling, for both protocols (a learner's ID number; a supervision username — an unknown
+  one, so that no profile account is locked): both sides of the promised bound — after 2
+  failures the next sign-in is judged normally (the right password succeeds, a wrong one is
+  401), after 10 failures every sign-in, the right password too, is 429; and the lock still
+  holds just under 5 minutes after the last failure;
+- token lifetimes, for both protocols: a token is accepted one second before its `expires_at`
+  and refused (401) one second after it, moved by the test clock; a supervision token's
+  `expires_at` is at most 24 h after sign-in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from harness.api import Refused, attempt
+from harness.failures import CheckFailure
+from harness.probe import Probe
+from harness.registry import check
+
+NOT_BEFORE, AT_MOST = 3, 10  # the interface's bounds on failures before throttling
+LOCK_AT_LEAST = dt.timedelta(minutes=5)
+SUPERVISOR_TOKEN_AT_MOST = dt.timedelta(hours=24)
+MARGIN_S = 5  # real seconds a probe may take between reading the clock and asking
+
+
+def status_of(outcome: object) -> int:
+    return outcome.status if isinstance(outcome, Refused) else 200
+
+
+@check("POST-03")
+def failed_sign_ins_are_throttled(probe: Probe) -> None:
+    """After at most 10 failed sign-ins of one learner or supervision username, sign-in is
+    refused (429) — the right password too — for at least 5 minutes; after 2 it is not."""
+    learners, platform = probe.learners, probe.platform
+    findings: dict[str, object] = {}
+
+    def learner_sign_in(learner, password: str) -> int:
+        frames = learners.frames(learner)
+        return status_of(
+            attempt(
+                lambda: platform.login(
+                    id_number=learner.id_number,
+                    password=password,
+                    device_id="device-A",
+                    liveness_frames=frames,
+                )
+            )
+        )
+
+    few = learners.registered()
+    for _ in range(NOT_BEFORE - 1):
+        learner_sign_in(few, "wrong-" + secrets.token_hex(4))
+    findings["learner: right password after 2 failures"] = learner_sign_in(few, few.password)
+    many = learners.registered()
+    findings["learner: wrong passwords"] = [
+        learner_sign_in(many, "wrong-" + secrets.token_hex(4)) for _ in range(AT_MOST)
+    ]
+    last_failure = probe.clock.now()
+    findings["learner: right password after 10 failures"] = learner_sign_in(many, many.password)
+    waited = (probe.clock.now() - last_failure).total_seconds()
+    probe.clock.advance(max(0.0, LOCK_AT_LEAST.total_seconds() - MARGIN_S - waited))
+    findings["learner: right password just under 5 min later"] = learner_sign_in(
+        many, many.password
+    )
+
+    def supervisor_sign_in(username: str) -> int:
+        client = probe.supervisor.with_username(username)
+        return status_of(attempt(lambda: client.issue_token("wrong-" + secrets.token_hex(4))))
+
+    few_name, many_name = (f"sxcert-probe-{secrets.token_hex(6)}" for _ in range(2))
+    for _ in range(NOT_BEFORE - 1):
+        supervisor_sign_in(few_name)
+    findings["supervisor: wrong password after 2 failures"] = supervisor_sign_in(few_name)
+    for _ in range(AT_MOST):
+        supervisor_sign_in(many_name)
+    findings["supervisor: sign-in after 10 failures"] = supervisor_sign_in(many_name)
+    probe.evidence.attach_json("throttling", findings)
+    expected = {
+        "learner: right password after 2 failures": 200,
+        "learner: right password after 10 failures": 429,
+        "learner: right password just under 5 min later": 429,
+        "supervisor: wrong password after 2 failures": 401,
+        "supervisor: sign-in after 10 failures": 429,
+    }
+    wrong = {case: findings[case] for case, status in expected.items() if findings[case] != status}
+    if wrong:
+        raise CheckFailure(
+            "Sign-in throttling does not hold",
+            received=wrong,
+            expected={case: expected[case] for case in wrong},
+        )
+    probe.evidence.note("throttled after ≤ 10 failures for ≥ 5 min, not after 2")
+
+
+@check("POST-03")
+def tokens_expire(probe: Probe) -> None:
+    """Learner and supervision tokens are accepted just before their `expires_at` and refused
+    one second after it; a supervision token lives at most 24 h."""
+    platform, clock, learners = probe.platform, probe.clock, probe.learners
+    authority = probe.supervisors.authority
+    findings: dict[str, object] = {}
+    early, late = learners.logged_in()[1], learners.logged_in()[1]
+    signed_in_at = clock.now()
+    sup_early, sup_late = authority.issue_token(), authority.issue_token()
+    if sup_late.expires_at is None or sup_early.expires_at is None:
+        raise CheckFailure(
+            "A supervision token's answer has no expires_at",
+            received=sup_late.model_dump(mode="json", exclude={"token"}),
+            expected="expires_at, at most 24 h after sign-in",
+        )
+    findings["supervision token lifetime (h)"] = (
+        sup_late.expires_at - signed_in_at
+    ).total_seconds() / 3600
+
+    def learner_status(token: str) -> int:
+        return status_of(attempt(lambda: platform.me(token)))
+
+    def supervisor_status(token: str) -> int:
+        path = "/api/v1/supervision/me"
+        return status_of(attempt(lambda: authority.request("GET", path, token=token)))
+
+    # Each protocol's "early" token is asked just before the first expiry of all four, its
+    # "late" token (never used since sign-in) just after the last one.
+    first = min(early.expires_at, late.expires_at, sup_early.expires_at, sup_late.expires_at)
+    last = max(early.expires_at, late.expires_at, sup_early.expires_at, sup_late.expires_at)
+    clock.advance(max(0.0, (first - clock.now()).total_seconds() - 1))
+    findings["learner: 1 s before expires_at"] = learner_status(early.token)
+    findings["supervisor: 1 s before expires_at"] = supervisor_status(sup_early.token)
+    clock.advance(max(0.0, (last - clock.now()).total_seconds() + 1))
+    findings["learner: 1 s after expires_at"] = learner_status(late.token)
+    findings["supervisor: 1 s after expires_at"] = supervisor_status(sup_late.token)
+    probe.evidence.attach_json("token-lifetimes", findings)
+    expected = {
+        "learner: 1 s before expires_at": 200,
+        "learner: 1 s after expires_at": 401,
+        "supervisor: 1 s before expires_at": 200,
+        "supervisor: 1 s after expires_at": 401,
+    }
+    wrong = {case: findings[case] for case, status in expected.items() if findings[case] != status}
+    lifetime = dt.timedelta(hours=float(findings["supervision token lifetime (h)"]))  # type: ignore[arg-type]
+    if lifetime > SUPERVISOR_TOKEN_AT_MOST + dt.timedelta(seconds=MARGIN_S):
+        wrong["supervision token lifetime (h)"] = findings["supervision token lifetime (h)"]
+    if wrong:
+        raise CheckFailure(
+            "A token outlives its expiry (or dies before it)",
+            received=wrong,
+            expected="accepted 1 s before expires_at, 401 1 s after; supervision ≤ 24 h",
+        )
+    probe.evidence.note("both protocols' tokens lapse at expires_at; supervision ≤ 24 h")

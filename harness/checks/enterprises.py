@@ -1,0 +1,94 @@
+"""ENT-01 — an enterprise enrols its employees for in-post training and follows them.
+
+The space probed (docs/interface.md, `POST /enterprise/employees`): the enterprise account of the
+profile; a registered learner with a trail in every supervision view and no employer; the
+enrolment's inputs — the right name, a wrong name (one character changed), an ID number nobody
+registered — and the views the enterprise follows its employee through (every learner-filtered
+supervision list and both photos). Expected: before enrolment the enterprise sees nothing of the
+learner; a wrong name or an unknown person is refused and changes nothing; the right name is
+accepted, names the learner, and from then on the enterprise sees exactly what the authority sees.
+"""
+
+from __future__ import annotations
+
+from harness.api import Refused, attempt
+from harness.checks._support import a_course
+from harness.checks.supervision_scope import view_of
+from harness.failures import CannotProbe, CheckFailure
+from harness.probe import Probe
+from harness.registry import check
+from harness.scenarios.trail import learner_with_trail
+
+
+def other_name(name: str) -> str:
+    """The name with its last character changed: a near miss, not a stranger's name."""
+    return name[:-1] + ("甲" if name[-1] != "甲" else "乙")
+
+
+@check("ENT-01")
+def enterprise_enrols_employees_and_follows_their_training(probe: Probe) -> None:
+    """An enterprise enrols a registered learner by ID number and matching name (a wrong name or
+    an unregistered person is refused) and then sees the learner's training as the authority."""
+    enterprises = probe.supervisors.of_kind("enterprise")
+    if not enterprises:
+        raise CannotProbe("enterprise enrolment", "the profile has no enterprise account")
+    enterprise = enterprises[0]
+    trail = learner_with_trail(probe, a_course(probe.platform))
+    learner = trail.enrolled.learner
+    authority_view = view_of(probe.supervisors.authority, trail)
+    # What the enterprise sees before enrolling is STUDY-08's to judge; here only what changes.
+    before = view_of(enterprise, trail)
+    stranger = probe.learners.person()
+    refusals = {
+        "wrong name": attempt(
+            lambda: enterprise.enrol_employee(learner.id_number, other_name(learner.name))
+        ),
+        "unregistered person": attempt(
+            lambda: enterprise.enrol_employee(stranger.id_number, stranger.name)
+        ),
+    }
+    after_refusals = view_of(enterprise, trail)
+    enrolled = attempt(lambda: enterprise.enrol_employee(learner.id_number, learner.name))
+    followed = view_of(enterprise, trail)
+    probe.evidence.attach_json(
+        "enterprise-enrolment",
+        {
+            "refusals": {
+                case: f"{o.status} {o.detail}" if isinstance(o, Refused) else "accepted"
+                for case, o in refusals.items()
+            },
+            "enrolment": f"{enrolled.status} {enrolled.detail}"
+            if isinstance(enrolled, Refused)
+            else enrolled.model_dump(mode="json"),
+            "views_differing_from_authority": [
+                name for name in followed if followed[name] != authority_view[name]
+            ],
+        },
+    )
+    accepted = [case for case, outcome in refusals.items() if not isinstance(outcome, Refused)]
+    if accepted or after_refusals != before:
+        raise CheckFailure(
+            f"Enterprise enrolment accepted a {', '.join(accepted) or 'refused request'}",
+            received={"accepted": accepted, "enterprise_sees_learner": after_refusals != before},
+            expected="a wrong name and an unregistered person refused (4xx), nothing visible",
+        )
+    if isinstance(enrolled, Refused):
+        raise CheckFailure(
+            "An enterprise cannot enrol a registered learner as its employee",
+            received=f"{enrolled.status} {enrolled.detail}",
+            expected="2xx naming the learner",
+        )
+    if enrolled.learner_id != trail.learner_id or enrolled.enterprise_id != enterprise.scope:
+        raise CheckFailure(
+            "The enrolment answer names another learner or enterprise",
+            received=enrolled.model_dump(mode="json"),
+            expected={"learner_id": trail.learner_id, "enterprise_id": enterprise.scope},
+        )
+    differing = [name for name in followed if followed[name] != authority_view[name]]
+    if differing:
+        raise CheckFailure(
+            "After enrolment the enterprise does not see its employee's training",
+            received={name: followed[name] for name in differing},
+            expected="every supervision view of the employee as the authority sees it",
+        )
+    probe.evidence.note("wrong name and unregistered person refused; employee followed in full")

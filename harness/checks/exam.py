@@ -1,0 +1,242 @@
+"""EXAM-01, EXAM-02 — a quiz in every lesson hour; the course passes at 60 % accuracy.
+
+Judged from what the harness did (the questions it was shown, the answers it gave, scored by the
+certification instance's answer key) and what the supervision view shows (credited hours,
+`completed`, the recorded answers), never from the platform's own verdict on an answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from harness.catalogue import load_catalogue
+from harness.checks._quiz_support import BoundaryPlan, given_json, standing_of
+from harness.checks._support import offered_courses, study, study_setup
+from harness.failures import CannotJudge, CannotProbe, CheckFailure
+from harness.probe import Probe
+from harness.registry import check
+from harness.scenarios.quiz import GivenAnswer, QuizTaker
+from harness.scenarios.study import Enrolled
+from harness.spec.courses import CourseOut
+
+CLOCK_TOLERANCE = dt.timedelta(seconds=2)  # an answer's recorded time vs the harness's readings
+
+
+def _approved(probe: Probe) -> list[CourseOut]:
+    courses = [c for c in offered_courses(probe.platform) if c.approval and c.level]
+    if not courses:
+        raise CannotJudge("no approved course with a level is offered")
+    return courses
+
+
+@check("EXAM-01")
+def every_lesson_hour_has_at_least_five_questions(probe: Probe) -> None:
+    """Every lesson hour of every approved course puts at least 5 distinct questions to an
+    enrolled learner, each with at least two distinct options.
+
+    Space: every offered approved course (a fresh learner enrolled in each), every lesson of its
+    content, every lesson hour of each lesson (counted per hour, never averaged over a lesson)."""
+    minimum = load_catalogue().get("EXAM-01").params["questions_per_hour"]
+    short: list[dict] = []
+    counted: dict[str, dict[str, int]] = {}
+    for course in _approved(probe):
+        enrolled = study_setup(probe, course=course)
+        questions = probe.platform.questions(enrolled.token, course.course_id)
+        per_hour: dict[tuple[str, int], set[str]] = {}
+        for question in questions:
+            keys = [o.key for o in question.options]
+            if len(set(keys)) < 2:
+                short.append({"question": question.model_dump(mode="json"), "why": "< 2 options"})
+            per_hour.setdefault((question.lesson_id, question.hour), set()).add(
+                question.question_id
+            )
+        counted[course.course_id] = {}
+        for lesson in enrolled.lessons:
+            for hour in range(max(1, lesson.lesson_hours)):
+                count = len(per_hour.get((lesson.lesson_id, hour), set()))
+                counted[course.course_id][f"{lesson.lesson_id}#{hour}"] = count
+                if count < minimum:
+                    short.append(
+                        {
+                            "course_id": course.course_id,
+                            "lesson_id": lesson.lesson_id,
+                            "hour": hour,
+                            "questions": count,
+                        }
+                    )
+    probe.evidence.attach_json("questions-per-hour", counted)
+    if short:
+        raise CheckFailure(
+            "A lesson hour has fewer than the required questions",
+            received=short[:20],
+            expected=f"≥ {minimum} distinct questions, each with ≥ 2 options, in every lesson hour",
+        )
+    hours = sum(len(c) for c in counted.values())
+    probe.evidence.note(f"{hours} lesson hours in {len(counted)} courses: all ≥ {minimum}")
+
+
+@check("EXAM-01")
+def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
+    """A learner who watches a lesson hour to its end but leaves its questions unanswered gets
+    the hour not credited (its last minutes held back) and is told the quiz is due; answering
+    them releases the hour; every answer is kept with the question, the option and a time
+    between the harness's readings of the platform clock before and after it.
+
+    Space: the honest learner ignoring the quiz (the cheat: credit without a test), then the same
+    learner answering (a compliant platform must not keep the hour locked)."""
+    course = _approved(probe)[0]
+    taker = QuizTaker(key_source=probe.clock.quiz_key, ignoring=True)
+    enrolled = study_setup(probe, course=course, quiz=taker)
+    session = study(probe, enrolled, 0)
+    session.watch_to_end(step=900)
+    session.settle_capture()
+    due_seen = any(e.get("quiz_due") is not None for e in session.sent)
+    held = _lesson_row(probe, enrolled, session.lesson.lesson_id)
+    taker.ignoring = False
+    session.watch_to_end(step=300)  # the player asks again; the quiz is answered when due
+    session.settle_capture()
+    released = _lesson_row(probe, enrolled, session.lesson.lesson_id)
+    after = probe.time.now()
+    recorded = probe.supervisor.quiz_answers(enrolled.learner.learner_id or "")
+    probe.evidence.attach_json(
+        "quiz-gate",
+        {
+            "lesson": session.lesson.model_dump(mode="json"),
+            "journal": session.sent,
+            "unanswered": held,
+            "answered": released,
+            "answers_given": [given_json(g) for g in taker.given],
+            "answers_recorded": [r.model_dump(mode="json") for r in recorded],
+            "quiz_due_announced": due_seen,
+        },
+    )
+    if held["hour_credited"] or held["credited_s"] >= held["duration_s"]:
+        raise CheckFailure(
+            "A lesson hour was credited to its end with its quiz unanswered",
+            received=held,
+            expected="hour not credited, its last minutes held back until the quiz is answered",
+        )
+    if not due_seen:
+        raise CheckFailure(
+            "The platform never said the hour's quiz was due",
+            received={"quiz_due_announced": due_seen, "lesson": held},
+            expected="`quiz_due` in a heartbeat answer once the hour's questions are needed",
+        )
+    refused = [given_json(g) for g in taker.given if g.refused]
+    if refused:
+        raise CheckFailure(
+            "Answers to the due quiz were refused", received=refused, expected="accepted"
+        )
+    if not released["hour_credited"] or released["credited_s"] < released["duration_s"]:
+        raise CheckFailure(
+            "Answering the quiz did not release the lesson hour",
+            received=released,
+            expected="the hour credited once its questions are answered",
+        )
+    _answers_kept_with_time(taker.given, recorded, after)
+    probe.evidence.note(
+        f"held at {held['credited_s']:g} of {held['duration_s']} s unanswered; "
+        f"credited after {len(taker.given)} answers"
+    )
+
+
+def _lesson_row(probe: Probe, enrolled: Enrolled, lesson_id: str) -> dict:
+    rows = probe.supervisor.progress(enrolled.learner.learner_id or "", enrolled.course.course_id)
+    row = next((r for r in rows if r.lesson_id == lesson_id), None)
+    if row is None:
+        raise CannotProbe("the quiz gate", f"no supervision progress for lesson {lesson_id}")
+    return row.model_dump(mode="json")
+
+
+def _answers_kept_with_time(given: list[GivenAnswer], recorded: list, after: dt.datetime) -> None:
+    """Every accepted answer appears once in the supervision view, as given, timed in between
+    the harness's clock readings before it was sent and after all were sent."""
+    by_question = {}
+    for row in recorded:
+        by_question.setdefault(row.question_id, []).append(row)
+    wrong = []
+    for answer in (g for g in given if g.refused is None):
+        rows = by_question.get(answer.question_id, [])
+        row = rows[0] if len(rows) == 1 else None
+        if row is None or row.option != answer.option:
+            wrong.append({"given": given_json(answer), "recorded": [r.option for r in rows]})
+            continue
+        if not (answer.sent_after - CLOCK_TOLERANCE <= row.answered_at <= after + CLOCK_TOLERANCE):
+            wrong.append({"given": given_json(answer), "recorded_at": row.answered_at.isoformat()})
+    if wrong:
+        raise CheckFailure(
+            "Quiz answers are not kept as given, with their time",
+            received=wrong[:10],
+            expected="each answer once in /supervision/quiz-answers, same option, timed when sent",
+        )
+
+
+@check("EXAM-02")
+def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
+    """A learner with every required hour credited but accuracy at the largest count below 60 %
+    (e.g. 119 of 200) has not completed the course; one more credited hour answered so that the
+    accuracy is the smallest count at or above 60 % (e.g. 123 of 205, exactly 60 %) completes it.
+
+    Space: both sides of the pass mark, one question apart; the hours requirement met on both
+    sides (so only the accuracy decides); accuracy recomputed by the harness from its own answers
+    over every question of the credited hours, as shown to the learner."""
+    percent = round(load_catalogue().get("EXAM-02").params["pass_accuracy"] * 100)
+    minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
+    courses = [c for c in _approved(probe) if c.level in minimum]
+    course = min(courses, key=lambda c: minimum[c.level])
+    required = minimum[course.level]
+    plan = BoundaryPlan(percent)
+    taker = QuizTaker(key_source=probe.clock.quiz_key, plan=plan)
+    enrolled = study_setup(probe, course=course, quiz=taker)
+    if len(enrolled.lessons) <= required:
+        raise CannotProbe("the pass mark", f"{course.course_id} has no lesson beyond {required}")
+    learner_id = enrolled.learner.learner_id or ""
+    questions = taker.questions(probe.platform, enrolled.token, course.course_id)
+    sides = []
+    for index in range(required + 1):
+        if index == required:
+            plan.mode = "reach"
+        session = study(probe, enrolled, index)
+        session.watch_to_end(step=900)
+        session.settle_capture()
+        if index >= required - 1:
+            sides.append(standing_of(probe, enrolled, learner_id, questions, taker.given))
+    below, reached = sides
+    probe.evidence.attach_json(
+        "pass-mark",
+        {
+            "course": course.model_dump(mode="json"),
+            "required_hours": required,
+            "pass_percent": percent,
+            "below": below,
+            "reached": reached,
+            "answers_given": [given_json(g) for g in taker.given],
+        },
+    )
+    for side in sides:
+        if side["credited_hours"] < required:
+            raise CannotProbe(
+                "the pass mark", f"honest study credited only {side['credited_hours']} hours"
+            )
+        if side["unscored"]:
+            raise CannotProbe("the pass mark", "an answer could not be scored by the answer key")
+    if 100 * below["correct"] >= percent * below["questions"]:
+        raise CannotProbe("the pass mark", "the plan did not stay below the pass mark")
+    if below["completed"]:
+        raise CheckFailure(
+            f"The course counts as passed at {below['correct']} of {below['questions']} right",
+            received=below,
+            expected=f"not completed below {percent} % (100 × correct < {percent} × questions)",
+        )
+    if 100 * reached["correct"] < percent * reached["questions"]:
+        raise CannotProbe("the pass mark", "the plan did not reach the pass mark")
+    if not reached["completed"]:
+        raise CheckFailure(
+            f"The course is not passed at {reached['correct']} of {reached['questions']} right",
+            received=reached,
+            expected=f"completed at ≥ {percent} % with the required hours credited",
+        )
+    probe.evidence.note(
+        f"not completed at {below['correct']}/{below['questions']}, "
+        f"completed at {reached['correct']}/{reached['questions']}"
+    )

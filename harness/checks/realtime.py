@@ -1,0 +1,495 @@
+"""STUDY-09 — real-time supervision: study events reach exactly the accounts whose scope covers
+them, within the bound, and a dropped stream resumes without loss or repetition.
+
+The space probed (docs/interface.md, "Real-time supervision"):
+- accounts: the profile's first account of every kind (`authority`, `auditor`, `enterprise`,
+  `institution`), each watching its own stream at once;
+- learners: one inside the scoped accounts' scope (employed by the enterprise, enrolled in a
+  course of the institution) and one outside it (no employer, another institution's course),
+  both made before the streams open, so scope does not change while events are judged;
+- event types the learner causes: `login`, `liveness`, `playback_start`, `capture`, `quiz`,
+  `playback_stop` by closing the playback (outside learner) and by logging out with it open
+  (inside learner), `logout`; each identified by its `ref` (login, liveness verification,
+  playback, challenge, question id). `completion` needs a whole course studied and is not
+  caused here;
+- delivery: every caused event reaches every covering account within
+  `thresholds.realtime_seconds` of the causing request's answer, once; no event of a learner an
+  account does not cover reaches it (a later in-scope event is the sentinel: the stream is in id
+  order, so a leak would have come before it);
+- resume: every stream is dropped, the inside learner signs in and out while it is down (login,
+  liveness, logout), and it reconnects with `Last-Event-ID`: the missed events arrive at every
+  covering account, none at the others, and nothing already delivered comes again;
+- the live view: while the inside learner studies it is listed to exactly the covering accounts,
+  the outside learner to none of the scoped accounts; after logout it is listed to nobody;
+- the stream refuses a caller without a supervision token (no token, a learner's token).
+The delivery latency of every (account, event) pair is measured; p50/p95/max go to the
+evidence. Waiting is bounded: each phase gives up at its last event + the bound + 2 s.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from harness.api import Refused, attempt
+from harness.checks.supervision_scope import accounts_by_kind, courses_inside_and_outside
+from harness.event_stream import CONNECT_S, EVENTS_PATH, Arrival, StreamWatcher
+from harness.failures import CannotProbe, CheckFailure, ProtocolViolation
+from harness.probe import Probe
+from harness.registry import check
+from harness.scenarios.quiz import QuizTaker
+from harness.scenarios.study import Enrolled, Study, enrolled_learner
+from harness.spec.courses import CourseOut
+from harness.spec.supervision import SupStudyEvent
+from harness.supervision import SupervisionClient
+
+GIVE_UP_AFTER_BOUND_S = 2.0  # how long past the bound a phase waits before judging
+SENTINEL_GRACE_S = 0.3  # after the sentinel arrived, time for anything still in flight
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One event the harness caused: what the stream must say, and when it happened."""
+
+    type: str
+    ref: str
+    learner: str  # "inside" or "outside"
+    learner_id: str
+    at: float  # monotonic time the causing request was answered
+    phase: int
+
+
+@dataclass
+class Journey:
+    """One learner of the probe with its scope, causing events and noting them."""
+
+    side: str
+    enrolled: Enrolled
+    course: CourseOut
+    causes: list[Cause] = field(default_factory=list)
+    phase: int = 1
+    token: str = ""
+    study: Study | None = None
+    quiz_seen: set[str] = field(default_factory=set)
+
+    @property
+    def learner_id(self) -> str:
+        return self.enrolled.learner.learner_id or ""
+
+    def caused(self, kind: str, ref: str) -> None:
+        self.causes.append(
+            Cause(kind, ref, self.side, self.learner_id, time.monotonic(), self.phase)
+        )
+
+    def note_quiz_answers(self) -> None:
+        for given in self.enrolled.quiz.given:
+            if given.refused is None and given.question_id not in self.quiz_seen:
+                self.quiz_seen.add(given.question_id)
+                self.caused("quiz", given.question_id)
+
+
+def covers(account: SupervisionClient, journey: Journey, enterprise_scope: str | None) -> bool:
+    """Does the interface's scope rule give `account` this learner's events?"""
+    if account.kind in ("authority", "auditor"):
+        return True
+    if account.kind == "enterprise":
+        return journey.side == "inside" and account.scope == enterprise_scope
+    return account.scope is not None and account.scope == journey.course.institution_id
+
+
+def prepared(probe: Probe, course: CourseOut) -> Enrolled:
+    """A fresh learner enrolled in `course`, signed out again: its judged events come later."""
+    quiz = QuizTaker(key_source=probe.clock.quiz_key)
+    enrolled = enrolled_learner(probe.learners, probe.platform, course, quiz=quiz)
+    if not enrolled.lessons:
+        raise CannotProbe("study events", f"course {course.course_id} has no lesson")
+    probe.platform.logout(enrolled.token)
+    return enrolled
+
+
+def sign_in(probe: Probe, journey: Journey) -> None:
+    login = probe.learners.login(journey.enrolled.learner)
+    journey.token = login.token
+    journey.caused("login", login.login_id)
+    journey.caused("liveness", login.liveness_verification_id)
+
+
+def study_until_quiz(probe: Probe, journey: Journey) -> None:
+    """Open the first lesson, watch until a capture, answer it and the first hour's quiz."""
+    enrolled = journey.enrolled
+    study = Study(
+        probe.platform,
+        probe.time,
+        probe.province,
+        enrolled,
+        enrolled.lessons[0],
+        token=journey.token,
+    )
+    study.open()
+    journey.study = study
+    journey.caused("playback_start", study.playback_id)
+    challenge = study.watch_until_challenge(step=300)  # honest: the clock moves as far
+    journey.note_quiz_answers()
+    if challenge is None:
+        raise CannotProbe("study events", "no capture challenge in the first lesson")
+    if isinstance(study.answer("live"), Refused):
+        raise CannotProbe("study events", "a live capture answer was refused")
+    journey.caused("capture", challenge.challenge_id)
+    study.take_quiz(0)
+    journey.note_quiz_answers()
+    study.beat(study.position)  # a fresh heartbeat: studying right now
+
+
+def close_playback(probe: Probe, journey: Journey) -> None:
+    assert journey.study is not None
+    probe.platform.close_playback(journey.token, journey.study.playback_id)
+    journey.caused("playback_stop", journey.study.playback_id)
+
+
+def sign_out(probe: Probe, journey: Journey, *, playback_open: bool) -> None:
+    login_id = probe.platform.me(journey.token).login_id
+    probe.platform.logout(journey.token)
+    if playback_open and journey.study is not None:
+        journey.caused("playback_stop", journey.study.playback_id)
+    journey.caused("logout", login_id)
+
+
+# ---- reading what arrived ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Seen:
+    arrival: Arrival
+    event: SupStudyEvent
+
+
+def parsed(watcher: StreamWatcher) -> list[Seen]:
+    """Every message of the stream, checked against the interface's event shape."""
+    seen = []
+    for arrival in watcher.received():
+        try:
+            event = SupStudyEvent.model_validate_json(arrival.data)
+        except ValidationError as wrong:
+            raise ProtocolViolation(
+                f"The {watcher.label} stream sent a message that is not a study event",
+                received=arrival.data[:300],
+                expected=f"SupStudyEvent JSON ({wrong.error_count()} errors)",
+            ) from None
+        if arrival.event_id != event.event_id or (arrival.event or "message") != event.type:
+            raise ProtocolViolation(
+                f"The {watcher.label} stream's SSE id/event do not match the event's data",
+                received={"id": arrival.event_id, "event": arrival.event, "data": arrival.data},
+                expected="id = data.event_id, event = data.type",
+            )
+        seen.append(Seen(arrival, event))
+    return seen
+
+
+def delivery(seen: list[Seen], cause: Cause) -> Seen | None:
+    return next(
+        (
+            s
+            for s in seen
+            if s.event.type == cause.type
+            and s.event.ref == cause.ref
+            and s.event.learner_id == cause.learner_id
+        ),
+        None,
+    )
+
+
+def wait_for(wanted: Callable[[], bool], until: float) -> None:
+    """Poll until `wanted()` or `until` (monotonic): never an unbounded wait."""
+    while time.monotonic() < until and not wanted():
+        time.sleep(0.05)
+
+
+@dataclass
+class Watch:
+    """The streams of all accounts, and what each must receive."""
+
+    probe: Probe
+    accounts: dict[str, SupervisionClient]
+    journeys: list[Journey]
+    enterprise_scope: str | None
+    bound: float
+    watchers: dict[str, StreamWatcher] = field(default_factory=dict)
+    earlier: dict[str, list[Arrival]] = field(default_factory=dict)
+
+    def open(self, deadline_s: float) -> None:
+        for kind, account in self.accounts.items():
+            last = self.watchers[kind].last_event_id if kind in self.watchers else None
+            watcher = StreamWatcher(
+                account.base_url,
+                account.bearer(),
+                kind,
+                time.monotonic() + deadline_s,
+                last_event_id=last,
+            )
+            self.watchers[kind] = watcher
+        for watcher in self.watchers.values():
+            watcher.start()
+        started = {kind: w.connected() for kind, w in self.watchers.items()}
+        for kind, watcher in self.watchers.items():
+            if watcher.problems:
+                raise CheckFailure(
+                    f"The {kind} account's event stream was refused or is not an event stream",
+                    received=watcher.problems[0],
+                    expected=f"200 text/event-stream at {EVENTS_PATH}",
+                )
+            if not started[kind]:
+                raise CannotProbe("the event stream", f"the {kind} stream did not open in time")
+
+    def drop(self) -> None:
+        """Close every stream (a dropped connection), keeping what each received."""
+        self.close()
+        for kind, watcher in self.watchers.items():
+            self.earlier.setdefault(kind, []).extend(watcher.received())
+
+    def close(self) -> None:
+        for watcher in self.watchers.values():
+            watcher.signal_stop()
+        for watcher in self.watchers.values():
+            watcher.stop()
+
+    def all_seen(self, kind: str) -> list[Seen]:
+        return parsed(self.watchers[kind])
+
+    def expected(self, kind: str, phase: int) -> list[Cause]:
+        account = self.accounts[kind]
+        return [
+            cause
+            for journey in self.journeys
+            if covers(account, journey, self.enterprise_scope)
+            for cause in journey.causes
+            if cause.phase == phase
+        ]
+
+    def complete(self, phase: int) -> bool:
+        return all(
+            delivery(self.all_seen(kind), cause) is not None
+            for kind in self.accounts
+            for cause in self.expected(kind, phase)
+        )
+
+    def wait_phase(self, phase: int, started: float) -> None:
+        causes = [c for j in self.journeys for c in j.causes if c.phase == phase]
+        last = max([c.at for c in causes] + [started])
+        wait_for(lambda: self.complete(phase), last + self.bound + GIVE_UP_AFTER_BOUND_S)
+        time.sleep(SENTINEL_GRACE_S)
+
+
+def judge_delivery(watch: Watch, phase: int, reconnected_at: float | None) -> list[float]:
+    """Every expected event arrived in time, once; no event outside the scope arrived.
+    Answers the latencies (s) of this phase's deliveries."""
+    latencies: list[float] = []
+    problems: list[dict[str, Any]] = []
+    for kind, account in watch.accounts.items():
+        seen = watch.all_seen(kind)
+        for cause in watch.expected(kind, phase):
+            got = delivery(seen, cause)
+            since = cause.at if reconnected_at is None else max(cause.at, reconnected_at)
+            if got is None:
+                problems.append(
+                    {
+                        "account": kind,
+                        "missing": cause.type,
+                        "learner": cause.learner,
+                        "waited_s": round(time.monotonic() - since, 1),
+                    }
+                )
+                continue
+            latency = max(0.0, got.arrival.arrived - since)
+            latencies.append(latency)
+            if latency > watch.bound:
+                problems.append(
+                    {
+                        "account": kind,
+                        "late": cause.type,
+                        "learner": cause.learner,
+                        "latency_s": round(latency, 2),
+                    }
+                )
+        problems.extend(leaks(watch, kind, account, seen))
+    if problems:
+        first = problems[0]
+        if "leaked" in first:
+            what = f"A study event outside its scope reached the {first['account']} account"
+        else:
+            what = f"A study event did not reach the {first['account']} account in time"
+        raise CheckFailure(
+            what + (" after resuming with Last-Event-ID" if reconnected_at else ""),
+            received=problems[:8],
+            expected=f"every event of a learner in the account's scope within {watch.bound:g} s, "
+            "once; none of a learner outside it",
+        )
+    return latencies
+
+
+def leaks(
+    watch: Watch, kind: str, account: SupervisionClient, seen: list[Seen]
+) -> Iterable[dict[str, Any]]:
+    for journey in watch.journeys:
+        if covers(account, journey, watch.enterprise_scope):
+            continue
+        for s in seen:
+            if s.event.learner_id == journey.learner_id:
+                yield {"account": kind, "leaked": s.event.type, "learner": journey.side}
+
+
+def judge_no_repeats(watch: Watch) -> None:
+    """No account got one event id twice, across the drop and every reconnect."""
+    for kind, watcher in watch.watchers.items():
+        ids = [a.event_id for a in watch.earlier.get(kind, []) + watcher.received()]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise CheckFailure(
+                f"The {kind} account's stream delivered an event twice (resume with "
+                "Last-Event-ID must continue after the given id)",
+                received={"event_ids": twice[:10]},
+                expected="each event once",
+            )
+
+
+def judge_live_view(
+    watch: Watch, studying: dict[str, bool], moment: str, evidence: list[dict[str, Any]]
+) -> None:
+    """`studying`: learner side → studying now. Covered and studying ⇒ listed; else not."""
+    for kind, account in watch.accounts.items():
+        listed = {row.learner_id for row in account.studying_now()}
+        for journey in watch.journeys:
+            shown = journey.learner_id in listed
+            covered = covers(account, journey, watch.enterprise_scope)
+            must = covered and studying[journey.side]
+            # A platform-wide account may drop a learner silent for two heartbeat intervals (the
+            # outside learner's last heartbeat is older): only "must not" is judged for it.
+            judged = must or not (covered and journey.side == "outside")
+            evidence.append(
+                {"moment": moment, "account": kind, "learner": journey.side, "listed": shown}
+            )
+            if judged and shown != must:
+                raise CheckFailure(
+                    f"The {kind} account's live view {'lacks' if must else 'lists'} the "
+                    f"{journey.side} learner {moment}",
+                    received=sorted(listed),
+                    expected=("listed" if must else "not listed") + f": {journey.learner_id}",
+                )
+
+
+def refuses_without_supervision_token(probe: Probe, learner_token: str) -> None:
+    url = probe.supervisor.base_url.rstrip("/") + EVENTS_PATH
+    for label, headers in (
+        ("no token", {}),
+        ("a learner's token", {"Authorization": f"Bearer {learner_token}"}),
+    ):
+        try:
+            with httpx.stream("GET", url, headers=headers, timeout=CONNECT_S) as answer:
+                status = answer.status_code
+        except httpx.HTTPError as failed:
+            raise CannotProbe("the event stream", f"{label}: {failed}") from None
+        if status not in (401, 403):
+            raise CheckFailure(
+                f"The event stream answered a caller with {label}",
+                received=status,
+                expected="401 (or 403)",
+            )
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least `share` of them at or below."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+@check("STUDY-09")
+def study_events_reach_exactly_their_scope_in_real_time(probe: Probe) -> None:
+    """Study events a learner causes reach exactly the covering supervision accounts within the
+    bound, once, also across a dropped stream resumed with Last-Event-ID; the live view lists a
+    learner while studying, in scope only, and not after logout."""
+    accounts = accounts_by_kind(probe)
+    enterprise = accounts["enterprise"]
+    inside_course, outside_course = courses_inside_and_outside(
+        probe, accounts["institution"].scope or ""
+    )
+    bound = float(probe.thresholds.realtime_seconds)
+    outside = Journey("outside", prepared(probe, outside_course), outside_course)
+    inside = Journey("inside", prepared(probe, inside_course), inside_course)
+    learner = inside.enrolled.learner
+    hired = attempt(lambda: enterprise.enrol_employee(learner.id_number, learner.name))
+    if isinstance(hired, Refused):
+        raise CannotProbe("an enterprise's scope", f"{hired.status} {hired.detail}")
+    watch = Watch(probe, accounts, [outside, inside], enterprise.scope, bound)
+    live_rows: list[dict[str, Any]] = []
+    try:
+        # Phase 1: all streams open; events caused and judged as they happen.
+        watch.open(deadline_s=60.0)
+        started = time.monotonic()
+        sign_in(probe, outside)
+        refuses_without_supervision_token(probe, outside.token)
+        study_until_quiz(probe, outside)
+        sign_in(probe, inside)
+        study_until_quiz(probe, inside)
+        judge_live_view(watch, {"inside": True, "outside": True}, "while studying", live_rows)
+        sign_out(probe, inside, playback_open=True)
+        close_playback(probe, outside)
+        sign_out(probe, outside, playback_open=False)
+        judge_live_view(watch, {"inside": False, "outside": False}, "after logout", live_rows)
+        watch.wait_phase(1, started)
+        latencies = judge_delivery(watch, 1, None)
+        # Phase 2: every stream dropped; events while it is down; resumed with Last-Event-ID.
+        watch.drop()
+        inside.phase = 2  # phase 1 judged the scope; the resume is judged on covering streams
+        sign_in(probe, inside)
+        sign_out(probe, inside, playback_open=False)
+        reconnected = time.monotonic()
+        watch.open(deadline_s=30.0)
+        watch.wait_phase(2, reconnected)
+        judge_delivery(watch, 2, reconnected)
+        judge_no_repeats(watch)
+    finally:
+        watch.close()
+        record(probe, watch, live_rows)
+    summary = {
+        "deliveries": len(latencies),
+        "p50_s": round(percentile(latencies, 0.50), 3),
+        "p95_s": round(percentile(latencies, 0.95), 3),
+        "max_s": round(max(latencies), 3),
+        "bound_s": bound,
+    }
+    probe.evidence.attach_json("event-latency", summary | {"latencies_s": sorted(latencies)})
+    probe.evidence.note(
+        f"{summary['deliveries']} deliveries (account × event) within {bound:g} s: latency "
+        f"p50 {summary['p50_s']} s, p95 {summary['p95_s']} s, max {summary['max_s']} s; "
+        "resume after a drop lost and repeated nothing; the live view followed scope and logout"
+    )
+
+
+def readable(data: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data[:300]
+
+
+def record(probe: Probe, watch: Watch, live_rows: list[dict[str, Any]]) -> None:
+    """What each stream carried and what was caused, for the evidence (pass or fail)."""
+    streams = {
+        kind: [
+            {"id": a.event_id, "event": a.event, "data": readable(a.data)}
+            for a in watch.earlier.get(kind, []) + watcher.received()
+        ]
+        for kind, watcher in watch.watchers.items()
+    }
+    caused = [
+        {"type": c.type, "ref": c.ref, "learner": c.learner, "phase": c.phase}
+        for j in watch.journeys
+        for c in j.causes
+    ]
+    probe.evidence.attach_json(
+        "event-streams", {"caused": caused, "streams": streams, "live_view": live_rows}
+    )

@@ -1,0 +1,114 @@
+"""POST-05 — records are kept at least 3 years after the end of training.
+
+The space probed (docs/interface.md, "Retention"): one learner with a trail in every supervision
+view; the end of training as the supervision view shows it (the latest of registered_at,
+enrolled_at, login started_at, liveness `at`, playback opened_at, heartbeat `at`, capture
+issued_at/answered_at); `kept_until` = that end plus 3 calendar years in Asia/Shanghai (29
+February → 1 March). From a certification instance started in 2026 the span always contains a
+29 February, so a platform counting 3 × 365 days allows deletion a day early and is caught.
+Probes, moving the test clock: deletion right away, and one second before `kept_until`, is
+refused (4xx) and the learner's records stay; one second after, it is allowed, the records are
+gone from the supervision view and the deletion log names the learner.
+This check moves the platform's clock about 3 years on, so it runs after every other check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from harness.api import Refused, attempt
+from harness.checks._support import a_course
+from harness.failures import CheckFailure
+from harness.probe import Probe
+from harness.registry import check
+from harness.scenarios.trail import learner_with_trail
+from harness.spec.supervision import RecordDeletionOut
+from harness.supervision import SupervisionClient
+
+CHINA = ZoneInfo("Asia/Shanghai")
+RECORDS_PATH = "/api/v1/records/learners/{learner_id}"
+DELETIONS_PATH = "/api/v1/records/deletions"
+
+
+def add_years(moment: dt.datetime, years: int) -> dt.datetime:
+    local = moment.astimezone(CHINA)
+    try:
+        return local.replace(year=local.year + years)
+    except ValueError:
+        return local.replace(year=local.year + years, month=3, day=1)
+
+
+def end_of_training(authority: SupervisionClient, learner_id: str) -> dt.datetime:
+    """The latest timestamp of the learner's records in the supervision view."""
+    moments: list[Any] = [r.registered_at for r in authority.learners(learner_id=learner_id)]
+    moments += [e.enrolled_at for e in authority.enrolments(learner_id)]
+    moments += [x.started_at for x in authority.logins(learner_id)]
+    moments += [x.at for x in authority.liveness_events(learner_id)]
+    playbacks = authority.playbacks(learner_id)
+    moments += [p.opened_at for p in playbacks]
+    for playback in playbacks:
+        moments += [h.at for h in authority.heartbeats(playback.playback_id)]
+    for capture in authority.captures(learner_id):
+        moments += [capture.issued_at, capture.answered_at]
+    return max(m for m in moments if m is not None)
+
+
+def delete(authority: SupervisionClient, learner_id: str) -> RecordDeletionOut | Refused:
+    path = RECORDS_PATH.format(learner_id=learner_id)
+    outcome = attempt(lambda: authority.send("DELETE", path))
+    if isinstance(outcome, Refused):
+        return outcome
+    return authority.parse(RecordDeletionOut, outcome, "record deletion")
+
+
+@check("POST-05")
+def records_are_kept_three_years_after_training(probe: Probe) -> None:
+    """Deleting a learner's records is refused until 3 calendar years after the end of training
+    (one second before: refused; one second after: allowed, the records gone, the deletion
+    logged)."""
+    years = probe.thresholds.retention_years
+    authority = probe.supervisors.authority
+    trail = learner_with_trail(probe, a_course(probe.platform))
+    learner_id = trail.learner_id
+    end = end_of_training(authority, learner_id)
+    kept_until = add_years(end, years)
+    findings: dict[str, Any] = {"end_of_training": end, "kept_until": kept_until}
+    findings["right away"] = delete(authority, learner_id)
+    probe.clock.advance(max(0.0, (kept_until - probe.clock.now()).total_seconds() - 1))
+    findings["1 s before kept_until"] = delete(authority, learner_id)
+    still_there = bool(authority.learners(learner_id=learner_id))
+    probe.clock.advance(max(0.0, (kept_until - probe.clock.now()).total_seconds() + 1))
+    findings["1 s after kept_until"] = after = delete(authority, learner_id)
+    gone = not authority.learners(learner_id=learner_id) and not authority.enrolments(learner_id)
+    log = authority.parse(
+        list[RecordDeletionOut], authority.send("GET", DELETIONS_PATH), "deletion log"
+    )
+    logged = any(row.learner_id == learner_id for row in log)
+    shown = {
+        k: (f"{v.status} {v.detail}" if isinstance(v, Refused) else v) for k, v in findings.items()
+    }
+    probe.evidence.attach_json(
+        "retention",
+        {**shown, "records_kept_before": still_there, "records_gone_after": gone, "logged": logged},
+    )
+    early = [
+        k for k in ("right away", "1 s before kept_until") if not isinstance(findings[k], Refused)
+    ]
+    if early or not still_there:
+        raise CheckFailure(
+            "Records were deleted before the retention period ended",
+            received={"deleted": early, "kept_until": kept_until.isoformat()},
+            expected=f"deletion refused until {years} years after the end of training",
+        )
+    if isinstance(after, Refused) or not gone or not logged:
+        raise CheckFailure(
+            "Deletion after the retention period did not happen as promised",
+            received={"answer": shown["1 s after kept_until"], "gone": gone, "logged": logged},
+            expected="allowed, the records gone from supervision, the deletion logged",
+        )
+    probe.evidence.note(f"refused until {kept_until.isoformat()}, allowed and logged after")
+
+
+records_are_kept_three_years_after_training.runs_last = True  # type: ignore[attr-defined]

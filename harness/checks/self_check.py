@@ -1,0 +1,253 @@
+"""POST-06 — the platform's compliance self-check flags course brushing (刷课), and only that.
+
+The space probed (docs/interface.md, "Self-check"), judged through
+`GET /api/v1/supervision/self-check/findings?learner_id=` as the authority:
+
+- every brushing cheat of the cheat library (harness/scenarios/cheats.py) that leaves a trace a
+  platform stores, each by a learner of its own, each to be flagged with the rule the interface
+  names for it and the learner who did it:
+  machine-regular heartbeats (13 on the dot) → `regular_heartbeats`; a 2× speed-up over 3
+  heartbeats and a burst of 7 heartbeats with no time between → `ahead_of_clock`; the lesson's
+  end reported right after opening → `forged_end_report`; two capture challenges left to
+  expire, two answered with a still photo, one answered with another person's face →
+  `capture_failures` (expected only where the platform's own capture view shows those
+  failures: a platform that passed such captures breaks STUDY-01/02, judged there, and leaves
+  its self-check nothing to flag); three accounts signed in on one device → `shared_device`
+  (each of the three); five quiz answers with no time to read → `fast_quiz_answers`;
+- a crowd of honest learners (HONEST_CROWD, harness/scenarios/crowd.py): each on a device of its
+  own, heartbeats with a person's jitter (a spread of 2.5–5 s, now and then a double gap, never
+  under the promised 0.5 s), positions advancing with the clock, captures answered live at once,
+  some answering quiz questions after 15–60 s of reading each; none may be flagged. The share
+  flagged is the false-positive rate, reported in the evidence.
+
+Left out, with the reason: a single seek and a paused heartbeat (the credit rules refuse their
+credit; one seek is not brushing), a "lesson finished" call (the interface has no such call: its
+heartbeat form is the forged end report), replayed heartbeats (a proxy, not a learner's
+pattern), many accounts from one address (every request of a run comes from the harness's one
+address) and study around the clock (not in the interface's rules yet).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from harness import seeding
+from harness.api import Refused, attempt
+from harness.checks._support import a_course, in_parallel
+from harness.failures import CannotProbe, CheckFailure
+from harness.probe import Probe
+from harness.registry import check
+from harness.scenarios import cheats, crowd
+from harness.scenarios.study import Enrolled, Study, enrolled_learner
+from harness.spec.self_check import SelfCheckFinding
+from harness.supervision import SupervisionClient
+
+FINDINGS_PATH = "/api/v1/supervision/self-check/findings"
+HONEST_CROWD = 12
+QUIZ_TAKERS = 4  # of the crowd: honest learners who answer a few quiz questions
+CROWD_SPAN_S = 13 * 30  # platform seconds the crowd studies: 12+ heartbeat gaps each
+
+
+@dataclass
+class Cheat:
+    """One brushing cheat: the rule that must flag it and how it is made with a fresh learner.
+    `failures_needed`: for capture cheats, the failed captures (`passed: false`; with
+    `face_mismatch`, one of that reason) the platform's own capture view must show for the rule
+    to apply: a platform that passed the captures breaks STUDY-01/02, judged there, and its
+    self-check has nothing to flag."""
+
+    name: str
+    rule: str
+    make: Callable[[Study], cheats.CheatRecord]
+    failures_needed: int = 0
+    failure_reason: str | None = None
+
+
+def cheat_library(probe: Probe) -> list[Cheat]:
+    answer_s = float(probe.thresholds.capture_answer_seconds)
+    return [
+        Cheat(
+            "machine_regular_heartbeats", "regular_heartbeats", cheats.machine_regular_heartbeats
+        ),
+        Cheat("speed_up_2x", "ahead_of_clock", lambda s: cheats.speed_up(s, 2.0, beats=3)),
+        # 7 beats: a platform snapping the player back after each refused jump sees every other
+        # one ahead, still more than the 3 the interface names
+        Cheat("rapid_fire", "ahead_of_clock", lambda s: cheats.rapid_fire(s, beats=7)),
+        Cheat("forge_position_at_end", "forged_end_report", cheats.forge_position_at_end),
+        Cheat(
+            "ignore_captures",
+            "capture_failures",
+            lambda s: cheats.ignore_captures(s, answer_within_s=answer_s),
+            failures_needed=2,
+        ),
+        Cheat(
+            "still_captures",
+            "capture_failures",
+            lambda s: cheats.fake_captures(s, "still"),
+            failures_needed=2,
+        ),
+        Cheat(
+            "impostor_capture",
+            "capture_failures",
+            lambda s: cheats.fake_captures(s, "impostor", times=1),
+            failures_needed=1,
+            failure_reason="face_mismatch",
+        ),
+        Cheat("quiz_answers_unread", "fast_quiz_answers", cheats.quiz_answers_unread),
+    ]
+
+
+def own_device(label: str) -> str:
+    return f"{label}-{seeding.rng().getrandbits(40):010x}"
+
+
+def findings_of(authority: SupervisionClient, learner_id: str) -> list[SelfCheckFinding]:
+    """The findings the authority sees for one learner; no such view is a failure (the
+    interface promises it)."""
+    answer = attempt(
+        lambda: authority.send("GET", FINDINGS_PATH, params={"learner_id": learner_id})
+    )
+    if isinstance(answer, Refused):
+        raise CheckFailure(
+            "The platform has no self-check findings view",
+            received=f"GET {FINDINGS_PATH}: {answer.status} {answer.detail}",
+            expected="200 with the findings of the learner (docs/interface.md, Self-check)",
+        )
+    return authority.parse(list[SelfCheckFinding], answer, "self-check findings")
+
+
+def failures_not_shown(supervisor: SupervisionClient, learner_id: str, cheat: Cheat) -> str:
+    """Why the platform's own capture verdicts leave the self-check nothing to flag ("" when
+    they show the failures the cheat should have caused)."""
+    if not cheat.failures_needed:
+        return ""
+    failed = [c for c in supervisor.captures(learner_id) if c.passed is False]
+    if cheat.failure_reason:
+        failed = [c for c in failed if c.reason == cheat.failure_reason]
+    if len(failed) >= cheat.failures_needed:
+        return ""
+    kind = f"{cheat.failure_reason} " if cheat.failure_reason else ""
+    return (
+        f"the capture view shows {len(failed)} failed {kind}capture(s), "
+        f"{cheat.failures_needed} needed: the platform passed them (STUDY-01/02 judge that)"
+    )
+
+
+def opened(probe: Probe, enrolled: Enrolled) -> Study:
+    if not enrolled.lessons:
+        raise CannotProbe("self-check", f"course {enrolled.course.course_id} has no lesson")
+    study = Study(probe.platform, probe.time, probe.province, enrolled, enrolled.lessons[0])
+    study.open()
+    return study
+
+
+@check("POST-06")
+def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
+    """Every brushing cheat of the library is flagged with its rule and its learner; no learner
+    of a crowd of honest, naturally jittery journeys is flagged (false-positive rate 0)."""
+    course = a_course(probe.platform)
+    library = cheat_library(probe)
+    shared = own_device("shared")
+
+    def learner(device_id: str) -> Callable[[], Enrolled]:
+        return lambda: enrolled_learner(probe.learners, probe.platform, course, device_id=device_id)
+
+    makers = [learner(own_device("honest")) for _ in range(HONEST_CROWD)]
+    makers += [learner(own_device("cheat")) for _ in library]
+    makers += [learner(shared) for _ in range(3)]
+    phase_s: dict[str, float] = {}
+    began = time.monotonic()
+    people = in_parallel(makers)
+    phase_s["learners"] = time.monotonic() - began
+    honest_people = people[:HONEST_CROWD]
+    cheat_people = people[HONEST_CROWD : HONEST_CROWD + len(library)]
+    shared_people = people[HONEST_CROWD + len(library) :]
+
+    journeys = [crowd.HonestJourney(opened(probe, e)) for e in honest_people]
+    counter = [0]
+    for index, journey in enumerate(journeys):
+        crowd.plan(journey, CROWD_SPAN_S, counter, answers_quiz=index < QUIZ_TAKERS)
+    crowd_s = crowd.play(probe, journeys)
+    phase_s["crowd"] = time.monotonic() - began - sum(phase_s.values())
+
+    records: dict[str, dict[str, Any]] = {}
+    expected: list[tuple[str, str, str]] = []  # (case, rule, learner id)
+    not_applicable: dict[str, str] = {}
+    for cheat, enrolled in zip(library, cheat_people, strict=True):
+        study = opened(probe, enrolled)
+        records[cheat.name] = cheat.make(study).summary()
+        learner_id = enrolled.learner.learner_id or ""
+        why_not = failures_not_shown(probe.supervisor, learner_id, cheat)
+        if why_not:
+            not_applicable[cheat.name] = why_not
+            continue
+        expected.append((cheat.name, cheat.rule, learner_id))
+    for number, enrolled in enumerate(shared_people, 1):
+        expected.append(
+            (f"shared_device_{number}", "shared_device", enrolled.learner.learner_id or "")
+        )
+    records["accounts_on_one_device"] = {"device_id": shared, "accounts": len(shared_people)}
+
+    phase_s["cheats"] = time.monotonic() - began - sum(phase_s.values())
+    authority = probe.supervisors.authority
+    honest_ids = [j.learner_id for j in journeys]
+    asked = honest_ids + [learner_id for _, _, learner_id in expected]
+    seen = dict(
+        zip(asked, in_parallel([lambda i=i: findings_of(authority, i) for i in asked]), strict=True)
+    )
+    phase_s["findings"] = time.monotonic() - began - sum(phase_s.values())
+    shown = {i: [f.model_dump(mode="json") for f in seen[i]] for i in asked}
+    missed = [
+        {"cheat": case, "learner_id": learner_id, "expected_rule": rule, "found": shown[learner_id]}
+        for case, rule, learner_id in expected
+        if not any(f.rule == rule and f.learner_id == learner_id for f in seen[learner_id])
+    ]
+    wrong_learner = [
+        {"learner_id": i, "finding": f.model_dump(mode="json")}
+        for i in asked
+        for f in seen[i]
+        if f.learner_id != i
+    ]
+    flagged_honest = {i: shown[i] for i in honest_ids if seen[i]}
+    false_positive_rate = len(flagged_honest) / len(honest_ids)
+    summary = {
+        "honest_learners": len(honest_ids),
+        "honest_flagged": len(flagged_honest),
+        "false_positive_rate": false_positive_rate,
+        "cheats": len(expected),
+        "cheats_not_applicable": not_applicable,
+        "cheats_flagged": len(expected) - len(missed),
+        "crowd_platform_s": round(crowd_s, 1),
+        "phase_s": {k: round(v, 2) for k, v in phase_s.items()},
+        "heartbeat_spreads_s": [round(j.spread_s, 2) for j in journeys],
+    }
+    probe.evidence.attach_json(
+        "self-check",
+        {**summary, "cheats_made": records, "expected": expected, "findings": shown},
+    )
+    if wrong_learner:
+        raise CheckFailure(
+            "Self-check findings name another learner than the one asked for",
+            received=wrong_learner[:5],
+            expected="every finding of GET …/findings?learner_id=X names learner X",
+        )
+    if missed:
+        raise CheckFailure(
+            f"{len(missed)} of {len(expected)} brushing cheats were not flagged",
+            received=missed,
+            expected="each cheat flagged with its rule, naming the learner who made it",
+        )
+    if flagged_honest:
+        raise CheckFailure(
+            f"{len(flagged_honest)} of {len(honest_ids)} honest learners were flagged "
+            f"(false-positive rate {false_positive_rate:.0%})",
+            received=flagged_honest,
+            expected="no finding for a learner studying at a person's pace",
+        )
+    probe.evidence.note(
+        f"{len(expected)}/{len(expected)} cheats flagged with their rule and learner; "
+        f"0/{len(honest_ids)} honest learners flagged (false-positive rate 0 %)"
+    )

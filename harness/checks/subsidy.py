@@ -1,0 +1,281 @@
+"""SUB-01, SUB-02, SUB-05 — the platform's quarterly subsidy claim (线上培训补贴).
+
+Judged from what the province's subsidy office received (its call log and the claims it holds),
+against the harness's own record of the cohort it made (harness/checks/_subsidy_support.py):
+which learners it studied to a pass, to a fail, or made cheat; the certificates the platform
+showed for them; the credited hours the supervision view showed; the certificate records the
+province's archive holds. Never from the platform's own answer about whom it claimed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from harness.api import attempt
+from harness.catalogue import load_catalogue
+from harness.checks._subsidy_support import (
+    LEVELS,
+    PROBE,
+    Cohort,
+    Member,
+    accepted_claims,
+    claim_lines,
+    cohort,
+    lines_of,
+    move_to_next_quarter,
+    submissions,
+)
+from harness.failures import CannotProbe, CheckFailure
+from harness.probe import Probe
+from harness.registry import check
+from harness.spec.subsidy import ClaimFilingOut
+
+FEN = Decimal("0.01")
+
+
+def _money(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _claimable(member: Member) -> bool:
+    """Certified as the platform showed it, the certificate in the province's archive, never
+    made to cheat: the claim must list this learner and course."""
+    return (
+        bool(member.certificates)
+        and member.archived_certificate is not None
+        and (member.role != "cheater")
+    )
+
+
+def _first_sent(probe: Probe, found: Cohort) -> dict[str, Any]:
+    """The first claim the platform sent for the cohort's quarter (whatever the office said).
+
+    Sending none is right when no member is claimable: when no certified learner's archive
+    reached the province (an archive the province refuses is ARCH-01's failure), SUB-05 forbids
+    every line, and there is nothing left to judge the claim by — `error`, never `pass`."""
+    if not found.sent and not any(_claimable(member) for member in found.members):
+        raise CannotProbe(
+            PROBE,
+            "no certified learner of the cohort has its archive at the province, so no claim"
+            " line may be sent: the claim cannot be judged",
+        )
+    if not found.sent:
+        raise CheckFailure(
+            f"The platform sent the subsidy office no claim for {found.quarter}",
+            received=found.observed(),
+            expected="one claim listing the quarter's certified learners",
+        )
+    return found.sent[0]
+
+
+@check("SUB-01")
+def claim_pays_each_certified_learner_at_its_levels_rate_once(probe: Probe) -> None:
+    """The quarter's claim has exactly one line for each certified learner and course, at the
+    rate of the course's level (3, 4, 5 yuan per lesson hour), for the certificate's credited
+    hours, amount = hours × rate to the fen, total = the sum; a learner who studied every hour
+    but failed the quiz (no certificate) is absent; the office accepts the claim.
+
+    Space: every level (junior, intermediate, senior), a pass and a fail of the same course side
+    by side, the line's rate, amount and hours, the claim's total, one line per learner and
+    course."""
+    rates = {
+        level: Decimal(str(rate))
+        for level, rate in load_catalogue().get("SUB-01").params["yuan_per_hour"].items()
+    }
+    found = cohort(probe)
+    probe.evidence.attach_json("cohort", found.observed())
+    sent = _first_sent(probe, found)
+    lines = claim_lines(sent["claim"])
+    claimable = [m for m in found.members if _claimable(m)]
+    missing_levels = [lvl for lvl in LEVELS if not any(m.role == lvl for m in claimable)]
+    if missing_levels:
+        raise CannotProbe(
+            PROBE, f"no certified, archived completer at level {', '.join(missing_levels)}"
+        )
+    problems: list[str] = []
+    for member in claimable:
+        mine = lines_of(member, lines)
+        if len(mine) != 1:
+            problems.append(f"{member.role}: {len(mine)} lines, expected 1")
+            continue
+        line, cert = mine[0], member.certificates[0]
+        level = member.enrolled.course.level or ""
+        rate, amount = _money(line.get("rate")), _money(line.get("amount"))
+        expected_amount = (Decimal(cert.lesson_hours) * rates[level]).quantize(FEN)
+        if line.get("level") != level:
+            problems.append(f"{member.role}: level {line.get('level')!r}, expected {level!r}")
+        if rate != rates[level]:
+            problems.append(f"{member.role}: rate {line.get('rate')}, expected {rates[level]}")
+        if line.get("lesson_hours") != cert.lesson_hours:
+            problems.append(
+                f"{member.role}: {line.get('lesson_hours')} lesson hours, the certificate says"
+                f" {cert.lesson_hours}"
+            )
+        if amount != expected_amount:
+            problems.append(
+                f"{member.role}: amount {line.get('amount')}, expected {expected_amount}"
+            )
+    for member in found.members:
+        if not member.certificates and lines_of(member, lines):
+            problems.append(f"{member.role}: claimed without a certificate")
+    keys = [(line.get("id_number"), line.get("course_id")) for line in lines]
+    if len(keys) != len(set(keys)):
+        problems.append("a learner and course is listed more than once")
+    total = sum((_money(line.get("amount")) or Decimal(0) for line in lines), Decimal(0))
+    if _money(sent["claim"].get("total_amount")) != total:
+        problems.append(f"total_amount {sent['claim'].get('total_amount')} is not the sum {total}")
+    if not problems and sent["status"] != 201:
+        problems.append(f"the office refused the claim: {sent['status']} {sent['answer']}")
+    if problems:
+        raise CheckFailure(
+            "The quarter's subsidy claim is not what the certified learners earn: "
+            + "; ".join(problems),
+            received=sent,
+            expected={
+                m.role: {
+                    "lines": 1 if _claimable(m) else 0,
+                    "rate": str(rates.get(m.enrolled.course.level or "", "")),
+                    "hours": m.certificates[0].lesson_hours if m.certificates else None,
+                }
+                for m in found.members
+                if m.role != "cheater"
+            },
+        )
+    probe.evidence.note(
+        f"{found.quarter}: {len(claimable)} certified learners claimed at their rate"
+    )
+
+
+@check("SUB-02")
+def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe) -> None:
+    """A quarter is claimed once: filing it again sends the office nothing new (the same claim);
+    each line of a learner the harness certified names the learner, course, level, credited
+    hours, certificate number and issue date exactly as the certificate, the supervision view and
+    the province's archive show them; the next quarter's claim repeats no learner and course an
+    earlier claim of the platform holds.
+
+    Space: the same quarter twice, the next quarter, every field of a line against three
+    observations (certificate, supervision, archive)."""
+    found = cohort(probe)
+    probe.evidence.attach_json("cohort", found.observed())
+    sent = _first_sent(probe, found)
+    lines = claim_lines(sent["claim"])
+    problems: list[str] = []
+    for member in found.members:
+        if not member.certificates:
+            continue
+        cert = member.certificates[0]
+        archived = (member.archived_certificate or {}).get("data", {})
+        for line in lines_of(member, lines):
+            expected = {
+                "level": member.enrolled.course.level,
+                "lesson_hours": cert.lesson_hours,
+                "certificate_number": cert.number,
+                "certificate_issued_on": cert.issued_on.isoformat(),
+            }
+            wrong = {k: line.get(k) for k, v in expected.items() if line.get(k) != v}
+            if wrong:
+                problems.append(f"{member.role}: {wrong}, the certificate says {expected}")
+            if (
+                member.credited_hours is not None
+                and line.get("lesson_hours") != member.credited_hours
+            ):
+                problems.append(
+                    f"{member.role}: {line.get('lesson_hours')} hours, the supervision view"
+                    f" credits {member.credited_hours}"
+                )
+            if archived and (
+                archived.get("lesson_hours"),
+                archived.get("issued_on"),
+            ) != (line.get("lesson_hours"), line.get("certificate_issued_on")):
+                problems.append(f"{member.role}: the line differs from the archive's {archived}")
+    again = attempt(lambda: probe.clock.file_subsidy_claim(found.quarter))
+    resent = submissions(probe, found.quarter)
+    accepted_for_quarter = [s for s in resent if s["status"] == 201]
+    if len(accepted_for_quarter) > 1:
+        problems.append(f"the office accepted {len(accepted_for_quarter)} claims for the quarter")
+    first = found.filing
+    if isinstance(first, ClaimFilingOut) and first.claim_id is not None:
+        if not isinstance(again, ClaimFilingOut) or again.claim_id != first.claim_id:
+            problems.append("filing the quarter again did not answer the claim already filed")
+        if len(resent) != len(found.sent):
+            problems.append("filing the quarter again sent the office another claim")
+    earlier = {
+        (line.get("id_number"), line.get("course_id"))
+        for claim in accepted_claims(probe)
+        for line in claim_lines(claim)
+    } | {(line.get("id_number"), line.get("course_id")) for line in lines}
+    next_quarter = move_to_next_quarter(probe)
+    attempt(lambda: probe.clock.file_subsidy_claim(next_quarter))
+    later = submissions(probe, next_quarter)
+    repeated = sorted(
+        {
+            f"{line.get('id_number')}/{line.get('course_id')}"
+            for s in later
+            for line in claim_lines(s["claim"])
+            if (line.get("id_number"), line.get("course_id")) in earlier
+        }
+    )
+    if repeated:
+        problems.append(f"{next_quarter} claims again what an earlier claim holds: {repeated}")
+    observed = {
+        "first_filing": sent,
+        "second_filing": again.model_dump(mode="json")
+        if isinstance(again, ClaimFilingOut)
+        else f"refused: {again.status} {again.detail}",
+        "submissions_for_the_quarter": resent,
+        "next_quarter": next_quarter,
+        "next_quarter_submissions": later,
+    }
+    probe.evidence.attach_json("filings", observed)
+    if problems:
+        raise CheckFailure(
+            "The quarterly claim is not once per quarter, or does not match what was certified: "
+            + "; ".join(problems),
+            received=observed,
+            expected="one claim per quarter; each line as the certificate, supervision view and"
+            " archive show it; no learner and course claimed twice",
+        )
+    probe.evidence.note(f"{found.quarter} claimed once; {next_quarter} repeats nobody")
+
+
+@check("SUB-05")
+def claim_leaves_out_flagged_and_unarchived_learners(probe: Probe) -> None:
+    """A learner the harness made cheat (another person's face at a capture, which the
+    interface promises the self-check flags at once) is not claimed though certified; nor is a
+    certified learner whose certificate the province's archive does not hold.
+
+    Space: a certified cheater beside honest completers of the same course; a certified
+    completer of the same course whose every archive record the province refuses (a sandbox
+    fault, lifted after the filing); any other member whose archive did not reach the province
+    within `realtime_seconds`."""
+    found = cohort(probe)
+    probe.evidence.attach_json("cohort", found.observed())
+    cheater = found.member("cheater")
+    if not cheater.impostor_shown:
+        raise CannotProbe(PROBE, "the platform asked the cheater for no capture")
+    if not cheater.certificates:
+        raise CannotProbe(PROBE, "the cheater was not certified (no claim to leave out)")
+    unarchived = found.member("unarchived")
+    if not unarchived.certificates:
+        raise CannotProbe(PROBE, "the learner whose archive the province refused was not certified")
+    if unarchived.archived_certificate is not None:
+        raise CannotProbe(PROBE, "the province holds the certificate it was to refuse")
+    lines = [line for s in found.sent for line in claim_lines(s["claim"])]
+    problems = []
+    if lines_of(cheater, lines):
+        problems.append("the learner flagged for another person's face is claimed")
+    for member in found.members:
+        if member.certificates and member.archived_certificate is None and lines_of(member, lines):
+            problems.append(f"{member.role}: claimed while the archive lacks the certificate")
+    if problems:
+        raise CheckFailure(
+            "; ".join(problems),
+            received=found.observed(),
+            expected="no line for a flagged learner nor for one without a complete archive",
+        )
+    probe.evidence.note("neither the flagged cheater nor the unarchived learner is claimed")

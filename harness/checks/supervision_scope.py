@@ -1,0 +1,229 @@
+"""STUDY-08 — every supervision account sees exactly its own scope, and none can change data.
+
+The space probed (docs/interface.md, "Account kinds and what each sees"):
+- account kinds: every kind of the interface (`authority`, `auditor`, `enterprise`,
+  `institution`); each must be present in the profile, else the probe cannot be made;
+- objects: one learner inside the scoped accounts' scope (employed by the profile's enterprise,
+  enrolled in a course of the profile's institution) and one outside it (no employer, enrolled in
+  another institution's course), each with a trail in every supervision view;
+- views: every learner-filtered list (learners, enrolments, logins, liveness events, lesson and
+  course progress, playbacks, captures), heartbeats of each learner's playback, the unfiltered
+  lists ("what does this account see"), both photo objects and the capture image;
+- expected answer: a platform-wide account and a scoped account for its in-scope learner see
+  exactly what the authority sees; a scoped account sees nothing of the out-of-scope learner
+  (empty lists, 404 photos); `/supervision/me` names the profile's kind and scope.
+Writes: every write method on every supervision path of the interface's OpenAPI document, and
+enterprise enrolment by every non-enterprise account, must be refused, and the authority's view
+of the learner must be unchanged afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from harness.api import Refused, attempt
+from harness.checks._support import offered_courses
+from harness.failures import CannotProbe, CheckFailure
+from harness.interface_paths import supervision_write_probes
+from harness.probe import Probe
+from harness.registry import check
+from harness.scenarios.trail import Trail, learner_with_trail
+from harness.spec.courses import CourseOut
+from harness.spec.supervision import SUPERVISOR_KINDS
+from harness.supervision import SupervisionClient
+
+View = Callable[[SupervisionClient, Trail], list[Any]]
+
+# Every supervision list, narrowed to the trail's learner (heartbeats: to its playback).
+LEARNER_VIEWS: dict[str, View] = {
+    "learners": lambda c, t: c.learners(learner_id=t.learner_id),
+    "enrolments": lambda c, t: c.enrolments(t.learner_id),
+    "logins": lambda c, t: c.logins(t.learner_id),
+    "liveness-events": lambda c, t: c.liveness_events(t.learner_id),
+    "progress": lambda c, t: c.progress(t.learner_id),
+    "course-progress": lambda c, t: c.course_progress(t.learner_id),
+    "playbacks": lambda c, t: c.playbacks(t.learner_id),
+    "captures": lambda c, t: c.captures(t.learner_id),
+    "heartbeats": lambda c, t: c.heartbeats(t.playback_id),
+}
+# The same lists unfiltered: "what does this account see" (heartbeats need a playback id).
+WHOLE_VIEWS: dict[str, Callable[[SupervisionClient], list[Any]]] = {
+    "learners": lambda c: c.learners(),
+    "enrolments": lambda c: c.enrolments(),
+    "logins": lambda c: c.logins(),
+    "liveness-events": lambda c: c.liveness_events(),
+    "progress": lambda c: c.progress(),
+    "course-progress": lambda c: c.course_progress(),
+    "playbacks": lambda c: c.playbacks(),
+    "captures": lambda c: c.captures(),
+}
+PHOTO_KINDS = ("face", "id-card")
+# Views the trail always fills for the authority: every list.
+FILLED_VIEWS = frozenset(LEARNER_VIEWS)
+
+
+def rows(items: list[Any]) -> list[Any]:
+    """Rows as sorted JSON data, so two views compare as sets of rows. ID numbers are left out:
+    scoped accounts see them masked (judged by `id_numbers_are_masked_for_scoped_accounts`)."""
+    data = [row.model_dump(mode="json", exclude={"id_number"}) for row in items]
+    return sorted(data, key=lambda row: sorted((k, str(v)) for k, v in row.items()))
+
+
+def view_of(client: SupervisionClient, trail: Trail) -> dict[str, Any]:
+    """Everything `client` sees of the trail's learner: every list and both photos."""
+    seen: dict[str, Any] = {name: rows(view(client, trail)) for name, view in LEARNER_VIEWS.items()}
+    for kind in PHOTO_KINDS:
+        photo = client.photo(trail.learner_id, kind)
+        seen[f"{kind}-photo"] = None if photo is None else hashlib.sha256(photo).hexdigest()
+    image = client.capture_image(trail.challenge_id)
+    seen["capture-image"] = None if image is None else hashlib.sha256(image).hexdigest()
+    return seen
+
+
+def accounts_by_kind(probe: Probe) -> dict[str, SupervisionClient]:
+    """The profile's first account of every kind; a missing kind cannot be probed."""
+    found = {kind: probe.supervisors.of_kind(kind) for kind in SUPERVISOR_KINDS}
+    missing = [kind for kind, clients in found.items() if not clients]
+    if missing:
+        raise CannotProbe(
+            "every supervision account kind",
+            f"the profile has no {', '.join(missing)} account ([[target.accounts]])",
+        )
+    return {kind: clients[0] for kind, clients in found.items()}
+
+
+def courses_inside_and_outside(probe: Probe, institution: str) -> tuple[CourseOut, CourseOut]:
+    """A course the institution runs and one it does not (by the course list's institution_id)."""
+    courses = [c for c in offered_courses(probe.platform) if c.occupation_code and c.level]
+    courses.sort(key=lambda c: c.approval is None)
+    inside = [c for c in courses if c.institution_id == institution]
+    outside = [c for c in courses if c.institution_id not in (None, institution)]
+    outside = outside or [c for c in courses if c.institution_id != institution]
+    if not inside or not outside:
+        raise CannotProbe(
+            "an institution's scope",
+            f"the course list offers no course run by {institution!r} and one run by another",
+        )
+    return inside[0], outside[0]
+
+
+def employ(enterprise: SupervisionClient, trail: Trail) -> None:
+    """Make the trail's learner an employee of the enterprise account (ENT-01's endpoint)."""
+    learner = trail.enrolled.learner
+    outcome = attempt(lambda: enterprise.enrol_employee(learner.id_number, learner.name))
+    if isinstance(outcome, Refused):
+        raise CannotProbe(
+            "an enterprise's scope",
+            f"enrolling an employee was refused: {outcome.status} {outcome.detail}",
+        )
+
+
+def check_identity(account: SupervisionClient) -> None:
+    me = account.whoami()
+    if (me.kind, me.scope) != (account.kind, account.scope):
+        raise CheckFailure(
+            f"/supervision/me of {account.username!r} does not match the profile",
+            received={"kind": me.kind, "scope": me.scope},
+            expected={"kind": account.kind, "scope": account.scope},
+        )
+
+
+@check("STUDY-08")
+def every_account_kind_sees_exactly_its_scope(probe: Probe) -> None:
+    """Each account kind sees exactly its scope on every supervision view: all of an in-scope
+    learner (as the authority sees it), nothing of an out-of-scope one."""
+    accounts = accounts_by_kind(probe)
+    enterprise, institution = accounts["enterprise"], accounts["institution"]
+    inside_course, outside_course = courses_inside_and_outside(probe, institution.scope or "")
+    inside = learner_with_trail(probe, inside_course)
+    outside = learner_with_trail(probe, outside_course)
+    employ(enterprise, inside)
+    authority = probe.supervisors.authority
+    truth = {"inside": view_of(authority, inside), "outside": view_of(authority, outside)}
+    empty = [
+        name for name in FILLED_VIEWS if not truth["inside"][name] or not truth["outside"][name]
+    ]
+    if empty:
+        raise CannotProbe("every supervision view", f"the authority sees no {', '.join(empty)}")
+    nothing = {name: [] for name in LEARNER_VIEWS} | {f"{k}-photo": None for k in PHOTO_KINDS}
+    nothing["capture-image"] = None
+    wrong: list[dict[str, Any]] = []
+    matrix: list[dict[str, Any]] = []
+    for kind, account in accounts.items():
+        check_identity(account)
+        scoped = kind in ("enterprise", "institution")
+        for side, trail in (("inside", inside), ("outside", outside)):
+            expected = nothing if scoped and side == "outside" else truth[side]
+            seen = view_of(account, trail)
+            for name in expected:
+                ok = seen[name] == expected[name]
+                matrix.append({"account": kind, "learner": side, "view": name, "ok": ok})
+                if not ok:
+                    wrong.append(
+                        {"account": kind, "learner": side, "view": name, "seen": seen[name]}
+                    )
+        if scoped:
+            for name, whole in WHOLE_VIEWS.items():
+                leaked = [r for r in whole(account) if r.learner_id == outside.learner_id]
+                matrix.append({"account": kind, "learner": "outside", "view": name + " (all)"})
+                if leaked:
+                    wrong.append({"account": kind, "view": name + " (all)", "seen": rows(leaked)})
+    probe.evidence.attach_json("scope-matrix", {"cells": matrix, "wrong": wrong})
+    if wrong:
+        first = wrong[0]
+        raise CheckFailure(
+            f"The {first['account']} account's {first['view']} view is not its scope",
+            received=wrong[:5],
+            expected="in scope: what the authority sees; out of scope: nothing (404 photos)",
+        )
+    probe.evidence.note(f"{len(matrix)} cells (account × learner × view) as the scope rule says")
+
+
+@check("STUDY-08")
+def supervision_accounts_cannot_change_data(probe: Probe) -> None:
+    """No supervision account changes data: every write method on every supervision path of the
+    interface's OpenAPI document is refused for every account, enterprise enrolment is refused to
+    every non-enterprise account, and the authority's view of the learner is unchanged."""
+    accounts = accounts_by_kind(probe)
+    course = courses_inside_and_outside(probe, accounts["institution"].scope or "")[0]
+    trail = learner_with_trail(probe, course)
+    employ(accounts["enterprise"], trail)
+    authority = probe.supervisors.authority
+    before = view_of(authority, trail)
+    learner = trail.enrolled.learner
+    probes = supervision_write_probes({"learner_id": trail.learner_id})
+    if not probes:
+        raise CannotProbe("supervision writes", "the interface document has no supervision path")
+    accepted: list[str] = []
+    tried = 0
+    for kind, account in accounts.items():
+        for method, path in probes:
+            tried += 1
+            outcome = attempt(lambda m=method, p=path, a=account: a.send(m, p, json={}))
+            if not isinstance(outcome, Refused):
+                accepted.append(f"{kind}: {method} {path}")
+        if kind != "enterprise":
+            tried += 1
+            outcome = attempt(lambda a=account: a.enrol_employee(learner.id_number, learner.name))
+            if not isinstance(outcome, Refused):
+                accepted.append(f"{kind}: enrol employee {learner.id_number}")
+    after = view_of(authority, trail)
+    changed = [name for name in before if before[name] != after[name]]
+    still_employed = accounts["enterprise"].learners(learner_id=trail.learner_id)
+    probe.evidence.attach_json(
+        "write-attempts",
+        {"tried": tried, "accepted": accepted, "changed_views": changed},
+    )
+    if accepted or changed or not still_employed:
+        raise CheckFailure(
+            "A supervision account changed data",
+            received={
+                "accepted": accepted[:8],
+                "changed_views": changed,
+                "enterprise_still_sees_its_employee": bool(still_employed),
+            },
+            expected="every write refused (4xx) and the supervision view unchanged",
+        )
+    probe.evidence.note(f"{tried} write attempts by {len(accounts)} accounts, all refused")

@@ -1,0 +1,94 @@
+"""Reading a learning-data export back (POST-01): a CSV or XLSX file into typed rows, so that a
+check compares it with the supervision view cell by cell.
+
+Cells are typed by their column (`harness.spec.export.EXPORT_COLUMNS`): text as text, whole
+numbers and numbers as numbers, yes/no as booleans. A cell that cannot be read as its column's
+type is kept as the text it holds, so that the comparison shows it as a difference rather than
+stopping at the first odd cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from harness.spec.export import CSV_FALSE, CSV_TRUE, EXPORT_COLUMNS, UTF8_BOM
+
+Row = tuple[Any, ...]
+SPREADSHEET_DIGITS = 15
+
+
+class UnreadableExport(ValueError):
+    """The bytes are not the file the format promises (no BOM, not UTF-8, not an XLSX)."""
+
+
+def typed(value: Any, kind: type) -> Any:
+    """A cell as its column's type; the cell's text when it is not one."""
+    if value is None:
+        return None
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            return {CSV_TRUE: True, CSV_FALSE: False}.get(str(value), str(value))
+        if kind is int:
+            number = float(value) if isinstance(value, str) else value
+            if isinstance(number, bool) or number != int(number):
+                return str(value)
+            return int(number)
+        if kind is float:
+            if isinstance(value, bool):
+                return str(value)
+            # A spreadsheet keeps 15 significant digits (Excel's precision): 0.22120700000000001
+            # written to XLSX reads back as 0.221207. Both sides are compared at that precision.
+            return float(f"{float(value):.{SPREADSHEET_DIGITS}g}")
+    except (TypeError, ValueError):
+        return str(value)
+    return value if isinstance(value, str) else str(value)
+
+
+def _typed_row(cells: list[Any]) -> Row:
+    kinds = list(EXPORT_COLUMNS.values())
+    if len(cells) != len(kinds):
+        return tuple(cells)  # a row of another width: shown as it is, never equal to a view row
+    return tuple(typed(cell, kind) for cell, kind in zip(cells, kinds, strict=True))
+
+
+def read_csv(data: bytes) -> tuple[list[str], list[Row]]:
+    """The header and typed rows of a CSV export, which must start with the UTF-8 BOM."""
+    if not data.startswith(UTF8_BOM):
+        raise UnreadableExport("the CSV does not start with the UTF-8 byte-order mark")
+    try:
+        text = data[len(UTF8_BOM) :].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableExport(f"the CSV is not UTF-8: {exc}") from None
+    lines = list(csv.reader(io.StringIO(text, newline="")))
+    if not lines:
+        raise UnreadableExport("the CSV is empty (no header row)")
+    return lines[0], [_typed_row(line) for line in lines[1:] if line]
+
+
+def read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
+    """The header and typed rows of the first worksheet of an XLSX export."""
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnreadableExport(f"not a readable XLSX file: {exc}") from None
+    try:
+        lines = [list(values) for values in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    while lines and all(cell is None for cell in lines[-1]):
+        lines.pop()  # trailing empty rows are formatting, not data
+    if not lines:
+        raise UnreadableExport("the worksheet is empty (no header row)")
+    header = [str(cell) if cell is not None else "" for cell in lines[0]]
+    return header, [_typed_row(line) for line in lines[1:]]
+
+
+READERS = {"csv": read_csv, "xlsx": read_xlsx}

@@ -1,0 +1,183 @@
+"""The locust workload: learners of the cohort studying in real time (LOAD-01, LOAD-02).
+
+Runs only inside a locust process (`harness/load/runner.py` starts it; never the certify
+process). Each simulated user takes one learner of the cohort (`harness/load/cohort.py`: already
+signed in with liveness, enrolled, its lesson open, the platform clock one lesson on) and, every
+heartbeat interval, plays on: a heartbeat at the position an honest player has reached, the
+hour's quiz when the platform says it is due, the capture challenge when one is open; at the
+end it logs out. It speaks docs/interface.md's learner protocol directly (FastHttpUser, for the
+rate a 2-core machine can make) and writes down everything the platform *acknowledged* (a 2xx
+answer) and everything whose outcome is unknown (no answer, a 5xx): the ledger that LOAD-02
+reconciles with the supervision view afterwards (`harness/load/integrity.py`).
+
+Configured by environment (set by the runner): SXCERT_LOAD_COHORT (the cohort JSON),
+SXCERT_LOAD_LEDGER (a folder; one JSON-lines file per process), SXCERT_LOAD_SLICE (`k/W`: this
+worker takes every W-th learner from the k-th), SXCERT_LOAD_PACING (seconds between a learner's
+heartbeats; by default the platform's heartbeat interval).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from locust import FastHttpUser, task
+from locust.exception import StopUser
+
+from harness.load.cohort import Cohort, CohortLearner, QuizQuestion
+from harness.load.ledger import LearnerLedger
+
+
+class _Seats:
+    """This process's share of the cohort, handed out one learner per user."""
+
+    def __init__(self) -> None:
+        self._free: list[CohortLearner] | None = None
+        self.questions: list[QuizQuestion] = []
+
+    def take(self) -> CohortLearner | None:
+        if self._free is None:
+            cohort = Cohort.read(Path(os.environ["SXCERT_LOAD_COHORT"]))
+            index, of = (int(x) for x in os.environ.get("SXCERT_LOAD_SLICE", "0/1").split("/"))
+            self._free = list(reversed(cohort.learners[index::of]))
+            self.questions = cohort.questions
+        return self._free.pop() if self._free else None
+
+
+SEATS = _Seats()
+
+
+def _write_ledger(record: dict[str, Any]) -> None:
+    folder = Path(os.environ["SXCERT_LOAD_LEDGER"])
+    with (folder / f"ledger-{os.getpid()}.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps(record) + "\n")
+
+
+class StudyingLearner(FastHttpUser):
+    """One learner of the cohort, studying its open lesson in real time."""
+
+    network_timeout = 10.0
+    connection_timeout = 10.0
+
+    def wait_time(self) -> float:
+        """Constant pacing: one heartbeat per interval, whatever the answer's latency."""
+        pacing = float(os.environ.get("SXCERT_LOAD_PACING") or self.me.heartbeat_interval_s)
+        return max(0.0, pacing - (time.monotonic() - self.tick_started))
+
+    def on_start(self) -> None:
+        seat = SEATS.take()
+        if seat is None:
+            raise StopUser()  # more users than learners: the runner prepares enough
+        self.me = seat
+        self.auth = {"Authorization": f"Bearer {seat.token}"}
+        self.ledger = LearnerLedger(seat.learner_id, seat.playback_id, seat.lesson_id)
+        self.seq = 0
+        # The player has run for a lesson's length since it opened (cohort.py): it stands at
+        # the lesson's end until the platform holds it back.
+        self.position = seat.lesson_duration_s
+        self.last_beat = time.monotonic()
+        self.answered_challenges: set[str] = set()
+        self.quiz_hours_done: set[int] = set()
+        self.tick_started = time.monotonic()
+
+    def on_stop(self) -> None:
+        if not hasattr(self, "me"):
+            return
+        self.client.post("/api/v1/logout", headers=self.auth, name="logout")
+        _write_ledger(self.ledger.as_dict())
+
+    @task
+    def study(self) -> None:
+        self.tick_started = time.monotonic()
+        answer = self.heartbeat()
+        if answer is None:
+            return
+        if answer.get("quiz_due") is not None and answer["quiz_due"] not in self.quiz_hours_done:
+            self.take_quiz(int(answer["quiz_due"]))
+        challenge = answer.get("challenge")
+        if challenge and challenge["challenge_id"] not in self.answered_challenges:
+            self.answer_capture(challenge["challenge_id"])
+
+    def heartbeat(self) -> dict[str, Any] | None:
+        now = time.monotonic()
+        played = now - self.last_beat
+        self.position = min(self.me.lesson_duration_s, self.position + played)
+        self.seq += 1
+        body = {
+            "seq": self.seq,
+            "position_s": round(self.position, 3),
+            "rate": 1.0,
+            "window_id": self.me.window_id,
+            "paused": False,
+        }
+        path = f"/api/v1/playbacks/{self.me.playback_id}/heartbeats"
+        with self.client.post(
+            path, json=body, headers=self.auth, name="heartbeat", catch_response=True
+        ) as response:
+            answer = self._judge(response)
+            if answer is None:
+                self.ledger.heartbeat_unknown(self.seq, response.status_code)
+                return None
+            if answer is False:
+                return None
+        self.last_beat = now
+        self.ledger.heartbeat(self.seq, answer)
+        if answer.get("reason") in ("seek", "speed") or answer.get("quiz_due") is not None:
+            self.position = float(answer["furthest_position_s"])  # the player snaps back
+        return answer
+
+    def take_quiz(self, hour: int) -> None:
+        for question in SEATS.questions:
+            if question.lesson_id != self.me.lesson_id or question.hour != hour:
+                continue
+            with self.client.post(
+                f"/api/v1/questions/{question.question_id}/answer",
+                json={"option": question.option},
+                headers=self.auth,
+                name="quiz answer",
+                catch_response=True,
+            ) as response:
+                answer = self._judge(response)
+                if answer is None:
+                    self.ledger.answer_unknown(question.question_id)
+                elif answer is not False:
+                    self.ledger.answer(question.question_id)
+        self.quiz_hours_done.add(hour)
+
+    def answer_capture(self, challenge_id: str) -> None:
+        self.answered_challenges.add(challenge_id)
+        with self.client.post(
+            f"/api/v1/captures/{challenge_id}",
+            json={"image": self.me.capture_image},
+            headers=self.auth,
+            name="capture answer",
+            catch_response=True,
+        ) as response:
+            answer = self._judge(response)
+            if answer is None:
+                self.ledger.capture_unknown(challenge_id)
+            elif answer is not False:
+                self.ledger.capture(challenge_id, bool(answer.get("passed")))
+
+    @staticmethod
+    def _judge(response: Any) -> dict[str, Any] | bool | None:
+        """The acknowledged answer (2xx JSON); False for a refusal (4xx: nothing happened);
+        None when the outcome is unknown (no answer, a 5xx, garbage). Anything but a 2xx is a
+        failed request for LOAD-01: an honest learner is never refused."""
+        status = response.status_code
+        if 200 <= status < 300:
+            try:
+                answer = response.json()
+            except ValueError:
+                response.failure("the answer is not JSON")
+                return None
+            response.success()
+            return answer if isinstance(answer, dict) else {}
+        if 400 <= status < 500:
+            response.failure(f"{status}: {response.text[:200]}")
+            return False
+        response.failure(f"{status or 'no answer'}: {(response.text or '')[:200]}")
+        return None

@@ -1,0 +1,130 @@
+"""A crowd of honest learners studying side by side, each at a person's uneven pace, under the
+one test clock of the platform.
+
+A person's player reaches the server with jitter (timers, the network, a tab in the background,
+a pause to read): each learner's heartbeat gaps are drawn around the announced interval with a
+spread of its own, now and then a longer gap, and its position advances by exactly the time that
+passed. Some answer a few quiz questions, taking time to read each one. Every learner signs in
+on a device of its own and answers every capture challenge at once with a live image.
+
+The clock is shared, so the crowd moves by events: all moves of all learners are planned on one
+timeline, then played in time order, advancing the clock to each move's moment (corrected for
+the real time that passes meanwhile, which the test clock also counts) and making the moves due
+then. Every draw comes from the run seed (`harness.seeding`), so a crowd repeats with `--seed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness import seeding
+from harness.api import Refused
+from harness.probe import Probe
+from harness.scenarios.study import Enrolled, Study
+
+SPREAD_S = (2.5, 5.0)  # each learner's standard deviation of heartbeat gaps: a person's range
+LONG_GAP_CHANCE = 0.05  # a gap of two intervals (buffering, a glance away), now and then
+READING_S = (15.0, 60.0)  # reading one quiz question and its options
+QUIZ_ANSWERS = 3  # questions an answering learner takes
+
+
+@dataclass(order=True)
+class Move:
+    at_s: float  # seconds from the crowd's start
+    order: int  # ties kept in planning order
+    act: Callable[[], Any] = field(compare=False)
+
+
+@dataclass
+class HonestJourney:
+    study: Study
+    moves: list[Move] = field(default_factory=list)
+    spread_s: float = 0.0
+
+    @property
+    def enrolled(self) -> Enrolled:
+        return self.study.enrolled
+
+    @property
+    def learner_id(self) -> str:
+        return self.enrolled.learner.learner_id or ""
+
+
+def natural_gaps(interval: float, spread_s: float, span_s: float) -> list[float]:
+    """Heartbeat gaps of a person's player filling `span_s`: around `interval`, never shorter
+    than half of it nor longer than twice it."""
+    rng = seeding.rng()
+    gaps: list[float] = []
+    while sum(gaps) < span_s:
+        gap = 2 * interval if rng.random() < LONG_GAP_CHANCE else rng.gauss(interval, spread_s)
+        gaps.append(min(2 * interval, max(interval / 2, round(gap, 3))))
+    return gaps
+
+
+def plan(journey: HonestJourney, span_s: float, counter: list[int], answers_quiz: bool) -> None:
+    """Plan one learner's heartbeats (and maybe quiz answers) over `span_s` seconds."""
+    rng = seeding.rng()
+    study = journey.study
+    journey.spread_s = rng.uniform(*SPREAD_S)
+    moment, position = 0.0, study.position
+    for gap in natural_gaps(float(study.interval), journey.spread_s, span_s):
+        moment += gap
+        position = min(position + gap, float(study.lesson.duration_s))
+        counter[0] += 1
+        journey.moves.append(Move(moment, counter[0], _beat(study, position)))
+    if not answers_quiz:
+        return
+    questions = [
+        q
+        for q in study.platform.questions(study.enrolled.token, study.enrolled.course.course_id)
+        if q.lesson_id == study.lesson.lesson_id
+    ][:QUIZ_ANSWERS]
+    moment = rng.uniform(0, span_s / 3)
+    for question in questions:
+        moment += rng.uniform(*READING_S)
+        counter[0] += 1
+        journey.moves.append(Move(moment, counter[0], _answer(study, question)))
+
+
+def _beat(study: Study, position: float) -> Callable[[], Any]:
+    def beat() -> Any:
+        answer = study.beat(position)
+        if study.open_challenge is not None:
+            study.answer("live")
+        return answer
+
+    return beat
+
+
+def _answer(study: Study, question: Any) -> Callable[[], Any]:
+    def answer() -> Any:
+        try:
+            return study.platform.answer_question(
+                study.enrolled.token, question.question_id, question.options[0].key
+            )
+        except Refused as refused:
+            study.sent.append({"quiz_answer_refused": f"{refused.status} {refused.detail}"})
+            return refused
+
+    return answer
+
+
+def play(probe: Probe, journeys: list[HonestJourney]) -> float:
+    """Play every planned move in time order on the platform's clock; answer the seconds of
+    platform time the crowd took."""
+    moves = sorted(m for j in journeys for m in j.moves)
+    start = probe.clock.now()
+    reached, reached_mono = start, time.monotonic()
+    for move in moves:
+        # The platform's now, estimated from the last advance plus the real time since.
+        estimate = reached + dt.timedelta(seconds=time.monotonic() - reached_mono)
+        wanted = start + dt.timedelta(seconds=move.at_s)
+        if wanted > estimate:
+            reached = probe.clock.advance((wanted - estimate).total_seconds())
+            reached_mono = time.monotonic()
+        move.act()
+    return (probe.clock.now() - start).total_seconds()

@@ -1,0 +1,39 @@
+"""A learner who leaves a trail in every supervision view: registered, signed in (a liveness
+event and a login), enrolled in a chosen course, one lesson opened and watched until the platform
+asks for a capture, which is answered with a live image (a playback, heartbeats, lesson and course
+progress, a capture with its image). The scope, enterprise and authorisation checks judge who sees
+such a trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.failures import CannotProbe
+from harness.probe import Probe
+from harness.scenarios.study import Enrolled, Study, enrolled_learner
+from harness.spec.courses import CourseOut
+
+
+@dataclass
+class Trail:
+    enrolled: Enrolled
+    playback_id: str
+    challenge_id: str
+
+    @property
+    def learner_id(self) -> str:
+        return self.enrolled.learner.learner_id or ""
+
+
+def learner_with_trail(probe: Probe, course: CourseOut) -> Trail:
+    """A fresh learner of `course` with one playback, heartbeats and one answered capture."""
+    enrolled = enrolled_learner(probe.learners, probe.platform, course)
+    if not enrolled.lessons:
+        raise CannotProbe("a learner's trail", f"course {course.course_id} has no lesson")
+    study = Study(probe.platform, probe.time, probe.province, enrolled, enrolled.lessons[0])
+    study.open()
+    challenge = study.watch_until_challenge()
+    if challenge is None:
+        raise CannotProbe("a learner's trail", "no capture challenge in the first lesson")
+    study.answer("live")
+    return Trail(enrolled, study.playback_id, challenge.challenge_id)

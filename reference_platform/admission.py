@@ -1,0 +1,147 @@
+"""Bounded waiting for the database: a request that cannot be served soon is refused at once.
+
+Two scarce things stand between a request and its answer: a database connection and, for the
+synchronous routes, a worker thread. A request that holds a connection while it waits for a thread
+(FastAPI runs each sync dependency in a fresh thread-pool call) can deadlock with requests that
+hold threads while they wait for a connection. Two rules make that impossible:
+
+* `RequestSlots`: at most `slots` requests hold a database session at once, fewer than the
+  thread pool's threads and no more than the connection pool holds, so every slotted request
+  always finds both a connection and a thread; the rest wait in the event loop, where waiting
+  costs no thread.
+* `WorkQueue`: the heartbeat's whole unit of work (authenticate, judge, commit) runs in one call
+  on a dedicated executor, opening and closing its session in that one thread.
+
+Either one, when full, answers `Overloaded` (503 with Retry-After, `errors.py`) within
+`max_wait_s` instead of queueing without bound: overload costs the client a retry, never a 30 s
+wait or a 500. Nothing is acknowledged before its transaction commits, so a refused request has
+changed nothing and a request being worked on is finished even if its client gave up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from reference_platform.in_flight import InFlight
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+RETRY_AFTER_S = 1  # what a refused client is told to wait: the queue drains in about that
+
+
+class Overloaded(Exception):
+    """The platform is at capacity; nothing was done (answered 503 with Retry-After)."""
+
+
+class RequestSlots:
+    """At most `slots` requests inside at once; up to `max_waiting` wait, each `max_wait_s` at
+    most. Built in the app's lifespan (its semaphore belongs to the serving event loop)."""
+
+    def __init__(self, slots: int, max_waiting: int, max_wait_s: float) -> None:
+        self._semaphore = asyncio.Semaphore(slots)
+        self._max_waiting = max_waiting
+        self._max_wait_s = max_wait_s
+        self._waiting = 0
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[HeldSlot]:
+        """A slot, held until the block ends or `HeldSlot.release` gives it back earlier."""
+        if self._waiting >= self._max_waiting:
+            raise Overloaded
+        self._waiting += 1
+        try:
+            async with asyncio.timeout(self._max_wait_s):
+                await self._semaphore.acquire()
+        except TimeoutError:
+            raise Overloaded from None
+        finally:
+            self._waiting -= 1
+        held = HeldSlot(self._semaphore)
+        try:
+            yield held
+        finally:
+            held.release()
+
+
+class HeldSlot:
+    """A taken request slot. A long response that no longer needs the database (the STUDY-09
+    event stream) gives its slot back at once, so open streams never starve other requests."""
+
+    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+        self._semaphore: asyncio.Semaphore | None = semaphore
+
+    def release(self) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()
+            self._semaphore = None
+
+
+class WorkQueue:
+    """A fixed set of worker threads for whole units of database work, with a bounded wait.
+
+    One worker for a SQLite file (its writers take turns anyway; a second thread would only sleep
+    in SQLite's busy handler), several for PostgreSQL (row locks serialise what must be). A unit
+    is refused (`Overloaded`) at once when `max_pending` wait already or when the wait it can
+    expect (the units ahead of it times the recent time per unit) exceeds `max_wait_s`; one that
+    still waited longer than `max_wait_s` when a worker takes it is refused then, undone. So the
+    wait is bounded in seconds whatever the machine's speed, not only in places in the queue."""
+
+    SMOOTHING = 0.1  # weight of the newest unit in the running mean of a unit's time
+
+    def __init__(
+        self,
+        workers: int,
+        max_pending: int,
+        name: str,
+        max_wait_s: float = 5.0,
+        gauge: InFlight | None = None,  # also counts the units under way (in_flight.py)
+    ) -> None:
+        self.workers = workers
+        self._gauge = gauge
+        self._executor = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix=name)
+        self._max_pending = max_pending
+        self._max_wait_s = max_wait_s
+        self._pending = 0
+        self._unit_s = 0.0  # running mean of a unit's time on a worker
+
+    def expected_wait_s(self) -> float:
+        return self._pending * self._unit_s / self.workers
+
+    async def run(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        if self._pending >= self._max_pending or self.expected_wait_s() > self._max_wait_s:
+            raise Overloaded
+        self._pending += 1
+        if self._gauge is not None:
+            self._gauge.enter()
+        try:
+            future = self._executor.submit(self._timed, time.monotonic(), work, *args, **kwargs)
+            # shielded: a client that disconnects does not cancel a transaction under way
+            return await asyncio.shield(asyncio.wrap_future(future))
+        finally:
+            self._pending -= 1
+            if self._gauge is not None:
+                self._gauge.leave()
+
+    def _timed(
+        self, queued_at: float, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        started = time.monotonic()
+        if started - queued_at > self._max_wait_s:
+            raise Overloaded
+        try:
+            return work(*args, **kwargs)
+        finally:
+            took = time.monotonic() - started
+            weight = self.SMOOTHING if self._unit_s else 1.0  # the first unit sets the mean
+            self._unit_s += weight * (took - self._unit_s)
+
+    def close(self) -> None:
+        """Finish the queued work (each of it may have been acknowledged soon), then stop."""
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,119 @@
+"""The archive pusher: a background worker that writes new archive records to the outbox and
+sends them to the province until acknowledged (archive.py has the rules).
+
+Why a thread and not the request: a push must not make a learner's heartbeat wait for the
+province, and a push that failed must be retried even when nobody uses the platform. It wakes
+every `interval_s` of real time; one round is cheap when nothing is new.
+
+`restart` is what a process restart does to it: the worker stops, whatever it kept in memory is
+gone, and a new worker starts from the database. The certification instance's restart hook
+(`POST /test/restart`) calls it, so that the harness can prove a push survives a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from reference_platform.archive import acknowledge, collect, deliver, pending
+from reference_platform.clock import Clock
+from reference_platform.defects import ActiveDefects
+from reference_platform.province_client import ProvinceClient, ProvinceRefused, ProvinceUnavailable
+
+log = logging.getLogger(__name__)
+INTERVAL_S = 0.5
+REFUSED_RETRY_S = 10.0  # a learner whose record the province refused waits this long
+
+
+class ArchivePusher:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        province: ProvinceClient,
+        defects: ActiveDefects,
+        interval_s: float = INTERVAL_S,
+    ) -> None:
+        self._sessions = sessions
+        self._province = province
+        self._defects = defects
+        self._interval_s = interval_s
+        self._lock = threading.Lock()  # one round at a time, also across a restart
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        # Only the `archive_push_lost_on_restart` defect uses it: records taken off the outbox
+        # and waiting in memory, where a restart loses them.
+        self._in_memory: deque[list[dict[str, Any]]] = deque()
+        self._refused: dict[str, float] = {}  # learner id → when its chain is tried again
+
+    def start(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="archive-pusher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def restart(self) -> None:
+        """Stop, forget everything held in memory (as a process restart would), start again."""
+        self.stop()
+        with self._lock:
+            self._in_memory = deque()
+        self.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            try:
+                self.push_round()
+            except (OperationalError, IntegrityError) as exc:  # another worker raced us
+                log.info("archive round skipped: %s", exc)
+            except Exception:  # never let the worker die: the next round tries again
+                log.exception("archive round failed")
+
+    def push_round(self) -> int:
+        """Collect new records, then send what is unacknowledged; answer how many were
+        acknowledged in this round."""
+        with self._lock, self._sessions() as db:
+            now = Clock(db).now()
+            try:
+                collect(db, now, self._defects)
+            except IntegrityError:
+                db.rollback()  # another worker process chained these facts first
+            if self._defects.active("archive_push_lost_on_restart"):
+                return self._hand_over_in_memory(db, now)
+            waiting = time.monotonic()
+            batches = {
+                learner_id: records
+                for learner_id, records in pending(db).items()
+                if self._refused.get(learner_id, 0) <= waiting
+            }
+            acknowledged, refused = deliver(db, self._province, now, batches)
+            for learner_id in refused:  # a refused chain is retried, but not every round
+                self._refused[learner_id] = time.monotonic() + REFUSED_RETRY_S
+            return acknowledged
+
+    def _hand_over_in_memory(self, db: Session, now: Any) -> int:
+        """The defect: records are marked sent when taken into an in-memory queue, and only
+        that queue is retried."""
+        for records in pending(db).values():
+            self._in_memory.append(records)
+            acknowledge(db, [r["record_id"] for r in records], now)
+        db.commit()
+        sent = 0
+        while self._in_memory:
+            try:
+                self._province.push_archive_records(self._in_memory[0])
+            except ProvinceRefused:
+                pass  # dropped, as it was "sent"
+            except ProvinceUnavailable:
+                break
+            sent += len(self._in_memory.popleft())
+        return sent

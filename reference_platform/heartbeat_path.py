@@ -1,0 +1,71 @@
+"""The heartbeat's way through the server: one thread, one session, one transaction.
+
+A heartbeat is the platform's hottest request (a learner sends one every 30 s: 20,000 learners
+are about 700 a second), so its plumbing is kept apart from the rule it serves (`study.py`
+`record_heartbeat`, with `credit.judge`) and made cheap:
+
+* the route is `async` and hands the whole unit of work to the heartbeat workers
+  (`admission.WorkQueue`) in one call: the session is opened, used and closed in one thread, never
+  held across a hand-off between threads (the pool deadlock of issue #14), and a full queue is
+  answered 503 with Retry-After at once;
+* the login and the clock's offset are read in one statement (the clock stays in the database, so
+  that every process of one instance agrees on "now");
+* the expiry slides in the heartbeat's own transaction: one commit per heartbeat.
+
+Everything a compliant answer depends on is read inside the transaction, so credit stays exact.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from harness.spec.study import HeartbeatIn, HeartbeatOut
+from reference_platform.clock import CLOCK_ROW_ID, Clock
+from reference_platform.context import PlatformContext
+from reference_platform.dependencies import study_login, unauthorized
+from reference_platform.models import ClockState, Login
+from reference_platform.security import token_hash
+from reference_platform.study import record_heartbeat
+
+_CLOCK_OFFSET = select(ClockState.offset_s).where(ClockState.id == CLOCK_ROW_ID).scalar_subquery()
+
+
+def heartbeat_unit(
+    context: PlatformContext, token: str | None, playback_id: str, body: HeartbeatIn
+) -> HeartbeatOut:
+    """Authenticate, judge and store one heartbeat (runs on a heartbeat worker thread)."""
+    if token is None:
+        raise unauthorized("Not authenticated")
+    with context.sessions() as db:
+        found = db.execute(
+            select(Login, _CLOCK_OFFSET).where(Login.token_hash == token_hash(token))
+        ).first()
+        login, offset_s = (found[0], found[1] or 0.0) if found is not None else (None, 0.0)
+        clock = Clock(db, offset_s=offset_s)
+        login = study_login(login, clock.now(), context.settings, context.alternatives)
+        return record_heartbeat(
+            db,
+            login,
+            playback_id,
+            body,
+            clock,
+            context.settings,
+            context.defects,
+            context.alternatives,
+        )
+
+
+def caller_is_signed_in(context: PlatformContext, token: str | None) -> bool:
+    """Whether `token` is a live learner token. Asked only when a heartbeat's body or parameters
+    are malformed: the interface answers 401 before 422, and the hot path authenticates inside
+    its unit of work, after FastAPI has already validated the body."""
+    if token is None:
+        return False
+    with context.sessions() as db:
+        found = db.execute(
+            select(Login.expires_at, _CLOCK_OFFSET).where(Login.token_hash == token_hash(token))
+        ).first()
+        if found is None:
+            return False
+        clock = Clock(db, offset_s=found[1] or 0.0)
+        return found[0] > clock.now()

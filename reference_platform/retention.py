@@ -1,0 +1,111 @@
+"""Retention of learners' records (POST-05): kept at least 3 years after the end of training.
+
+The end of a learner's training is the latest moment any of their records was made — registered,
+signed in, liveness-checked, enrolled, a lesson opened, a heartbeat, a capture issued or answered
+(the same timestamps the supervision views show, so the rule can be judged from outside). The
+records may be deleted from `kept_until` = the end of training plus `RETENTION_YEARS` calendar
+years in Asia/Shanghai; a 29 February end is kept until 1 March (at least 3 years, never a day
+short). Earlier deletion is refused; a deletion is logged (`RecordDeletion`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from fastapi import HTTPException, status
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from reference_platform.models import (
+    CaptureChallenge,
+    Certificate,
+    CompletionReport,
+    Enrolment,
+    Heartbeat,
+    Learner,
+    LessonProgress,
+    LivenessEvent,
+    Login,
+    Playback,
+    QuizAnswer,
+    RecordDeletion,
+    StudyEvent,
+)
+from reference_platform.throttling import clear_failures, learner_key
+
+RETENTION_YEARS = 3
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def add_years(moment: dt.datetime, years: int) -> dt.datetime:
+    """`moment` plus calendar years in Shanghai; 29 February becomes 1 March."""
+    local = moment.astimezone(CHINA)
+    try:
+        return local.replace(year=local.year + years)
+    except ValueError:  # 29 February into a common year
+        return local.replace(year=local.year + years, month=3, day=1)
+
+
+def end_of_training(db: Session, learner: Learner) -> dt.datetime:
+    """The latest timestamp of the learner's records."""
+    playbacks = select(Playback.id).where(Playback.learner_id == learner.id)
+    candidates = [
+        select(func.max(Login.started_at)).where(Login.learner_id == learner.id),
+        select(func.max(LivenessEvent.at)).where(LivenessEvent.learner_id == learner.id),
+        select(func.max(Enrolment.enrolled_at)).where(Enrolment.learner_id == learner.id),
+        select(func.max(Playback.opened_at)).where(Playback.learner_id == learner.id),
+        select(func.max(Heartbeat.at)).where(Heartbeat.playback_id.in_(playbacks)),
+        select(func.max(CaptureChallenge.issued_at)).where(
+            CaptureChallenge.learner_id == learner.id
+        ),
+        select(func.max(CaptureChallenge.answered_at)).where(
+            CaptureChallenge.learner_id == learner.id
+        ),
+    ]
+    moments = [learner.registered_at] + [db.scalar(query) for query in candidates]
+    return max(_aware(m) for m in moments if m is not None)
+
+
+def kept_until(db: Session, learner: Learner, years: int = RETENTION_YEARS) -> dt.datetime:
+    return add_years(end_of_training(db, learner), years)
+
+
+def delete_learner_records(
+    db: Session, learner: Learner, now: dt.datetime, by: str, years: int = RETENTION_YEARS
+) -> RecordDeletion:
+    """Delete every record of the learner once the retention period is over; 409 before."""
+    end = end_of_training(db, learner)
+    until = add_years(end, years)
+    if now < until:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"Records are kept until {until.isoformat()}")
+    playbacks = select(Playback.id).where(Playback.learner_id == learner.id)
+    db.execute(delete(Heartbeat).where(Heartbeat.playback_id.in_(playbacks)))
+    # Children before parents: captures point at playbacks and progress, playbacks at logins,
+    # enrolments and progress; quiz answers, certificates and completion reports at the learner.
+    children_first = (
+        CaptureChallenge,
+        Playback,
+        LessonProgress,
+        QuizAnswer,
+        CompletionReport,
+        Certificate,
+        Enrolment,
+        LivenessEvent,
+        Login,
+        StudyEvent,  # the supervision stream's log (STUDY-09) names the learner too
+    )
+    for table in children_first:
+        db.execute(delete(table).where(table.learner_id == learner.id))
+    entry = RecordDeletion(
+        learner_id=learner.id, end_of_training=end, kept_until=until, deleted_at=now, deleted_by=by
+    )
+    db.add(entry)
+    clear_failures(db, learner_key(learner.id_number))  # the throttle keys hold the ID number
+    db.delete(learner)
+    db.commit()
+    return entry
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

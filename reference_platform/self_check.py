@@ -1,0 +1,380 @@
+"""The compliance self-check (POST-06): how course brushing (刷课) shows in learning traces.
+
+Each rule is a pure function over one learner's traces (reference_platform/self_check_traces.py
+loads them) and answers findings: the rule's name, a sentence, and the records that made it fire,
+so a supervisor judges the evidence rather than the platform's word. The thresholds are named
+here with the reason for each; docs/interface.md ("Self-check") promises a band around each one
+(what must be flagged, what must never be), and these values sit inside it.
+
+Findings are worked out on every read from what is stored, never stored themselves: a rule that
+changes applies to the whole history at once, and no sweeper has to run for a finding to appear.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import itertools
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reference_platform.defects import ActiveDefects
+
+# Machine-regular heartbeats: a player driven by a person's browser reaches the server with the
+# jitter of timers, networks and tab throttling (seconds over minutes of study); a script on a
+# server sends on the dot. Flag a run of REGULAR_RUN gaps whose standard deviation is below
+# REGULAR_MAX_STDEV_S. The interface promises: σ < 0.1 s over 12 gaps is flagged, σ ≥ 0.5 s never.
+REGULAR_RUN = 12
+REGULAR_MAX_STDEV_S = 0.25
+
+# Position ahead of the wall clock: the position may advance by the time elapsed since the last
+# report, with AHEAD_RATIO for a player's rounding and AHEAD_SLACK_S for a heartbeat sent a little
+# late. One jump is a seek, which the credit rules already refuse to pay; AHEAD_MIN_BEATS in one
+# playback is a pattern (a speed-up, a burst of reports). Promised: 3 flagged, 1 never.
+AHEAD_RATIO = 1.25
+AHEAD_SLACK_S = 2.0
+AHEAD_MIN_BEATS = 3
+# A player reporting a rate above real time is ahead of the clock by its own account, whatever
+# position it reports after the platform refused to credit it (a player snaps back to the
+# furthest point then, so its positions alone would show one jump).
+FASTEST_RATE = 1.0
+
+# A forged end report: a report of the lesson's end (within END_MARGIN_S of its duration) whose
+# advance is ahead of the clock: the end was claimed, not watched up to. Flagged at once.
+END_MARGIN_S = 1.0
+
+# Captures: another person's face is flagged at once; failures of other kinds (a still replay, an
+# expired challenge) happen to honest learners now and then, so MAX_CAPTURE_FAILURES is allowed.
+FACE_MISMATCH = "face_mismatch"
+MAX_CAPTURE_FAILURES = 1
+
+# Shared devices: one household may share a computer; SHARED_DEVICE_ACCOUNTS accounts on one
+# device within SHARED_DEVICE_WINDOW is a brushing shop. Promised: 3 in a day flagged, 2 never.
+SHARED_DEVICE_ACCOUNTS = 3
+SHARED_DEVICE_WINDOW = dt.timedelta(hours=24)
+
+# Quiz answers: reading a question and its options takes a person seconds; answers following
+# each other within QUIZ_READING_S are not read. QUIZ_FAST_MIN of them flag the learner.
+# Promised: 3 answers each < 2 s after the previous flagged; answers ≥ 10 s apart never.
+QUIZ_READING_S = 5.0
+QUIZ_FAST_MIN = 3
+
+ANOTHER_ACCOUNT = "another account"
+MAX_TRACE = 20  # records shown per finding: enough to judge, bounded for a supervisor's list
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One stored heartbeat, with the playback and lesson it belongs to."""
+
+    playback_id: str
+    lesson_id: str
+    duration_s: float
+    opened_at: dt.datetime
+    seq: int
+    at: dt.datetime
+    position_s: float
+    rate: float
+    paused: bool
+    reason: str
+
+    def shown(self) -> dict[str, Any]:
+        return {
+            "kind": "heartbeat",
+            "playback_id": self.playback_id,
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "position_s": self.position_s,
+            "rate": self.rate,
+            "paused": self.paused,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Capture:
+    challenge_id: str
+    issued_at: dt.datetime
+    answered_at: dt.datetime | None
+    passed: bool | None
+    reason: str | None
+
+    def shown(self) -> dict[str, Any]:
+        return {
+            "kind": "capture",
+            "challenge_id": self.challenge_id,
+            "issued_at": self.issued_at.isoformat(),
+            "passed": self.passed,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class DeviceLogin:
+    """A sign-in of any learner on a device this learner also used."""
+
+    learner_id: str
+    device_id: str
+    started_at: dt.datetime
+
+    def shown(self, own: bool = True) -> dict[str, Any]:
+        """Another account's sign-in is shown without its learner id: every supervision account
+        sees the same finding, and one outside that account's scope is not named (the authority
+        finds it in the logins view by the device id)."""
+        return {
+            "kind": "login",
+            "learner_id": self.learner_id if own else ANOTHER_ACCOUNT,
+            "device_id": self.device_id,
+            "started_at": self.started_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question_id: str
+    answered_at: dt.datetime
+
+    def shown(self) -> dict[str, Any]:
+        return {
+            "kind": "quiz_answer",
+            "question_id": self.question_id,
+            "answered_at": self.answered_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    learner_id: str
+    rule: str
+    at: dt.datetime
+    detail: str
+    trace: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The values the rules use; `COMPLIANT` is the reference's, defects swap one of them."""
+
+    regular_max_stdev_s: float = REGULAR_MAX_STDEV_S
+    flag_forged_end_reports: bool = True
+
+
+COMPLIANT = Thresholds()
+
+
+def limits_for(defects: ActiveDefects) -> Thresholds:
+    """The reference's thresholds, or a defect's."""
+    limits = COMPLIANT
+    if defects.active("self_check_silent_on_forged_end_reports"):
+        limits = Thresholds(limits.regular_max_stdev_s, flag_forged_end_reports=False)
+    if defects.active("self_check_flags_honest_learner"):
+        # A spread a person's player easily stays under, read as a machine's.
+        limits = Thresholds(10.0, limits.flag_forged_end_reports)
+    return limits
+
+
+def _by_playback(beats: Iterable[Beat]) -> dict[str, list[Beat]]:
+    grouped: dict[str, list[Beat]] = {}
+    for beat in sorted(beats, key=lambda b: (b.at, b.seq)):
+        grouped.setdefault(beat.playback_id, []).append(beat)
+    return grouped
+
+
+def regular_heartbeats(learner_id: str, beats: Sequence[Beat], limits: Thresholds) -> list[Finding]:
+    """A run of REGULAR_RUN gaps between received heartbeats with almost no spread."""
+    for playback in _by_playback(beats).values():
+        times = [b.at for b in playback]
+        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+        for start in range(len(gaps) - REGULAR_RUN + 1):
+            run = gaps[start : start + REGULAR_RUN]
+            spread = statistics.pstdev(run)
+            if spread < limits.regular_max_stdev_s:
+                shown = playback[start : start + REGULAR_RUN + 1]
+                return [
+                    Finding(
+                        learner_id,
+                        "regular_heartbeats",
+                        shown[-1].at,
+                        f"{REGULAR_RUN} heartbeat gaps of {statistics.fmean(run):.2f} s with a "
+                        f"standard deviation of {spread:.3f} s",
+                        tuple(b.shown() for b in shown[:MAX_TRACE]),
+                    )
+                ]
+    return []
+
+
+def _advances(playback: list[Beat], start_position_s: float) -> list[tuple[Beat, bool]]:
+    """Each heartbeat with whether its position ran ahead of the clock since the previous one
+    (the first one: since the opening, from where the learner had got to before)."""
+    found: list[tuple[Beat, bool]] = []
+    previous_at, previous_position = playback[0].opened_at, start_position_s
+    for beat in playback:
+        if beat.reason == "duplicate":
+            continue  # a resent report: judged once, when it first came
+        elapsed = max(0.0, (beat.at - previous_at).total_seconds())
+        allowed = elapsed * AHEAD_RATIO + AHEAD_SLACK_S
+        faster = beat.rate > FASTEST_RATE or beat.position_s - previous_position > allowed
+        ahead = not beat.paused and faster
+        found.append((beat, ahead))
+        previous_at, previous_position = beat.at, beat.position_s
+    return found
+
+
+def _start_positions(beats: Sequence[Beat]) -> dict[str, float]:
+    """Where each playback started: the furthest position earlier playbacks of its lesson
+    reached (the reference resumes there)."""
+    starts: dict[str, float] = {}
+    reached: dict[str, float] = {}
+    for playback_id, playback in sorted(
+        _by_playback(beats).items(), key=lambda item: item[1][0].opened_at
+    ):
+        lesson = playback[0].lesson_id
+        starts[playback_id] = reached.get(lesson, 0.0)
+        reached[lesson] = max([reached.get(lesson, 0.0)] + [b.position_s for b in playback])
+    return starts
+
+
+def ahead_of_clock(learner_id: str, beats: Sequence[Beat], limits: Thresholds) -> list[Finding]:
+    """AHEAD_MIN_BEATS heartbeats of one playback whose position ran ahead of the clock."""
+    starts = _start_positions(beats)
+    for playback_id, playback in _by_playback(beats).items():
+        ahead = [b for b, is_ahead in _advances(playback, starts[playback_id]) if is_ahead]
+        if len(ahead) >= AHEAD_MIN_BEATS:
+            return [
+                Finding(
+                    learner_id,
+                    "ahead_of_clock",
+                    ahead[-1].at,
+                    f"{len(ahead)} heartbeats of one playback advanced faster than the clock",
+                    tuple(b.shown() for b in ahead[:MAX_TRACE]),
+                )
+            ]
+    return []
+
+
+def forged_end_report(learner_id: str, beats: Sequence[Beat], limits: Thresholds) -> list[Finding]:
+    """A report of the lesson's end that the clock since the previous report cannot explain."""
+    if not limits.flag_forged_end_reports:
+        return []
+    starts = _start_positions(beats)
+    for playback_id, playback in _by_playback(beats).items():
+        advances = _advances(playback, starts[playback_id])
+        for index, (beat, is_ahead) in enumerate(advances):
+            if is_ahead and beat.position_s >= beat.duration_s - END_MARGIN_S:
+                before = [b.shown() for b, _ in advances[max(0, index - 3) : index]]
+                return [
+                    Finding(
+                        learner_id,
+                        "forged_end_report",
+                        beat.at,
+                        f"the end of lesson {beat.lesson_id} was reported {beat.position_s:g} s "
+                        f"in, with {index} report(s) before it since the playback opened at "
+                        f"{beat.opened_at.isoformat()}",
+                        (*before, beat.shown()),
+                    )
+                ]
+    return []
+
+
+def capture_failures(learner_id: str, captures: Sequence[Capture]) -> list[Finding]:
+    """Another person's face at once; more than MAX_CAPTURE_FAILURES failures of other kinds."""
+    failed = [c for c in captures if c.passed is False]
+    mismatch = [c for c in failed if c.reason == FACE_MISMATCH]
+    if mismatch:
+        return [
+            Finding(
+                learner_id,
+                "capture_failures",
+                mismatch[0].answered_at or mismatch[0].issued_at,
+                "a capture showed a face that differs from the registered one",
+                tuple(c.shown() for c in mismatch[:MAX_TRACE]),
+            )
+        ]
+    if len(failed) > MAX_CAPTURE_FAILURES:
+        last = failed[-1]
+        return [
+            Finding(
+                learner_id,
+                "capture_failures",
+                last.answered_at or last.issued_at,
+                f"{len(failed)} captures failed or went unanswered",
+                tuple(c.shown() for c in failed[:MAX_TRACE]),
+            )
+        ]
+    return []
+
+
+def shared_device(
+    learner_id: str, own: Sequence[DeviceLogin], on_devices: Mapping[str, Sequence[DeviceLogin]]
+) -> list[Finding]:
+    """SHARED_DEVICE_ACCOUNTS accounts (this learner's among them) signed in on one device
+    within SHARED_DEVICE_WINDOW of one of this learner's sign-ins. `on_devices` holds every
+    sign-in on each device, oldest first."""
+    for login in sorted(own, key=lambda x: x.started_at):
+        logins = on_devices.get(login.device_id, ())
+        times = [x.started_at for x in logins]
+        start = bisect.bisect_left(times, login.started_at - SHARED_DEVICE_WINDOW)
+        end = bisect.bisect_right(times, login.started_at + SHARED_DEVICE_WINDOW)
+        others: dict[str, DeviceLogin] = {}
+        for other in logins[start:end]:
+            if other.learner_id != learner_id:
+                others.setdefault(other.learner_id, other)
+            if len(others) + 1 >= SHARED_DEVICE_ACCOUNTS:
+                return [
+                    Finding(
+                        learner_id,
+                        "shared_device",
+                        login.started_at,
+                        f"{SHARED_DEVICE_ACCOUNTS} or more accounts signed in on device "
+                        f"{login.device_id!r} within "
+                        f"{SHARED_DEVICE_WINDOW.total_seconds() / 3600:g} h",
+                        (login.shown(), *(o.shown(own=False) for o in others.values())),
+                    )
+                ]
+    return []
+
+
+def fast_quiz_answers(learner_id: str, answers: Sequence[Answer]) -> list[Finding]:
+    """QUIZ_FAST_MIN answers each given within QUIZ_READING_S of the learner's previous one."""
+    ordered = sorted(answers, key=lambda a: a.answered_at)
+    fast = [
+        later
+        for earlier, later in itertools.pairwise(ordered)
+        if (later.answered_at - earlier.answered_at).total_seconds() < QUIZ_READING_S
+    ]
+    if len(fast) < QUIZ_FAST_MIN:
+        return []
+    return [
+        Finding(
+            learner_id,
+            "fast_quiz_answers",
+            fast[-1].answered_at,
+            f"{len(fast)} quiz answers came within {QUIZ_READING_S:g} s of the previous one",
+            tuple(a.shown() for a in fast[:MAX_TRACE]),
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class LearnerTraces:
+    learner_id: str
+    beats: tuple[Beat, ...]
+    captures: tuple[Capture, ...]
+    logins: tuple[DeviceLogin, ...]
+    on_devices: Mapping[str, Sequence[DeviceLogin]]  # every sign-in on its devices, oldest first
+    answers: tuple[Answer, ...]
+
+
+def findings(traces: LearnerTraces, limits: Thresholds = COMPLIANT) -> list[Finding]:
+    """Every rule's findings for one learner, in the order of SELF_CHECK_RULES."""
+    learner = traces.learner_id
+    return [
+        *regular_heartbeats(learner, traces.beats, limits),
+        *ahead_of_clock(learner, traces.beats, limits),
+        *forged_end_report(learner, traces.beats, limits),
+        *capture_failures(learner, traces.captures),
+        *shared_device(learner, traces.logins, traces.on_devices),
+        *fast_quiz_answers(learner, traces.answers),
+    ]

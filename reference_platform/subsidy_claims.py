@@ -1,0 +1,141 @@
+"""Quarterly subsidy claims (SUB-01, SUB-02, SUB-05): which learners a quarter's claim lists and
+what each line is worth. Pure rules over plain values; `subsidy_filing.py` reads the database,
+files the claim and keeps the receipt.
+
+What compliant means, for a vendor (docs/interface.md, "Subsidy claims"):
+
+* A line per learner and course whose certificate was issued within the quarter (Asia/Shanghai
+  dates, first to last day inclusive): the certificate's level, its credited lesson hours (the
+  hours that made the certificate, never an hour that did not count), the level's rate (初级 3,
+  中级 4, 高级 5 yuan per lesson hour), amount = hours × rate as Decimal to the fen; the total is
+  the sum of the lines.
+* A learner and course is claimed once, across all quarters: one already claimed is never listed
+  again, whatever its certificate's date.
+* Never a learner the self-check flags (any finding, POST-06), nor one whose archive is not
+  complete: the province must have acknowledged every archive record of the learner, the
+  certificate's own among them (ARCH-01), so what is paid can be traced in the archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+# 二(八)1: 初级每课时3元，中级每课时4元，高级每课时5元
+RATES: dict[str, Decimal] = {
+    "junior": Decimal("3.00"),
+    "intermediate": Decimal("4.00"),
+    "senior": Decimal("5.00"),
+}
+FEN = Decimal("0.01")
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of a quarter written "2026Q4"; ValueError for anything else."""
+    match = _QUARTER.match(quarter)
+    if match is None:
+        raise ValueError(f"{quarter!r} is not a quarter such as 2026Q4")
+    year, number = int(match[1]), int(match[2])
+    first = dt.date(year, 3 * number - 2, 1)
+    after = dt.date(year + 1, 1, 1) if number == 4 else dt.date(year, 3 * number + 1, 1)
+    return first, after - dt.timedelta(days=1)
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+@dataclass(frozen=True)
+class Certified:
+    """A certificate with what the claim rule needs to know about its learner."""
+
+    learner_id: str
+    id_number: str
+    course_id: str
+    approval_number: str | None
+    level: str
+    certificate_number: str
+    issued_on: dt.date
+    lesson_hours: int  # the credited hours the certificate was issued for
+    flagged: bool  # the self-check has a finding for the learner
+    archive_complete: bool  # every archive record of the learner acknowledged, the certificate's
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    learner_id: str
+    id_number: str
+    course_id: str
+    approval_number: str | None
+    level: str
+    certificate_number: str
+    issued_on: dt.date
+    lesson_hours: int
+    rate: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ClaimRules:
+    """The rule's switches; the reference's are all off (defects turn one on)."""
+
+    junior_rate: Decimal = RATES["junior"]
+    include_earlier_certificates: bool = False  # claim certificates of earlier quarters again
+    include_flagged: bool = False
+
+
+def amount_of(hours: int, rate: Decimal) -> Decimal:
+    """hours × rate to the fen (exact: both are exact decimals)."""
+    return (Decimal(hours) * rate).quantize(FEN)
+
+
+def claim_lines(
+    certified: Iterable[Certified],
+    quarter: str,
+    already_claimed: set[tuple[str, str]],
+    rules: ClaimRules = ClaimRules(),
+) -> list[ClaimLine]:
+    """The quarter's lines, in the order of the certificates given: issued within the quarter,
+    not claimed before, not flagged, archive complete; one per learner and course."""
+    first, last = quarter_bounds(quarter)
+    rates = {**RATES, "junior": rules.junior_rate}
+    lines: list[ClaimLine] = []
+    listed: set[tuple[str, str]] = set()
+    for cert in certified:
+        key = (cert.learner_id, cert.course_id)
+        issued_in_window = first <= cert.issued_on <= last or (
+            rules.include_earlier_certificates and cert.issued_on <= last
+        )
+        if not issued_in_window or key in listed:
+            continue
+        if key in already_claimed and not rules.include_earlier_certificates:
+            continue
+        if (cert.flagged and not rules.include_flagged) or not cert.archive_complete:
+            continue
+        if cert.level not in rates:
+            continue  # a course without a subsidised level is not claimed
+        rate = rates[cert.level]
+        listed.add(key)
+        lines.append(
+            ClaimLine(
+                learner_id=cert.learner_id,
+                id_number=cert.id_number,
+                course_id=cert.course_id,
+                approval_number=cert.approval_number,
+                level=cert.level,
+                certificate_number=cert.certificate_number,
+                issued_on=cert.issued_on,
+                lesson_hours=cert.lesson_hours,
+                rate=rate,
+                amount=amount_of(cert.lesson_hours, rate),
+            )
+        )
+    return lines
+
+
+def total_of(lines: Iterable[ClaimLine]) -> Decimal:
+    return sum((line.amount for line in lines), Decimal("0.00")).quantize(FEN)

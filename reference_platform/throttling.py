@@ -1,0 +1,58 @@
+"""Sign-in throttling (POST-03): guessing passwords is slowed to a stop.
+
+After `MAX_FAILURES` consecutive failed sign-ins of one key (a learner's ID number, or a
+supervision username, existing or not, so that the answer does not reveal which accounts exist)
+within `WINDOW`, every sign-in of that key — the right password too — is refused with 429 until
+`LOCK` after the last failure. A successful sign-in clears the key's failures. Attempts refused
+while locked are not counted, so a lock ends on time however often it is hit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import HTTPException, status
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from reference_platform.models import SignInFailure
+
+MAX_FAILURES = 5
+WINDOW = dt.timedelta(minutes=15)
+LOCK = dt.timedelta(minutes=15)
+LOCKED = "Too many failed sign-ins; try again later"
+
+
+def learner_key(id_number: str) -> str:
+    return "learner:" + id_number.strip().upper()
+
+
+def supervisor_key(username: str) -> str:
+    return "supervisor:" + username
+
+
+def refuse_if_locked(db: Session, key: str, now: dt.datetime, enabled: bool = True) -> None:
+    """429 when the key has `MAX_FAILURES` failures within `WINDOW` and the last is under `LOCK`
+    ago. `enabled` is False only under the `no_login_throttling` defect."""
+    if not enabled:
+        return
+    count, last = db.execute(
+        select(func.count(), func.max(SignInFailure.at)).where(
+            SignInFailure.key == key, SignInFailure.at > now - WINDOW
+        )
+    ).one()
+    if count >= MAX_FAILURES and last is not None and now < _aware(last) + LOCK:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, LOCKED)
+
+
+def record_failure(db: Session, key: str, now: dt.datetime) -> None:
+    db.add(SignInFailure(key=key, at=now))
+    db.commit()
+
+
+def clear_failures(db: Session, key: str) -> None:
+    db.execute(delete(SignInFailure).where(SignInFailure.key == key))
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)

@@ -1,0 +1,1 @@
+"""A second, differently structured learner front end over the reference platform's API."""

@@ -1,0 +1,204 @@
+"""The load slice's parts without servers: reconciliation (LOAD-02), the capacity ramp, locust's
+CSV files, the ledger's round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from harness.load.capacity import MAX_STEPS, capacity_steps, find_capacity
+from harness.load.integrity import Integrity, reconcile_learner
+from harness.load.ledger import LearnerLedger, read_ledgers
+from harness.load.runner import LoadPlan
+from harness.load.session import LoadResult
+from harness.load.stats import Operation, Totals, read_operations, read_totals
+
+NOW = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+
+
+def beat(seq: int, accepted: bool = True) -> SimpleNamespace:
+    return SimpleNamespace(seq=seq, accepted=accepted)
+
+
+class FakeSupervisor:
+    """The supervision view of one learner, as the reconciliation reads it."""
+
+    def __init__(self, *, beats, credited_s, captures_passed, captures, answers) -> None:
+        self._beats, self._captures, self._answers = beats, captures, answers
+        self._lesson = SimpleNamespace(
+            lesson_id="l1", credited_s=credited_s, captures_passed=captures_passed
+        )
+
+    def heartbeats(self, playback_id: str):
+        return self._beats
+
+    def progress(self, learner_id: str):
+        return [self._lesson]
+
+    def captures(self, learner_id: str):
+        return [
+            SimpleNamespace(challenge_id=c, answered_at=NOW, passed=p)
+            for c, p in self._captures.items()
+        ]
+
+    def quiz_answers(self, learner_id: str):
+        return [SimpleNamespace(question_id=q) for q in self._answers]
+
+
+def ledger() -> LearnerLedger:
+    book = LearnerLedger("lrn_1", "pbk_1", "l1")
+    book.heartbeat(1, {"accepted": True, "credited_delta_s": 2400.0, "credited_s": 2400.0})
+    book.heartbeat(2, {"accepted": True, "credited_delta_s": 2.0, "credited_s": 2402.0})
+    book.capture("cap_1", True)
+    book.answer("q1")
+    book.answer("q2")
+    return book
+
+
+def honest_view(**changes) -> FakeSupervisor:
+    view = {
+        "beats": [beat(1), beat(2)],
+        "credited_s": 2402.0,
+        "captures_passed": 1,
+        "captures": {"cap_1": True},
+        "answers": ["q1", "q2"],
+    }
+    return FakeSupervisor(**{**view, **changes})
+
+
+def test_a_faithful_view_reconciles_every_record() -> None:
+    result = reconcile_learner(honest_view(), ledger())
+    assert (result.checked, result.lost, result.double) == (7, 0, 0)
+
+
+def test_each_kind_of_loss_is_counted() -> None:
+    cases = {
+        "heartbeat": honest_view(beats=[beat(1)]),
+        "credit": honest_view(credited_s=2400.0),
+        "capture": honest_view(captures={}),
+        "capture verdict": honest_view(captures={"cap_1": False}),
+        "answer": honest_view(answers=["q1"]),
+    }
+    for what, view in cases.items():
+        result = reconcile_learner(view, ledger())
+        assert (result.lost, result.double) == (1, 0), what
+
+
+def test_each_kind_of_double_count_is_counted() -> None:
+    cases = {
+        "heartbeat twice": honest_view(beats=[beat(1), beat(2), beat(2)]),
+        "heartbeat never sent": honest_view(beats=[beat(1), beat(2), beat(3)]),
+        "credit": honest_view(credited_s=2404.0),
+        "capture": honest_view(captures_passed=2),
+        "answer": honest_view(answers=["q1", "q2", "q2"]),
+    }
+    for what, view in cases.items():
+        result = reconcile_learner(view, ledger())
+        assert (result.lost, result.double) == (0, 1), what
+
+
+def test_unknown_outcomes_are_neither_lost_nor_double() -> None:
+    """A heartbeat or capture answer without an answer may or may not have been kept."""
+    book = ledger()
+    book.heartbeat_unknown(3, 0)
+    book.capture_unknown("cap_2")
+    view = honest_view(
+        beats=[beat(1), beat(2), beat(3)],
+        credited_s=2404.0,
+        captures_passed=2,
+        captures={"cap_1": True, "cap_2": True},
+    )
+    result = reconcile_learner(view, book)
+    assert (result.lost, result.double) == (0, 0)
+
+
+def test_refused_heartbeats_are_not_expected_in_the_view() -> None:
+    book = ledger()
+    book.heartbeat(3, {"accepted": False, "credited_delta_s": 0, "credited_s": 2402.0})
+    assert reconcile_learner(honest_view(), book).lost == 0
+
+
+def test_ledgers_round_trip_through_their_files(tmp_path: Path) -> None:
+    book = ledger()
+    (tmp_path / "ledger-1.jsonl").write_text(json.dumps(book.as_dict()) + "\n", encoding="utf-8")
+    (read,) = read_ledgers(tmp_path)
+    assert read == book
+
+
+def test_capacity_steps_double_and_are_bounded() -> None:
+    assert capacity_steps(10, 80) == [10, 20, 40, 80]
+    assert capacity_steps(10, 50) == [10, 20, 40, 50]
+    assert capacity_steps(5, 5) == [5]
+    assert len(capacity_steps(1, 10**6)) == MAX_STEPS
+
+
+def result_of(users: int, p95_ms: float) -> LoadResult:
+    result = LoadResult(
+        users=users,
+        duration_s=5,
+        workers=0,
+        totals=Totals(100, 0, 20.0, 50.0, p95_ms, p95_ms),
+        integrity=Integrity(checked=10, learners=users),
+        thresholds={"p95_ms": 500, "max_error_rate": 0.001},
+        prepared_learners=users,
+    )
+    result.reasons = [] if p95_ms <= 500 else [f"p95 {p95_ms:g} ms > 500 ms"]
+    return result
+
+
+def test_the_ramp_stops_at_the_first_step_that_breaks(tmp_path: Path) -> None:
+    ran: list[int] = []
+
+    def run(plan: LoadPlan, folder: Path) -> LoadResult:
+        ran.append(plan.users)
+        return result_of(plan.users, 100.0 if plan.users <= 20 else 900.0)
+
+    plan = LoadPlan("http://127.0.0.1:1", 10, 5.0, 5)
+    found = find_capacity(plan, 160, tmp_path, run)
+    assert ran == [10, 20, 40]
+    assert found.largest_held_users == 20
+    assert [step["verdict"] for step in found.curve] == ["pass", "pass", "fail"]
+    assert "40 users" in found.stopped_because
+
+
+def test_no_step_held_is_no_capacity(tmp_path: Path) -> None:
+    plan = LoadPlan("http://127.0.0.1:1", 10, 5.0, 5)
+    found = find_capacity(plan, 40, tmp_path, lambda p, f: result_of(p.users, 900.0))
+    assert found.largest_held_users is None and len(found.curve) == 1
+
+
+STATS = """Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,\
+Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,\
+90%,95%,98%,99%,99.9%,99.99%,100%
+POST,heartbeat,40,1,90,95,10,700,100,8.0,0.2,90,100,110,120,300,600,650,700,700,700,700
+POST,quiz answer,60,0,40,45,5,200,80,12.0,0,40,50,60,70,90,120,150,200,200,200,200
+,Aggregated,100,1,60,70,5,700,90,20.0,0.2,60,70,80,90,200,400,600,650,700,700,700
+"""
+
+
+def test_locust_totals_and_operations_are_read_from_its_csv(tmp_path: Path) -> None:
+    (tmp_path / "locust_stats.csv").write_text(STATS, encoding="utf-8")
+    totals = read_totals(tmp_path)
+    assert totals == Totals(100, 1, 20.0, 60.0, 400.0, 650.0)
+    assert totals.error_rate == 0.01
+    operations = {op.name: op for op in read_operations(tmp_path)}
+    assert operations["heartbeat"].p95_ms == 600.0 and operations["quiz answer"].failures == 0
+    # The run holds 400 ms over all, but its heartbeats do not: LOAD-01 judges both.
+    result = result_of(100, 400.0)
+    result.operations = list(operations.values())
+    assert result.slow_operations == {"heartbeat": 600.0}
+    assert not result.latency_and_errors_hold
+
+
+@pytest.mark.parametrize(("requests", "judged"), [(19, False), (20, True)])
+def test_an_operation_is_judged_on_its_own_p95_from_twenty_requests_on(requests, judged) -> None:
+    """Below 20 requests an operation's p95 is its slowest request: one request slowed by a busy
+    machine must not decide LOAD-01 (it still counts in the whole run's p95)."""
+    result = result_of(100, 400.0)
+    result.operations = [Operation("capture answer", requests, 0, 90.0, 700.0, 700.0)]
+    assert result.slow_operations == ({"capture answer": 700.0} if judged else {})
+    assert result.latency_and_errors_hold is not judged

@@ -1,0 +1,334 @@
+"""The mutation benchmark's own tests: the mutants it makes, their stable keys, the requirements
+it runs them with, a real mutant that certify kills, and how survivors are listed."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import mutation  # noqa: E402
+from defect_flags import defect_flag_values, defect_only_functions  # noqa: E402
+from mutants import Mutant, mutants_of  # noqa: E402
+
+TINY = '''"""A tiny rule module."""
+LEVELS = frozenset({"junior", "senior"})  # an enumeration
+
+
+def admits(age: int, status: str, defects) -> bool:
+    """Docstring: never mutated."""
+    if age >= 16 and not defects.active("accepts_young"):
+        return status in LEVELS
+    if defects.active("accepts_everyone"):
+        return age + 100 > 0
+    return all(c.isdigit() for c in status) or False
+
+
+def reason(code: int) -> str | None:
+    return "unknown" if code == 404 else None
+'''
+
+
+def mutant_texts(mutants: list[Mutant]) -> set[tuple[int, str, str]]:
+    return {(m.line, m.operator, m.description) for m in mutants}
+
+
+def test_every_operator_makes_parseable_single_changes():
+    mutants = mutants_of("tiny.py", TINY)
+    made = mutant_texts(mutants)
+    for expected in [
+        (2, "member", "drop 'junior'"),
+        (7, "comparison", ">= → >"),
+        (7, "constant", "16 → 17"),
+        (7, "constant", "16 → 15"),
+        (7, "condition", "test → False"),
+        (11, "boolean", "or → and"),
+        (8, "comparison", "in → not in"),
+        (8, "return", "x → not (x)"),
+        (11, "aggregate", "all → any"),
+        (11, "constant", "False → True"),
+        (15, "comparison", "== → !="),
+        (15, "return", "x → None"),
+    ]:
+        assert expected in made, expected
+    for mutant in mutants:
+        tree = ast.parse(mutant.source)
+        assert ast.dump(tree) != ast.dump(ast.parse(TINY))
+        # Only the mutated line differs (every node above is one line here).
+        changed = [
+            n
+            for n, (a, b) in enumerate(
+                zip(TINY.splitlines(), mutant.source.splitlines(), strict=True), 1
+            )
+            if a != b
+        ]
+        assert changed == [mutant.line], mutant
+        assert mutant.source.splitlines()[mutant.line - 1] == mutant.mutated_line
+        assert "# an enumeration" in mutant.source  # comments and layout kept
+
+
+def test_defect_reads_and_defect_only_branches_are_not_mutated():
+    mutants = mutants_of("tiny.py", TINY)
+    # line 9-10: the branch only `accepts_everyone` takes; no `defects.active` is dropped/negated
+    assert not [m for m in mutants if m.line in (9, 10)]
+    assert not [m for m in mutants if "defects.active" in m.description]
+    # Dropping `age >= 16` would leave the flag alone, i.e. `if True:`: that is the condition
+    # mutant, not made twice.
+    assert not [m for m in mutants if m.description == "drop operand `age >= 16`"]
+    assert (7, "condition", "test → True") in mutant_texts(mutants)
+    # A test the defect flags decide (`defects.active(x) and …` is False with the defects off):
+    # neither it nor its branch is mutated; one the rest decides is.
+    guarded = (
+        "def f(n, defects):\n"
+        "    if defects.active('a') and len(n) == 18:\n"
+        "        return n[:17]\n"
+        "    if not defects.active('b') or n == '':\n"
+        "        return n\n"
+        "    else:\n"
+        "        return n + 'x'\n"
+        "    return n if n > 'a' and not defects.active('c') else None\n"
+    )
+    lines = {m.line for m in mutants_of("guarded.py", guarded)}
+    assert lines == {8}
+    # Inside a value the flags decide nothing is mutated; only the whole value is flipped.
+    decided = "def f(a, defects) -> bool:\n    return a > 1 and defects.active('x')\n"
+    assert [m.description for m in mutants_of("decided.py", decided)] == ["x → not (x)"]
+    # Docstrings are never touched.
+    assert all('"""Docstring: never mutated."""' in m.source for m in mutants)
+
+
+def test_functions_only_a_defect_calls_are_not_mutated():
+    helper = """
+def first_pass(db):
+    return db.scalar(1 + 1)
+
+
+def verdict(db, defects):
+    if defects.active("only_first"):
+        return first_pass(db) is not None
+    return db.ask() > 0
+"""
+    skipped = defect_only_functions([helper])
+    assert skipped == {"first_pass"}
+    functions = {m.function for m in mutants_of("helper.py", helper, skipped)}
+    assert functions == {"verdict"}
+    # Called once outside a defect branch too: mutated.
+    also_called = helper + "\n\ndef other(db):\n    return first_pass(db)\n"
+    assert defect_only_functions([also_called]) == frozenset()
+    # In the reference platform: liveness's `earlier_pass` (only `liveness_only_on_first_login`).
+    assert "earlier_pass" in mutation.package_facts(ROOT).defect_only
+
+
+def test_names_holding_a_defect_flag_count_as_the_flag():
+    rules = """
+from dataclasses import dataclass
+
+
+@dataclass
+class Rules:
+    ignore_rate: bool = False
+
+    @classmethod
+    def of(cls, defects):
+        return cls(ignore_rate=defects.active("fast"))
+
+
+def judge(rate, rules):
+    if rate > 1 and not rules.ignore_rate:
+        return "speed"
+    if rules.ignore_rate:
+        return rate * 2
+    return "ok"
+"""
+    flags = defect_flag_values([rules])
+    assert flags == {"ignore_rate": False}
+    made = {(m.line, m.description) for m in mutants_of("rules.py", rules)}
+    assert (15, "> → >=") in made and (15, "test → True") in made
+    assert not [line for line, _ in made if line in (17, 18)]  # the flag's branch
+    assert (15, "drop operand `not rules.ignore_rate`") not in made  # equivalent
+    # Bound once to something unknown: not a flag.
+    assert defect_flag_values([rules + "\nRules(ignore_rate=input())\n"]) == {}
+    # In the reference platform: the credit rules and the voucher policy.
+    facts = mutation.package_facts(ROOT).flags
+    assert facts["ignore_rate"] is False and facts["honour_refusal"] is True
+
+
+def test_keys_are_stable_when_other_lines_move():
+    before = {m.key: m for m in mutants_of("tiny.py", TINY)}
+    shifted = TINY.replace('"""A tiny rule module."""', '"""A tiny rule module."""\n\n# moved')
+    after = {m.key: m for m in mutants_of("tiny.py", shifted)}
+    assert before.keys() == after.keys()
+    assert all(after[k].line == before[k].line + 2 for k in before)
+    assert len(before) == len(mutants_of("tiny.py", TINY))  # one mutant per key
+    assert all(k.startswith(("tiny:admits:", "tiny:reason:", "tiny:<module>:")) for k in before)
+
+
+def test_requirements_come_from_the_defects_read_in_each_function():
+    source = (ROOT / "reference_platform" / "eligibility.py").read_text(encoding="utf-8")
+    covered = mutation.covered_requirements()
+    mapping = mutation.requirement_map("eligibility.py", source, covered)
+    assert mapping["check_age"] == ("ELIG-01", "ELIG-02")
+    assert {"ELIG-03", "VOUCH-01", "VOUCH-02"} <= set(mapping["check_voucher"])
+    assert set(mapping["<module>"]) >= {"ELIG-01", "ELIG-02", "ELIG-03"}
+
+
+def test_equivalents_file_names_only_current_mutants_with_reasons():
+    equivalents = mutation.load_equivalents(mutation.EQUIVALENTS)
+    keys = {
+        m.key for module in mutation.RULE_MODULES for m in mutation.module_mutants(ROOT, module)
+    }
+    stale = sorted(set(equivalents) - keys)
+    assert not stale, f"equivalents no longer made (rule code changed): {stale}"
+    assert all(reason.strip() for reason in equivalents.values())
+
+
+def test_age_boundary_mutants_run_in_parallel_killed_and_survived(capsys):
+    """Two real mutants of the age rule, certified two at a time with `--only ELIG-01`: the
+    lower bound's (`age < min_age` → `<=`) is killed, which also shows that the child servers
+    serve the mutated copy (unmutated, ELIG-01 passes); the upper bound's (`age >= max_age` →
+    `>`) survives, as it must: ELIG-01's check does not judge the upper bound (ELIG-02's does,
+    and the benchmark maps that code to both)."""
+    mutants = {
+        m.description: m
+        for m in mutation.module_mutants(ROOT, "eligibility.py")
+        if m.function == "check_age" and m.operator == "comparison"
+    }
+    planned = [
+        mutation.Planned(mutants["< → <="], ("ELIG-01",)),
+        mutation.Planned(mutants[">= → >"], ("ELIG-01",)),
+    ]
+    assert mutation.run_all(mutation.Runner(ROOT, timeout=120), planned, jobs=2)
+    lower, upper = (item.outcome for item in planned)
+    assert lower is not None and upper is not None
+    assert (lower.status, lower.exit_code, lower.failed) == ("killed", 1, ["ELIG-01"])
+    assert (upper.status, upper.exit_code, upper.failed) == ("survived", 0, [])
+    progress = capsys.readouterr().out
+    assert "killed" in progress and "survived" in progress
+
+
+def test_a_mutant_that_breaks_start_up_is_an_error_not_a_kill():
+    """certify's exit 2 (it could not judge) is reported apart, with its reason."""
+    broken = Mutant(
+        "scope.py", "<module>", 1, "test", "raises on import", "", "", "raise ImportError\n", "k"
+    )
+    outcome = mutation.Runner(ROOT, timeout=120).certify(["ELIG-01"], broken)
+    assert outcome is not None
+    assert (outcome.status, outcome.exit_code) == ("error", 2)
+    assert "could not be started" in outcome.reason
+
+
+def test_survivors_are_listed_with_place_mutation_and_diff(capsys):
+    source = (ROOT / "reference_platform" / "completion.py").read_text(encoding="utf-8")
+    mutant = next(m for m in mutants_of("completion.py", source) if m.operator == "constant")
+    item = mutation.Planned(mutant, ("COURSE-05",), outcome=mutation.Outcome("survived", 3.0, 0))
+    mutation.print_unkilled([item])
+    printed = capsys.readouterr().out
+    assert "Survived (1):" in printed
+    assert f"completion.py:{mutant.line}  constant: {mutant.description}" in printed
+    assert f"- {mutant.original_line.strip()}" in printed
+    assert f"+ {mutant.mutated_line.strip()}" in printed
+    assert mutant.key in printed
+    row = mutation.per_requirement([item])["COURSE-05"]
+    assert (row["survived"], mutation.score(row)) == (1, 0.0)
+    written = json.loads(json.dumps(mutation.as_json([item], [], 3.0)))
+    assert written["requirements"]["COURSE-05"]["score"] == 0.0
+    (entry,) = written["mutants"]
+    assert entry["key"] == mutant.key and entry["outcome"]["status"] == "survived"
+    assert "source" not in entry  # the whole mutated module is not repeated in the file
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--modules", "nosuch"], "--modules: unknown nosuch.py"),
+        (["--requirements", "COURSE-02"], "--requirements: no check covers COURSE-02"),
+        (
+            ["--modules", "eligibility", "--keys", "eligibility:check_age:000000000000"],
+            "--keys: no such mutant",
+        ),
+    ],
+)
+def test_bad_selection_is_exit_2_with_one_line(args, message):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "mutation.py"), *args, "--list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_list_is_a_dry_run_of_one_module():
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "mutation.py"),
+            "--modules",
+            "completion",
+            "--list",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "completion.py:" in done.stdout and "certify --only COURSE-05" in done.stdout
+    assert "baseline" not in done.stdout  # nothing was run
+
+
+def _processes_in(folder: Path) -> list[int]:
+    """Ids of the processes whose working directory is inside `folder` (certify runs there,
+    and its servers inherit it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = (entry / "cwd").resolve()
+        except OSError:
+            continue
+        if cwd.is_relative_to(folder):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("phase", ["baseline", "mutant"])
+def test_sigterm_stops_every_certify_run_and_leaves_no_process(tmp_path, phase):
+    """SIGTERM (`timeout`, a CI cancel) during the baseline run or a mutant's run."""
+    source = (ROOT / "reference_platform" / "eligibility.py").read_text(encoding="utf-8")
+    key = next(m.key for m in mutants_of("eligibility.py", source) if m.function == "check_age")
+    benchmark = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "mutation.py"), "--keys", key, "--jobs", "1"],
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if phase == "mutant":
+        assert benchmark.stdout is not None
+        assert benchmark.stdout.readline().startswith("baseline ADMIT")
+    deadline = time.monotonic() + 60
+    while len(_processes_in(tmp_path)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)  # until certify and a server of it run
+    assert len(_processes_in(tmp_path)) >= 2, "certify never started"
+    benchmark.terminate()
+    out, err = benchmark.communicate(timeout=60)
+    assert benchmark.returncode == 2, (out, err)
+    assert "interrupted" in err and "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while _processes_in(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_in(tmp_path)
+    assert not list(tmp_path.iterdir())  # the package copies are removed too

@@ -1,0 +1,120 @@
+"""The reference platform's archive pusher (ARCH-01, ARCH-02): every fact becomes one record of
+the learner's hash chain, written to the outbox before it is sent; records made while the
+province is down reach it after a restart; the defects lose them or break the chain.
+
+Rounds are run by calling the pusher directly, so that no test waits for its thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from harness.spec.archive import chain_problems
+from reference_platform.archive_pusher import ArchivePusher
+from reference_platform.models import ArchiveRecord
+from tests.test_reference_progress import COURSES, enrolled_in, study
+from tests.test_reference_study_support import Learner
+from tests.test_reference_support import PlatformDriver, hook_headers, running_platform
+
+COURSE = COURSES["senior"][0]
+
+
+def _pusher(platform: PlatformDriver) -> ArchivePusher:
+    pusher = platform.client.app.state.platform.archive_pusher  # type: ignore[attr-defined]
+    assert pusher is not None
+    return pusher
+
+
+def _held(platform: PlatformDriver, learner: Learner) -> list[dict[str, Any]]:
+    chains = platform.province.sandbox.archive(id_number=learner.person.id_number)
+    return [r.model_dump(mode="json") for c in chains for r in c.records]
+
+
+def _answer_questions(platform: PlatformDriver, learner: Learner, which: slice) -> list[str]:
+    questions = platform.client.get(
+        f"/api/v1/courses/{COURSE}/questions", headers=learner.headers
+    ).json()[which]
+    for question in questions:
+        answer = platform.client.post(
+            f"/api/v1/questions/{question['question_id']}/answer",
+            json={"option": question["options"][0]["key"]},
+            headers=learner.headers,
+        )
+        assert answer.status_code == 200, answer.text
+    return [q["question_id"] for q in questions]
+
+
+def test_every_fact_becomes_a_chained_record_at_the_province(tmp_path: Path) -> None:
+    with running_platform(tmp_path) as platform:
+        learner = enrolled_in(platform, "senior")
+        study(platform, learner, COURSE, range(1, 2))  # lesson 1 credited, its quiz answered
+        _pusher(platform).push_round()
+        held = _held(platform, learner)
+        assert chain_problems(held) == []
+        kinds = [r["kind"] for r in held]
+        assert kinds[0] == "enrolment" and kinds[-1] == "credited_hours"
+        assert kinds.count("quiz_answer") == 5
+        credited = held[-1]["data"]
+        assert len(credited["quiz_answers"]) == 5 and credited["lesson_hours"] == 1
+        _pusher(platform).push_round()  # nothing new: nothing archived twice
+        assert len(_held(platform, learner)) == len(held)
+
+
+def test_records_made_during_an_outage_arrive_after_a_restart(tmp_path: Path) -> None:
+    with running_platform(tmp_path) as platform:
+        learner = enrolled_in(platform, "senior")
+        _pusher(platform).push_round()
+        with platform.province.failing():
+            answered = _answer_questions(platform, learner, slice(0, 3))
+            assert _pusher(platform).push_round() == 0  # 503: kept in the outbox
+            restart = platform.client.post("/api/v1/test/restart", headers=hook_headers())
+            assert restart.status_code == 204
+        _pusher(platform).push_round()
+        held = _held(platform, learner)
+        assert chain_problems(held) == []
+        assert [r["data"].get("question_id") for r in held[1:]] == answered
+        sessions = platform.client.app.state.platform.sessions  # type: ignore[attr-defined]
+        with sessions() as db:
+            unsent = db.scalars(
+                select(ArchiveRecord).where(ArchiveRecord.acknowledged_at.is_(None))
+            ).all()
+        assert unsent == []
+
+
+def test_the_lost_on_restart_defect_loses_what_was_in_memory(tmp_path: Path) -> None:
+    with running_platform(tmp_path, defects=("archive_push_lost_on_restart",)) as platform:
+        learner = enrolled_in(platform, "senior")
+        _pusher(platform).push_round()
+        with platform.province.failing():
+            _answer_questions(platform, learner, slice(0, 3))
+            _pusher(platform).push_round()
+            platform.client.post("/api/v1/test/restart", headers=hook_headers())
+        _answer_questions(platform, learner, slice(3, 4))  # one more, after the outage
+        _pusher(platform).push_round()
+        held = _held(platform, learner)
+        assert [r["kind"] for r in held] == ["enrolment"]  # the chain stops at the gap
+        refusals = platform.province.sandbox.log(
+            service="archive", id_number=learner.person.id_number
+        )
+        assert any("missing" in str(e.response.get("detail")) for e in refusals)
+
+
+def test_the_broken_chain_defect_is_refused_by_the_province(tmp_path: Path) -> None:
+    with running_platform(tmp_path, defects=("archive_chain_broken",)) as platform:
+        learner = enrolled_in(platform, "senior")
+        _pusher(platform).push_round()
+        assert _held(platform, learner) == []
+        sessions = platform.client.app.state.platform.sessions  # type: ignore[attr-defined]
+        with sessions() as db:
+            [record] = db.scalars(select(ArchiveRecord)).all()
+        assert record.acknowledged_at is None and "hash does not match" in (record.last_error or "")
+
+
+def test_the_restart_hook_needs_the_test_token(tmp_path: Path) -> None:
+    with running_platform(tmp_path) as platform:
+        assert platform.client.post("/api/v1/test/restart").status_code == 401
+        wrong = {"Authorization": "Bearer not-the-token"}
+        assert platform.client.post("/api/v1/test/restart", headers=wrong).status_code == 401

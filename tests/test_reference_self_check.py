@@ -1,0 +1,140 @@
+"""The reference platform's self-check rules (POST-06): both sides of every threshold."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from reference_platform import self_check as rules
+from reference_platform.self_check import (
+    COMPLIANT,
+    Answer,
+    Beat,
+    Capture,
+    DeviceLogin,
+    LearnerTraces,
+    findings,
+)
+
+T0 = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+LESSON_S = 2700.0
+
+
+def beats(
+    gaps: list[float], *, advance: list[float] | None = None, rate: float = 1.0
+) -> list[Beat]:
+    """A playback's heartbeats `gaps` seconds apart, the position advancing by `advance` (by
+    default exactly the gap)."""
+    made, at, position = [], T0, 0.0
+    for index, gap in enumerate(gaps):
+        at += dt.timedelta(seconds=gap)
+        position = min(LESSON_S, position + (advance[index] if advance else gap))
+        made.append(Beat("pb1", "les1", LESSON_S, T0, index + 1, at, position, rate, False, "ok"))
+    return made
+
+
+def traces(**kwargs) -> LearnerTraces:
+    fields = {"beats": (), "captures": (), "logins": (), "on_devices": {}, "answers": ()}
+    fields.update({k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()})
+    return LearnerTraces(learner_id="lrn1", **fields)
+
+
+def fired(t: LearnerTraces, limits: rules.Thresholds = COMPLIANT) -> set[str]:
+    return {f.rule for f in findings(t, limits)}
+
+
+def test_an_honest_trace_fires_nothing():
+    gaps = [30 + d for d in (2.5, -3.1, 4.0, -1.2, 0.4, 3.3, -4.4, 1.9, -2.6, 2.2, -0.7, 3.8)]
+    assert fired(traces(beats=beats(gaps))) == set()
+
+
+@pytest.mark.parametrize(("spread", "flagged"), [(0.0, True), (0.2, True), (0.3, False)])
+def test_regular_heartbeats_at_both_sides_of_the_spread(spread, flagged):
+    # the first gap is from the opening: REGULAR_RUN gaps between heartbeats need one more
+    gaps = [30 + (spread if i % 2 else -spread) for i in range(rules.REGULAR_RUN + 1)]
+    assert ("regular_heartbeats" in fired(traces(beats=beats(gaps)))) is flagged
+
+
+def test_regular_heartbeats_need_a_whole_run():
+    assert fired(traces(beats=beats([30.0] * rules.REGULAR_RUN))) == set()
+
+
+def test_the_honest_learner_defect_reads_a_persons_jitter_as_regular():
+    gaps = [30 + (3 if i % 2 else -3) for i in range(rules.REGULAR_RUN + 1)]
+    assert fired(traces(beats=beats(gaps))) == set()
+    assert fired(traces(beats=beats(gaps)), rules.Thresholds(10.0)) == {"regular_heartbeats"}
+
+
+@pytest.mark.parametrize(("ahead", "flagged"), [(2, False), (3, True)])
+def test_ahead_of_clock_needs_three_heartbeats(ahead, flagged):
+    gaps = [31.0, 29.0, 33.0, 28.0, 30.5]
+    advance = [gap * 2 if i < ahead else gap for i, gap in enumerate(gaps)]
+    assert ("ahead_of_clock" in fired(traces(beats=beats(gaps, advance=advance)))) is flagged
+
+
+def test_a_reported_speed_up_is_ahead_of_the_clock_whatever_the_position():
+    gaps = [31.0, 29.0, 33.0]
+    assert "ahead_of_clock" in fired(traces(beats=beats(gaps, advance=[0, 0, 0], rate=2.0)))
+
+
+def test_slack_of_the_ahead_rule():
+    allowed = 30 * rules.AHEAD_RATIO + rules.AHEAD_SLACK_S
+    within = beats([30.0] * 3, advance=[allowed - 0.01] * 3)
+    beyond = beats([30.0] * 3, advance=[allowed + 0.01] * 3)
+    assert "ahead_of_clock" not in fired(traces(beats=within))
+    assert "ahead_of_clock" in fired(traces(beats=beyond))
+
+
+def test_forged_end_report_and_its_defect():
+    forged = beats([30.0], advance=[LESSON_S])
+    assert fired(traces(beats=forged)) == {"forged_end_report"}
+    silent = rules.Thresholds(flag_forged_end_reports=False)
+    assert fired(traces(beats=forged), silent) == set()
+
+
+def test_reaching_the_end_steadily_is_no_forged_report():
+    assert fired(traces(beats=beats([30.0 + (i % 3) for i in range(90)]))) == set()
+
+
+def capture(reason: str | None, passed: bool | None) -> Capture:
+    return Capture("cap", T0, T0, passed, reason)
+
+
+@pytest.mark.parametrize(
+    ("made", "flagged"),
+    [
+        ([("ok", True)], False),
+        ([("expired", False)], False),  # one miss: it happens
+        ([("expired", False), ("replay", False)], True),
+        ([("face_mismatch", False)], True),  # another face: at once
+    ],
+)
+def test_capture_failures(made, flagged):
+    t = traces(captures=[capture(reason, passed) for reason, passed in made])
+    assert ("capture_failures" in fired(t)) is flagged
+
+
+def logins_on(device: str, learners: list[str], hours_apart: float) -> list[DeviceLogin]:
+    return [
+        DeviceLogin(learner, device, T0 + dt.timedelta(hours=i * hours_apart))
+        for i, learner in enumerate(learners)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("others", "hours_apart", "flagged"),
+    [(["b"], 1, False), (["b", "c"], 1, True), (["b", "c"], 24.01, False)],
+)
+def test_shared_device(others, hours_apart, flagged):
+    on_device = logins_on("dev", ["lrn1", *others], hours_apart)
+    t = traces(logins=on_device[:1], on_devices={"dev": on_device})
+    assert ("shared_device" in fired(t)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("apart_s", "count", "flagged"), [(4.9, 4, True), (5.0, 4, False), (1, 3, False)]
+)
+def test_fast_quiz_answers(apart_s, count, flagged):
+    answers = [Answer(f"q{i}", T0 + dt.timedelta(seconds=i * apart_s)) for i in range(count)]
+    assert ("fast_quiz_answers" in fired(traces(answers=answers))) is flagged
