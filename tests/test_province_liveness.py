@@ -113,3 +113,19 @@ def test_a_replay_with_one_moving_frame_still_fails() -> None:
     frames = faces.still_frames("replay", 4) + faces.live_frames("replay", 1, random.Random(2))
     verdict = liveness.judge(frames, faces.phash(faces.render_face("replay")))
     assert verdict.reason == "still_replay"
+
+
+def test_live_frames_are_never_the_same_bytes_twice() -> None:
+    """The province calls a capture it has seen before a `replay`; a learner's camera must never
+    give it one by chance. Without the sensor noise, these 600 frames of one face held 578
+    distinct images (24 places × a few brightness levels)."""
+    rng = random.Random(5)
+    frames = [faces.png_bytes(img) for _ in range(40) for img in faces.live_frames("cam", 15, rng)]
+    assert len(set(frames)) == len(frames) == 600
+
+
+def test_sensor_noise_leaves_the_face_match_alone(people: list[str]) -> None:
+    for person in people[:20]:
+        face = faces.render_face(person)
+        noisy = faces.sensor_noise(face, (1 << faces.SENSOR_NOISE_BITS) - 1)
+        assert faces.hamming(faces.phash(face), faces.phash(noisy)) <= 2

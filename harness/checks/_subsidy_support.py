@@ -80,6 +80,7 @@ class Member:
     certificates: list[SupCertificate] = field(default_factory=list)
     credited_hours: int | None = None  # as the supervision view shows, after studying
     archived_certificate: dict[str, Any] | None = None  # the province archive's record
+    failed_captures: list[str] = field(default_factory=list)  # reasons, as the platform gave them
 
     @property
     def id_number(self) -> str:
@@ -106,6 +107,7 @@ class Member:
             "supervision_credited_hours": self.credited_hours,
             "certificates": [c.model_dump(mode="json") for c in self.certificates],
             "archived_certificate": self.archived_certificate,
+            "failed_captures": self.failed_captures,
         }
 
 
@@ -320,6 +322,8 @@ def _finish(probe: Probe, member: Member, session: Study) -> None:
             break
         outcome = session.answer("live")
         if isinstance(outcome, Refused) or not getattr(outcome, "passed", False):
+            reason = getattr(outcome, "reason", None) or getattr(outcome, "detail", "")
+            member.failed_captures.append(str(reason))
             session.beat(session.position)
     member.hours_studied += session.lesson.lesson_hours
 

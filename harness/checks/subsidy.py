@@ -100,7 +100,8 @@ def claim_pays_each_certified_learner_at_its_levels_rate_once(probe: Probe) -> N
     for member in claimable:
         mine = lines_of(member, lines)
         if len(mine) != 1:
-            problems.append(f"{member.role}: {len(mine)} lines, expected 1")
+            failed = member.failed_captures and f" (captures failed: {member.failed_captures})"
+            problems.append(f"{member.role}: {len(mine)} lines, expected 1{failed or ''}")
             continue
         line, cert = mine[0], member.certificates[0]
         level = member.enrolled.course.level or ""

@@ -232,7 +232,8 @@ def live_frames(seed: str, count: int, rng: random.Random) -> list[Image.Image]:
     In each frame the face (not the background: the camera stands still) sits up to 2 px away
     from its usual place, never where it was in the frame before, and the light is up to 5 %
     brighter or darker; one frame after the first shows a blink. Consecutive frames therefore
-    always differ, which is what tells a live sequence from a replayed still.
+    always differ, which is what tells a live sequence from a replayed still. Each frame also
+    carries SENSOR_NOISE_BITS of sensor noise, so no two live frames are ever the same bytes.
     """
     blink_at = rng.randrange(1, count) if count >= 2 else -1
     frames: list[Image.Image] = []
@@ -240,10 +241,27 @@ def live_frames(seed: str, count: int, rng: random.Random) -> list[Image.Image]:
     for i in range(count):
         where = rng.choice([(x, y) for x in range(-2, 3) for y in range(-2, 3) if (x, y) != where])
         light = rng.uniform(0.95, 1.05)
-        frames.append(
-            render_face(seed, dx=where[0], dy=where[1], brightness=light, blink=i == blink_at)
-        )
+        frame = render_face(seed, dx=where[0], dy=where[1], brightness=light, blink=i == blink_at)
+        frames.append(sensor_noise(frame, rng.getrandbits(SENSOR_NOISE_BITS)))
     return frames
+
+
+# A camera's sensor never gives the same bytes twice; the drawn frames alone would (24 places ×
+# the few brightness levels 8-bit pixels can show), and the province calls a capture it has seen
+# before a `replay`: without the noise 600 frames of one face held 578 distinct images, and an
+# honest learner with 60 captures sometimes failed two and was flagged (SUB-01 in CI). The
+# noise is the lowest bit of the blue channel of the first SENSOR_NOISE_BITS pixels of the top
+# row: background, invisible to the face match.
+SENSOR_NOISE_BITS = 96
+
+
+def sensor_noise(img: Image.Image, bits: int) -> Image.Image:
+    """`img` with `bits` written into the lowest bit of the top row's blue channel."""
+    pixels = np.array(img.convert("RGB"))
+    width = min(SENSOR_NOISE_BITS, pixels.shape[1])
+    noise = np.array([(bits >> i) & 1 for i in range(width)], dtype=np.uint8)
+    pixels[0, :width, 2] = (pixels[0, :width, 2] & 0xFE) | noise
+    return Image.fromarray(pixels)
 
 
 def still_frames(seed: str, count: int) -> list[Image.Image]:
