@@ -61,6 +61,12 @@ def _typed_row(cells: list[Any]) -> Row:
 
 def read_csv(data: bytes) -> tuple[list[str], list[Row]]:
     """The header and typed rows of a CSV export, which must start with the UTF-8 BOM."""
+    header, lines = csv_lines(data)
+    return header, [_typed_row(line) for line in lines]
+
+
+def csv_lines(data: bytes) -> tuple[list[str], list[list[Any]]]:
+    """The header and the rows' cells as text of a CSV export (UTF-8 with BOM)."""
     if not data.startswith(UTF8_BOM):
         raise UnreadableExport("the CSV does not start with the UTF-8 byte-order mark")
     try:
@@ -70,11 +76,18 @@ def read_csv(data: bytes) -> tuple[list[str], list[Row]]:
     lines = list(csv.reader(io.StringIO(text, newline="")))
     if not lines:
         raise UnreadableExport("the CSV is empty (no header row)")
-    return lines[0], [_typed_row(line) for line in lines[1:] if line]
+    return lines[0], [line for line in lines[1:] if line]
 
 
 def read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
     """The header and typed rows of the first worksheet of an XLSX export."""
+    header, lines = xlsx_lines(data)
+    return header, [_typed_row(line) for line in lines]
+
+
+def xlsx_lines(data: bytes) -> tuple[list[str], list[list[Any]]]:
+    """The header and the rows' cells, as openpyxl reads them, of an XLSX export's first
+    worksheet."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -88,7 +101,8 @@ def read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
     if not lines:
         raise UnreadableExport("the worksheet is empty (no header row)")
     header = [str(cell) if cell is not None else "" for cell in lines[0]]
-    return header, [_typed_row(line) for line in lines[1:]]
+    return header, lines[1:]
 
 
 READERS = {"csv": read_csv, "xlsx": read_xlsx}
+LINE_READERS = {"csv": csv_lines, "xlsx": xlsx_lines}

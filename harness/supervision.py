@@ -16,7 +16,7 @@ from harness.api import ApiClient, Refused
 from harness.failures import CannotJudge, ProtocolViolation
 from harness.profile import ResolvedAccount
 from harness.spec.certificates import SupCertificate
-from harness.spec.export import EXPORT_PATH
+from harness.spec.export import DATASET_EXPORT_PATH, EXPORT_PATH
 from harness.spec.quizzes import QuizKeyOut, SupQuizAnswer
 from harness.spec.subsidy import ClaimFilingOut
 from harness.spec.supervision import (
@@ -242,6 +242,12 @@ class SupervisionClient(ApiClient):
     def export(self, file_format: str) -> bytes:
         """The account's learning-data export (POST-01) as the file's bytes (`csv` or `xlsx`)."""
         path = EXPORT_PATH.removeprefix("/supervision")
+        return self._get(path, {"format": file_format}, raw=True)
+
+    def export_dataset(self, dataset: str, file_format: str) -> bytes:
+        """One of the export's dataset files (`learners`, `enrolments`, `captures`,
+        `quiz-answers`, `certificates`) as the file's bytes."""
+        path = DATASET_EXPORT_PATH.format(dataset=dataset).removeprefix("/supervision")
         return self._get(path, {"format": file_format}, raw=True)
 
 

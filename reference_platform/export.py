@@ -18,11 +18,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from harness.spec.export import dataset_columns
 from reference_platform.completion import lesson_credited
 from reference_platform.defects import ActiveDefects
 from reference_platform.masking import id_number_for
 from reference_platform.models import Learner, LessonProgress, Supervisor
 from reference_platform.scope import restrict
+from reference_platform.supervision_lists import LISTS
 
 BATCH_ROWS = 1000  # rows fetched from the database at a time
 # The progress columns the export reads (plain rows, not ORM objects: five times faster, and
@@ -54,10 +56,14 @@ class ExportScope:
     def of(cls, account: Supervisor) -> ExportScope:
         return cls(account.kind, account.scope_id)
 
+    def account(self) -> Supervisor:
+        """A detached account of this kind and scope, for the scope rule."""
+        return Supervisor(kind=self.kind, scope_id=self.scope_id)
+
 
 def _scoped(query: Any, scope: ExportScope, defects: ActiveDefects) -> Any:
     """Narrow the export's query to the account's scope, as every supervision view is."""
-    account = Supervisor(kind=scope.kind, scope_id=scope.scope_id)
+    account = scope.account()
     if defects.active("export_leaks_other_scope") and scope.kind == "institution":
         # the slip: only the enterprise's scope was remembered when the export was written
         return query
@@ -104,3 +110,24 @@ def _all_but_last(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
     for row in rows:
         yield previous  # type: ignore[misc]
         previous = row
+
+
+def dataset_rows(
+    db: Session, scope: ExportScope, dataset: str, defects: ActiveDefects
+) -> Iterator[list[Any]]:
+    """A dataset file's rows: its supervision list's rows as the account sees them, in the
+    list's order, one list of cells per row (in the order of `dataset_columns`). Times and
+    dates are ISO 8601 text, as the list's JSON has them."""
+    account = scope.account()
+    query, row_of = LISTS[dataset]
+    stored = db.scalars(query(account, defects).execution_options(yield_per=BATCH_ROWS))
+    columns = dataset_columns(dataset)
+    for row in stored:
+        shown = row_of(row, account, defects).model_dump(mode="json")
+        if (
+            dataset == "captures"
+            and shown["passed"] is False
+            and defects.active("export_leaves_out_failed_captures")
+        ):
+            continue  # the slip: a filter written for a report of passed captures
+        yield [shown[column] for column in columns]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -43,11 +43,13 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     return value
 
 
-def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[bytes]:
+def csv_chunks(
+    rows: Iterable[list[Any]], columns: Sequence[str] = tuple(EXPORT_COLUMNS)
+) -> Iterator[bytes]:
     """The CSV file in chunks: the BOM and header first, then `CSV_CHUNK_ROWS` rows at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(columns)
     yield UTF8_BOM + buffer.getvalue().encode("utf-8")
     buffer.seek(0)
     buffer.truncate()
@@ -61,11 +63,13 @@ def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[bytes]:
         yield buffer.getvalue().encode("utf-8")
 
 
-def xlsx_chunks(rows: Iterable[list[Any]]) -> Iterator[bytes]:
+def xlsx_chunks(
+    rows: Iterable[list[Any]], columns: Sequence[str] = tuple(EXPORT_COLUMNS)
+) -> Iterator[bytes]:
     """The XLSX file in chunks, built in a write-only workbook on disk and then read back."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET_TITLE)
-    sheet.append(list(EXPORT_COLUMNS))
+    sheet.append(list(columns))
     for row in rows:
         sheet.append([_xlsx_cell(sheet, value) for value in row])
     with tempfile.TemporaryFile(prefix="sxcert-export-", suffix=".xlsx") as file:

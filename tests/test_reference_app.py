@@ -102,6 +102,7 @@ FINAL_DEFECTS = {
     "archive_push_lost_on_restart": ("ARCH-01", "SUB-05"),
     "export_omits_last_row": ("POST-01",),
     "export_leaks_other_scope": ("POST-01",),
+    "export_leaves_out_failed_captures": ("POST-01",),
     "self_check_silent_on_forged_end_reports": ("POST-06",),
     "self_check_flags_honest_learner": ("POST-06",),
     "restore_loses_last_table": ("POST-04",),

@@ -13,8 +13,17 @@ from typing import Any
 
 import pytest
 
-from harness.export_reader import READERS, read_csv, read_xlsx
-from harness.spec.export import EXPORT_COLUMNS, LEARNER_COLUMNS, MEDIA_TYPES, UTF8_BOM
+from harness.checks.export_datasets import canonical, file_row
+from harness.export_reader import LINE_READERS, READERS, Row, read_csv, read_xlsx
+from harness.spec.export import (
+    DATASET_VIEWS,
+    EXPORT_COLUMNS,
+    EXPORT_DATASETS,
+    LEARNER_COLUMNS,
+    MEDIA_TYPES,
+    UTF8_BOM,
+    dataset_columns,
+)
 from reference_platform.export_files import CSV_CHUNK_ROWS, csv_chunks, xlsx_chunks
 from tests.test_reference_supervision_scope import ACCOUNTS, World, scoped_world
 
@@ -153,3 +162,59 @@ def test_the_writers_round_trip_every_cell_type(writer, reader) -> None:
     header, read = reader(b"".join(writer(iter(rows))))
     assert header == list(EXPORT_COLUMNS)
     assert read == [tuple(row) for row in rows]
+
+
+# ---- the dataset files: each exactly its supervision list -------------------------------------
+DATASET_LISTS = {d: d for d in EXPORT_DATASETS}  # the list's path under /supervision
+
+
+def dataset_file(world: World, username: str, dataset: str, file_format: str) -> list[Row]:
+    answer = world.get(username, f"export/{dataset}", format=file_format)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == MEDIA_TYPES[file_format]
+    assert f"{dataset}.{file_format}" in answer.headers["content-disposition"]
+    header, lines = LINE_READERS[file_format](answer.content)
+    assert header == dataset_columns(dataset)
+    model = DATASET_VIEWS[dataset][1]
+    return sorted((file_row(model, header, list(line)) for line in lines), key=str)
+
+
+def dataset_view(world: World, username: str, dataset: str) -> list[Row]:
+    model = DATASET_VIEWS[dataset][1]
+    rows = world.rows(username, DATASET_LISTS[dataset])
+    return sorted((canonical(model.model_validate(row)) for row in rows), key=str)
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+@pytest.mark.parametrize("dataset", EXPORT_DATASETS)
+@pytest.mark.parametrize("username", sorted(ACCOUNTS))
+def test_each_dataset_file_is_exactly_its_list(
+    world: World, username: str, dataset: str, file_format: str
+) -> None:
+    rows = dataset_file(world, username, dataset, file_format)
+    assert rows == dataset_view(world, username, dataset)
+    assert all(row[0] != "not a row:" for row in rows)
+
+
+def test_the_world_fills_the_datasets_an_authority_exports(world: World) -> None:
+    """Guards the test above against comparing empty files."""
+    for dataset in ("learners", "enrolments", "captures"):
+        assert dataset_view(world, "hr-authority", dataset), dataset
+
+
+def test_an_unknown_dataset_is_refused_with_a_reason(world: World) -> None:
+    answer = world.get("hr-authority", "export/heartbeats")
+    assert answer.status_code == 422
+    assert answer.json()["detail"]
+
+
+def test_export_leaves_out_failed_captures_only_drops_failed_ones(world: World) -> None:
+    whole = dataset_file(world, "hr-authority", "captures", "csv")
+    failed = [row for row in whole if row[9] is False]
+    assert failed and len(failed) < len(whole), "the world holds failed and passed captures"
+    _switched(world, "export_leaves_out_failed_captures")
+    try:
+        short = dataset_file(world, "hr-authority", "captures", "csv")
+    finally:
+        _switched(world)
+    assert sorted(short + failed, key=str) == whole

@@ -2,7 +2,8 @@
 
 One platform is seeded with an account of every kind and three learners:
 - A works for enterprise ENT-A and is enrolled in a cooking course (run by INST-001) and a care
-  course (run by INST-002), with a playback and a capture in each;
+  course (run by INST-002), with a playback and a capture in each, and a second cooking lesson
+  whose capture failed (the registered photo held up: a replay);
 - B has no employer and is enrolled in the care course, with a playback and a capture;
 - C works for ENT-B, has signed in but is enrolled nowhere.
 
@@ -123,13 +124,16 @@ def _key(path: str, row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(row[name] for name in LISTS[path])
 
 
-def _play_until_a_capture(platform: PlatformDriver, learner: Learner, course: str) -> None:
-    """Open lesson 1, play until a capture challenge comes, answer it."""
-    player = Player(platform, learner, lesson_id(1, course), course=course)
+def _play_until_a_capture(
+    platform: PlatformDriver, learner: Learner, course: str, lesson: int = 1, still: bool = False
+) -> None:
+    """Open the lesson, play until a capture challenge comes, answer it (with the registered
+    photo itself when `still`: a failed capture)."""
+    player = Player(platform, learner, lesson_id(lesson, course), course=course)
     player.open()
     while player.challenge is None:
         player.step(30)
-    player.answer()
+    player.answer(platform.face(learner.person) if still else None)
 
 
 def _enrol(platform: PlatformDriver, learner: Learner, course: str) -> None:
@@ -166,6 +170,7 @@ def scoped_world(folder: Path) -> Iterator[World]:
         _play_until_a_capture(platform, a, COOK_COURSE)
         _play_until_a_capture(platform, a, CARE_COURSE)
         _play_until_a_capture(platform, b, CARE_COURSE)
+        _play_until_a_capture(platform, a, COOK_COURSE, lesson=2, still=True)
         employer = {a.learner_id: "ENT-A", c.learner_id: "ENT-B"}
         for learner_id, enterprise in employer.items():
             _set_employer(platform, learner_id, enterprise)

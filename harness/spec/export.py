@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from harness.spec.base import Out
+from harness.spec.certificates import SupCertificate
+from harness.spec.quizzes import SupQuizAnswer
+from harness.spec.supervision import SupCapture, SupEnrolment, SupLearner
+
 ExportFormat = Literal["csv", "xlsx"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 
@@ -39,3 +44,23 @@ MEDIA_TYPES: dict[str, str] = {"csv": CSV_MEDIA_TYPE, "xlsx": XLSX_MEDIA_TYPE}
 UTF8_BOM = b"\xef\xbb\xbf"
 # How booleans are written in CSV (XLSX has boolean cells).
 CSV_TRUE, CSV_FALSE = "true", "false"
+
+# The export's other datasets: each file holds exactly the rows of one supervision list, its
+# columns the list row's fields in their order (`dataset_columns`). Dates and times are text
+# cells in ISO 8601 (times with their UTC offset), booleans as in the learning-data file, a null
+# an empty cell.
+ExportDataset = Literal["learners", "enrolments", "captures", "quiz-answers", "certificates"]
+EXPORT_DATASETS: tuple[str, ...] = get_args(ExportDataset)
+DATASET_EXPORT_PATH = "/supervision/export/{dataset}"  # under /api/v1; `?format=csv|xlsx`
+DATASET_VIEWS: dict[str, tuple[str, type[Out]]] = {
+    "learners": ("/supervision/learners", SupLearner),
+    "enrolments": ("/supervision/enrolments", SupEnrolment),
+    "captures": ("/supervision/captures", SupCapture),
+    "quiz-answers": ("/supervision/quiz-answers", SupQuizAnswer),
+    "certificates": ("/supervision/certificates", SupCertificate),
+}
+
+
+def dataset_columns(dataset: str) -> list[str]:
+    """The dataset file's header: its list row's fields, in their order."""
+    return list(DATASET_VIEWS[dataset][1].model_fields)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from harness.spec.supervision import SupCapture
-from reference_platform.dependencies import CurrentSupervisor, Db, ImageReader, PathId
+from reference_platform import supervision_lists as lists
+from reference_platform.dependencies import CurrentSupervisor, Db, Defects, ImageReader, PathId
 from reference_platform.errors import responses
 from reference_platform.models import CaptureChallenge
 from reference_platform.routers.supervision.filters import LearnerIdFilter, for_learner
@@ -19,27 +20,11 @@ router = APIRouter(responses=responses(401))
 
 @router.get("/captures", response_model=list[SupCapture])
 def captures(
-    db: Db, account: CurrentSupervisor, learner_id: LearnerIdFilter = None
+    db: Db, account: CurrentSupervisor, defects: Defects, learner_id: LearnerIdFilter = None
 ) -> list[SupCapture]:
-    query = for_learner(select(CaptureChallenge), CaptureChallenge.learner_id, learner_id)
-    query = restrict(query, account, CaptureChallenge.learner_id, CaptureChallenge.course_id)
-    return [
-        SupCapture(
-            challenge_id=row.id,
-            learner_id=row.learner_id,
-            course_id=row.course_id,
-            lesson_id=row.lesson_id,
-            playback_id=row.playback_id,
-            position_s=row.position_s,
-            issued_at=row.issued_at,
-            deadline=row.deadline,
-            answered_at=row.answered_at,
-            passed=row.passed,
-            reason=row.reason,
-            image_sha256=row.image_sha256,
-        )
-        for row in db.scalars(query.order_by(CaptureChallenge.issued_at, CaptureChallenge.id))
-    ]
+    query = lists.captures(account, defects)
+    query = for_learner(query, CaptureChallenge.learner_id, learner_id)
+    return [lists.capture_row(row, account, defects) for row in db.scalars(query)]
 
 
 _IMAGE = {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The kept image"}

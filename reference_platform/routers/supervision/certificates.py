@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from harness.spec.certificates import SupCertificate
+from reference_platform import supervision_lists as lists
 from reference_platform.certificates import sweep
 from reference_platform.dependencies import (
     CurrentSupervisor,
@@ -18,7 +18,6 @@ from reference_platform.dependencies import (
 from reference_platform.errors import responses
 from reference_platform.models import Certificate
 from reference_platform.routers.supervision.filters import LearnerIdFilter, for_learner
-from reference_platform.scope import restrict
 
 router = APIRouter(responses=responses(401))
 
@@ -34,7 +33,5 @@ def certificates(
     learner_id: LearnerIdFilter = None,
 ) -> list[SupCertificate]:
     sweep(db, clock.now(), settings, defects, province, learner_id)
-    query = for_learner(select(Certificate), Certificate.learner_id, learner_id)
-    query = restrict(query, account, Certificate.learner_id, Certificate.course_id)
-    rows = db.scalars(query.order_by(Certificate.issued_on, Certificate.number))
-    return [SupCertificate.model_validate(row, from_attributes=True) for row in rows]
+    query = for_learner(lists.certificates(account, defects), Certificate.learner_id, learner_id)
+    return [lists.certificate_row(row, account, defects) for row in db.scalars(query)]

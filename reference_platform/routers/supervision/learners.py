@@ -9,9 +9,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import undefer
 
 from harness.spec.supervision import SupEnrolment, SupLearner
+from reference_platform import supervision_lists as lists
 from reference_platform.dependencies import Context, CurrentSupervisor, Db, PathId
 from reference_platform.errors import responses
-from reference_platform.masking import id_number_for
 from reference_platform.models import Enrolment, Learner
 from reference_platform.routers.supervision.filters import (
     IdNumberFilter,
@@ -31,24 +31,9 @@ def learners(
     learner_id: LearnerIdFilter = None,
     id_number: IdNumberFilter = None,
 ) -> list[SupLearner]:
-    query = for_learner(select(Learner), Learner.id, learner_id, id_number)
-    unscoped = account.kind == "enterprise" and context.defects.active(
-        "enterprise_sees_every_learner"
-    )
-    if not unscoped:
-        query = restrict(query, account, Learner.id)
-    unmasked = context.defects.active("unmasked_id_numbers")
-    return [
-        SupLearner(
-            learner_id=learner.id,
-            name=learner.name,
-            id_number=id_number_for(account.kind, learner.id_number, unmasked),
-            registered_at=learner.registered_at,
-            face_photo_sha256=learner.face_photo_sha256,
-            id_card_photo_sha256=learner.id_card_photo_sha256,
-        )
-        for learner in db.scalars(query.order_by(Learner.registered_at, Learner.id))
-    ]
+    defects = context.defects
+    query = for_learner(lists.learners(account, defects), Learner.id, learner_id, id_number)
+    return [lists.learner_row(learner, account, defects) for learner in db.scalars(query)]
 
 
 _PHOTO = {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The stored image"}
@@ -94,18 +79,10 @@ def id_card_photo(learner_id: PathId, db: Db, account: CurrentSupervisor) -> Res
 def enrolments(
     db: Db,
     account: CurrentSupervisor,
+    context: Context,
     learner_id: LearnerIdFilter = None,
     id_number: IdNumberFilter = None,
 ) -> list[SupEnrolment]:
-    query = for_learner(select(Enrolment), Enrolment.learner_id, learner_id, id_number)
-    query = restrict(query, account, Enrolment.learner_id, Enrolment.course_id)
-    return [
-        SupEnrolment(
-            enrolment_id=enrolment.id,
-            learner_id=enrolment.learner_id,
-            course_id=enrolment.course_id,
-            voucher_code=enrolment.voucher_code,
-            enrolled_at=enrolment.enrolled_at,
-        )
-        for enrolment in db.scalars(query.order_by(Enrolment.enrolled_at, Enrolment.id))
-    ]
+    query = lists.enrolments(account, context.defects)
+    query = for_learner(query, Enrolment.learner_id, learner_id, id_number)
+    return [lists.enrolment_row(row, account, context.defects) for row in db.scalars(query)]
