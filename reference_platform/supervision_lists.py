@@ -8,7 +8,7 @@ show more, less or other than the account's view of it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 
@@ -21,6 +21,8 @@ from reference_platform.masking import id_number_for
 from reference_platform.models import CaptureChallenge, Certificate, Enrolment, Learner, QuizAnswer
 from reference_platform.models import Supervisor as Account
 from reference_platform.scope import restrict
+
+M = TypeVar("M", bound=Out)
 
 
 def learners(account: Account, defects: ActiveDefects) -> Select[Any]:
@@ -49,13 +51,7 @@ def enrolments(account: Account, defects: ActiveDefects) -> Select[Any]:
 
 
 def enrolment_row(enrolment: Enrolment, account: Account, defects: ActiveDefects) -> SupEnrolment:
-    return SupEnrolment(
-        enrolment_id=enrolment.id,
-        learner_id=enrolment.learner_id,
-        course_id=enrolment.course_id,
-        voucher_code=enrolment.voucher_code,
-        enrolled_at=enrolment.enrolled_at,
-    )
+    return _shown(SupEnrolment, enrolment, enrolment_id="id")
 
 
 def captures(account: Account, defects: ActiveDefects) -> Select[Any]:
@@ -65,20 +61,7 @@ def captures(account: Account, defects: ActiveDefects) -> Select[Any]:
 
 
 def capture_row(row: CaptureChallenge, account: Account, defects: ActiveDefects) -> SupCapture:
-    return SupCapture(
-        challenge_id=row.id,
-        learner_id=row.learner_id,
-        course_id=row.course_id,
-        lesson_id=row.lesson_id,
-        playback_id=row.playback_id,
-        position_s=row.position_s,
-        issued_at=row.issued_at,
-        deadline=row.deadline,
-        answered_at=row.answered_at,
-        passed=row.passed,
-        reason=row.reason,
-        image_sha256=row.image_sha256,
-    )
+    return _shown(SupCapture, row, challenge_id="id")
 
 
 def quiz_answers(account: Account, defects: ActiveDefects) -> Select[Any]:
@@ -87,16 +70,7 @@ def quiz_answers(account: Account, defects: ActiveDefects) -> Select[Any]:
 
 
 def quiz_answer_row(row: QuizAnswer, account: Account, defects: ActiveDefects) -> SupQuizAnswer:
-    return SupQuizAnswer(
-        learner_id=row.learner_id,
-        course_id=row.course_id,
-        lesson_id=row.lesson_id,
-        hour=row.hour_index,
-        question_id=row.question_id,
-        option=row.option,
-        correct=row.correct,
-        answered_at=row.answered_at,
-    )
+    return _shown(SupQuizAnswer, row, hour="hour_index")
 
 
 def certificates(account: Account, defects: ActiveDefects) -> Select[Any]:
@@ -105,7 +79,15 @@ def certificates(account: Account, defects: ActiveDefects) -> Select[Any]:
 
 
 def certificate_row(row: Certificate, account: Account, defects: ActiveDefects) -> SupCertificate:
-    return SupCertificate.model_validate(row, from_attributes=True)
+    return _shown(SupCertificate, row)
+
+
+def _shown(model: type[M], row: Any, **stored_as: str) -> M:
+    """The list row of `model` from a stored row: each field from the attribute of its name, or
+    of the name `stored_as` gives it."""
+    return model.model_validate(
+        {field: getattr(row, stored_as.get(field, field)) for field in model.model_fields}
+    )
 
 
 Query = Callable[[Account, ActiveDefects], Select[Any]]
