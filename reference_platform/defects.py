@@ -616,6 +616,13 @@ _DEFECT_LIST = (
         "before it.",
     ),
     Defect(
+        "self_check_counts_study_per_lesson",
+        ("POST-06",),
+        ("self_check_flags_every_cheat_and_no_honest_learner",),
+        "The self-check adds up a day's study per lesson, not per learner, so a learner who plays"
+        " lessons all day and night is never found studying around the clock.",
+    ),
+    Defect(
         "self_check_flags_honest_learner",
         ("POST-06",),
         ("self_check_flags_every_cheat_and_no_honest_learner",),

@@ -17,9 +17,10 @@ import datetime as dt
 import itertools
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from reference_platform.db import SHANGHAI
 from reference_platform.defects import ActiveDefects
 
 # Machine-regular heartbeats: a player driven by a person's browser reaches the server with the
@@ -60,6 +61,13 @@ SHARED_DEVICE_WINDOW = dt.timedelta(hours=24)
 # Promised: 3 answers each < 2 s after the previous flagged; answers ≥ 10 s apart never.
 QUIZ_READING_S = 5.0
 QUIZ_FAST_MIN = 3
+
+# Study around the clock: a person studies some hours a day; a brushing shop keeps a player
+# running day and night. Study time is content played: for each pair of a playback's consecutive
+# heartbeats, the position's advance, at most the time between them (a player left paused or
+# closed adds nothing), counted on the Asia/Shanghai day(s) it was played. More than
+# MAX_DAILY_STUDY_H in one day is flagged. Promised: more than 16 h in a day flagged; 10 h never.
+MAX_DAILY_STUDY_H = 14.0
 
 ANOTHER_ACCOUNT = "another account"
 MAX_TRACE = 20  # records shown per finding: enough to judge, bounded for a supervisor's list
@@ -159,6 +167,7 @@ class Thresholds:
 
     regular_max_stdev_s: float = REGULAR_MAX_STDEV_S
     flag_forged_end_reports: bool = True
+    max_daily_study_h: float = MAX_DAILY_STUDY_H
 
 
 COMPLIANT = Thresholds()
@@ -168,10 +177,13 @@ def limits_for(defects: ActiveDefects) -> Thresholds:
     """The reference's thresholds, or a defect's."""
     limits = COMPLIANT
     if defects.active("self_check_silent_on_forged_end_reports"):
-        limits = Thresholds(limits.regular_max_stdev_s, flag_forged_end_reports=False)
+        limits = replace(limits, flag_forged_end_reports=False)
     if defects.active("self_check_flags_honest_learner"):
         # A spread a person's player easily stays under, read as a machine's.
-        limits = Thresholds(10.0, limits.flag_forged_end_reports)
+        limits = replace(limits, regular_max_stdev_s=10.0)
+    if defects.active("self_check_counts_study_per_lesson"):
+        # The slip: the daily sum is kept per lesson, so a day of many lessons never adds up.
+        limits = replace(limits, max_daily_study_h=float("inf"))
     return limits
 
 
@@ -336,6 +348,47 @@ def shared_device(
     return []
 
 
+def _played_by_day(beats: Sequence[Beat]) -> dict[dt.date, tuple[float, list[Beat]]]:
+    """Seconds of content played on each Asia/Shanghai day, with the heartbeats that played it.
+    A playback's first heartbeat counts from its opening (and the position it resumed at)."""
+    days: dict[dt.date, tuple[float, list[Beat]]] = {}
+    starts = _start_positions(beats)
+    for playback_id, playback in _by_playback(beats).items():
+        opened = (playback[0].opened_at, starts[playback_id])  # from where the playback began
+        points = [opened, *((b.at, b.position_s) for b in playback)]
+        for (since, from_s), later in zip(points, playback, strict=False):
+            gap = (later.at - since).total_seconds()
+            played = min(max(later.position_s - from_s, 0.0), max(gap, 0.0))
+            end = later.at.astimezone(SHANGHAI)
+            while played > 0:  # split at midnight: each day gets what was played on it
+                midnight = dt.datetime.combine(end.date(), dt.time(), tzinfo=SHANGHAI)
+                today = min(played, (end - midnight).total_seconds())
+                if today <= 0:  # ended at midnight exactly: all of it was played the day before
+                    end = midnight - dt.timedelta(microseconds=1)
+                    continue
+                total, trace = days.get(end.date(), (0.0, []))
+                days[end.date()] = (total + today, [*trace, later])
+                played -= today
+                end = midnight - dt.timedelta(microseconds=1)
+    return days
+
+
+def round_the_clock(learner_id: str, beats: Sequence[Beat], limits: Thresholds) -> list[Finding]:
+    """More than `max_daily_study_h` hours of content played on one day."""
+    for day, (seconds, trace) in sorted(_played_by_day(beats).items()):
+        if seconds > limits.max_daily_study_h * 3600:
+            return [
+                Finding(
+                    learner_id,
+                    "round_the_clock",
+                    trace[-1].at,
+                    f"{seconds / 3600:.1f} h of lessons played on {day} (Asia/Shanghai)",
+                    tuple(b.shown() for b in trace[-MAX_TRACE:]),
+                )
+            ]
+    return []
+
+
 def fast_quiz_answers(learner_id: str, answers: Sequence[Answer]) -> list[Finding]:
     """QUIZ_FAST_MIN answers each given within QUIZ_READING_S of the learner's previous one."""
     ordered = sorted(answers, key=lambda a: a.answered_at)
@@ -377,4 +430,5 @@ def findings(traces: LearnerTraces, limits: Thresholds = COMPLIANT) -> list[Find
         *capture_failures(learner, traces.captures),
         *shared_device(learner, traces.logins, traces.on_devices),
         *fast_quiz_answers(learner, traces.answers),
+        *round_the_clock(learner, traces.beats, limits),
     ]

@@ -138,3 +138,84 @@ def test_shared_device(others, hours_apart, flagged):
 def test_fast_quiz_answers(apart_s, count, flagged):
     answers = [Answer(f"q{i}", T0 + dt.timedelta(seconds=i * apart_s)) for i in range(count)]
     assert ("fast_quiz_answers" in fired(traces(answers=answers))) is flagged
+
+
+# ---- round_the_clock: hours of content played per Asia/Shanghai day ---------------------------
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def lessons_played(
+    start: dt.datetime, hours: float, *, lesson_s: float = LESSON_S, open_beat: bool = True
+) -> list[Beat]:
+    """Whole lessons played back to back from `start` (Shanghai), each a playback of two
+    heartbeats: the opening and the lesson's end one lesson later (without `open_beat`, only the
+    end's: the playback's opening is the start); `hours` of content in all."""
+    made, at, left = [], start, hours * 3600
+    number = 0
+    while left > 0:
+        number += 1
+        played = min(lesson_s, left)
+        end = at + dt.timedelta(seconds=played)
+        pb = f"pb{number}"
+        if open_beat:
+            made.append(Beat(pb, f"les{number}", lesson_s, at, 1, at, 0.0, 1.0, False, "ok"))
+        made.append(Beat(pb, f"les{number}", lesson_s, at, 2, end, played, 1.0, False, "ok"))
+        at, left = end + dt.timedelta(seconds=5), left - played
+    return made
+
+
+DAY = dt.datetime(2027, 1, 4, 0, 30, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    "hours,flagged",
+    [(10, False), (13.9, False), (14.1, True), (16.25, True), (20, True)],
+)
+def test_round_the_clock_at_both_sides_of_the_days_hours(hours, flagged):
+    assert ("round_the_clock" in fired(traces(beats=lessons_played(DAY, hours)))) is flagged
+
+
+@pytest.mark.parametrize("hours,flagged", [(13.9, False), (14.1, True)])
+def test_round_the_clock_counts_a_playback_from_its_opening(hours, flagged):
+    """A player reporting only the lesson's end: the opening is where its playing began."""
+    played = lessons_played(DAY, hours, open_beat=False)
+    assert ("round_the_clock" in fired(traces(beats=played))) is flagged
+
+
+def test_round_the_clock_counts_each_day_for_itself():
+    """20 h of study from 18:00 is 6 h on one day and 14 h on the next: neither is over."""
+    evening = dt.datetime(2027, 1, 4, 18, 0, tzinfo=SHANGHAI)
+    assert "round_the_clock" not in fired(traces(beats=lessons_played(evening, 13.9 + 6)))
+    assert "round_the_clock" in fired(traces(beats=lessons_played(evening, 14.5 + 6)))
+
+
+def test_round_the_clock_counts_content_played_not_time_open():
+    """A player left open for a day (heartbeats, the position still) plays nothing."""
+    idle = [
+        Beat("pb1", "les1", LESSON_S, DAY, n, DAY + dt.timedelta(hours=n), 10.0, 1.0, False, "ok")
+        for n in range(20)
+    ]
+    assert "round_the_clock" not in fired(traces(beats=idle))
+
+
+def test_round_the_clock_reads_the_day_in_shanghai():
+    """15 h from 01:00 UTC is 09:00–24:00 in Shanghai: one day, over the line; from 17:00 UTC
+    (01:00 Shanghai) too; from 10:00 UTC (18:00 Shanghai) it is split."""
+    for start_utc, flagged in ((1, True), (17, True), (10, False)):
+        start = dt.datetime(2027, 1, 4, start_utc, 0, tzinfo=dt.UTC)
+        found = fired(traces(beats=lessons_played(start, 14.9, lesson_s=1800)))
+        assert ("round_the_clock" in found) is flagged, start_utc
+
+
+def test_round_the_clock_defect_silences_the_rule():
+    limits = rules.limits_for(_Defects({"self_check_counts_study_per_lesson"}))
+    assert "round_the_clock" not in fired(traces(beats=lessons_played(DAY, 20)), limits)
+    assert "round_the_clock" in fired(traces(beats=lessons_played(DAY, 20)))
+
+
+class _Defects:
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    def active(self, name: str) -> bool:
+        return name in self.names

@@ -44,6 +44,7 @@ QUIZ_GAP_S = 11.0  # > the interface's 10 s: answers this far apart are never fl
 RENEW_EVERY = 30  # quiz rounds between token renewals (the rounds move the clock on)
 FRAMES_PER_CALL = 16
 POLL_S = 0.3
+DAILY_STUDY_S = 8 * 3600  # under the interface's 10 h a day that round_the_clock never flags
 LEVELS = ("junior", "intermediate", "senior")
 _cohorts: dict[tuple[str, str], Cohort] = {}
 _lock = threading.Lock()
@@ -328,14 +329,27 @@ def _finish(probe: Probe, member: Member, session: Study) -> None:
     member.hours_studied += session.lesson.lesson_hours
 
 
+def _next_morning(probe: Probe) -> None:
+    """Move the test clock on to 09:00 (Shanghai) of the next day."""
+    now = probe.clock.now().astimezone(CHINA)
+    morning = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(9), tzinfo=CHINA)
+    probe.clock.advance((morning - now).total_seconds())
+
+
 def _study(probe: Probe, members: list[Member], pool: ThreadPoolExecutor) -> None:
     """Lesson by lesson in lockstep (harness/scenarios/lockstep.py explains why): all open, one
-    clock advance, all report the end and answer their captures."""
+    clock advance, all report the end and answer their captures. At most DAILY_STUDY_S of
+    lessons a day, from 09:00: an honest learner is never found studying around the clock."""
+    today_s = 0.0
     for index in range(max(m.required for m in members)):
         active = [m for m in members if not m.done and index < len(m.enrolled.lessons)]
         if not active:
             return
         longest = max(m.enrolled.lessons[index].duration_s for m in active)
+        if today_s and today_s + longest > DAILY_STUDY_S:
+            _next_morning(probe)
+            today_s = 0.0
+        today_s += longest + 1
         for member in active:
             member.enrolled.renew_if_expiring(probe.time.now(), dt.timedelta(seconds=longest + 60))
         sessions = list(pool.map(_open, [probe] * len(active), active, [index] * len(active)))

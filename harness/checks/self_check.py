@@ -13,7 +13,9 @@ The space probed (docs/interface.md, "Self-check"), judged through
   `capture_failures` (expected only where the platform's own capture view shows those
   failures: a platform that passed such captures breaks STUDY-01/02, judged there, and leaves
   its self-check nothing to flag); three accounts signed in on one device → `shared_device`
-  (each of the three); five quiz answers with no time to read → `fast_quiz_answers`;
+  (each of the three); five quiz answers with no time to read → `fast_quiz_answers`; lessons
+  played honestly back to back for 17 h of content within one Shanghai day (from 00:30) →
+  `round_the_clock` (the interface: more than 16 h flagged, 10 h never);
 - a crowd of honest learners (HONEST_CROWD, harness/scenarios/crowd.py): each on a device of its
   own, heartbeats with a person's jitter (a spread of 2.5–5 s, now and then a double gap, never
   under the promised 0.5 s), positions advancing with the clock, captures answered live at once,
@@ -23,8 +25,9 @@ The space probed (docs/interface.md, "Self-check"), judged through
 Left out, with the reason: a single seek and a paused heartbeat (the credit rules refuse their
 credit; one seek is not brushing), a "lesson finished" call (the interface has no such call: its
 heartbeat form is the forged end report), replayed heartbeats (a proxy, not a learner's
-pattern), many accounts from one address (every request of a run comes from the harness's one
-address) and study around the clock (not in the interface's rules yet).
+pattern) and many accounts from one address (every request of a run comes from the harness's one
+address). The honest side of `round_the_clock` (10 h a day never flagged) is the subsidy
+cohort's: its learners study at most 8 h a day and are claimable only if never flagged.
 """
 
 from __future__ import annotations
@@ -97,6 +100,8 @@ def cheat_library(probe: Probe) -> list[Cheat]:
             failure_reason="face_mismatch",
         ),
         Cheat("quiz_answers_unread", "fast_quiz_answers", cheats.quiz_answers_unread),
+        # last: it moves the clock on to the next day's 00:30 and plays 17 h of lessons
+        Cheat("round_the_clock", "round_the_clock", cheats.round_the_clock),
     ]
 
 

@@ -11,6 +11,7 @@ lesson is already at its end) raises `CannotProbe`: its check could not judge, s
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ from harness.failures import CannotProbe
 from harness.learners import LearnerFactory
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
 from harness.spec.courses import CourseOut
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # the day a platform counts
 
 
 @dataclass
@@ -226,3 +229,36 @@ def accounts_on_one_device(
 ) -> list[Enrolled]:
     """A brushing shop: `n` people's accounts signed in and enrolled from one device."""
     return [enrolled_learner(learners, platform, course, device_id=device_id) for _ in range(n)]
+
+
+def round_the_clock(study: Study, hours: float = 17.0) -> CheatRecord:
+    """A player kept running day and night: lessons played honestly, back to back, until
+    `hours` of content were played within one day (Asia/Shanghai). The clock first moves on to
+    00:30 of the next day, so the whole run falls on that day; each lesson's quiz is answered up
+    front (a quiz gate must not stop the position) and its captures with the live face."""
+    record = CheatRecord("round_the_clock", f"{hours:g} h of lessons played in one day")
+    enrolled = study.enrolled
+    now = study.time.now().astimezone(SHANGHAI)
+    start = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0, 30), SHANGHAI)
+    study.wait((start - now).total_seconds())
+    played = 0.0
+    for lesson in enrolled.lessons:
+        if played > hours * 3600:
+            break
+        window = dt.timedelta(seconds=lesson.duration_s + 120)
+        enrolled.renew_if_expiring(study.time.now(), window)
+        session = Study(study.platform, study.time, study.province, enrolled, lesson)
+        session.open()
+        session.finish_quizzes()
+        session.wait(lesson.duration_s - session.position + 1)
+        record.answers.append(session.beat(float(lesson.duration_s)))
+        for _ in range(3):  # captures answered live, as an honest learner would
+            if session.open_challenge is None:
+                break
+            outcome = session.answer("live")
+            if isinstance(outcome, Refused) or not getattr(outcome, "passed", False):
+                session.beat(session.position)
+        played += lesson.duration_s
+    if played <= hours * 3600:
+        raise CannotProbe("round_the_clock", f"the course has only {played / 3600:.1f} h")
+    return record

@@ -22,6 +22,7 @@ SelfCheckRule = Literal[
     "capture_failures",  # a face that differs from the registered one, or repeated failures
     "shared_device",  # many accounts signed in from one device
     "fast_quiz_answers",  # quiz answers faster than reading allows
+    "round_the_clock",  # more lessons played in one day than a person studies
 ]
 
 SELF_CHECK_RULES: tuple[str, ...] = get_args(SelfCheckRule)
