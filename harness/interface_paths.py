@@ -52,6 +52,7 @@ class Operation:
     secured: bool  # the document requires a bearer token
     path_params: tuple[str, ...]
     query_params: tuple[str, ...]
+    documented_as: str = ""  # the document's template, when `template` fills in a choice
 
     @property
     def supervision(self) -> bool:
@@ -85,13 +86,33 @@ def data_operations() -> list[Operation]:
             if is_event_stream(operation):
                 continue  # never ends: judged by STUDY-09's stream check, not by one request
             parameters = operation.get("parameters", [])
-            found.append(
-                Operation(
-                    method=method.upper(),
-                    template=template,
-                    secured=bool(operation.get("security")),
-                    path_params=tuple(p["name"] for p in parameters if p["in"] == "path"),
-                    query_params=tuple(p["name"] for p in parameters if p["in"] == "query"),
+            for concrete, fixed in _choices(template, parameters):
+                found.append(
+                    Operation(
+                        method=method.upper(),
+                        template=concrete,
+                        secured=bool(operation.get("security")),
+                        path_params=tuple(
+                            p["name"] for p in parameters if p["in"] == "path" and p not in fixed
+                        ),
+                        query_params=tuple(p["name"] for p in parameters if p["in"] == "query"),
+                        documented_as=template,
+                    )
                 )
-            )
     return [op for op in found if op.secured]
+
+
+def _choices(
+    template: str, parameters: list[dict[str, Any]]
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The template once per value of its enumerated path parameters (an export's dataset is a
+    choice among named files, not an object id), with those parameters filled in."""
+    fixed = [p for p in parameters if p["in"] == "path" and "enum" in p.get("schema", {})]
+    templates = [template]
+    for parameter in fixed:
+        templates = [
+            t.replace("{" + parameter["name"] + "}", str(value))
+            for t in templates
+            for value in parameter["schema"]["enum"]
+        ]
+    return [(t, fixed) for t in templates]

@@ -119,7 +119,7 @@ def unauthenticated_cells(
     credential is the only thing wrong with the request."""
     document = interface_document()
     bodies = {
-        op: (request_body(document, op.template, op.method, values) or {})
+        op: (request_body(document, op.documented_as or op.template, op.method, values) or {})
         if op.method != "GET"
         else None
         for op in ops
