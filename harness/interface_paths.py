@@ -86,7 +86,8 @@ def data_operations() -> list[Operation]:
             if is_event_stream(operation):
                 continue  # never ends: judged by STUDY-09's stream check, not by one request
             parameters = operation.get("parameters", [])
-            for concrete, fixed in _choices(template, parameters):
+            fixed = [p for p in parameters if p["in"] == "path" and "enum" in p.get("schema", {})]
+            for concrete in _filled(template, fixed):
                 found.append(
                     Operation(
                         method=method.upper(),
@@ -102,17 +103,14 @@ def data_operations() -> list[Operation]:
     return [op for op in found if op.secured]
 
 
-def _choices(
-    template: str, parameters: list[dict[str, Any]]
-) -> list[tuple[str, list[dict[str, Any]]]]:
-    """The template once per value of its enumerated path parameters (an export's dataset is a
-    choice among named files, not an object id), with those parameters filled in."""
-    fixed = [p for p in parameters if p["in"] == "path" and "enum" in p.get("schema", {})]
+def _filled(template: str, choices: list[dict[str, Any]]) -> list[str]:
+    """The template once per combination of values of its enumerated path parameters (an
+    export's dataset is a choice among named files, not an object id), those filled in."""
     templates = [template]
-    for parameter in fixed:
+    for parameter in choices:
         templates = [
             t.replace("{" + parameter["name"] + "}", str(value))
             for t in templates
             for value in parameter["schema"]["enum"]
         ]
-    return [(t, fixed) for t in templates]
+    return templates

@@ -16,6 +16,7 @@ import bisect
 import datetime as dt
 import itertools
 import statistics
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -349,9 +350,11 @@ def shared_device(
 
 
 def _played_by_day(beats: Sequence[Beat]) -> dict[dt.date, tuple[float, list[Beat]]]:
-    """Seconds of content played on each Asia/Shanghai day, with the heartbeats that played it.
-    A playback's first heartbeat counts from its opening (and the position it resumed at)."""
-    days: dict[dt.date, tuple[float, list[Beat]]] = {}
+    """Seconds of content played on each Asia/Shanghai day, with the heartbeats that played it
+    (oldest first). A playback's first heartbeat counts from its opening (and the position it
+    resumed at)."""
+    seconds: dict[dt.date, float] = defaultdict(float)
+    played_by: dict[dt.date, list[Beat]] = defaultdict(list)
     starts = _start_positions(beats)
     for playback_id, playback in _by_playback(beats).items():
         opened = (playback[0].opened_at, starts[playback_id])  # from where the playback began
@@ -363,14 +366,14 @@ def _played_by_day(beats: Sequence[Beat]) -> dict[dt.date, tuple[float, list[Bea
             while played > 0:  # split at midnight: each day gets what was played on it
                 midnight = dt.datetime.combine(end.date(), dt.time(), tzinfo=SHANGHAI)
                 today = min(played, (end - midnight).total_seconds())
-                if today <= 0:  # ended at midnight exactly: all of it was played the day before
-                    end = midnight - dt.timedelta(microseconds=1)
-                    continue
-                total, trace = days.get(end.date(), (0.0, []))
-                days[end.date()] = (total + today, [*trace, later])
-                played -= today
+                if today > 0:  # (0: ended at midnight exactly, all of it played the day before)
+                    seconds[end.date()] += today
+                    played_by[end.date()].append(later)
+                    played -= today
                 end = midnight - dt.timedelta(microseconds=1)
-    return days
+    return {
+        day: (total, sorted(played_by[day], key=lambda b: b.at)) for day, total in seconds.items()
+    }
 
 
 def round_the_clock(learner_id: str, beats: Sequence[Beat], limits: Thresholds) -> list[Finding]:

@@ -165,9 +165,6 @@ def test_the_writers_round_trip_every_cell_type(writer, reader) -> None:
 
 
 # ---- the dataset files: each exactly its supervision list -------------------------------------
-DATASET_LISTS = {d: d for d in EXPORT_DATASETS}  # the list's path under /supervision
-
-
 def dataset_file(world: World, username: str, dataset: str, file_format: str) -> list[Row]:
     answer = world.get(username, f"export/{dataset}", format=file_format)
     assert answer.status_code == 200, answer.text
@@ -181,7 +178,7 @@ def dataset_file(world: World, username: str, dataset: str, file_format: str) ->
 
 def dataset_view(world: World, username: str, dataset: str) -> list[Row]:
     model = DATASET_VIEWS[dataset][1]
-    rows = world.rows(username, DATASET_LISTS[dataset])
+    rows = world.rows(username, dataset)  # the list of the dataset's name
     return sorted((canonical(model.model_validate(row)) for row in rows), key=str)
 
 

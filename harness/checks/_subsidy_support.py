@@ -318,14 +318,7 @@ def _finish(probe: Probe, member: Member, session: Study) -> None:
         session.answer("impostor")
         member.impostor_shown = True
         session.beat(session.position)
-    for _ in range(3):
-        if session.open_challenge is None:
-            break
-        outcome = session.answer("live")
-        if isinstance(outcome, Refused) or not getattr(outcome, "passed", False):
-            reason = getattr(outcome, "reason", None) or getattr(outcome, "detail", "")
-            member.failed_captures.append(str(reason))
-            session.beat(session.position)
+    member.failed_captures += session.pass_open_capture()
     member.hours_studied += session.lesson.lesson_hours
 
 

@@ -114,7 +114,7 @@ def _made_rows_shown(authority: SupervisionClient, trail: Trail, failed_id: str)
     """The probe stands only if the authority's lists show what the harness made (else those
     lists' own checks fail, and the files cannot be judged by them)."""
     learner_id = trail.learner_id
-    captures = {c.challenge_id: c for c in authority.captures(learner_id)}
+    captures = {c.challenge_id for c in authority.captures(learner_id)}
     missing = [
         what
         for what, shown in (

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from harness.api import Refused, attempt
-from harness.checks._support import a_course
+from harness.checks._support import CHINA, a_course
 from harness.failures import CheckFailure
 from harness.probe import Probe
 from harness.registry import check
@@ -27,7 +26,6 @@ from harness.scenarios.trail import learner_with_trail
 from harness.spec.supervision import RecordDeletionOut
 from harness.supervision import SupervisionClient
 
-CHINA = ZoneInfo("Asia/Shanghai")
 RECORDS_PATH = "/api/v1/records/learners/{learner_id}"
 DELETIONS_PATH = "/api/v1/records/deletions"
 

@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.api import Refused
 from harness.probe import Probe
 from harness.scenarios.study import Enrolled, Study
 
@@ -97,12 +96,7 @@ def _finish_lesson(probe: Probe, study: LevelStudy, session: Study) -> None:
         session.answer("impostor")
         study.snapshots[FAILED_CAPTURE] = _snapshot(probe, study)
         session.beat(session.position)  # a failed capture is replaced at the next heartbeat
-    for _ in range(3):  # a platform may re-issue; the journey answers what it is asked
-        if session.open_challenge is None:
-            break
-        outcome = session.answer("live")
-        if isinstance(outcome, Refused) or not getattr(outcome, "passed", False):
-            session.beat(session.position)
+    session.pass_open_capture()  # a platform may re-issue; the journey answers what it is asked
     study.hours_studied += session.lesson.lesson_hours
     if study.hours_studied == study.required - 1:
         study.snapshots[MINUS_ONE] = _snapshot(probe, study)

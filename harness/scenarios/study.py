@@ -280,6 +280,21 @@ class Study:
         )
         return any(g.refused is None for g in made)
 
+    def pass_open_capture(self, tries: int = 3) -> list[str]:
+        """Answer the open capture challenge with the live face until none is open (a platform
+        may issue a failed one again at the next heartbeat), at most `tries` answers; the
+        reasons of the answers that did not pass."""
+        failed: list[str] = []
+        for _ in range(tries):
+            if self.open_challenge is None:
+                break
+            outcome = self.answer("live")
+            if isinstance(outcome, Refused) or not getattr(outcome, "passed", False):
+                reason = getattr(outcome, "reason", None) or getattr(outcome, "detail", "")
+                failed.append(str(reason))
+                self.beat(self.position)
+        return failed
+
     def capture_image(self, kind: str = "live") -> str:
         if kind == "live" and self.enrolled.spare_live_frames:
             return self.enrolled.spare_live_frames.pop()
