@@ -5,8 +5,10 @@ equals one."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
-from harness.checks.export_datasets import canonical, file_row
+from harness.checks.export_datasets import _one_quiz_answer, canonical, file_row
+from harness.scenarios.quiz import GivenAnswer, QuizTaker
 from harness.spec.export import dataset_columns
 from harness.spec.supervision import SupCapture
 
@@ -56,3 +58,25 @@ def test_what_is_not_a_row_never_equals_one() -> None:
     naive = ["cap_1", "lrn_1", "crs", "l1", "pb_1", "1234.5", "2027-01-02T09:00:00"]
     naive += ["2027-01-02T09:02:00+08:00", "", "false", "replay", ""]  # a time without offset
     assert file_row(SupCapture, HEADER, naive) != canonical(CAPTURE)
+
+
+class _NoSecondAnswer:
+    """A platform that must not be asked: the learner's quiz gate was met and answered already."""
+
+    def questions(self, *_: object) -> list[object]:
+        raise AssertionError("the questions were fetched again")
+
+    def answer_question(self, *_: object) -> object:
+        raise AssertionError("a question was answered a second time")
+
+
+def test_an_answer_given_at_a_quiz_gate_is_the_probe_answer() -> None:
+    """The trail's study may meet an hour's quiz while it waits for a capture; the taker's answer
+    is then the row the lists must show, and answering the first question again would be refused
+    (409) and leave POST-01 unjudged, as it did once in CI."""
+    taker = QuizTaker()
+    when = dt.datetime(2027, 1, 2, 9, 0, tzinfo=SHANGHAI)
+    taker.given.append(GivenAnswer("q-h0-1", "l1", 0, "A", None, when, when))
+    enrolled = SimpleNamespace(quiz=taker, token="t", course=SimpleNamespace(course_id="crs"))
+    probe = SimpleNamespace(platform=_NoSecondAnswer())
+    assert _one_quiz_answer(probe, SimpleNamespace(enrolled=enrolled)) == "q-h0-1"

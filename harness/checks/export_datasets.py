@@ -95,7 +95,12 @@ def _failed_capture(probe: Probe, trail: Trail) -> str:
 
 
 def _one_quiz_answer(probe: Probe, trail: Trail) -> str:
+    """One answer of the trail's learner: one its study gave already (a quiz gate met while
+    waiting for a capture) or one to a question it has not answered yet."""
     enrolled = trail.enrolled
+    given = enrolled.quiz.answered()
+    if given:
+        return sorted(given)[0]
     questions = probe.platform.questions(enrolled.token, enrolled.course.course_id)
     if not questions:
         raise CannotProbe(PROBE, "the trail's course has no quiz question")
