@@ -27,6 +27,7 @@ import requests
 from harness.api import Refused
 from harness.catalogue import load_catalogue
 from harness.context import RunContext
+from harness.database_urls import DatabaseUrlError, backend, check_reference_database
 from harness.embedded import PLATFORM_HEALTH, PROVINCE_HEALTH, embedded_target, running_province
 from harness.failures import CheckFailure
 from harness.i18n import Messages
@@ -61,6 +62,7 @@ class CertifyOptions:
     only: list[str] | None = None
     reference_defects: tuple[str, ...] = ()
     reference_alternatives: tuple[str, ...] = ()
+    reference_database: str | None = None  # an empty database for the embedded reference
     skip_browser: bool = False
     skip_load: bool = False
     fuzz: bool = False  # run the optional fuzzing check (also `[fuzz] enabled` in the profile)
@@ -140,6 +142,9 @@ def _run(
                 embedded=options.profile is None,
                 reference_defects=options.reference_defects,
                 reference_alternatives=options.reference_alternatives,
+                reference_database=backend(options.reference_database or "sqlite://")
+                if options.profile is None
+                else None,
                 fuzz=options.fuzz,
             )
             _preflight(context)
@@ -200,10 +205,17 @@ def _validate_selection(options: CertifyOptions) -> Profile | None:
             raise RunFailed(
                 "--reference-alternative applies only to the embedded reference platform"
             )
+        if options.reference_database:
+            raise RunFailed("--reference-database applies only to the embedded reference platform")
         try:
             profile = load_profile(options.profile)
         except ProfileError as exc:
             raise RunFailed(str(exc)) from None
+    elif options.reference_database:
+        try:
+            check_reference_database(options.reference_database)
+        except DatabaseUrlError as exc:
+            raise RunFailed(f"--reference-database: {exc}") from None
     if options.only is None:
         return profile
     catalogue = load_catalogue()
@@ -243,6 +255,7 @@ def _target(options: CertifyOptions, profile: Profile | None) -> Iterator[Profil
                     workdir,
                     options.reference_defects,
                     alternatives=options.reference_alternatives,
+                    database_url=options.reference_database,
                 )
             )
             return

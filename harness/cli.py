@@ -87,6 +87,13 @@ def certify_command(
         list[str] | None,
         typer.Option(help="choose a compliant alternative of the reference platform (repeatable)"),
     ] = None,
+    reference_database: Annotated[
+        str | None,
+        typer.Option(
+            help="an empty database for the embedded reference: postgresql://USER@HOST:PORT/DB "
+            "(password in PGPASSWORD) or sqlite:///FILE (default: a fresh SQLite file)"
+        ),
+    ] = None,
     skip_browser: Annotated[bool, typer.Option(help="skip browser checks")] = False,
     skip_load: Annotated[bool, typer.Option(help="skip load checks")] = False,
     fuzz: Annotated[
@@ -154,6 +161,7 @@ def certify_command(
         else None,
         reference_defects=defects,
         reference_alternatives=alternatives,
+        reference_database=reference_database,
         skip_browser=skip_browser,
         skip_load=skip_load,
         fuzz=fuzz,

@@ -29,6 +29,7 @@ class RunContext:
     embedded: bool = False
     reference_defects: tuple[str, ...] = ()
     reference_alternatives: tuple[str, ...] = ()
+    reference_database: str | None = None  # the embedded reference's backend
 
     @property
     def partial(self) -> bool:
@@ -50,6 +51,7 @@ class RunContext:
         embedded: bool = False,
         reference_defects: tuple[str, ...] = (),
         reference_alternatives: tuple[str, ...] = (),
+        reference_database: str | None = None,
         fuzz: bool = False,
     ) -> RunContext:
         """Resolve secrets and validate the narrowing; ProfileError names what is wrong."""
@@ -81,4 +83,5 @@ class RunContext:
             embedded=embedded,
             reference_defects=reference_defects,
             reference_alternatives=reference_alternatives,
+            reference_database=reference_database,
         )

@@ -151,17 +151,19 @@ def embedded_target(
     defect_switch: bool = False,
     alternatives: tuple[str, ...] = (),
     factory: str = REFERENCE_FACTORY,
+    database_url: str | None = None,
 ) -> Iterator[Profile]:
     """Start province + reference platform; yield a Profile for them; stop both afterwards.
     `defect_switch` serves the reference's runtime defect (and alternative) switch (the project's
     own tests); `alternatives` are the compliant alternatives the reference chooses; `factory`
-    another app built on the reference (the project's own tests)."""
+    another app built on the reference (the project's own tests); `database_url` an empty
+    database for the reference (`check_reference_database`; default a fresh SQLite file)."""
     platform_key = secrets.token_urlsafe(24)
     accounts = embedded_accounts()
     test_token = secrets.token_urlsafe(24)
     with ExitStack() as stack:
         province = stack.enter_context(running_province(workdir, {REFERENCE_ID: platform_key}))
-        database_url = f"sqlite:///{workdir / 'reference.db'}"
+        database_url = database_url or f"sqlite:///{workdir / 'reference.db'}"
         env = {
             "SXCERT_REF_DATABASE_URL": database_url,
             "SXCERT_REF_PLATFORM_ID": REFERENCE_ID,

@@ -10,10 +10,12 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -384,11 +386,14 @@ class StudyEvent(Base):
     stream and is the SSE event id a supervisor resumes from; `recorded_at` is wall-clock time,
     not the test clock, because delivery latency is measured in real seconds. No foreign key to
     the learner: the retention rule deletes a learner's rows, and this log is no reason to
-    refuse that."""
+    refuse that. `xact` is the writing transaction's id on PostgreSQL (0 on SQLite): the stream's
+    order is (xact, id), because PostgreSQL commits ids out of order."""
 
     __tablename__ = "study_events"
+    __table_args__ = (Index("ix_study_events_position", "xact", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    xact: Mapped[int] = mapped_column(BigInteger, default=0)
     type: Mapped[str] = mapped_column(String(20))
     learner_id: Mapped[str] = mapped_column(String(32), index=True)
     course_id: Mapped[str | None] = mapped_column(String(64))

@@ -8,8 +8,14 @@ superseding playbacks, superseding logins, answering a capture) call `record` /
 `login_ended` themselves, since the ORM hook does not see such statements. Either way the event
 commits (or rolls back) with the change it is about.
 
-The ids of the `study_events` table order the stream: SQLite serialises writers, so an id is
-committed only after every smaller one.
+The stream's order is a position (xact, id). SQLite serialises writers, so an id is committed only
+after every smaller one, and xact is 0: the id alone orders. PostgreSQL takes ids from a sequence
+and commits them in any order: an event with id 7 may become visible after one with id 8, and a
+poller that went on from 8 would never send 7. There each event carries its transaction's id
+(xact), and a poll sends only events of transactions older than every transaction still running
+(`pg_snapshot_xmin`), ordered by (xact, id): once a poll has sent a position, no event at a smaller
+one can commit any more. A long transaction holds the stream back by its length (the reference's
+last at most a few seconds; the stream's promise is 10 s).
 
 Types and their `ref` (docs/interface.md, "Real-time supervision"):
 `login` / `logout` (the login id; logout also when a newer login replaces it), `liveness` (the
@@ -25,7 +31,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, event, false, inspect, or_, select
+from sqlalchemy import Select, event, false, inspect, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from reference_platform.models import (
@@ -98,6 +104,25 @@ def _ended_login_events(
     return [*stops, _event("logout", learner_id, at, login_id)]
 
 
+StreamPosition = tuple[int, int]
+"""Where a stream stands: (xact, id) of the last event it sent (module docstring)."""
+START: StreamPosition = (0, 0)
+
+
+def _commits_out_of_order(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _stamp_transaction(session: Session, rows: list[StudyEvent]) -> None:
+    """Give the events their transaction's id, where ids commit out of order (PostgreSQL)."""
+    if not rows or not _commits_out_of_order(session):
+        return
+    with session.no_autoflush:
+        xact = session.scalar(select(literal_column("pg_current_xact_id()::text::bigint")))
+    for row in rows:
+        row.xact = xact
+
+
 def _record_events(session: Session, _context: Any, _instances: Any) -> None:
     found: list[StudyEvent] = []
     for row in list(session.new):
@@ -106,6 +131,7 @@ def _record_events(session: Session, _context: Any, _instances: Any) -> None:
         if isinstance(row, Login) and row.ended_at is not None and _just_set(row, "ended_at"):
             found.extend(_ended_login_events(session, row.id, row.learner_id, row.ended_at))
     session.add_all(found)
+    _stamp_transaction(session, [row for row in session.new if isinstance(row, StudyEvent)])
 
 
 def record(
@@ -148,26 +174,52 @@ def in_scope(query: Select[Any], account: Supervisor) -> Select[Any]:
 def events_after(
     session: Session,
     account: Supervisor,
-    after_id: int,
+    after: StreamPosition,
     *,
     limit: int = 200,
     scoped: bool = True,
     held_back: dt.timedelta = dt.timedelta(0),
 ) -> list[StudyEvent]:
-    """The events after `after_id` that `account` may see, oldest first. `scoped` and
-    `held_back` exist for the deliberate defects (leaking, delaying); a compliant stream sends
-    every visible event as soon as it is committed."""
-    query = select(StudyEvent).where(StudyEvent.id > after_id)
+    """The events after position `after` that `account` may see, in stream order, and only those
+    no transaction still running can precede. `scoped` and `held_back` exist for the deliberate
+    defects (leaking, delaying); a compliant stream sends every visible event as soon as it is
+    committed."""
+    query = select(StudyEvent).where(tuple_(StudyEvent.xact, StudyEvent.id) > tuple_(*after))
+    if _commits_out_of_order(session):
+        oldest_running = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        query = query.where(StudyEvent.xact < oldest_running)
     if scoped:
         query = in_scope(query, account)
     if held_back:
         query = query.where(StudyEvent.recorded_at <= wall_clock() - held_back)
-    return list(session.scalars(query.order_by(StudyEvent.id).limit(limit)))
+    return list(session.scalars(query.order_by(StudyEvent.xact, StudyEvent.id).limit(limit)))
 
 
-def latest_event_id(session: Session) -> int:
-    """Where a new connection without `Last-Event-ID` starts: after everything already stored."""
-    return session.scalar(select(StudyEvent.id).order_by(StudyEvent.id.desc()).limit(1)) or 0
+def position(row: StudyEvent) -> StreamPosition:
+    return (row.xact, row.id)
+
+
+def latest_position(session: Session) -> StreamPosition:
+    """Where a new connection without `Last-Event-ID` starts: after everything already stored
+    (on PostgreSQL, an event still uncommitted in an older transaction is not "after")."""
+    row = session.execute(
+        select(StudyEvent.xact, StudyEvent.id)
+        .order_by(StudyEvent.xact.desc(), StudyEvent.id.desc())
+        .limit(1)
+    ).first()
+    return (row.xact, row.id) if row else START
+
+
+def position_of(session: Session, event_id: int) -> StreamPosition:
+    """Where a stream resumes after the event `event_id` (`Last-Event-ID`); for an id not stored
+    (never, or not any more), after the stored event before it."""
+    row = session.execute(
+        select(StudyEvent.xact, StudyEvent.id)
+        .where(StudyEvent.id <= event_id)
+        .order_by(StudyEvent.id.desc())
+        .limit(1)
+    ).first()
+    return (row.xact, row.id) if row else START
 
 
 def studying_now(session: Session, account: Supervisor, now: dt.datetime) -> list[Any]:

@@ -53,7 +53,7 @@ class World:
         with sessions() as session:
             account = session.scalar(select(Supervisor).where(Supervisor.username == username))
             assert account is not None
-            return [(e.type, e.learner_id) for e in events_after(session, account, after)]
+            return [(e.type, e.learner_id) for e in events_after(session, account, (0, after))]
 
     def live(self, username: str) -> set[str]:
         token = self.token(username)

@@ -24,7 +24,14 @@ from reference_platform.context import PlatformContext
 from reference_platform.dependencies import Context, CurrentSupervisor, Db, PlatformClock
 from reference_platform.errors import responses
 from reference_platform.models import StudyEvent, Supervisor
-from reference_platform.study_events import events_after, latest_event_id, studying_now
+from reference_platform.study_events import (
+    StreamPosition,
+    events_after,
+    latest_position,
+    position,
+    position_of,
+    studying_now,
+)
 
 router = APIRouter(responses=responses(401))
 
@@ -61,30 +68,30 @@ def _message(row: StudyEvent) -> ServerSentEvent:
     return ServerSentEvent(data=data.model_dump_json(), event=row.type, id=str(row.id))
 
 
-def _poll(context: PlatformContext, account: Supervisor, after_id: int) -> list[StudyEvent]:
+def _poll(context: PlatformContext, account: Supervisor, after: StreamPosition) -> list[StudyEvent]:
     defects = context.defects
     with context.sessions() as session:  # one short session per poll: none held while idle
         return events_after(
             session,
             account,
-            after_id,
+            after,
             scoped=not defects.active("stream_leaks_other_scope"),
             held_back=DELAYED_BY_DEFECT if defects.active("stream_delayed_30s") else dt.timedelta(),
         )
 
 
 async def _events(
-    request: Request, context: PlatformContext, account: Supervisor, after_id: int
+    request: Request, context: PlatformContext, account: Supervisor, after: StreamPosition
 ) -> AsyncIterator[ServerSentEvent]:
     ends_at = time.monotonic() + MAX_STREAM_S
     state = request.app.state
     state.open_event_streams = getattr(state, "open_event_streams", 0) + 1
     try:
         while time.monotonic() < ends_at and not await request.is_disconnected():
-            rows = await run_in_threadpool(_poll, context, account, after_id)
+            rows = await run_in_threadpool(_poll, context, account, after)
             for row in rows:
                 yield _message(row)
-                after_id = row.id
+                after = position(row)
             if not rows:
                 await anyio.sleep(POLL_S)
     finally:  # also when cancelled by a disconnect: the count is how a test sees streams end
@@ -110,10 +117,12 @@ async def events(
     from now on; with it, every event after that id first (nothing missed, nothing twice)."""
     after_id = _resume_point(last_event_id)
     if after_id is None:
-        after_id = await run_in_threadpool(latest_event_id, db)
+        after = await run_in_threadpool(latest_position, db)
+    else:
+        after = await run_in_threadpool(position_of, db, after_id)
     db.close()  # the stream polls with sessions of its own
     request.state.db_slot.release()  # and must not hold a request slot while it lasts
-    return EventSourceResponse(_events(request, context, account, after_id), ping=PING_S)
+    return EventSourceResponse(_events(request, context, account, after), ping=PING_S)
 
 
 @router.get("/live", response_model=list[SupStudying])
