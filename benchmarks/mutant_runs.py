@@ -58,10 +58,11 @@ class Runner:
         self.stopping = False
 
     def certify(
-        self, requirements: Iterable[str], mutant: Mutant | None, *, budgeted: bool = True
+        self, requirements: Iterable[str] | None, mutant: Mutant | None, *, budgeted: bool = True
     ) -> Outcome | None:
-        """Certify a copy of the package (with `mutant` written into it, if any); None when it
-        was not run (interrupted, or — for a `budgeted` run — the time budget is spent)."""
+        """Certify a copy of the package (with `mutant` written into it, if any), on
+        `requirements` or (None) on every clause: the full certify; None when it was not run
+        (interrupted, or — for a `budgeted` run — the time budget is spent)."""
         spent = self.budget_until is not None and time.monotonic() >= self.budget_until
         if self.stopping or (budgeted and spent):
             return None
@@ -75,9 +76,9 @@ class Runner:
             )
             if mutant is not None:
                 (package / mutant.module).write_text(mutant.source, encoding="utf-8")
-            return self._run(workdir, sorted(requirements))
+            return self._run(workdir, None if requirements is None else sorted(requirements))
 
-    def _run(self, workdir: Path, requirements: list[str]) -> Outcome | None:
+    def _run(self, workdir: Path, requirements: list[str] | None) -> Outcome | None:
         out = workdir / "out"
         command = [
             sys.executable,
@@ -86,8 +87,7 @@ class Runner:
             "certify",
             "--out",
             str(out),
-            "--only",
-            ",".join(requirements),
+            *(("--only", ",".join(requirements)) if requirements is not None else ()),
         ]
         env = {**os.environ, "PYTHONPATH": str(workdir), "PYTHONDONTWRITEBYTECODE": "1"}
         if self.fail_fast:

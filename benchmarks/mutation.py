@@ -103,6 +103,13 @@ class Planned:
     requirements: tuple[str, ...]
     equivalent: str | None = None  # the recorded reason, when it is an equivalent mutant
     outcome: Outcome | None = None
+    # The outcome of the full certify a survivor of its own requirements' checks gets: a check of
+    # another clause may reject it (the mapping is a guess, the full run is the verdict).
+    full_run: Outcome | None = None
+
+    @property
+    def verdict(self) -> Outcome | None:
+        return self.full_run or self.outcome
 
 
 class BenchmarkError(RuntimeError):
@@ -235,21 +242,34 @@ def module_mutants(source_root: Path, module: str) -> list[Mutant]:
 # --- running ------------------------------------------------------------------------------------
 
 
-def run_all(runner: Runner, planned: list[Planned], jobs: int, progress: bool = True) -> bool:
+def judge(runner: Runner, item: Planned, confirm: bool) -> Planned:
+    """Certify the mutant on its requirements; a survivor, when `confirm`, also on every clause
+    (the full certify, unbudgeted: a started mutant gets its verdict)."""
+    item.outcome = runner.certify(item.requirements, item.mutant)
+    if confirm and item.outcome is not None and item.outcome.status == "survived":
+        item.full_run = runner.certify(None, item.mutant, budgeted=False)
+    return item
+
+
+def run_all(
+    runner: Runner, planned: list[Planned], jobs: int, progress: bool = True, confirm: bool = True
+) -> bool:
     """Run every non-equivalent mutant, `jobs` at a time; fills each `outcome` (None: not run).
     Answers False when interrupted (Ctrl-C, SIGTERM): every certify run is stopped first."""
     todo = [p for p in planned if p.equivalent is None]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(runner.certify, p.requirements, p.mutant): p for p in todo}
+        futures = {pool.submit(judge, runner, p, confirm): p for p in todo}
         try:
             for done, future in enumerate(as_completed(futures), 1):
-                item = futures[future]
-                item.outcome = future.result()
-                if progress and item.outcome is not None:
+                item = future.result()
+                verdict = item.verdict
+                if progress and verdict is not None:
+                    by_full = " (full certify)" if item.full_run else ""
+                    failed = f" [{','.join(verdict.failed)}]" if verdict.failed else ""
                     print(
-                        f"[{done}/{len(todo)}] {item.outcome.status:8} "
-                        f"{item.outcome.seconds:5.1f} s  {item.mutant.where} "
-                        f"{item.mutant.operator}: {item.mutant.description}",
+                        f"[{done}/{len(todo)}] {verdict.status:8} "
+                        f"{verdict.seconds:5.1f} s  {item.mutant.where} "
+                        f"{item.mutant.operator}: {item.mutant.description}{by_full}{failed}",
                         flush=True,
                     )
         except KeyboardInterrupt:
@@ -267,7 +287,7 @@ def per_requirement(planned: list[Planned]) -> dict[str, dict[str, int]]:
     """Requirement → counts of outcomes (and `equivalent`) of the mutants it judges."""
     table: dict[str, dict[str, int]] = {}
     for item in planned:
-        status = "equivalent" if item.equivalent else (item.outcome.status if item.outcome else "")
+        status = "equivalent" if item.equivalent else (item.verdict.status if item.verdict else "")
         if not status:
             continue
         for requirement in item.requirements:
@@ -318,30 +338,38 @@ def print_results(planned: list[Planned], wall: float) -> None:
             f"{requirement:12}{row['killed']:>8}{row['survived']:>10}{row['timeout']:>9}"
             f"{row['error']:>7}{row['equivalent']:>8}{shown:>8}"
         )
-    ran = [p for p in planned if p.outcome]
-    killed = sum(1 for p in ran if p.outcome and p.outcome.status == "killed")
-    survived = [p for p in ran if p.outcome and p.outcome.status == "survived"]
+    ran = [p for p in planned if p.verdict]
+    killed = sum(1 for p in ran if p.verdict and p.verdict.status == "killed")
+    survived = [p for p in ran if p.verdict and p.verdict.status == "survived"]
+    by_full = sum(1 for p in ran if p.full_run and p.full_run.status == "killed")
     overall = killed / (killed + len(survived)) if killed + len(survived) else None
     print(
         f"\n{len(ran)} mutants run in {wall:.0f} s "
-        f"(mean {sum(p.outcome.seconds for p in ran if p.outcome) / max(len(ran), 1):.1f} s each);"
+        f"(mean {sum(_seconds(p) for p in ran) / max(len(ran), 1):.1f} s each);"
         f" overall score {'—' if overall is None else f'{overall:.1%}'}"
+        f" ({by_full} of the kills by the full certify, after surviving their own clauses' checks)"
     )
     print_unkilled(ran)
 
 
+def _seconds(item: Planned) -> float:
+    return sum(run.seconds for run in (item.outcome, item.full_run) if run is not None)
+
+
 def print_unkilled(ran: list[Planned]) -> None:
     for status in ("survived", "timeout", "error"):
-        items = [p for p in ran if p.outcome and p.outcome.status == status]
+        items = [p for p in ran if p.verdict and p.verdict.status == status]
         if not items:
             continue
         print(f"\n{status.capitalize()} ({len(items)}):")
         for item in items:
             mutant = item.mutant
-            reason = f"  [{item.outcome.reason}]" if item.outcome and item.outcome.reason else ""
+            verdict = item.verdict
+            reason = f"  [{verdict.reason}]" if verdict and verdict.reason else ""
+            full = " + full certify" if item.full_run else ""
             print(
                 f"  {mutant.where}  {mutant.operator}: {mutant.description}  "
-                f"(--only {','.join(item.requirements)}; key {mutant.key}){reason}\n"
+                f"(--only {','.join(item.requirements)}{full}; key {mutant.key}){reason}\n"
                 f"    - {mutant.original_line.strip()}\n    + {mutant.mutated_line.strip()}"
             )
 
@@ -363,6 +391,7 @@ def as_json(planned: list[Planned], unjudged: list[Mutant], wall: float) -> dict
                 "requirements": list(p.requirements),
                 "equivalent": p.equivalent,
                 "outcome": asdict(p.outcome) if p.outcome else None,
+                "full_run": asdict(p.full_run) if p.full_run else None,
             }
             for p in planned
         ],
@@ -397,6 +426,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--all-checks",
         action="store_true",
         help="run every selected check of a mutant (default: stop at its first failure)",
+    )
+    parser.add_argument(
+        "--no-confirm",
+        action="store_true",
+        help="do not certify a survivor of its own clauses' checks again on every clause",
     )
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--json", type=Path, help="write the results to this file")
@@ -482,10 +516,10 @@ def _main(args: argparse.Namespace) -> int:
             f"({baseline.status}: {baseline.reason or baseline.failed}); nothing measured"
         )
     print(f"baseline ADMIT for {','.join(everything)} in {baseline.seconds:.1f} s", flush=True)
-    finished = run_all(runner, planned, args.jobs)
+    finished = run_all(runner, planned, args.jobs, confirm=not args.no_confirm)
     wall = time.monotonic() - started
     print_results(planned, wall)
-    not_run = sum(1 for p in planned if p.equivalent is None and p.outcome is None)
+    not_run = sum(1 for p in planned if p.equivalent is None and p.verdict is None)
     if not_run:
         why = "interrupted" if not finished else f"time budget of {args.budget:g} s spent"
         print(f"\n{not_run} mutants not run ({why}): the figures above cover only those run.")

@@ -206,13 +206,45 @@ def test_age_boundary_mutants_run_in_parallel_killed_and_survived(capsys):
         mutation.Planned(mutants["< → <="], ("ELIG-01",)),
         mutation.Planned(mutants[">= → >"], ("ELIG-01",)),
     ]
-    assert mutation.run_all(mutation.Runner(ROOT, timeout=120), planned, jobs=2)
+    runner = mutation.Runner(ROOT, timeout=120)
+    assert mutation.run_all(runner, planned, jobs=2, confirm=False)
     lower, upper = (item.outcome for item in planned)
     assert lower is not None and upper is not None
     assert (lower.status, lower.exit_code, lower.failed) == ("killed", 1, ["ELIG-01"])
     assert (upper.status, upper.exit_code, upper.failed) == ("survived", 0, [])
     progress = capsys.readouterr().out
     assert "killed" in progress and "survived" in progress
+
+
+class _RecordingRunner:
+    """Answers `survived` on the mutant's own clauses and `killed` on every clause."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, ...] | None] = []
+
+    def certify(self, requirements, mutant, *, budgeted=True):
+        self.runs.append(None if requirements is None else tuple(requirements))
+        if requirements is None:
+            return mutation.Outcome("killed", 2.0, 1, ["ELIG-02"])
+        return mutation.Outcome("survived", 1.0, 0)
+
+
+def test_a_survivor_of_its_own_clauses_is_certified_again_on_every_clause(capsys):
+    """The requirement map is a guess: a mutant that passes its own clauses' checks gets the full
+    certify, and its verdict is that run's (here killed by ELIG-02's check)."""
+    source = (ROOT / "reference_platform" / "completion.py").read_text(encoding="utf-8")
+    mutant = next(m for m in mutants_of("completion.py", source) if m.operator == "constant")
+    item = mutation.Planned(mutant, ("COURSE-05",))
+    runner = _RecordingRunner()
+    assert mutation.run_all(runner, [item], jobs=1)  # type: ignore[arg-type]
+    assert runner.runs == [("COURSE-05",), None]
+    assert item.verdict is not None and item.verdict.status == "killed"
+    assert "(full certify) [ELIG-02]" in capsys.readouterr().out
+    assert mutation.per_requirement([item])["COURSE-05"]["killed"] == 1
+    unconfirmed = mutation.Planned(mutant, ("COURSE-05",))
+    runner = _RecordingRunner()
+    assert mutation.run_all(runner, [unconfirmed], jobs=1, confirm=False)  # type: ignore[arg-type]
+    assert runner.runs == [("COURSE-05",)] and unconfirmed.verdict.status == "survived"
 
 
 def test_a_mutant_that_breaks_start_up_is_an_error_not_a_kill():
