@@ -382,6 +382,14 @@ _DEFECT_LIST = (
         " Shanghai a learner whose birthday is today is a day younger.",
     ),
     Defect(
+        "registers_when_the_province_refuses",
+        ("ID-01",),
+        ("registration_follows_the_identity_authority",),
+        "A registration the identity authority refuses (a name that is not the person's, an"
+        " identity it does not hold, a face photo it cannot use) is kept anyway, to be checked"
+        " again later (it never is).",
+    ),
+    Defect(
         "accepts_nonexistent_region",
         ("ID-01",),
         ("invalid_id_numbers_are_refused",),
