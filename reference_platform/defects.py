@@ -382,6 +382,13 @@ _DEFECT_LIST = (
         " Shanghai a learner whose birthday is today is a day younger.",
     ),
     Defect(
+        "opens_lessons_of_any_course",
+        ("VOUCH-01",),
+        ("study_needs_an_enrolment_in_the_lessons_course",),
+        "A playback naming the learner's enrolled course opens a lesson of another course (the"
+        " enrolment named is checked, not the lesson's own course): study without a voucher.",
+    ),
+    Defect(
         "registers_when_the_province_refuses",
         ("ID-01",),
         ("registration_follows_the_identity_authority",),

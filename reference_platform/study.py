@@ -129,7 +129,10 @@ def open_playback(
     if course is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Course not found")
     lesson = db.get(Lesson, body.lesson_id)
-    if lesson is None or lesson.course_id != course.id:
+    of_another_course = lesson is not None and lesson.course_id != course.id
+    if of_another_course and defects.active("opens_lessons_of_any_course"):
+        of_another_course = False  # the defect: the enrolment named is checked, not the lesson's
+    if lesson is None or of_another_course:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Lesson not found")
     enrolment = enrolment_in(db, login.learner_id, course.id)
     if enrolment is None:

@@ -74,6 +74,7 @@ FINAL_DEFECTS = {
     "counts_age_by_utc_date": ("ELIG-01", "ELIG-02"),
     "accepts_nonexistent_region": ("ID-01",),
     "registers_when_the_province_refuses": ("ID-01",),
+    "opens_lessons_of_any_course": ("VOUCH-01",),
     "accepts_future_birth_date": ("ID-01",),
     "keeps_id_number_as_typed": ("ID-01",),
     "same_device_relogin_skips_liveness": ("ID-02", "ID-03"),
