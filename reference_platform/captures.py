@@ -137,7 +137,8 @@ def answer_challenge(
         settled=challenge.passed is not None,
         deadline=None if defects.active("accepts_late_capture") else deadline,
         now=now,
-        logins_live=study_may_earn(tuple(owner), sender, now, defects),
+        logins_live=study_may_earn(tuple(owner), sender, now, defects)
+        or defects.active("next_login_answers_an_ended_logins_capture"),
         playback_open=playback_ended_at is None or not needs_open_playback,
     )
     if refused is not None:

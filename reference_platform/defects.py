@@ -382,6 +382,14 @@ _DEFECT_LIST = (
         " Shanghai a learner whose birthday is today is a day younger.",
     ),
     Defect(
+        "next_login_answers_an_ended_logins_capture",
+        ("STUDY-03",),
+        ("ended_login_study_earns_nothing_for_the_next_login",),
+        "A capture challenge of a login that ended (logout, a newer login) is answered, and"
+        " passes, under the next login: the player runs on one device, the face answers on"
+        " another.",
+    ),
+    Defect(
         "opens_lessons_of_any_course",
         ("VOUCH-01",),
         ("study_needs_an_enrolment_in_the_lessons_course",),

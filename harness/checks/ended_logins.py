@@ -1,0 +1,124 @@
+"""STUDY-03 — what a login started stops with it: its playback and its open capture earn nothing
+for the login that comes next.
+
+The play-here-answer-there cheat: a player runs on one device, the person signs in elsewhere to
+answer the capture (or to keep the old playback going) under the new login. docs/interface.md:
+heartbeats of a playback whose login ended are refused (409 playback ended), and "an answer whose
+playback's login, or whose own token's login, has ended (newer login, logout, expiry) is always
+refused and earns nothing". The space probed:
+- how the first login ends: logout; a newer login on another device (when the platform accepts
+  it: refusing it is compliant, and then there is nothing to probe); expiry (the test clock
+  moved one second past the login's `expires_at`);
+- what the next login sends: an answer to the first login's open capture challenge (not after
+  expiry: the challenge's own deadline has passed by then), and heartbeats to the first login's
+  playback, three intervals of honest-looking study;
+- judged: each answer and heartbeat refused (4xx) or credited nothing; the lesson's credit in the
+  supervision view not above what it was when the login ended; the challenge not passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from harness.api import Refused, attempt
+from harness.checks._support import a_course, studied_lesson_progress
+from harness.failures import CannotProbe, CheckFailure
+from harness.probe import Probe
+from harness.registry import check
+from harness.scenarios.study import Enrolled, Study, enrolled_learner
+from harness.spec.study import HeartbeatOut
+
+PROBE = "study of an ended login"
+BEATS = 3
+TOLERANCE_S = 0.5
+
+
+def _end_by_logout(probe: Probe, enrolled: Enrolled) -> Any:
+    probe.platform.logout(enrolled.token)
+    return probe.learners.login(enrolled.learner, device_id="device-A")
+
+
+def _end_by_newer_login(probe: Probe, enrolled: Enrolled) -> Any:
+    return attempt(lambda: probe.learners.login(enrolled.learner, device_id="device-B"))
+
+
+def _end_by_expiry(probe: Probe, enrolled: Enrolled) -> Any:
+    if enrolled.expires_at is None:
+        raise CannotProbe(PROBE, "the login answer names no expiry")
+    probe.time.wait((enrolled.expires_at - probe.time.now()).total_seconds() + 1)
+    return probe.learners.login(enrolled.learner, device_id="device-A")
+
+
+ENDINGS: dict[str, Callable[[Probe, Enrolled], Any]] = {
+    "logout": _end_by_logout,
+    "a newer login": _end_by_newer_login,
+    "expiry": _end_by_expiry,
+}
+
+
+def _try_ending(probe: Probe, how: str) -> dict[str, Any]:
+    course = a_course(probe.platform)
+    enrolled = enrolled_learner(probe.learners, probe.platform, course)
+    study = Study(probe.platform, probe.time, probe.province, enrolled, enrolled.lessons[0])
+    study.open()
+    challenge = study.watch_until_challenge()
+    if challenge is None:
+        raise CannotProbe(PROBE, "no capture challenge in the first lesson")
+    lesson_id = study.lesson.lesson_id
+    before = studied_lesson_progress(probe, enrolled, lesson_id, PROBE).credited_s
+    nxt = ENDINGS[how](probe, enrolled)
+    row: dict[str, Any] = {"ended_by": how, "credited_before_s": before}
+    if isinstance(nxt, Refused):
+        row["next_login"] = f"refused {nxt.status} {nxt.detail} (compliant: nothing to probe)"
+        return row
+    study.token = nxt.token  # from here on, every request is the next login's
+    problems: list[str] = []
+    if how != "expiry":
+        answer = study.answer("live", challenge)
+        row["capture_answer"] = (
+            f"{answer.status} {answer.detail}" if isinstance(answer, Refused) else "accepted"
+        )
+        if not isinstance(answer, Refused):
+            problems.append(f"after {how}, the next login answered the first one's capture")
+    beats: list[str] = []
+    for _ in range(BEATS):
+        study.wait(study.interval)
+        beat = study.beat(study.position + study.interval)
+        if isinstance(beat, HeartbeatOut):
+            beats.append(f"{beat.reason} +{beat.credited_delta_s:g} s")
+            if beat.credited_delta_s > 0:
+                problems.append(f"after {how}, the first login's playback earned {beat.reason}")
+        else:
+            beats.append(f"{beat.status} {beat.detail}")
+    after = studied_lesson_progress(probe, enrolled, lesson_id, PROBE).credited_s
+    passed = [
+        c.challenge_id
+        for c in probe.supervisor.captures(enrolled.learner.learner_id or "")
+        if c.challenge_id == challenge.challenge_id and c.passed
+    ]
+    if after > before + TOLERANCE_S:
+        problems.append(f"after {how}, the lesson's credit rose from {before:g} s to {after:g} s")
+    if passed and how != "expiry":
+        problems.append(f"after {how}, the first login's capture shows as passed")
+    row |= {"heartbeats": beats, "credited_after_s": after, "problems": problems}
+    row["journal"] = study.sent
+    return row
+
+
+@check("STUDY-03")
+def ended_login_study_earns_nothing_for_the_next_login(probe: Probe) -> None:
+    """Once a login ends — by logout, a newer login or expiry — the next login can neither answer
+    its open capture nor keep its playback earning."""
+    # One after another, expiry last: its clock advance would expire the others' challenges.
+    rows = [_try_ending(probe, how) for how in ENDINGS]
+    probe.evidence.attach_json("ended-logins", rows)
+    problems = [p for row in rows for p in row.get("problems", [])]
+    if problems:
+        raise CheckFailure(
+            "Study of an ended login earned for the next login",
+            received=problems,
+            expected="the capture answer and the heartbeats refused (4xx) or credited nothing",
+        )
+    probed = [row["ended_by"] for row in rows if "problems" in row]
+    probe.evidence.note(f"ended by {', '.join(probed)}: the next login earned nothing from it")
