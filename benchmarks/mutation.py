@@ -59,6 +59,21 @@ RULE_MODULES = (
     "completion.py",
     "study.py",
     "scope.py",
+    # the outcomes and oversight slices' rule modules
+    "quizzes.py",
+    "exams.py",
+    "certificates.py",
+    "completion_reports.py",
+    "retention.py",
+    "self_check.py",
+    "archive.py",
+    "subsidy_claims.py",
+    "export.py",
+    "supervision_lists.py",
+    "masking.py",
+    "security.py",
+    "throttling.py",
+    "employment.py",
 )
 
 # Requirements whose checks judge code that reads no deliberate defect (the defects' `breaks`
@@ -91,10 +106,24 @@ MODULE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "credit.py": ("STUDY-02", "STUDY-04", "STUDY-05", "STUDY-06", "STUDY-07"),
     "captures.py": ("STUDY-01", "STUDY-02"),
     "study.py": tuple(f"STUDY-0{n}" for n in range(1, 8)),
-    # Every check reads the HR authority's (platform-wide) view; no covered requirement judges
-    # the enterprise or institution scopes yet (POST-*), so their mutants are expected survivors.
-    "scope.py": ("ELIG-01",),
+    "scope.py": ("STUDY-08", "ENT-01", "POST-01", "STUDY-09", "POST-03"),
+    "quizzes.py": ("EXAM-01", "EXAM-02"),
+    "exams.py": ("EXAM-01", "EXAM-02"),
+    "certificates.py": ("POST-02", "EXAM-02"),
+    "completion_reports.py": ("VOUCH-03",),
+    "retention.py": ("POST-05",),
+    "self_check.py": ("POST-06",),
+    "archive.py": ("ARCH-01", "ARCH-02"),
+    "subsidy_claims.py": ("SUB-01", "SUB-02", "SUB-05"),
+    "export.py": ("POST-01",),
+    "supervision_lists.py": ("POST-01", "STUDY-08"),
+    "masking.py": ("POST-03",),
+    "security.py": ("POST-03",),
+    "throttling.py": ("POST-03",),
+    "employment.py": ("ENT-01",),
 }
+# A mutant that passes these clauses' checks is certified again on every clause (`judge`): the
+# map chooses the fast first run, never the verdict.
 
 
 @dataclass
