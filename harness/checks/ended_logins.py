@@ -8,7 +8,8 @@ playback's login, or whose own token's login, has ended (newer login, logout, ex
 refused and earns nothing". The space probed:
 - how the first login ends: logout; a newer login on another device (when the platform accepts
   it: refusing it is compliant, and then there is nothing to probe); expiry (the test clock
-  moved one second past the login's `expires_at`);
+  moved one second past the token's lifetime after its last request, so that a sliding expiry
+  has run out too, and the old token seen refused);
 - what the next login sends: an answer to the first login's open capture challenge (not after
   expiry: the challenge's own deadline has passed by then), and heartbeats to the first login's
   playback, three intervals of honest-looking study;
@@ -43,23 +44,30 @@ def _end_by_newer_login(probe: Probe, enrolled: Enrolled) -> Any:
     return attempt(lambda: probe.learners.login(enrolled.learner, device_id="device-B"))
 
 
-def _end_by_expiry(probe: Probe, enrolled: Enrolled) -> Any:
-    if enrolled.expires_at is None:
-        raise CannotProbe(PROBE, "the login answer names no expiry")
-    probe.time.wait((enrolled.expires_at - probe.time.now()).total_seconds() + 1)
+def _end_by_expiry(probe: Probe, enrolled: Enrolled, lifetime_s: float) -> Any:
+    """Let the clock run one second past the token's lifetime after its last request (a sliding
+    expiry moves with every request), and make sure the token is dead before the next login."""
+    probe.time.wait(lifetime_s + 1)
+    still = attempt(lambda: probe.platform.me(enrolled.token))
+    if not isinstance(still, Refused):
+        raise CannotProbe(PROBE, f"the token still works {lifetime_s + 1:g} s after its last use")
     return probe.learners.login(enrolled.learner, device_id="device-A")
 
 
-ENDINGS: dict[str, Callable[[Probe, Enrolled], Any]] = {
-    "logout": _end_by_logout,
-    "a newer login": _end_by_newer_login,
+ENDINGS: dict[str, Callable[[Probe, Enrolled, float], Any]] = {
+    "logout": lambda probe, enrolled, _: _end_by_logout(probe, enrolled),
+    "a newer login": lambda probe, enrolled, _: _end_by_newer_login(probe, enrolled),
     "expiry": _end_by_expiry,
 }
 
 
 def _try_ending(probe: Probe, how: str) -> dict[str, Any]:
     course = a_course(probe.platform)
+    signed_in_by = probe.time.now()
     enrolled = enrolled_learner(probe.learners, probe.platform, course)
+    if enrolled.expires_at is None:
+        raise CannotProbe(PROBE, "the login answer names no expiry")
+    lifetime_s = (enrolled.expires_at - signed_in_by).total_seconds()  # at least the token's
     study = Study(probe.platform, probe.time, probe.province, enrolled, enrolled.lessons[0])
     study.open()
     challenge = study.watch_until_challenge()
@@ -67,7 +75,7 @@ def _try_ending(probe: Probe, how: str) -> dict[str, Any]:
         raise CannotProbe(PROBE, "no capture challenge in the first lesson")
     lesson_id = study.lesson.lesson_id
     before = studied_lesson_progress(probe, enrolled, lesson_id, PROBE).credited_s
-    nxt = ENDINGS[how](probe, enrolled)
+    nxt = ENDINGS[how](probe, enrolled, lifetime_s)
     row: dict[str, Any] = {"ended_by": how, "credited_before_s": before}
     if isinstance(nxt, Refused):
         row["next_login"] = f"refused {nxt.status} {nxt.detail} (compliant: nothing to probe)"
