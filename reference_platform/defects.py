@@ -390,6 +390,13 @@ _DEFECT_LIST = (
         " another.",
     ),
     Defect(
+        "credits_heartbeats_of_another_window",
+        ("STUDY-04",),
+        ("heartbeats_from_another_window_earn_nothing",),
+        "A heartbeat naming another window than its playback's is credited: a second window"
+        " rides on the first one's playback.",
+    ),
+    Defect(
         "opens_lessons_of_any_course",
         ("VOUCH-01",),
         ("study_needs_an_enrolment_in_the_lessons_course",),

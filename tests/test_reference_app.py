@@ -75,6 +75,7 @@ FINAL_DEFECTS = {
     "accepts_nonexistent_region": ("ID-01",),
     "registers_when_the_province_refuses": ("ID-01",),
     "opens_lessons_of_any_course": ("VOUCH-01",),
+    "credits_heartbeats_of_another_window": ("STUDY-04",),
     "next_login_answers_an_ended_logins_capture": ("STUDY-03",),
     "accepts_future_birth_date": ("ID-01",),
     "keeps_id_number_as_typed": ("ID-01",),

@@ -113,6 +113,53 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
     )
 
 
+@check("STUDY-04")
+def heartbeats_from_another_window_earn_nothing(probe: Probe) -> None:
+    """A heartbeat naming a window other than the one its playback was opened in (a second
+    window riding on the first one's playback) is refused — 409 `Heartbeat from another window`
+    — or earns nothing, while the opening window's own heartbeats earn.
+
+    Space: the opening window beating honestly (earns, else CannotProbe); a second window id
+    sending the next two intervals' heartbeats (position moving on as a player's would); the
+    opening window again; then the two alternating, one interval apart. Judged on every answer
+    and on the lesson's credit, which must not exceed what the opening window's heartbeats
+    earned."""
+    enrolled = study_setup(probe)
+    session = study(probe, enrolled, 0, "window-1")
+    plan = ["window-1", "window-2", "window-2", "window-1", "window-2", "window-1", "window-2"]
+    rows: list[dict[str, object]] = []
+    own_credit = 0.0
+    for window in plan:
+        session.window_id = window
+        session.wait(session.interval)
+        answer = session.beat(session.position + session.interval)
+        credited = answer.credited_delta_s if not isinstance(answer, Refused) else 0.0
+        if window == "window-1":
+            own_credit += credited
+        rows.append({"window": window, "answer": _answer(answer), "credited_delta_s": credited})
+        session.window_id = "window-1"
+        session.pass_open_capture()  # an overdue capture would stop all credit, hiding the probe
+    if own_credit <= 0:
+        raise CannotProbe(
+            "another window's heartbeats", "the opening window's heartbeats earned nothing"
+        )
+    row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, "another window")
+    probe.evidence.attach_json(
+        "another-window",
+        {"heartbeats": rows, "credited_s": row.credited_s, "journal": session.sent},
+    )
+    earned = [r for r in rows if r["window"] == "window-2" and r["credited_delta_s"] > 0]
+    if earned or row.credited_s > own_credit + TOLERANCE_S:
+        raise CheckFailure(
+            "Heartbeats from another window earned credit on the playback",
+            received={"earning": earned, "credited_s": row.credited_s},
+            expected=f"409 or no credit; the lesson's credit ≤ {own_credit:g} s of its own window",
+        )
+    probe.evidence.note(
+        f"{sum(1 for w in plan if w == 'window-2')} heartbeats of another window earned nothing"
+    )
+
+
 def _beat_ahead(session: Study, honest: float, ahead_s: float) -> tuple[int, float]:
     """One interval of clock, then a heartbeat `ahead_s` beyond furthest + elapsed + interval
     (0: exactly at that bound). Answers the heartbeat's seq and the advance made."""
