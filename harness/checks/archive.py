@@ -83,10 +83,11 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
     consistent and traceable, and its chain verifies.
 
     Space:
-    - record kinds: enrolment, session (two playbacks of one lesson: one closed early, one that
-      earns the rest), capture (a failed one, another person's face, and a passed one), quiz
-      answers of the lesson's hours, the credited lesson; a certificate when the view shows one
-      (this journey earns none: see the check's limits in notes);
+    - record kinds: enrolment, session (three playbacks of one lesson: one closed early, one that
+      earns a single second, the least a linked session can earn, one that earns the rest),
+      capture (a failed one, another person's face, and a passed one), quiz answers of the
+      lesson's hours, the credited lesson; a certificate when the view shows one (this journey
+      earns none: see the check's limits in notes);
     - completeness: a record of every fact the view shows, within `realtime_seconds`;
     - consistency: each record's course, lesson, verdict or option as the view shows it; no
       record of a fact the view does not show; no fact recorded twice;
@@ -102,6 +103,10 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
     if challenge is not None:
         first.answer("impostor")  # a failed capture is part of the archive too
     probe.platform.close_playback(first.token or enrolled.token, first.playback_id)
+    brief = study(probe, enrolled, 0)  # a session that earns one second: still a linked session
+    brief.wait(1)
+    brief.beat(brief.position + 1)
+    probe.platform.close_playback(brief.token or enrolled.token, brief.playback_id)
     second = study(probe, enrolled, 0)
     second.watch_to_end()
     second.settle_capture()
@@ -109,7 +114,7 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
     if lesson is None or not lesson.hour_credited:
         raise CannotProbe(PROBE, "the studied lesson was not credited, so nothing links to it")
     view = supervision_view(probe, enrolled)
-    journey_playbacks = {first.playback_id, second.playback_id}
+    journey_playbacks = {first.playback_id, brief.playback_id, second.playback_id}
     _view_shows_the_journey(view, journey_playbacks, first.answered | second.answered)
     expected = view.expected()
     records, waited = poll_chain(
@@ -118,7 +123,7 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
     problems = archive_problems(view, records)
     observed = {
         "learner": enrolled.learner.id_number,
-        "journey": first.sent + second.sent,
+        "journey": first.sent + brief.sent + second.sent,
         "expected": [f"{e.kind} {e.key}" for e in expected],
         "archive": _summary(records),
         "waited_s": round(waited, 2),
