@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from harness.spec.self_check import OTHER_ACCOUNT
 from reference_platform.db import SHANGHAI
 from reference_platform.defects import ActiveDefects
 
@@ -70,7 +71,7 @@ QUIZ_FAST_MIN = 3
 # MAX_DAILY_STUDY_H in one day is flagged. Promised: more than 16 h in a day flagged; 10 h never.
 MAX_DAILY_STUDY_H = 14.0
 
-ANOTHER_ACCOUNT = "another account"
+ANOTHER_ACCOUNT = OTHER_ACCOUNT  # docs/interface.md: no other learner named in a finding
 MAX_TRACE = 20  # records shown per finding: enough to judge, bounded for a supervisor's list
 
 

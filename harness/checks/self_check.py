@@ -45,7 +45,7 @@ from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios import cheats, crowd
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
-from harness.spec.self_check import SelfCheckFinding
+from harness.spec.self_check import OTHER_ACCOUNT, SelfCheckFinding
 from harness.supervision import SupervisionClient
 
 FINDINGS_PATH = "/api/v1/supervision/self-check/findings"
@@ -216,6 +216,13 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         for f in seen[i]
         if f.learner_id != i
     ]
+    naming_others = [
+        {"learner_id": i, "rule": f.rule, "names": entry.get("learner_id")}
+        for i in asked
+        for f in seen[i]
+        for entry in f.trace
+        if entry.get("learner_id") not in (None, i, OTHER_ACCOUNT)
+    ]
     flagged_honest = {i: shown[i] for i in honest_ids if seen[i]}
     false_positive_rate = len(flagged_honest) / len(honest_ids)
     summary = {
@@ -238,6 +245,12 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             "Self-check findings name another learner than the one asked for",
             received=wrong_learner[:5],
             expected="every finding of GET …/findings?learner_id=X names learner X",
+        )
+    if naming_others:
+        raise CheckFailure(
+            "A self-check finding's trace names another learner",
+            received=naming_others[:5],
+            expected=f'another account\'s sign-in shown as "learner_id": "{OTHER_ACCOUNT}"',
         )
     if missed:
         raise CheckFailure(

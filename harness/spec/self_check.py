@@ -28,6 +28,11 @@ SelfCheckRule = Literal[
 SELF_CHECK_RULES: tuple[str, ...] = get_args(SelfCheckRule)
 
 
+OTHER_ACCOUNT = "another account"
+"""How a finding's trace shows a sign-in of an account other than the finding's learner (a shared
+device): every supervision account reads the same finding, so it names no other learner."""
+
+
 class SelfCheckFinding(Out):
     learner_id: str
     rule: SelfCheckRule
