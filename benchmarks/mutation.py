@@ -277,6 +277,8 @@ def judge(runner: Runner, item: Planned, confirm: bool) -> Planned:
     item.outcome = runner.certify(item.requirements, item.mutant)
     if confirm and item.outcome is not None and item.outcome.status == "survived":
         item.full_run = runner.certify(None, item.mutant, budgeted=False)
+        if item.full_run is None:  # interrupted before its verdict: not judged, not a survivor
+            item.outcome = None
     return item
 
 

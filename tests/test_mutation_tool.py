@@ -245,6 +245,14 @@ def test_a_survivor_of_its_own_clauses_is_certified_again_on_every_clause(capsys
     runner = _RecordingRunner()
     assert mutation.run_all(runner, [unconfirmed], jobs=1, confirm=False)  # type: ignore[arg-type]
     assert runner.runs == [("COURSE-05",)] and unconfirmed.verdict.status == "survived"
+    interrupted = mutation.Planned(mutant, ("COURSE-05",))
+    runner = _RecordingRunner()
+    original = runner.certify
+    runner.certify = lambda requirements, m, *, budgeted=True: (  # type: ignore[method-assign]
+        None if requirements is None else original(requirements, m, budgeted=budgeted)
+    )
+    mutation.judge(runner, interrupted, confirm=True)  # type: ignore[arg-type]
+    assert interrupted.verdict is None  # not judged: neither killed nor survived
 
 
 def test_a_mutant_that_breaks_start_up_is_an_error_not_a_kill():
