@@ -106,6 +106,7 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
     brief = study(probe, enrolled, 0)  # a session that earns one second: still a linked session
     brief.wait(1)
     brief.beat(brief.position + 1)
+    brief.pass_open_capture()  # the failed capture's replacement: left open, it would lapse
     probe.platform.close_playback(brief.token or enrolled.token, brief.playback_id)
     second = study(probe, enrolled, 0)
     second.watch_to_end()
