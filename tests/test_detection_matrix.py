@@ -149,8 +149,12 @@ GROUPS = plan_groups(API_DEFECTS)
 # that requirement's premise (never named as the defect's checks, which must fail every time):
 # a lesson credited before its quiz was answered cannot link the answers in the archive when the
 # pusher chains the credit before the answers arrive (a group run showed it; another did not).
+# An enterprise account that sees every learner in its list is also seen by POST-03's
+# authorisation matrix, whose out-of-scope cells read the same list (a group run of stop 21, where
+# no POST-03 defect shared the group, showed it).
 MAY_ALSO_FAIL: dict[str, frozenset[str]] = {
     "credits_hour_without_quiz": frozenset({"archive_holds_what_supervision_shows"}),
+    "enterprise_sees_every_learner": frozenset({"authorisation_matrix_holds_on_every_endpoint"}),
 }
 
 
