@@ -277,3 +277,8 @@ def watch_honestly(session: Study, seconds: float, probe_name: str, *, step: flo
     if refused:
         raise CannotProbe(probe_name, f"honest study before it was refused ({refused[0]})")
     return credited
+
+
+def answer_text(outcome: object, accepted: str = "accepted") -> str:
+    """A probe's outcome for evidence: a refusal as `status detail`, anything else as `accepted`."""
+    return f"{outcome.status} {outcome.detail}" if isinstance(outcome, Refused) else accepted

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.api import Refused, attempt
-from harness.checks._support import a_course, studied_lesson_progress
+from harness.checks._support import a_course, answer_text, studied_lesson_progress
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
@@ -84,9 +84,7 @@ def _try_ending(probe: Probe, how: str) -> dict[str, Any]:
     problems: list[str] = []
     if how != "expiry":
         answer = study.answer("live", challenge)
-        row["capture_answer"] = (
-            f"{answer.status} {answer.detail}" if isinstance(answer, Refused) else "accepted"
-        )
+        row["capture_answer"] = answer_text(answer)
         if not isinstance(answer, Refused):
             problems.append(f"after {how}, the next login answered the first one's capture")
     beats: list[str] = []

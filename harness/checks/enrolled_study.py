@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.api import Refused, attempt
-from harness.checks._support import offered_courses
+from harness.checks._support import answer_text, offered_courses
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
@@ -26,12 +26,6 @@ from harness.scenarios.study import enrolled_learner
 
 PROBE = "study outside the learner's enrolment"
 WINDOW = "window-enrolment-probe"
-
-
-def _answer(outcome: Any) -> str:
-    if isinstance(outcome, Refused):
-        return f"{outcome.status} {outcome.detail}"
-    return "accepted"
 
 
 @check("VOUCH-01")
@@ -99,8 +93,8 @@ def study_needs_an_enrolment_in_the_lessons_course(probe: Probe) -> None:
     ]
     unenrolled_playbacks = probe.supervisor.playbacks(unenrolled.learner_id or "")
     observed = {
-        "cases": {case: _answer(outcome) for case, outcome in cases.items()},
-        "honest_open": _answer(honest),
+        "cases": {case: answer_text(outcome) for case, outcome in cases.items()},
+        "honest_open": answer_text(honest),
         "playbacks_outside_enrolment": [p.model_dump(mode="json") for p in stray_playbacks],
         "progress_in_other_course": [p.model_dump(mode="json") for p in stray_progress],
         "answers_in_other_course": [a.model_dump(mode="json") for a in answers_b],
@@ -123,7 +117,7 @@ def study_needs_an_enrolment_in_the_lessons_course(probe: Probe) -> None:
             expected="each refused with a 4xx; nothing kept outside the learner's enrolment",
         )
     if isinstance(honest, Refused):
-        raise CannotProbe(PROBE, f"the enrolled lesson did not open: {_answer(honest)}")
+        raise CannotProbe(PROBE, f"the enrolled lesson did not open: {answer_text(honest)}")
     probe.evidence.note(
         f"{len(cases)} attempts outside the enrolment refused, nothing kept; the enrolled "
         "course's lesson opens"

@@ -12,7 +12,7 @@ import datetime as dt
 from hypothesis import strategies as st
 
 from harness.api import Refused, attempt
-from harness.checks._support import drawn, in_parallel, platform_today
+from harness.checks._support import answer_text, drawn, in_parallel, platform_today
 from harness.failures import CannotProbe, CheckFailure
 from harness.learners import Learner
 from harness.probe import Probe
@@ -85,7 +85,7 @@ def _register(probe: Probe, person: Learner, number: str) -> object:
 
 
 def _answer(outcome: object) -> str:
-    return f"{outcome.status} {outcome.detail}" if isinstance(outcome, Refused) else "registered"
+    return answer_text(outcome, "registered")
 
 
 @check("ID-01")

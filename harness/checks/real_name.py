@@ -27,6 +27,7 @@ from typing import Any
 from PIL import Image
 
 from harness.api import Refused, attempt
+from harness.checks._support import answer_text
 from harness.failures import CannotProbe, CheckFailure
 from harness.learners import Learner, b64
 from harness.probe import Probe
@@ -76,9 +77,7 @@ def _register(probe: Probe, person: Learner, **changed: str) -> Any:
 
 
 def _answer(outcome: Any) -> str:
-    if isinstance(outcome, Refused):
-        return f"{outcome.status} {outcome.detail}"
-    return "registered"
+    return answer_text(outcome, "registered")
 
 
 @check("ID-01")
