@@ -86,8 +86,8 @@ class HeldSlot:
 class WorkQueue:
     """A fixed set of worker threads for whole units of database work, with a bounded wait.
 
-    One worker for a SQLite file (its writers take turns anyway; a second thread would only sleep
-    in SQLite's busy handler), several for PostgreSQL (row locks serialise what must be). A unit
+    One worker for a SQLite file (its writers take turns anyway, on a Python lock:
+    sqlite_writer.py), several for PostgreSQL (row locks serialise what must be). A unit
     is refused (`Overloaded`) at once when `max_pending` wait already or when the wait it can
     expect (the units ahead of it times the recent time per unit) exceeds `max_wait_s`; one that
     still waited longer than `max_wait_s` when a worker takes it is refused then, undone. So the

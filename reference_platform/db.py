@@ -4,8 +4,9 @@ SQLite is the default so a certification run needs no server; WAL mode lets the 
 load test proceed while one writer commits. PostgreSQL is the second backend
 (`SXCERT_REF_DATABASE_URL=postgresql://…`, driven by psycopg 3).
 
-The connection pool holds exactly what may be in use at once: `REQUEST_SLOTS` request sessions
-(admission.py keeps more from waiting for one) plus the heartbeat workers. Nothing ever waits for a
+The connection pool holds what may be in use at once: `REQUEST_SLOTS` request sessions
+(admission.py keeps more from waiting for one), the heartbeat workers and room for the sessions
+opened outside a slot (`UNSLOTTED_CONNECTIONS`). Nothing ever waits for a
 connection, so the pool's timeout is a backstop that answers 503, never the 30 s of the default.
 """
 
@@ -20,6 +21,8 @@ from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+from reference_platform.sqlite_writer import SerialWriterConnection, serialise_writers
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 
@@ -57,7 +60,7 @@ def default_database_url() -> str:
     return f"sqlite:///{os.path.join(folder, 'reference.db')}"
 
 
-REQUEST_SLOTS = 32  # requests holding a session at once: fewer than the 40 threads of the pool
+REQUEST_SLOTS = 8  # requests holding a session at once (see below)
 POOL_TIMEOUT_S = 5.0  # a backstop only: the pool is sized so that nobody waits for a connection
 BUSY_TIMEOUT_MS = 5000  # how long a SQLite writer waits for another process's write lock
 POSTGRES_HEARTBEAT_WORKERS = 4  # row locks serialise one playback's heartbeats; 2 cores here
@@ -67,9 +70,18 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+# Sessions opened outside a request slot: the archive pusher, the approval sync, each open
+# STUDY-09 stream's short polls, exports; the pool keeps room for them, so none waits.
+UNSLOTTED_CONNECTIONS = 24
+# Why 8 request slots, not 32: one process runs Python one thread at a time, so on 2 cores more
+# threads inside the database add no throughput, only turns; the others wait in the event loop,
+# where waiting costs nothing (admission.py). Measured with the 2,000-learner run in the README.
+
+
 def heartbeat_workers(url: str) -> int:
-    """Threads that run heartbeats: one for SQLite (one writer at a time, so a second thread would
-    only sleep in the busy handler), a few for PostgreSQL."""
+    """Threads that run heartbeats: one for SQLite (one writer at a time; the 2,000-learner run
+    was worse with four: more threads only share one interpreter), a few for PostgreSQL (row
+    locks serialise one playback's heartbeats)."""
     return 1 if is_sqlite(url) else POSTGRES_HEARTBEAT_WORKERS
 
 
@@ -83,7 +95,7 @@ def sqlalchemy_url(url: str) -> str:
 
 def make_engine(url: str) -> Engine:
     pool = {
-        "pool_size": REQUEST_SLOTS + heartbeat_workers(url),
+        "pool_size": REQUEST_SLOTS + heartbeat_workers(url) + UNSLOTTED_CONNECTIONS,
         "max_overflow": 0,
         "pool_timeout": POOL_TIMEOUT_S,
     }
@@ -97,7 +109,10 @@ def make_engine(url: str) -> Engine:
         options["poolclass"] = StaticPool  # the database lives in one connection: share it
     else:
         options.update(pool)
+        options["connect_args"]["factory"] = SerialWriterConnection
     engine = create_engine(url, **options)
+    if not in_memory:
+        serialise_writers(engine, BUSY_TIMEOUT_MS / 1000)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,8 +1,8 @@
 """How many learning requests (heartbeats, capture answers) the platform is handling right now.
 
 Heartbeats are counted from the moment they are queued for the heartbeat workers until answered
-(`admission.WorkQueue`, whose one SQLite worker runs them one at a time: a heartbeat's
-concurrency is the queue), capture answers while their service runs.
+(`admission.WorkQueue`: a heartbeat's concurrency is its queue and its workers), capture answers
+while their service runs.
 
 Only the load defects read it ("under concurrency": `drops_heartbeat_under_concurrency`,
 `counts_capture_twice_under_concurrency`); the compliant rules never depend on it.
