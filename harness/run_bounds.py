@@ -36,8 +36,12 @@ class StopRequest:
 
 @contextmanager
 def stop_on_signals(stop: StopRequest) -> Iterator[None]:
-    """SIGTERM and SIGHUP end the run as Ctrl-C does: pytest stops, servers are stopped, the
-    temporary folder removed. A second signal during that clean-up is ignored, so it finishes."""
+    """SIGINT, SIGTERM and SIGHUP end the run: pytest stops, servers are stopped, the temporary
+    folder removed. A second signal during that clean-up is ignored, so it finishes.
+
+    SIGINT is handled here too, not left to Python's default: a run started as a background job
+    of a non-interactive shell (as CI scripts start them) inherits SIGINT *ignored*, and `kill
+    -INT` then did nothing (a CI run of the interrupted-load test waited out its minute so)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -48,7 +52,9 @@ def stop_on_signals(stop: StopRequest) -> Iterator[None]:
         stop.reason = signal.Signals(signum).name
         raise KeyboardInterrupt(stop.reason)
 
-    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {
+        s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    }
     try:
         yield
     finally:

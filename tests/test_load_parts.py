@@ -202,3 +202,35 @@ def test_an_operation_is_judged_on_its_own_p95_from_twenty_requests_on(requests,
     result.operations = [Operation("capture answer", requests, 0, 90.0, 700.0, 700.0)]
     assert result.slow_operations == ({"capture answer": 700.0} if judged else {})
     assert result.latency_and_errors_hold is not judged
+
+
+def test_learners_leave_within_the_runs_last_interval() -> None:
+    from harness.load.crowd import leaving_moment
+
+    # a 60 s run at 30 s pacing: the leaving moments fill the last 20 s (a third of the run)
+    assert leaving_moment(100.0, 60, 30, 0.0) == 160.0
+    assert leaving_moment(100.0, 60, 30, 1.0) == 140.0
+    # a run of many intervals: only the last one
+    assert leaving_moment(0.0, 600, 30, 1.0) == 570.0
+    assert leaving_moment(0.0, 600, 30, 0.5) == 585.0
+    # unset duration: nobody leaves before the run is stopped
+    assert leaving_moment(0.0, float("inf"), 30, 1.0) == float("inf")
+
+
+def test_a_quiz_is_answered_one_question_at_a_time_each_tried_once() -> None:
+    from harness.load.cohort import QuizQuestion
+    from harness.load.crowd import next_question
+
+    questions = [
+        QuizQuestion("q1", "l1", 0, "A"),
+        QuizQuestion("o1", "l2", 0, "A"),  # another lesson
+        QuizQuestion("h1", "l1", 1, "A"),  # another hour
+        QuizQuestion("q2", "l1", 0, "B"),
+    ]
+    tried: set[str] = set()
+    asked = []
+    while (question := next_question(questions, "l1", 0, tried)) is not None:
+        tried.add(question.question_id)
+        asked.append(question.question_id)
+    assert asked == ["q1", "q2"]
+    assert next_question(questions, "l1", 1, tried).question_id == "h1"

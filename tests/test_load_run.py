@@ -102,8 +102,12 @@ def test_bad_input_is_exit_2_with_one_reason(tmp_path, args, reason):
     assert not (tmp_path / "load").exists()
 
 
-def test_an_interrupted_run_stops_locust_and_exits_2(tmp_path):
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+def test_an_interrupted_run_stops_locust_and_exits_2(tmp_path, inherited):
+    """Also when the run inherited SIGINT ignored, as a background job of a non-interactive
+    shell does (CI scripts): the run handles SIGINT itself."""
     out = tmp_path / "load"
+    disposition = signal.SIG_IGN if inherited == "ignored" else signal.SIG_DFL
     process = subprocess.Popen(
         [
             sys.executable,
@@ -122,6 +126,7 @@ def test_an_interrupted_run_stops_locust_and_exits_2(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "COLUMNS": "200"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, disposition),
     )
     try:
         deadline = time.monotonic() + 120

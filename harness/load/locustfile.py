@@ -4,22 +4,29 @@ Runs only inside a locust process (`harness/load/runner.py` starts it; never the
 process). Each simulated user takes one learner of the cohort (`harness/load/cohort.py`: already
 signed in with liveness, enrolled, its lesson open, the platform clock one lesson on) and, every
 heartbeat interval, plays on: a heartbeat at the position an honest player has reached, the
-hour's quiz when the platform says it is due, the capture challenge when one is open; at the
-end it logs out. It speaks docs/interface.md's learner protocol directly (FastHttpUser, for the
-rate a 2-core machine can make) and writes down everything the platform *acknowledged* (a 2xx
+hour's quiz when the platform says it is due (one question per heartbeat interval: a person
+reads before answering, and five answers in a second are what POST-06 flags as brushing), the
+capture challenge when one is open; it leaves (logs out) at a moment of its own in the run's
+last heartbeat interval, as a crowd does, not all in the same second.
+
+It speaks docs/interface.md's learner protocol directly (FastHttpUser, for the rate a 2-core
+machine can make) and writes down everything the platform *acknowledged* (a 2xx
 answer) and everything whose outcome is unknown (no answer, a 5xx): the ledger that LOAD-02
 reconciles with the supervision view afterwards (`harness/load/integrity.py`).
 
 Configured by environment (set by the runner): SXCERT_LOAD_COHORT (the cohort JSON),
 SXCERT_LOAD_LEDGER (a folder; one JSON-lines file per process), SXCERT_LOAD_SLICE (`k/W`: this
 worker takes every W-th learner from the k-th), SXCERT_LOAD_PACING (seconds between a learner's
-heartbeats; by default the platform's heartbeat interval).
+heartbeats; by default the platform's heartbeat interval), SXCERT_LOAD_DURATION (the timed run's
+seconds, counted from this process's first learner; unset: learners leave when the run is
+stopped).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +35,7 @@ from locust import FastHttpUser, task
 from locust.exception import StopUser
 
 from harness.load.cohort import Cohort, CohortLearner, QuizQuestion
+from harness.load.crowd import leaving_moment, next_question
 from harness.load.ledger import LearnerLedger
 
 
@@ -48,6 +56,7 @@ class _Seats:
 
 
 SEATS = _Seats()
+_RUN_STARTED: list[float] = []  # this process's first learner's start (monotonic)
 
 
 def _write_ledger(record: dict[str, Any]) -> None:
@@ -63,15 +72,23 @@ class StudyingLearner(FastHttpUser):
     connection_timeout = 10.0
 
     def wait_time(self) -> float:
-        """Constant pacing: one heartbeat per interval, whatever the answer's latency."""
-        pacing = float(os.environ.get("SXCERT_LOAD_PACING") or self.me.heartbeat_interval_s)
-        return max(0.0, pacing - (time.monotonic() - self.tick_started))
+        """Constant pacing: one heartbeat per interval, whatever the answer's latency; the
+        learner's leaving moment cuts the last wait short."""
+        next_tick = self.tick_started + self.pacing
+        return max(0.0, min(next_tick, self.leaves_at) - time.monotonic())
 
     def on_start(self) -> None:
         seat = SEATS.take()
         if seat is None:
             raise StopUser()  # more users than learners: the runner prepares enough
         self.me = seat
+        self.pacing = float(os.environ.get("SXCERT_LOAD_PACING") or seat.heartbeat_interval_s)
+        if not _RUN_STARTED:
+            _RUN_STARTED.append(time.monotonic())
+        duration = float(os.environ.get("SXCERT_LOAD_DURATION") or "inf")
+        self.leaves_at = leaving_moment(_RUN_STARTED[0], duration, self.pacing, random.random())
+        self.left = False
+        self.questions_tried: set[str] = set()
         self.auth = {"Authorization": f"Bearer {seat.token}"}
         self.ledger = LearnerLedger(seat.learner_id, seat.playback_id, seat.lesson_id)
         self.seq = 0
@@ -84,19 +101,27 @@ class StudyingLearner(FastHttpUser):
         self.tick_started = time.monotonic()
 
     def on_stop(self) -> None:
-        if not hasattr(self, "me"):
+        if hasattr(self, "me"):
+            self.leave()
+
+    def leave(self) -> None:
+        if self.left:
             return
+        self.left = True
         self.client.post("/api/v1/logout", headers=self.auth, name="logout")
         _write_ledger(self.ledger.as_dict())
 
     @task
     def study(self) -> None:
+        if time.monotonic() >= self.leaves_at:
+            self.leave()
+            raise StopUser()
         self.tick_started = time.monotonic()
         answer = self.heartbeat()
         if answer is None:
             return
         if answer.get("quiz_due") is not None and answer["quiz_due"] not in self.quiz_hours_done:
-            self.take_quiz(int(answer["quiz_due"]))
+            self.answer_next_question(int(answer["quiz_due"]))
         challenge = answer.get("challenge")
         if challenge and challenge["challenge_id"] not in self.answered_challenges:
             self.answer_capture(challenge["challenge_id"])
@@ -129,38 +154,42 @@ class StudyingLearner(FastHttpUser):
             self.position = float(answer["furthest_position_s"])  # the player snaps back
         return answer
 
-    def take_quiz(self, hour: int) -> None:
-        for question in SEATS.questions:
-            if question.lesson_id != self.me.lesson_id or question.hour != hour:
-                continue
-            with self.client.post(
-                f"/api/v1/questions/{question.question_id}/answer",
-                json={"option": question.option},
-                headers=self.auth,
-                name="quiz answer",
-                catch_response=True,
-            ) as response:
-                answer = self._judge(response)
-                if answer is None:
-                    self.ledger.answer_unknown(question.question_id)
-                elif answer is not False:
-                    self.ledger.answer(question.question_id)
-        self.quiz_hours_done.add(hour)
+    def answer_next_question(self, hour: int) -> None:
+        """One question of the hour per heartbeat interval; each is tried once (an answer of
+        unknown outcome may have been kept, and a second try would be refused)."""
+        question = next_question(SEATS.questions, self.me.lesson_id, hour, self.questions_tried)
+        if question is None:
+            self.quiz_hours_done.add(hour)
+            return
+        self.questions_tried.add(question.question_id)
+        answer = self._post_judged(
+            f"/api/v1/questions/{question.question_id}/answer",
+            {"option": question.option},
+            "quiz answer",
+        )
+        if answer is None:
+            self.ledger.answer_unknown(question.question_id)
+        elif answer is not False:
+            self.ledger.answer(question.question_id)
 
     def answer_capture(self, challenge_id: str) -> None:
         self.answered_challenges.add(challenge_id)
+        answer = self._post_judged(
+            f"/api/v1/captures/{challenge_id}", {"image": self.me.capture_image}, "capture answer"
+        )
+        if answer is None:
+            self.ledger.capture_unknown(challenge_id)
+        elif answer is not False:
+            self.ledger.capture(challenge_id, bool(answer.get("passed")))
+
+    def _post_judged(
+        self, path: str, body: dict[str, Any], name: str
+    ) -> dict[str, Any] | bool | None:
+        """POST as this learner, named for locust's statistics, and judged by `_judge`."""
         with self.client.post(
-            f"/api/v1/captures/{challenge_id}",
-            json={"image": self.me.capture_image},
-            headers=self.auth,
-            name="capture answer",
-            catch_response=True,
+            path, json=body, headers=self.auth, name=name, catch_response=True
         ) as response:
-            answer = self._judge(response)
-            if answer is None:
-                self.ledger.capture_unknown(challenge_id)
-            elif answer is not False:
-                self.ledger.capture(challenge_id, bool(answer.get("passed")))
+            return self._judge(response)
 
     @staticmethod
     def _judge(response: Any) -> dict[str, Any] | bool | None:

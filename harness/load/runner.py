@@ -113,6 +113,7 @@ def run_locust(
         "SXCERT_LOAD_COHORT": str(cohort_file.resolve()),
         "SXCERT_LOAD_LEDGER": str((folder / "ledger").resolve()),
         "SXCERT_LOAD_PACING": "" if plan.pacing_s is None else f"{plan.pacing_s:g}",
+        "SXCERT_LOAD_DURATION": str(plan.duration_s),
         "PYTHONPATH": os.pathsep.join(
             filter(None, [str(LOCUSTFILE.parents[2]), os.environ.get("PYTHONPATH")])
         ),
