@@ -21,6 +21,7 @@ from harness.load.command import load_command
 from harness.province.timeline_cli import province_timeline
 from harness.registry import checks_by_requirement
 from harness.report.terminal import print_summary
+from harness.servers import OWN_PROCESS_VARIABLE
 from harness.vendor_run import VendorOptionError, finish_run, prepare_extras, rerun_selection
 from harness.version import sxcert_version
 
@@ -281,6 +282,7 @@ def _serve(factory: str, host: str, port: int) -> None:
 
     if host not in {"127.0.0.1", "localhost", "::1"}:
         raise _fail("servers listen on loopback only (use 127.0.0.1)")
+    os.environ[OWN_PROCESS_VARIABLE] = "1"  # serving alone: the app may restart its process
     uvicorn.run(factory, factory=True, host=host, port=port, log_level="info")
 
 

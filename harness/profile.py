@@ -256,6 +256,18 @@ class BackupCommands(Strict):
     timeout_seconds: float = Field(default=120, gt=0, le=3600, description="per command")
 
 
+class RestartCommand(Strict):
+    """ARCH-01: the platform's own restart (a service manager's restart, a container's), which
+    the harness runs on this machine instead of calling the restart hook, so that a push is
+    proven to survive the restart the vendor operates, not one the platform simulates. The
+    platform may still be starting when the command exits: the harness waits for GET /health."""
+
+    command: list[str] = Field(
+        min_length=1, description='e.g. ["systemctl", "restart", "vendor-platform"]'
+    )
+    timeout_seconds: float = Field(default=120, gt=0, le=3600, description="command and start-up")
+
+
 class LoginStep(Strict):
     """One step of the platform's login page: fill a field, click, or press a key.
 
@@ -320,6 +332,7 @@ class Profile(Strict):
     attestations: list[Attestation] = Field(default_factory=list)
     product: Product | None = None
     backup: BackupCommands | None = None
+    restart: RestartCommand | None = None
     source: Path | None = Field(default=None, exclude=True)
 
     @field_validator("attestations")

@@ -25,6 +25,10 @@ from pathlib import Path
 
 import requests
 
+# Set in a process that serves one app and nothing else: the app may replace its own process
+# image (reference_platform/process_restart.py), which would end any other program with it.
+OWN_PROCESS_VARIABLE = "SXCERT_OWN_PROCESS"
+
 
 class ServerStartError(RuntimeError):
     """A server did not come up; the message carries the tail of its log."""
@@ -181,9 +185,12 @@ def _probe(url: str, timeout: float) -> tuple[str | None, bool]:
 
 
 def serve_inherited_socket(factory: str, fd: int) -> None:
-    """Child side: serve `factory` (module:function) on the inherited listening socket `fd`."""
+    """Child side: serve `factory` (module:function) on the inherited listening socket `fd`.
+    The socket stays inheritable, so an app that replaces its process image (the reference's
+    restart hook) serves on the same socket again, and connections wait in its backlog."""
     import uvicorn
 
+    os.environ[OWN_PROCESS_VARIABLE] = "1"
     sock = socket.socket(fileno=fd)  # family and type read from the descriptor itself
     config = uvicorn.Config(factory, factory=True, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])

@@ -7,7 +7,9 @@ API says about itself.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar, overload
 
 import requests
@@ -36,7 +38,7 @@ from harness.spec.supervision import (
     SupPlayback,
     SupStudying,
 )
-from harness.spec.test_hooks import ClockOut
+from harness.spec.test_hooks import ClockOut, RestartOut
 
 PREFIX = "/api/v1/supervision"
 EMPLOYEES_PATH = "/api/v1/enterprise/employees"  # enterprise enrolment of employees (ENT-01)
@@ -354,7 +356,55 @@ class TestClock(ApiClient):
         )
         return self.parse(ClaimFilingOut, answer, "subsidy claim filing")
 
-    def restart(self) -> None:
+    def restart(self) -> Restarted:
         """Restart the platform as a process restart would (test hook, ARCH-01): whatever it
-        kept only in memory is gone; 204 once it serves again."""
-        self.request("POST", "/api/v1/test/restart", token=self._need_token())
+        kept only in memory is gone. 204: it serves again already; 202: it restarts after
+        answering, and serves again once GET /health shows a boot id other than the answer's
+        (waited for up to RESTART_WAIT_S; connections refused meanwhile are expected)."""
+        started = time.monotonic()
+        answer = self.request("POST", "/api/v1/test/restart", token=self._need_token())
+        if answer is None:
+            return Restarted("hook answered 204: restarted before answering", None, None, 0.0)
+        before = self.parse(RestartOut, answer, "restart").boot_id
+        return self.back_after("hook answered 202", before, started, RESTART_WAIT_S)
+
+    def back_after(self, how: str, before: str | None, started: float, limit_s: float) -> Restarted:
+        """Wait until GET /health answers 200, with a boot id other than `before` when that is
+        known; a platform not back `limit_s` after `started` violates the interface."""
+        while True:
+            answered, now = self.boot_id()
+            if answered and (before is None or (now is not None and now != before)):
+                back = round(time.monotonic() - started, 2)
+                return Restarted(how, before, now, back)
+            if time.monotonic() - started >= limit_s:
+                raise ProtocolViolation(
+                    f"the platform did not serve again within {limit_s:g} s of its restart",
+                    received={"boot_id_before": before, "health_boot_id": now},
+                    expected="GET /health answering 200"
+                    + (f" with a boot_id other than {before!r}" if before else ""),
+                )
+            time.sleep(0.2)
+
+    def boot_id(self) -> tuple[bool, str | None]:
+        """Whether GET /health answers 200 now, and the boot id it gives (None: none given)."""
+        try:
+            response = self.session.get(self.base_url + "/api/v1/health", timeout=2.0)
+            if response.status_code != 200:
+                return False, None
+            boot_id = response.json().get("boot_id")
+        except (requests.RequestException, ValueError, AttributeError):
+            return False, None
+        return True, boot_id if isinstance(boot_id, str) else None
+
+
+RESTART_WAIT_S = 60.0  # a platform's own start-up, with its database and province connections
+
+
+@dataclass(frozen=True)
+class Restarted:
+    """How a restart went, for the evidence: which answer, the boot ids, seconds until back."""
+
+    how: str
+    boot_id_before: str | None
+    boot_id_after: str | None
+    back_after_s: float

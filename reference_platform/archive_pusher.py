@@ -6,8 +6,9 @@ province, and a push that failed must be retried even when nobody uses the platf
 every `interval_s` of real time; one round is cheap when nothing is new.
 
 `restart` is what a process restart does to it: the worker stops, whatever it kept in memory is
-gone, and a new worker starts from the database. The certification instance's restart hook
-(`POST /test/restart`) calls it, so that the harness can prove a push survives a restart.
+gone, and a new worker starts from the database. The restart hook (`POST /test/restart`) calls it
+only in an app embedded in another program; a server process of its own restarts for real
+(process_restart.py).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 from reference_platform.defects import DEFECTS, ActiveDefects
 from reference_platform.main import create_app
 from reference_platform.openapi import openapi_document
+from reference_platform.process_restart import BOOT_ID
 from reference_platform.settings import PlatformSettings
 from tests.test_reference_support import (
     Person,
@@ -265,7 +267,9 @@ def test_health(tmp_path: Path) -> None:
         "status": "ok",
         "platform_id": "sxcert-reference",
         "interface": "sxcert/1",
+        "boot_id": BOOT_ID,
     }
+    assert re.fullmatch(r"[0-9a-f]{32}", BOOT_ID)  # one per process image
 
 
 def test_test_hooks_are_absent_without_a_test_token(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ refuses a broken one; the harness verifies it again from the records it is shown
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from typing import Any
 
 from harness.api import Refused
@@ -19,11 +20,13 @@ from harness.checks._archive_support import (
     missing,
     poll_chain,
 )
+from harness.checks._commands import run_command
 from harness.checks._support import lesson_progress, study, study_setup
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.study import Enrolled
+from harness.supervision import Restarted
 
 PROBE = "the archive"
 RESTART_PROBE = "the archive across a restart"
@@ -160,6 +163,26 @@ def _view_shows_the_journey(
         )
 
 
+def restart_platform(probe: Probe) -> Restarted:
+    """The profile's `[restart]` command when it names one (the restart the vendor operates),
+    else the certification instance's restart hook; either way the platform serves again (its
+    health with a new boot id, when it gives one) before the check goes on."""
+    command = probe.profile.restart if probe.profile else None
+    if command is None:
+        try:
+            return probe.clock.restart()
+        except Refused as refused:
+            raise CannotProbe(
+                RESTART_PROBE,
+                f"the platform has no restart hook ({refused.status}) and the profile no [restart]",
+            ) from None
+    started = time.monotonic()
+    _, before = probe.clock.boot_id()
+    ran = run_command("restart", command.command, command.timeout_seconds, "[restart]")
+    how = f"[restart] command: exit 0 after {ran['seconds']:g} s"
+    return probe.clock.back_after(how, before, started, command.timeout_seconds)
+
+
 @check("ARCH-01")
 def archive_push_survives_a_platform_restart(probe: Probe) -> None:
     """Records made while the province is unavailable, and still unsent when the platform
@@ -169,9 +192,9 @@ def archive_push_survives_a_platform_restart(probe: Probe) -> None:
     then, with the province answering 503: the playback closed, a second one opened and the
     lesson's quiz questions answered (records that cannot be acknowledged); the harness waits
     until the platform has tried to push (a 503 in the province's log, up to
-    `realtime_seconds`), restarts the platform (test hook `POST /test/restart`), ends the outage,
-    and gives it `realtime_seconds` to deliver. Judged: every enrolment, session and quiz answer
-    of the supervision view held once, and the chain verifies."""
+    `realtime_seconds`), restarts the platform (`restart_platform`), ends the outage, and gives it
+    `realtime_seconds` to deliver. Judged: every enrolment, session and quiz answer of the
+    supervision view held once, and the chain verifies."""
     enrolled = study_setup(probe)
     first = study(probe, enrolled, 0)
     before = probe.province.log(service="archive", id_number=enrolled.learner.id_number)
@@ -183,12 +206,7 @@ def archive_push_survives_a_platform_restart(probe: Probe) -> None:
         second = study(probe, enrolled, 0)
         second.finish_quizzes()
         tried = _await_a_push_attempt(probe, enrolled, marker)
-        try:
-            probe.clock.restart()
-        except Refused as refused:
-            raise CannotProbe(
-                RESTART_PROBE, f"the platform has no restart hook ({refused.status})"
-            ) from None
+        restarted = restart_platform(probe)
     finally:
         probe.province.set_unavailable(False)
     view = supervision_view(probe, enrolled)
@@ -204,6 +222,7 @@ def archive_push_survives_a_platform_restart(probe: Probe) -> None:
     observed = {
         "learner": enrolled.learner.id_number,
         "push_attempt_seen_during_outage": tried,
+        "restart": asdict(restarted),
         "expected": [f"{e.kind} {e.key}" for e in expected],
         "archive": _summary(records),
         "missing_after_restart": [f"{e.kind} {e.key}" for e in missing(expected, records)],

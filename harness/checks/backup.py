@@ -24,12 +24,11 @@ check cannot probe (`error`).
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
+from harness.checks._commands import run_command
 from harness.checks._support import (
     a_course,
     studied_lesson_progress,
@@ -44,36 +43,9 @@ from harness.registry import check
 from harness.scenarios.trail import Trail, learner_with_trail
 from harness.supervision import SupervisionClient
 
+SECTION = "[backup]"  # the profile's section of the commands, named in a failure
 SAMPLED_PLAYBACKS = 10  # the latest playbacks whose heartbeats are compared besides the trail's
 STUDY_S = 600.0  # honest study after the restore: two heartbeats of the honest journey
-
-
-def run_command(which: str, argv: list[str], file: Path, timeout_s: float) -> dict[str, Any]:
-    """Run one of the profile's commands with `{file}` filled in; answer what the evidence may
-    keep (never the arguments, which may carry a vendor's credentials)."""
-    filled = [arg.replace("{file}", str(file)) for arg in argv]
-    began = time.monotonic()
-    try:
-        done = subprocess.run(
-            filled, capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL
-        )
-    except FileNotFoundError:
-        raise CannotProbe(f"the {which} command", f"{argv[0]!r} was not found") from None
-    except subprocess.TimeoutExpired:
-        raise CheckFailure(
-            f"The {which} command did not finish",
-            received=f"still running after {timeout_s:g} s (stopped)",
-            expected=f"the {which} finished within [backup].timeout_seconds",
-        ) from None
-    outcome = {
-        "command": which,
-        "exit_code": done.returncode,
-        "seconds": round(time.monotonic() - began, 2),
-        "stderr_last_line": (done.stderr.strip().splitlines() or [""])[-1][:300],
-    }
-    if done.returncode != 0:
-        raise CheckFailure(f"The {which} command failed", received=outcome, expected="exit code 0")
-    return outcome
 
 
 def snapshot(authority: SupervisionClient, trail: Trail) -> dict[str, list[str]]:
@@ -153,9 +125,11 @@ def restored_backup_serves_the_same_data_and_keeps_working(probe: Probe) -> None
     with tempfile.TemporaryDirectory(prefix="sxcert-backup-") as folder:
         file = Path(folder) / "platform.backup"
         before = snapshot(authority, trail)
-        ran = [run_command("backup", commands.backup, file, commands.timeout_seconds)]
+        ran = [run_command("backup", commands.backup, commands.timeout_seconds, SECTION, file)]
         later = probe.learners.registered()  # after the backup: the restore must undo it
-        ran.append(run_command("restore", commands.restore, file, commands.timeout_seconds))
+        ran.append(
+            run_command("restore", commands.restore, commands.timeout_seconds, SECTION, file)
+        )
         after = snapshot(authority, trail)
     undone = not authority.learners(learner_id=later.learner_id or "")
     changed = differences(before, after)

@@ -37,3 +37,5 @@ class Health(Out):
     status: str
     platform_id: str
     interface: str = INTERFACE_VERSION
+    # Different after every process start; needed by a platform whose restart hook answers 202.
+    boot_id: str | None = None

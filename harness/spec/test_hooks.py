@@ -1,4 +1,4 @@
-"""Test hooks of certification instances: the platform's clock."""
+"""Test hooks of certification instances: the platform's clock, its restart."""
 
 from __future__ import annotations
 
@@ -15,3 +15,10 @@ class ClockOut(Out):
 
 class ClockAdvanceIn(In):
     seconds: float = Field(ge=0, le=10 * 366 * 86400)
+
+
+class RestartOut(Out):
+    """The 202 answer of a restart under way: the process's boot id before it restarts (the
+    harness waits for GET /health to show another one)."""
+
+    boot_id: str

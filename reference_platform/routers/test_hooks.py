@@ -12,12 +12,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from harness.spec.quizzes import QuizKeyOut
 from harness.spec.subsidy import ClaimFilingIn, ClaimFilingLine, ClaimFilingOut
-from harness.spec.test_hooks import ClockAdvanceIn, ClockOut
+from harness.spec.test_hooks import ClockAdvanceIn, ClockOut, RestartOut
 from reference_platform.dependencies import (
+    Alternatives,
     Context,
     Db,
     Defects,
@@ -28,6 +29,12 @@ from reference_platform.dependencies import (
 )
 from reference_platform.errors import responses
 from reference_platform.exams import answer_key
+from reference_platform.process_restart import (
+    BOOT_ID,
+    can_exec,
+    environment_for_restart,
+    exec_soon,
+)
 from reference_platform.province_client import ProvinceRefused
 from reference_platform.subsidy_filing import QuarterNotBegun, bring_up_to_date, file_claim
 
@@ -57,12 +64,24 @@ def quiz_key(
     return answer_key(db, course_id, defects)
 
 
-@router.post("/restart", status_code=204)
-def restart(context: Context) -> None:
-    """Restart what a process restart restarts: the archive pusher, which loses everything it
-    held in memory and starts again from the database. The database itself is untouched."""
+@router.post(
+    "/restart",
+    status_code=202,
+    response_model=RestartOut,
+    responses={204: {"description": "Restarted in process and serving again"}},
+)
+def restart(
+    context: Context, defects: Defects, alternatives: Alternatives
+) -> Response | RestartOut:
+    """A server process of its own answers 202 and replaces its process image: a fresh start
+    on the same socket and database (process_restart.py). An app embedded in another program
+    restarts its archive pusher, its only background worker, and answers 204."""
+    if can_exec():
+        exec_soon(environment_for_restart(defects.names, alternatives.names))
+        return RestartOut(boot_id=BOOT_ID)
     if context.archive_pusher is not None:
         context.archive_pusher.restart()
+    return Response(status_code=204)
 
 
 @router.post(
