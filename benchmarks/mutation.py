@@ -74,6 +74,7 @@ RULE_MODULES = (
     "security.py",
     "throttling.py",
     "employment.py",
+    "client_address.py",
 )
 
 # Requirements whose checks judge code that reads no deliberate defect (the defects' `breaks`
@@ -121,6 +122,7 @@ MODULE_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "security.py": ("POST-03",),
     "throttling.py": ("POST-03",),
     "employment.py": ("ENT-01",),
+    "client_address.py": ("POST-06",),
 }
 # A mutant that passes these clauses' checks is certified again on every clause (`judge`): the
 # map chooses the fast first run, never the verdict.

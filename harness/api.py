@@ -57,9 +57,10 @@ class ApiClient:
         params: dict[str, Any] | None = None,
         token: str | None = None,
         raw: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """Make the call; answer parsed JSON (or bytes when `raw`), None for an empty 2xx."""
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         url = self.base_url + path
         try:
             response = self.session.request(

@@ -283,7 +283,8 @@ def _serve(factory: str, host: str, port: int) -> None:
     if host not in {"127.0.0.1", "localhost", "::1"}:
         raise _fail("servers listen on loopback only (use 127.0.0.1)")
     os.environ[OWN_PROCESS_VARIABLE] = "1"  # serving alone: the app may restart its process
-    uvicorn.run(factory, factory=True, host=host, port=port, log_level="info")
+    # proxy_headers off: the app reads X-Forwarded-For itself, from its trusted proxies only.
+    uvicorn.run(factory, factory=True, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @reference_app.command("serve", epilog=epilog(REFERENCE_VARIABLES))

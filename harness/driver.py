@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 import requests
 
 from harness.api import ApiClient
+from harness.network_address import FORWARDED_FOR, address_of
 from harness.spec.base import Health
 from harness.spec.certificates import SupCertificate
 from harness.spec.courses import CourseOut, LessonOut
@@ -36,7 +37,13 @@ class LearnerDriver(Protocol):
         self, *, name: str, id_number: str, password: str, face_photo: str, id_card_photo: str
     ) -> RegistrationOut: ...
     def login(
-        self, *, id_number: str, password: str, device_id: str, liveness_frames: list[str]
+        self,
+        *,
+        id_number: str,
+        password: str,
+        device_id: str,
+        liveness_frames: list[str],
+        network_address: str | None = None,
     ) -> LoginOut: ...
     def logout(self, token: str) -> None: ...
     def me(self, token: str) -> MeOut: ...
@@ -92,15 +99,26 @@ class HttpLearnerDriver(ApiClient):
         return self.parse(RegistrationOut, answer, "registration")
 
     def login(
-        self, *, id_number: str, password: str, device_id: str, liveness_frames: list[str]
+        self,
+        *,
+        id_number: str,
+        password: str,
+        device_id: str,
+        liveness_frames: list[str],
+        network_address: str | None = None,
     ) -> LoginOut:
+        """Sign in from `network_address` (by default the device's own, `address_of`), sent
+        as the harness's proxy would: in `X-Forwarded-For` (docs/interface.md, Self-check). It
+        is the header's whole value, so a cheat may put a forged claim before the address."""
         body = {
             "id_number": id_number,
             "password": password,
             "device_id": device_id,
             "liveness_frames": liveness_frames,
         }
-        return self.parse(LoginOut, self.request("POST", "/api/v1/login", json=body), "login")
+        forwarded = {FORWARDED_FOR: network_address or address_of(device_id)}
+        answer = self.request("POST", "/api/v1/login", json=body, headers=forwarded)
+        return self.parse(LoginOut, answer, "login")
 
     def logout(self, token: str) -> None:
         self.request("POST", "/api/v1/logout", token=token)

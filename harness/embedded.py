@@ -23,6 +23,7 @@ PROVINCE_FACTORY = "harness.province.app:create_app"
 REFERENCE_FACTORY = "reference_platform.main:create_app"
 PROVINCE_HEALTH = "/sandbox/v1/health"
 PLATFORM_HEALTH = "/api/v1/health"
+HARNESS_ADDRESS = "127.0.0.1"  # where the harness connects from: the embedded servers are loopback
 REFERENCE_ID = "sxcert-reference"
 # POST-07: the reference platform's honest self-attestation. It has no 等级保护 filing (it is
 # never deployed); the evidence file says so and describes the controls it does have.
@@ -173,6 +174,7 @@ def embedded_target(
             "SXCERT_REF_DEFECTS": ",".join(defects),
             "SXCERT_REF_DEFECT_SWITCH": "1" if defect_switch else "",
             "SXCERT_REF_ALTERNATIVES": ",".join(alternatives),
+            "SXCERT_REF_TRUSTED_PROXIES": HARNESS_ADDRESS,  # the harness stands in for its proxy
             **reference_supervision_env(accounts),
         }
         platform = start_server("reference", factory, env, workdir / "logs", PLATFORM_HEALTH)

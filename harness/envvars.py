@@ -22,6 +22,8 @@ REFERENCE_VARIABLES: dict[str, str] = {
     "(the detection matrix's runtime switches; need the test token)",
     "SXCERT_REF_ALTERNATIVES": "compliant alternatives to choose, comma-separated "
     "(`sxcert alternatives`)",
+    "SXCERT_REF_TRUSTED_PROXIES": "addresses of the reverse proxies whose X-Forwarded-For "
+    "names a learner's address, comma-separated (none: the connection's peer)",
     "SXCERT_REF_QUIZ_GATE_SECONDS": "how many seconds before a lesson hour's end credit waits "
     "for the hour's quiz (300)",
 }

@@ -65,13 +65,23 @@ class LearnerFactory:
     def registered(self, birth_date: dt.date | None = None) -> Learner:
         return self.register(self.person(birth_date))
 
-    def login(self, learner: Learner, device_id: str = "device-A", kind: str = "live") -> LoginOut:
+    def login(
+        self,
+        learner: Learner,
+        device_id: str = "device-A",
+        kind: str = "live",
+        network_address: str | None = None,
+    ) -> LoginOut:
+        """Sign in on `device_id`, from `network_address` when given (else the device's own);
+        a custom driver is passed the address only when one is given."""
         frames = self.frames(learner, kind)
+        where = {"network_address": network_address} if network_address else {}
         return self.platform.login(
             id_number=learner.id_number,
             password=learner.password,
             device_id=device_id,
             liveness_frames=frames,
+            **where,
         )
 
     def frames(self, learner: Learner, kind: str = "live") -> list[str]:

@@ -192,7 +192,11 @@ def serve_inherited_socket(factory: str, fd: int) -> None:
 
     os.environ[OWN_PROCESS_VARIABLE] = "1"
     sock = socket.socket(fileno=fd)  # family and type read from the descriptor itself
-    config = uvicorn.Config(factory, factory=True, log_level="warning", access_log=False)
+    # proxy_headers off: the app decides whose X-Forwarded-For to believe (the reference's
+    # client_address.py), not uvicorn's default of trusting it from 127.0.0.1.
+    config = uvicorn.Config(
+        factory, factory=True, log_level="warning", access_log=False, proxy_headers=False
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -660,6 +660,20 @@ _DEFECT_LIST = (
         "flags honest learners.",
     ),
     Defect(
+        "self_check_address_rule_keyed_by_device",
+        ("POST-06",),
+        ("self_check_flags_every_cheat_and_no_honest_learner",),
+        "The self-check counts the accounts of one network address per device, so a brushing shop"
+        " whose accounts sign in from one address on devices of their own is never flagged.",
+    ),
+    Defect(
+        "self_check_flags_training_room",
+        ("POST-06",),
+        ("self_check_flags_every_cheat_and_no_honest_learner",),
+        "The self-check counts an enterprise's employees signing in from its training room as many"
+        " unrelated accounts of one address, which flags honest in-post learners.",
+    ),
+    Defect(
         "restore_loses_last_table",
         ("POST-04",),
         ("restored_backup_serves_the_same_data_and_keeps_working",),

@@ -115,6 +115,7 @@ def start_login(
     ttl: dt.timedelta,
     defects: ActiveDefects,
     alternatives: ChosenAlternatives,
+    address: str | None = None,
 ) -> NewLogin:
     """End the learner's other live logins (unless `allows_concurrent_logins`), store a new one;
     under `refuses_second_login`, raise `SecondLoginRefused` while another login is live.
@@ -130,6 +131,7 @@ def start_login(
         id=new_id("lgn"),
         learner_id=learner_id,
         device_id=device_id,
+        address=address,
         token_hash=token_hash(token),
         started_at=now,
         expires_at=now + ttl,

@@ -1,4 +1,6 @@
-"""Builds the reference platform app: `uvicorn --factory reference_platform.main:create_app`.
+"""Builds the reference platform app:
+`uvicorn --factory --no-proxy-headers reference_platform.main:create_app` (client_address.py
+reads X-Forwarded-For itself).
 
 `create_app` only wires routers and handlers; the database, seed data and province client are made
 in the lifespan, so that building the app (e.g. to print its OpenAPI document) has no side effects.

@@ -54,6 +54,8 @@ class Login(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
     device_id: Mapped[str] = mapped_column(String(64))
+    # Where the sign-in came from (client_address.py): the self-check's shared-address rule.
+    address: Mapped[str | None] = mapped_column(String(45), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -18,7 +18,7 @@ import itertools
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.spec.self_check import OTHER_ACCOUNT
@@ -57,6 +57,16 @@ MAX_CAPTURE_FAILURES = 1
 # device within SHARED_DEVICE_WINDOW is a brushing shop. Promised: 3 in a day flagged, 2 never.
 SHARED_DEVICE_ACCOUNTS = 3
 SHARED_DEVICE_WINDOW = dt.timedelta(hours=24)
+
+# Shared network addresses: a household or an internet café shares one address, and an
+# enterprise's employees sign in together from its training room (in-post training, ENT-01); a
+# brushing shop signs many unrelated people's accounts in from its one address. Counted: the
+# principals signed in from one address within SHARED_ADDRESS_WINDOW of one of this learner's
+# sign-ins — each account, but an enterprise's employees all count as one (the enterprise).
+# Promised: 10 unrelated accounts in a day flagged (each of them); 3 never; the employees of one
+# enterprise never, however many. The address is the one client_address.py derives.
+SHARED_ADDRESS_PRINCIPALS = 5
+SHARED_ADDRESS_WINDOW = dt.timedelta(hours=24)
 
 # Quiz answers: reading a question and its options takes a person seconds; answers following
 # each other within QUIZ_READING_S are not read. QUIZ_FAST_MIN of them flag the learner.
@@ -142,6 +152,33 @@ class DeviceLogin:
 
 
 @dataclass(frozen=True)
+class AddressLogin:
+    """A sign-in of any learner from a network address this learner also signed in from, with
+    the learner's employer (an enterprise's training room is one principal)."""
+
+    learner_id: str
+    address: str
+    device_id: str
+    started_at: dt.datetime
+    enterprise_id: str | None
+
+    def principal(self, limits: Thresholds) -> str:
+        if limits.employees_count_as_one and self.enterprise_id is not None:
+            return f"enterprise:{self.enterprise_id}"
+        return f"learner:{self.learner_id}"
+
+    def shown(self, own: bool = True) -> dict[str, Any]:
+        """Another account's sign-in without its learner id (as DeviceLogin.shown)."""
+        return {
+            "kind": "login",
+            "learner_id": self.learner_id if own else ANOTHER_ACCOUNT,
+            "address": self.address,
+            "device_id": self.device_id,
+            "started_at": self.started_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
 class Answer:
     question_id: str
     answered_at: dt.datetime
@@ -170,6 +207,8 @@ class Thresholds:
     regular_max_stdev_s: float = REGULAR_MAX_STDEV_S
     flag_forged_end_reports: bool = True
     max_daily_study_h: float = MAX_DAILY_STUDY_H
+    employees_count_as_one: bool = True
+    address_keyed_by_device: bool = False
 
 
 COMPLIANT = Thresholds()
@@ -186,6 +225,10 @@ def limits_for(defects: ActiveDefects) -> Thresholds:
     if defects.active("self_check_counts_study_per_lesson"):
         # The slip: the daily sum is kept per lesson, so a day of many lessons never adds up.
         limits = replace(limits, max_daily_study_h=float("inf"))
+    if defects.active("self_check_flags_training_room"):
+        limits = replace(limits, employees_count_as_one=False)
+    if defects.active("self_check_address_rule_keyed_by_device"):
+        limits = replace(limits, address_keyed_by_device=True)
     return limits
 
 
@@ -350,6 +393,41 @@ def shared_device(
     return []
 
 
+def shared_address(
+    learner_id: str,
+    own: Sequence[AddressLogin],
+    from_addresses: Mapping[str, Sequence[AddressLogin]],
+    limits: Thresholds,
+) -> list[Finding]:
+    """SHARED_ADDRESS_PRINCIPALS principals (this learner's among them) signed in from one
+    address within SHARED_ADDRESS_WINDOW of one of this learner's sign-ins. `from_addresses`
+    holds every sign-in from each address, oldest first."""
+    for login in sorted(own, key=lambda x: x.started_at):
+        logins = from_addresses.get(login.address, ())
+        times = [x.started_at for x in logins]
+        start = bisect.bisect_left(times, login.started_at - SHARED_ADDRESS_WINDOW)
+        end = bisect.bisect_right(times, login.started_at + SHARED_ADDRESS_WINDOW)
+        principals: dict[str, AddressLogin] = {login.principal(limits): login}
+        for other in logins[start:end]:
+            if limits.address_keyed_by_device and other.device_id != login.device_id:
+                continue  # the defect: one address's accounts counted per device
+            principals.setdefault(other.principal(limits), other)
+            if len(principals) >= SHARED_ADDRESS_PRINCIPALS:
+                others = [o for o in principals.values() if o.learner_id != learner_id]
+                return [
+                    Finding(
+                        learner_id,
+                        "shared_address",
+                        login.started_at,
+                        f"{SHARED_ADDRESS_PRINCIPALS} or more unrelated accounts signed in from "
+                        f"address {login.address} within "
+                        f"{SHARED_ADDRESS_WINDOW.total_seconds() / 3600:g} h",
+                        (login.shown(), *(o.shown(own=False) for o in others[: MAX_TRACE - 1])),
+                    )
+                ]
+    return []
+
+
 def _played_by_day(beats: Sequence[Beat]) -> dict[dt.date, tuple[float, list[Beat]]]:
     """Seconds of content played on each Asia/Shanghai day, with the heartbeats that played it
     (oldest first). A playback's first heartbeat counts from its opening (and the position it
@@ -422,6 +500,9 @@ class LearnerTraces:
     logins: tuple[DeviceLogin, ...]
     on_devices: Mapping[str, Sequence[DeviceLogin]]  # every sign-in on its devices, oldest first
     answers: tuple[Answer, ...]
+    address_logins: tuple[AddressLogin, ...] = ()
+    # every sign-in from its addresses, oldest first
+    from_addresses: Mapping[str, Sequence[AddressLogin]] = field(default_factory=dict)
 
 
 def findings(traces: LearnerTraces, limits: Thresholds = COMPLIANT) -> list[Finding]:
@@ -433,6 +514,7 @@ def findings(traces: LearnerTraces, limits: Thresholds = COMPLIANT) -> list[Find
         *forged_end_report(learner, traces.beats, limits),
         *capture_failures(learner, traces.captures),
         *shared_device(learner, traces.logins, traces.on_devices),
+        *shared_address(learner, traces.address_logins, traces.from_addresses, limits),
         *fast_quiz_answers(learner, traces.answers),
         *round_the_clock(learner, traces.beats, limits),
     ]

@@ -77,6 +77,10 @@ class PlatformSettings(BaseModel):
     alternatives: frozenset[str] = Field(
         default=frozenset(), description="compliant alternatives to choose (alternatives.py)"
     )
+    trusted_proxies: frozenset[str] = Field(
+        default=frozenset(),
+        description="addresses whose X-Forwarded-For is believed (client_address.py)",
+    )
     min_age: int = Field(default=16, ge=0, le=150)
     max_age: int = Field(default=60, ge=1, le=150, description="exclusive: this age is refused")
     token_ttl_s: int = Field(
@@ -169,6 +173,9 @@ class PlatformSettings(BaseModel):
             ),
             "alternatives": frozenset(
                 name.strip() for name in (get("ALTERNATIVES") or "").split(",") if name.strip()
+            ),
+            "trusted_proxies": frozenset(
+                a.strip() for a in (get("TRUSTED_PROXIES") or "").split(",") if a.strip()
             ),
         }
         for field, name in [

@@ -9,6 +9,7 @@ import pytest
 from reference_platform import self_check as rules
 from reference_platform.self_check import (
     COMPLIANT,
+    AddressLogin,
     Answer,
     Beat,
     Capture,
@@ -130,6 +131,82 @@ def test_shared_device(others, hours_apart, flagged):
     on_device = logins_on("dev", ["lrn1", *others], hours_apart)
     t = traces(logins=on_device[:1], on_devices={"dev": on_device})
     assert ("shared_device" in fired(t)) is flagged
+
+
+# ---- shared_address: principals signed in from one address within 24 h ----------------------
+def from_address(
+    signers: list[tuple[str, str | None]], *, minutes_apart: float = 1, device: str | None = None
+) -> list[AddressLogin]:
+    """Sign-ins from one address: (learner, employer) pairs, each on a device of its own unless
+    `device` is given, `minutes_apart` after each other."""
+    return [
+        AddressLogin(
+            learner,
+            "198.18.0.7",
+            device or f"dev-{learner}",
+            T0 + dt.timedelta(minutes=i * minutes_apart),
+            employer,
+        )
+        for i, (learner, employer) in enumerate(signers)
+    ]
+
+
+def address_fired(signed: list[AddressLogin], limits=COMPLIANT) -> list[rules.Finding]:
+    own = [login for login in signed if login.learner_id == "lrn1"]
+    t = traces(address_logins=own, from_addresses={"198.18.0.7": signed})
+    return [f for f in findings(t, limits) if f.rule == "shared_address"]
+
+
+UNRELATED = [(f"u{i}", None) for i in range(1, 20)]
+
+
+@pytest.mark.parametrize(
+    ("signers", "flagged"),
+    [
+        ([("lrn1", None), *UNRELATED[:3]], False),  # 4 accounts: a household and a guest
+        ([("lrn1", None), *UNRELATED[:4]], True),  # 5: the reference's threshold
+        ([("lrn1", None), *UNRELATED[:9]], True),  # 10: the interface's must-flag case
+        # a training room: any number of one enterprise's employees count as one
+        ([("lrn1", "ent-a"), *[(f"e{i}", "ent-a") for i in range(15)]], False),
+        ([("lrn1", "ent-a"), *[(f"e{i}", "ent-a") for i in range(15)], *UNRELATED[:3]], False),
+        # two enterprises' rooms and three others: five principals
+        ([("lrn1", "ent-a"), ("e1", "ent-b"), *UNRELATED[:3]], True),
+        # an unrelated learner among one enterprise's employees counts the enterprise once
+        ([("lrn1", None), *[(f"e{i}", "ent-a") for i in range(9)], *UNRELATED[:2]], False),
+        ([("lrn1", None), *[(f"e{i}", "ent-a") for i in range(9)], *UNRELATED[:3]], True),
+    ],
+)
+def test_shared_address_counts_principals(signers, flagged):
+    assert bool(address_fired(from_address(signers))) is flagged
+
+
+@pytest.mark.parametrize(("span_h", "flagged"), [(24.0, True), (24.0 + 1 / 3600, False)])
+def test_shared_address_window_is_24_hours(span_h, flagged):
+    """The fifth account signs in exactly 24 h after the learner, or one second later."""
+    signed = from_address([("lrn1", None), *UNRELATED[:3]])
+    last = T0 + dt.timedelta(hours=span_h)
+    signed.append(AddressLogin("u9", "198.18.0.7", "dev-u9", last, None))
+    assert bool(address_fired(signed)) is flagged
+
+
+def test_shared_address_counts_every_device_and_hides_other_learners():
+    found = address_fired(from_address([("lrn1", None), *UNRELATED[:9]]))
+    [finding] = found
+    assert finding.learner_id == "lrn1"
+    assert finding.trace[0]["learner_id"] == "lrn1"
+    assert {e["learner_id"] for e in finding.trace[1:]} == {rules.ANOTHER_ACCOUNT}
+    assert all(e["address"] == "198.18.0.7" for e in finding.trace)
+    # one device signing in as ten accounts is counted too (and shared_device flags it)
+    assert address_fired(from_address([("lrn1", None), *UNRELATED[:9]], device="one"))
+
+
+def test_shared_address_defects():
+    shop = from_address([("lrn1", None), *UNRELATED[:9]])  # ten devices, one address
+    keyed = rules.replace(COMPLIANT, address_keyed_by_device=True)
+    assert address_fired(shop) and not address_fired(shop, keyed)
+    room = from_address([("lrn1", "ent-a"), *[(f"e{i}", "ent-a") for i in range(9)]])
+    naive = rules.replace(COMPLIANT, employees_count_as_one=False)
+    assert not address_fired(room) and address_fired(room, naive)
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ import pytest
 
 from harness.embedded import (
     EMBEDDED_LOAD,
+    HARNESS_ADDRESS,
     PLATFORM_HEALTH,
     REFERENCE_FACTORY,
     embedded_accounts,
@@ -98,6 +99,7 @@ def running_platform(tmp_path: Path) -> Iterator[RunningPlatform]:
         "SXCERT_REF_PROVINCE_KEY": platform_key,
         "SXCERT_REF_TEST_TOKEN": test_token,
         "SXCERT_REF_DEFECTS": "",
+        "SXCERT_REF_TRUSTED_PROXIES": HARNESS_ADDRESS,  # the harness stands in for its proxy
         **reference_supervision_env(ACCOUNTS),
     }
     server = start_server("vendor", REFERENCE_FACTORY, env, tmp_path / "logs", PLATFORM_HEALTH)

@@ -13,20 +13,25 @@ The space probed (docs/interface.md, "Self-check"), judged through
   `capture_failures` (expected only where the platform's own capture view shows those
   failures: a platform that passed such captures breaks STUDY-01/02, judged there, and leaves
   its self-check nothing to flag); three accounts signed in on one device → `shared_device`
-  (each of the three); five quiz answers with no time to read → `fast_quiz_answers`; lessons
-  played honestly back to back for 17 h of content within one Shanghai day (from 00:30) →
-  `round_the_clock` (the interface: more than 16 h flagged, 10 h never);
+  (each of the three); SHARED_ADDRESS_ACCOUNTS accounts signed in from one network address,
+  each on a device of its own, spread over up to three courses, every other one with an
+  address of its own choosing forged before the proxy's in `X-Forwarded-For` →
+  `shared_address` (each of them; harness/network_address.py); five quiz
+  answers with no time to read → `fast_quiz_answers`; lessons played honestly back to back
+  for 17 h of content within one Shanghai day (from 00:30) → `round_the_clock` (the
+  interface: more than 16 h flagged, 10 h never);
 - a crowd of honest learners (HONEST_CROWD, harness/scenarios/crowd.py): each on a device of its
   own, heartbeats with a person's jitter (a spread of 2.5–5 s, now and then a double gap, never
   under the promised 0.5 s), positions advancing with the clock, captures answered live at once,
-  some answering quiz questions after 15–60 s of reading each; none may be flagged. The share
-  flagged is the false-positive rate, reported in the evidence.
+  some answering quiz questions after 15–60 s of reading each, HOUSEHOLD of them signing in
+  from one address; and a training room: TRAINING_ROOM employees of one enterprise (enrolled by
+  its account, ENT-01) signing in from its one address, each on a device of its own. None may be
+  flagged. The share flagged is the false-positive rate, reported in the evidence.
 
 Left out, with the reason: a single seek and a paused heartbeat (the credit rules refuse their
 credit; one seek is not brushing), a "lesson finished" call (the interface has no such call: its
 heartbeat form is the forged end report), replayed heartbeats (a proxy, not a learner's
-pattern) and many accounts from one address (every request of a run comes from the harness's one
-address). The honest side of `round_the_clock` (10 h a day never flagged) is the subsidy
+pattern). The honest side of `round_the_clock` (10 h a day never flagged) is the subsidy
 cohort's: its learners study at most 8 h a day and are claimable only if never flagged.
 """
 
@@ -39,16 +44,21 @@ from typing import Any
 
 from harness import seeding
 from harness.api import Refused, attempt
-from harness.checks._support import a_course, in_parallel
+from harness.checks._support import a_course, in_parallel, offered_courses
 from harness.failures import CannotProbe, CheckFailure
+from harness.network_address import LEARNER_NETWORK
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios import cheats, crowd
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
+from harness.spec.courses import CourseOut
 from harness.spec.self_check import OTHER_ACCOUNT, SelfCheckFinding
 from harness.supervision import SupervisionClient
 
 FINDINGS_PATH = "/api/v1/supervision/self-check/findings"
+SHARED_ADDRESS_ACCOUNTS = 10  # the interface's must-flag case: 10 unrelated accounts in a day
+TRAINING_ROOM = 10  # employees of one enterprise signing in from its one address: never flagged
+HOUSEHOLD = 3  # of the honest crowd: three accounts sharing one address, never flagged
 HONEST_CROWD = 12
 QUIZ_TAKERS = 4  # of the crowd: honest learners who answer a few quiz questions
 CROWD_SPAN_S = 13 * 30  # platform seconds the crowd studies: 12+ heartbeat gaps each
@@ -109,6 +119,54 @@ def own_device(label: str) -> str:
     return f"{label}-{seeding.rng().getrandbits(40):010x}"
 
 
+def own_address() -> str:
+    """A network address no device of the run signs in from by itself (harness/network_address)."""
+    return str(LEARNER_NETWORK[seeding.rng().randrange(LEARNER_NETWORK.num_addresses)])
+
+
+def forwarded_for(address: str, *, forged: bool) -> str:
+    """`X-Forwarded-For` as the platform's proxy passes it on: the address it saw last; a
+    forging client's own claim (an address of its choosing) comes before it, and must not be
+    the address a platform counts."""
+    return f"{own_address()}, {address}" if forged else address
+
+
+def courses_to_spread(probe: Probe, first: CourseOut) -> list[CourseOut]:
+    """Up to three enrollable courses, `first` first: a brushing shop takes every course's
+    orders, so a count kept per course must not hide it."""
+    others = [
+        c
+        for c in offered_courses(probe.platform)
+        if c.occupation_code and c.level and c.approval and c.course_id != first.course_id
+    ]
+    return [first, *others[:2]]
+
+
+@dataclass
+class TrainingRoom:
+    """An enterprise's employees signing in together from its one address (in-post training)."""
+
+    enterprise: str
+    address: str
+    makers: list[Callable[[], Enrolled]]
+
+
+def training_room(probe: Probe, course: CourseOut) -> TrainingRoom:
+    enterprises = probe.supervisors.of_kind("enterprise")
+    if not enterprises:
+        raise CannotProbe("a training room", "the profile has no enterprise account")
+    enterprise, address = enterprises[0], own_address()
+
+    def employee() -> Enrolled:
+        learner = probe.learners.registered()
+        enterprise.enrol_employee(learner.id_number, learner.name)
+        device = own_device("room")
+        login = probe.learners.login(learner, device_id=device, network_address=address)
+        return Enrolled(learner, login.token, course, [])  # employed and signed in, not enrolled
+
+    return TrainingRoom(enterprise.username, address, [employee] * TRAINING_ROOM)
+
+
 def findings_of(authority: SupervisionClient, learner_id: str) -> list[SelfCheckFinding]:
     """The findings the authority sees for one learner; no such view is a failure (the
     interface promises it)."""
@@ -156,20 +214,36 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     course = a_course(probe.platform)
     library = cheat_library(probe)
     shared = own_device("shared")
+    household, shop = own_address(), own_address()
+    spread = courses_to_spread(probe, course)
+    room = training_room(probe, course)
 
-    def learner(device_id: str) -> Callable[[], Enrolled]:
-        return lambda: enrolled_learner(probe.learners, probe.platform, course, device_id=device_id)
+    def learner(
+        device_id: str, address: str | None = None, on: CourseOut = course
+    ) -> Callable[[], Enrolled]:
+        return lambda: enrolled_learner(
+            probe.learners, probe.platform, on, device_id=device_id, network_address=address
+        )
 
-    makers = [learner(own_device("honest")) for _ in range(HONEST_CROWD)]
+    makers = [
+        learner(own_device("honest"), household if i < HOUSEHOLD else None)
+        for i in range(HONEST_CROWD)
+    ]
     makers += [learner(own_device("cheat")) for _ in library]
     makers += [learner(shared) for _ in range(3)]
+    makers += [
+        learner(own_device("shop"), forwarded_for(shop, forged=i % 2 == 1), spread[i % len(spread)])
+        for i in range(SHARED_ADDRESS_ACCOUNTS)
+    ]
     phase_s: dict[str, float] = {}
     began = time.monotonic()
-    people = in_parallel(makers)
+    people = in_parallel([*makers, *room.makers])
     phase_s["learners"] = time.monotonic() - began
     honest_people = people[:HONEST_CROWD]
     cheat_people = people[HONEST_CROWD : HONEST_CROWD + len(library)]
-    shared_people = people[HONEST_CROWD + len(library) :]
+    shared_people = people[HONEST_CROWD + len(library) : HONEST_CROWD + len(library) + 3]
+    shop_people = people[HONEST_CROWD + len(library) + 3 : len(makers)]
+    employees = [e.learner.learner_id or "" for e in people[len(makers) :]]
 
     journeys = [crowd.HonestJourney(opened(probe, e)) for e in honest_people]
     counter = [0]
@@ -195,10 +269,21 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             (f"shared_device_{number}", "shared_device", enrolled.learner.learner_id or "")
         )
     records["accounts_on_one_device"] = {"device_id": shared, "accounts": len(shared_people)}
+    for number, enrolled in enumerate(shop_people, 1):
+        expected.append(
+            (f"shared_address_{number}", "shared_address", enrolled.learner.learner_id or "")
+        )
+    records["accounts_from_one_address"] = {
+        "address": shop,
+        "accounts": len(shop_people),
+        "with_a_forged_first_entry": SHARED_ADDRESS_ACCOUNTS // 2,
+        "devices": len(shop_people),
+        "courses": sorted({c.course_id for c in spread}),
+    }
 
     phase_s["cheats"] = time.monotonic() - began - sum(phase_s.values())
     authority = probe.supervisors.authority
-    honest_ids = [j.learner_id for j in journeys]
+    honest_ids = [j.learner_id for j in journeys] + employees
     asked = honest_ids + [learner_id for _, _, learner_id in expected]
     seen = dict(
         zip(asked, in_parallel([lambda i=i: findings_of(authority, i) for i in asked]), strict=True)
@@ -227,6 +312,8 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     false_positive_rate = len(flagged_honest) / len(honest_ids)
     summary = {
         "honest_learners": len(honest_ids),
+        "honest_sharing_an_address": {"household": HOUSEHOLD, "training_room": len(employees)},
+        "training_room": {"enterprise": room.enterprise, "address": room.address},
         "honest_flagged": len(flagged_honest),
         "false_positive_rate": false_positive_rate,
         "cheats": len(expected),

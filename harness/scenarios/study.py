@@ -101,12 +101,14 @@ def enrolled_learner(
     course: CourseOut,
     device_id: str = "device-A",
     quiz: QuizTaker | None = None,
+    network_address: str | None = None,
 ) -> Enrolled:
     """A fresh registered, liveness-checked, enrolled learner of `course`, who signs in again
-    on the same device when the token expires; `quiz` answers its quizzes (by default the first
-    option of every question: right or wrong unknown)."""
+    on the same device (from the same address) when the token expires; `quiz` answers its
+    quizzes (by default the first option of every question: right or wrong unknown);
+    `network_address` by default the device's own (harness/network_address.py)."""
     learner = learners.registered()
-    login = learners.login(learner, device_id=device_id)
+    login = learners.login(learner, device_id=device_id, network_address=network_address)
     voucher = learners.voucher(learner, course)
     platform.enrol(login.token, course_id=course.course_id, voucher_code=voucher.code)
     lessons = sorted(platform.lessons(course.course_id), key=lambda x: x.seq)
@@ -116,7 +118,9 @@ def enrolled_learner(
         course,
         lessons,
         expires_at=login.expires_at,
-        sign_in=lambda: learners.login(learner, device_id=device_id),
+        sign_in=lambda: learners.login(
+            learner, device_id=device_id, network_address=network_address
+        ),
         sign_out=platform.logout,
         quiz=quiz or QuizTaker(),
     )

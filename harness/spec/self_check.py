@@ -21,6 +21,7 @@ SelfCheckRule = Literal[
     "forged_end_report",  # the lesson's end reported with no steady reports before it
     "capture_failures",  # a face that differs from the registered one, or repeated failures
     "shared_device",  # many accounts signed in from one device
+    "shared_address",  # many unrelated accounts signed in from one network address
     "fast_quiz_answers",  # quiz answers faster than reading allows
     "round_the_clock",  # more lessons played in one day than a person studies
 ]
@@ -30,7 +31,8 @@ SELF_CHECK_RULES: tuple[str, ...] = get_args(SelfCheckRule)
 
 OTHER_ACCOUNT = "another account"
 """How a finding's trace shows a sign-in of an account other than the finding's learner (a shared
-device): every supervision account reads the same finding, so it names no other learner."""
+device or address): every supervision account reads the same finding, so it names no other
+learner."""
 
 
 class SelfCheckFinding(Out):

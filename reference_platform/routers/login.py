@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 
 from harness.spec.identity import LoginIn, LoginOut, MeOut
+from reference_platform.client_address import FORWARDED_FOR, client_address
 from reference_platform.dependencies import (
     Alternatives,
     CurrentLearner,
@@ -58,6 +59,7 @@ BAD_CREDENTIALS = "Wrong ID number or password"
 )
 def login(
     body: LoginIn,
+    request: Request,
     db: Db,
     clock: PlatformClock,
     province: Province,
@@ -98,8 +100,21 @@ def login(
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"Liveness check failed: {verdict.reason}")
     ttl = dt.timedelta(seconds=settings.token_ttl_s)
     try:
+        address = client_address(
+            request.client.host if request.client else None,
+            request.headers.get(FORWARDED_FOR),
+            settings.trusted_proxies,
+        )
         new = start_login(
-            db, learner.id, body.device_id, verdict.verification_id, now, ttl, defects, alternatives
+            db,
+            learner.id,
+            body.device_id,
+            verdict.verification_id,
+            now,
+            ttl,
+            defects,
+            alternatives,
+            address=address,
         )  # flushed: the login row must exist before the event points at it
     except SecondLoginRefused as refused:
         db.commit()  # the passed liveness check stays on record, linked to no login
