@@ -21,7 +21,7 @@ from harness.load.command import load_command
 from harness.province.timeline_cli import province_timeline
 from harness.registry import checks_by_requirement
 from harness.report.terminal import print_summary
-from harness.servers import OWN_PROCESS_VARIABLE
+from harness.spec.test_hooks import OWN_PROCESS_VARIABLE
 from harness.vendor_run import VendorOptionError, finish_run, prepare_extras, rerun_selection
 from harness.version import sxcert_version
 

@@ -25,9 +25,7 @@ from pathlib import Path
 
 import requests
 
-# Set in a process that serves one app and nothing else: the app may replace its own process
-# image (reference_platform/process_restart.py), which would end any other program with it.
-OWN_PROCESS_VARIABLE = "SXCERT_OWN_PROCESS"
+from harness.spec.test_hooks import OWN_PROCESS_VARIABLE
 
 
 class ServerStartError(RuntimeError):

@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 
-from harness.servers import OWN_PROCESS_VARIABLE
+from harness.spec.test_hooks import OWN_PROCESS_VARIABLE
 from reference_platform.settings import ENV_PREFIX
 
 log = logging.getLogger(__name__)
