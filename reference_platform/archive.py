@@ -276,13 +276,20 @@ def pending(db: Session) -> dict[str, list[dict[str, Any]]]:
     return dict(batches)
 
 
+ACKNOWLEDGE_SLICE = 500
+
+
 def acknowledge(db: Session, record_ids: Iterable[str], now: dt.datetime) -> None:
-    """Mark the records acknowledged (in the caller's transaction): they are not sent again."""
-    db.execute(
-        update(ArchiveRecord)
-        .where(ArchiveRecord.id.in_(list(record_ids)))
-        .values(acknowledged_at=now, last_error=None)
-    )
+    """Mark the records acknowledged (in the caller's transaction): they are not sent again.
+    In slices of ACKNOWLEDGE_SLICE ids: a round under load acknowledges thousands, past what
+    one statement may bind."""
+    ids = list(record_ids)
+    for start in range(0, len(ids), ACKNOWLEDGE_SLICE):
+        db.execute(
+            update(ArchiveRecord)
+            .where(ArchiveRecord.id.in_(ids[start : start + ACKNOWLEDGE_SLICE]))
+            .values(acknowledged_at=now, last_error=None)
+        )
 
 
 def deliver(
@@ -291,8 +298,15 @@ def deliver(
     """Send each learner's unacknowledged records as one batch until the province is
     unavailable. Answers how many records the province acknowledged and the learners whose
     batch it refused (their records stay unacknowledged: nothing after a refused record can be
-    appended); commits what it learnt."""
-    acknowledged, refused = 0, set()
+    appended); commits what it learnt.
+
+    What it learnt is written after the round trips, in one short transaction: a write begun
+    before them would hold the database's writer (SQLite has one) across every push of the
+    round, and every learner's heartbeat would wait for the province. A process that ends
+    between a push and that commit sends the batch again; the province accepts a record it
+    already holds (same id, same hash) without adding it."""
+    acknowledged_ids: list[str] = []
+    refusals: dict[str, tuple[list[str], str]] = {}
     for learner_id, records in batches.items():
         ids = [r["record_id"] for r in records]
         try:
@@ -300,15 +314,16 @@ def deliver(
         except ProvinceRefused as exc:
             error = f"{exc.status_code}: {exc.detail}"[:200]
             log.warning("archive records of %s refused: %s", learner_id, error)
-            db.execute(
-                update(ArchiveRecord).where(ArchiveRecord.id.in_(ids)).values(last_error=error)
-            )
-            refused.add(learner_id)
+            refusals[learner_id] = (ids, error)
             continue
         except ProvinceUnavailable as exc:
             log.info("archive push waits for the province: %s", exc)
             break  # everything waits for the next round
-        acknowledge(db, ids, now)
-        acknowledged += len(ids)
+        acknowledged_ids.extend(ids)
+    db.rollback()  # end the read transaction the batches came from before writing
+    for ids, error in refusals.values():
+        db.execute(update(ArchiveRecord).where(ArchiveRecord.id.in_(ids)).values(last_error=error))
+    if acknowledged_ids:
+        acknowledge(db, acknowledged_ids, now)
     db.commit()
-    return acknowledged, refused
+    return len(acknowledged_ids), set(refusals)

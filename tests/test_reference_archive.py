@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from harness.spec.archive import chain_problems
@@ -82,6 +83,33 @@ def test_records_made_during_an_outage_arrive_after_a_restart(tmp_path: Path) ->
                 select(ArchiveRecord).where(ArchiveRecord.acknowledged_at.is_(None))
             ).all()
         assert unsent == []
+
+
+def test_no_write_is_held_while_the_province_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round acknowledges after its round trips: a write begun before them held SQLite's one
+    writer across every later push, and every heartbeat waited for the province (issue 14)."""
+    with running_platform(tmp_path) as platform:
+        pusher = _pusher(platform)
+        pusher.stop()  # only this test's round pushes
+        learners = [enrolled_in(platform, "senior") for _ in range(3)]
+        engine = platform.client.app.state.platform.engine  # type: ignore[attr-defined]
+        send = pusher._province.push_archive_records
+        writer_held: list[bool] = []
+
+        def observed(records: list[dict[str, Any]]) -> Any:
+            raw = engine.raw_connection()
+            try:
+                writer_held.append(raw.dbapi_connection.write_lock.locked())
+            finally:
+                raw.close()
+            return send(records)
+
+        monkeypatch.setattr(pusher._province, "push_archive_records", observed)
+        assert pusher.push_round() >= len(learners)
+        assert len(writer_held) >= len(learners) and not any(writer_held)
+        assert all(chain_problems(_held(platform, learner)) == [] for learner in learners)
 
 
 def test_the_lost_on_restart_defect_loses_what_was_in_memory(tmp_path: Path) -> None:
