@@ -63,6 +63,7 @@ class CertifyOptions:
     reference_defects: tuple[str, ...] = ()
     reference_alternatives: tuple[str, ...] = ()
     reference_database: str | None = None  # an empty database for the embedded reference
+    reference_processes: int = 1  # server processes of the embedded reference (embedded.py)
     skip_browser: bool = False
     skip_load: bool = False
     fuzz: bool = False  # run the optional fuzzing check (also `[fuzz] enabled` in the profile)
@@ -256,6 +257,7 @@ def _target(options: CertifyOptions, profile: Profile | None) -> Iterator[Profil
                     options.reference_defects,
                     alternatives=options.reference_alternatives,
                     database_url=options.reference_database,
+                    processes=options.reference_processes,
                 )
             )
             return

@@ -153,12 +153,14 @@ def embedded_target(
     alternatives: tuple[str, ...] = (),
     factory: str = REFERENCE_FACTORY,
     database_url: str | None = None,
+    processes: int = 1,
 ) -> Iterator[Profile]:
     """Start province + reference platform; yield a Profile for them; stop both afterwards.
     `defect_switch` serves the reference's runtime defect (and alternative) switch (the project's
     own tests); `alternatives` are the compliant alternatives the reference chooses; `factory`
     another app built on the reference (the project's own tests); `database_url` an empty
-    database for the reference (`check_reference_database`; default a fresh SQLite file)."""
+    database for the reference (`check_reference_database`; default a fresh SQLite file);
+    `processes` how many server processes serve it (`sxcert load`: one per core)."""
     platform_key = secrets.token_urlsafe(24)
     accounts = embedded_accounts()
     test_token = secrets.token_urlsafe(24)
@@ -177,7 +179,9 @@ def embedded_target(
             "SXCERT_REF_TRUSTED_PROXIES": HARNESS_ADDRESS,  # the harness stands in for its proxy
             **reference_supervision_env(accounts),
         }
-        platform = start_server("reference", factory, env, workdir / "logs", PLATFORM_HEALTH)
+        platform = start_server(
+            "reference", factory, env, workdir / "logs", PLATFORM_HEALTH, processes=processes
+        )
         stack.callback(stop, platform)
         yield Profile.model_validate(
             {

@@ -27,6 +27,8 @@ import requests
 
 from harness.spec.test_hooks import OWN_PROCESS_VARIABLE
 
+SERVER_PROCESSES_VARIABLE = "SXCERT_SERVER_PROCESSES"  # how many processes serve the socket
+
 
 class ServerStartError(RuntimeError):
     """A server did not come up; the message carries the tail of its log."""
@@ -105,8 +107,10 @@ def start_server(
     host: str = "127.0.0.1",
     port: int = 0,
     timeout: float = 30.0,
+    processes: int = 1,
 ) -> ServerProcess:
-    """Start the ASGI app `factory` in a child process; wait until `health_path` answers 200."""
+    """Start the ASGI app `factory` in a child process (`processes` > 1: a uvicorn supervisor
+    and that many server processes on the one socket); wait until `health_path` answers 200."""
     sock = bind_loopback(host, port)
     url = f"http://{host}:{sock.getsockname()[1]}"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -115,7 +119,7 @@ def start_server(
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
-            env={**os.environ, **env},
+            env={**os.environ, **env, SERVER_PROCESSES_VARIABLE: str(processes)},
             stdout=log,
             stderr=subprocess.STDOUT,
             pass_fds=(sock.fileno(),),
@@ -188,14 +192,27 @@ def serve_inherited_socket(factory: str, fd: int) -> None:
     restart hook) serves on the same socket again, and connections wait in its backlog."""
     import uvicorn
 
-    os.environ[OWN_PROCESS_VARIABLE] = "1"
+    processes = int(os.environ.get(SERVER_PROCESSES_VARIABLE) or 1)
+    # A process serving alone may replace its image (the restart hook); one of several spawned
+    # by uvicorn's supervisor may not (its command line is the supervisor's spawn stub).
+    os.environ[OWN_PROCESS_VARIABLE] = "1" if processes == 1 else "0"
     sock = socket.socket(fileno=fd)  # family and type read from the descriptor itself
     # proxy_headers off: the app decides whose X-Forwarded-For to believe (the reference's
     # client_address.py), not uvicorn's default of trusting it from 127.0.0.1.
     config = uvicorn.Config(
-        factory, factory=True, log_level="warning", access_log=False, proxy_headers=False
+        factory,
+        factory=True,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        workers=processes,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    if processes > 1:  # uvicorn's own supervisor: spawns them, replaces one that dies
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 if __name__ == "__main__":

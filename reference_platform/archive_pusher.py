@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from reference_platform.archive import acknowledge, collect, deliver, pending
 from reference_platform.clock import Clock
 from reference_platform.defects import ActiveDefects
+from reference_platform.process_lock import ProcessLock
 from reference_platform.province_client import ProvinceClient, ProvinceRefused, ProvinceUnavailable
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,14 @@ class ArchivePusher:
         province: ProvinceClient,
         defects: ActiveDefects,
         interval_s: float = INTERVAL_S,
+        round_lock: ProcessLock | None = None,
     ) -> None:
         self._sessions = sessions
         self._province = province
         self._defects = defects
         self._interval_s = interval_s
         self._lock = threading.Lock()  # one round at a time, also across a restart
+        self._round_lock = round_lock  # and across the instance's processes (SQLite file)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # Only the `archive_push_lost_on_restart` defect uses it: records taken off the outbox
@@ -81,8 +84,19 @@ class ArchivePusher:
 
     def push_round(self) -> int:
         """Collect new records, then send what is unacknowledged; answer how many were
-        acknowledged in this round."""
-        with self._lock, self._sessions() as db:
+        acknowledged in this round (0 also when another process of the instance is in one)."""
+        with self._lock:
+            if self._round_lock is None:
+                return self._round()
+            if not self._round_lock.try_acquire():
+                return 0
+            try:
+                return self._round()
+            finally:
+                self._round_lock.release()
+
+    def _round(self) -> int:
+        with self._sessions() as db:
             now = Clock(db).now()
             try:
                 collect(db, now, self._defects)

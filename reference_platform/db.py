@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
+from reference_platform.process_lock import database_file
 from reference_platform.sqlite_writer import SerialWriterConnection, serialise_writers
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
@@ -60,7 +61,7 @@ def default_database_url() -> str:
     return f"sqlite:///{os.path.join(folder, 'reference.db')}"
 
 
-REQUEST_SLOTS = 8  # requests holding a session at once (see below)
+REQUEST_SLOTS = 4  # requests holding a session at once (see below)
 POOL_TIMEOUT_S = 5.0  # a backstop only: the pool is sized so that nobody waits for a connection
 BUSY_TIMEOUT_MS = 5000  # how long a SQLite writer waits for another process's write lock
 POSTGRES_HEARTBEAT_WORKERS = 4  # row locks serialise one playback's heartbeats; 2 cores here
@@ -73,14 +74,17 @@ def is_sqlite(url: str) -> bool:
 # Sessions opened outside a request slot: the archive pusher, the approval sync, each open
 # STUDY-09 stream's short polls, exports; the pool keeps room for them, so none waits.
 UNSLOTTED_CONNECTIONS = 24
-# Why 8 request slots, not 32: one process runs Python one thread at a time, so on 2 cores more
-# threads inside the database add no throughput, only turns; the others wait in the event loop,
-# where waiting costs nothing (admission.py). Measured with the 2,000-learner run in the README.
+# Why 4 request slots (32 until stop 22, 8 until stop 24): one process runs Python one thread at
+# a time, so more threads inside the database add no throughput, only turns, and the one
+# heartbeat worker gets a smaller share of the interpreter (the 2,000-learner run's heartbeat p95
+# was 120–450 ms with 8, 120–130 ms with 4); the others wait in the event loop, where waiting
+# costs nothing (admission.py). Measured with the 2,000-learner run in the README.
 
 
 def heartbeat_workers(url: str) -> int:
     """Threads that run heartbeats: one for SQLite (one writer at a time; the 2,000-learner run
-    was worse with four: more threads only share one interpreter), a few for PostgreSQL (row
+    was worse with four, and with two per server process: more threads only share one
+    interpreter), a few for PostgreSQL (row
     locks serialise one playback's heartbeats)."""
     return 1 if is_sqlite(url) else POSTGRES_HEARTBEAT_WORKERS
 
@@ -112,7 +116,7 @@ def make_engine(url: str) -> Engine:
         options["connect_args"]["factory"] = SerialWriterConnection
     engine = create_engine(url, **options)
     if not in_memory:
-        serialise_writers(engine, BUSY_TIMEOUT_MS / 1000)
+        serialise_writers(engine, BUSY_TIMEOUT_MS / 1000, database_file(engine) or "")
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

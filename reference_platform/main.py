@@ -41,6 +41,7 @@ from reference_platform.errors import install_error_handlers
 from reference_platform.in_flight import STUDY_REQUESTS
 from reference_platform.pages.router import STATIC_DIR
 from reference_platform.pages.router import router as pages_router
+from reference_platform.process_lock import ProcessLock, database_file
 from reference_platform.province_client import ProvinceClient
 from reference_platform.routers import (
     captures,
@@ -95,7 +96,11 @@ def start(settings: PlatformSettings) -> PlatformContext:
         log.info("Compliant alternatives chosen: %s", ", ".join(sorted(alternatives.names)))
     approvals = ApprovalSync(sessions, province)
     approvals.at_start(alternatives)
-    pusher = ArchivePusher(sessions, province, defects) if settings.province_url else None
+    pusher = None
+    if settings.province_url:
+        database = database_file(engine)  # rounds of several server processes take turns
+        round_lock = ProcessLock(database + "-archive.lock") if database else None
+        pusher = ArchivePusher(sessions, province, defects, round_lock=round_lock)
     slots = RequestSlots(REQUEST_SLOTS, MAX_WAITING_REQUESTS, MAX_WAIT_S)
     heartbeats = WorkQueue(
         heartbeat_workers(database_url),

@@ -10,17 +10,20 @@ transaction) and given back as soon as the transaction commits or rolls back, so
 starts at once. A wait longer than the platform's bound answers `Overloaded` (503 with
 Retry-After), as every other full queue does (admission.py).
 
-The lock is per process: several processes on one file still meet SQLite's own lock, and the
-busy handler stays the backstop there.
+Several server processes on one file (`sxcert load` starts one per core) also take a lock on a
+file beside the database (process_lock.py) after their own Python lock, so one writer of all of
+them goes at a time and SQLite's busy handler stays a backstop only.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from typing import Any
 
 from reference_platform.admission import Overloaded
+from reference_platform.process_lock import ProcessLock
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -30,24 +33,33 @@ class SerialWriterConnection(sqlite3.Connection):
     to the end of that transaction (`connect_args={"factory": ...}`; `attach` gives the lock)."""
 
     write_lock: threading.Lock | None = None
+    process_lock: ProcessLock | None = None
     wait_s: float = 5.0
     holds_lock: bool = False
 
-    def attach(self, lock: threading.Lock, wait_s: float) -> None:
-        self.write_lock, self.wait_s, self.holds_lock = lock, wait_s, False
+    def attach(self, lock: threading.Lock, process_lock: ProcessLock, wait_s: float) -> None:
+        self.write_lock, self.process_lock = lock, process_lock
+        self.wait_s, self.holds_lock = wait_s, False
 
     def before_statement(self, statement: str) -> None:
         if self.holds_lock or self.write_lock is None:
             return
         if not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
+        started = time.monotonic()
         if not self.write_lock.acquire(timeout=self.wait_s):
+            raise Overloaded
+        left = self.wait_s - (time.monotonic() - started)
+        if self.process_lock is not None and not self.process_lock.acquire(left):
+            self.write_lock.release()
             raise Overloaded
         self.holds_lock = True
 
     def _release(self) -> None:
         if self.holds_lock and self.write_lock is not None:
             self.holds_lock = False
+            if self.process_lock is not None:
+                self.process_lock.release()
             self.write_lock.release()
 
     def commit(self) -> None:
@@ -70,17 +82,19 @@ class SerialWriterConnection(sqlite3.Connection):
             self._release()
 
 
-def serialise_writers(engine: Any, wait_s: float) -> None:
+def serialise_writers(engine: Any, wait_s: float, database_file: str) -> None:
     """Give every connection of `engine` (made with `SerialWriterConnection`) one shared lock,
-    and take it before each transaction's first write."""
+    and the lock of all processes on `database_file`; take both before each transaction's
+    first write."""
     from sqlalchemy import event
 
     lock = threading.Lock()
+    process_lock = ProcessLock(database_file + "-writer.lock")
 
     @event.listens_for(engine, "connect")
     def _attach(dbapi_connection: Any, _record: Any) -> None:
         if isinstance(dbapi_connection, SerialWriterConnection):
-            dbapi_connection.attach(lock, wait_s)
+            dbapi_connection.attach(lock, process_lock, wait_s)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -61,6 +61,22 @@ def run_sxcert(*args: str, env: dict[str, str] | None = None, timeout: float = 6
     )
 
 
+def processes_with_env(entry: str) -> list[int]:
+    """Processes whose environment holds `entry` ("NAME=value"): what a run started, found
+    even when it is another process group's (another run's processes are not this one's)."""
+    marker = entry.encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 def read_report(out: Path) -> dict:
     return json.loads((out / "report.json").read_text(encoding="utf-8"))
 

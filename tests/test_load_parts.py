@@ -210,11 +210,44 @@ def test_learners_leave_within_the_runs_last_interval() -> None:
     # a 60 s run at 30 s pacing: the leaving moments fill the last 20 s (a third of the run)
     assert leaving_moment(100.0, 60, 30, 0.0) == 160.0
     assert leaving_moment(100.0, 60, 30, 1.0) == 140.0
+    assert leaving_moment(0.0, 6, 2.0, 1.0) == 4.0  # certify's embedded run: its last interval
     # a run of many intervals: only the last one
     assert leaving_moment(0.0, 600, 30, 1.0) == 570.0
     assert leaving_moment(0.0, 600, 30, 0.5) == 585.0
     # unset duration: nobody leaves before the run is stopped
     assert leaving_moment(0.0, float("inf"), 30, 1.0) == float("inf")
+
+
+def test_a_crowd_arrives_over_a_third_of_the_run_at_most_one_interval() -> None:
+    from harness.load.crowd import crowd_window_s, spawn_rate
+
+    assert spawn_rate(2000, 60, 30) == 100.0  # over 20 s
+    assert spawn_rate(20_000, 600, 30) == pytest.approx(20_000 / 30)  # over one interval
+    assert spawn_rate(10, 6, 2.0) == 5.0  # certify's embedded run: 10 learners over 2 s
+    assert crowd_window_s(1, 30) == 1.0  # at least a second
+
+
+def test_each_learner_beats_at_its_own_moment_of_the_interval() -> None:
+    """Arrivals over 20 s of a 30 s interval: the first beats fall at the drawn moments of the
+    interval, so the crowd's heartbeats spread evenly over the whole of it."""
+    from harness.load.crowd import first_beat_delay
+
+    # arrived 5 s in, its moment is 15 s into each interval: it waits 10 s
+    assert first_beat_delay(5.0, 60, 30, 0.5) == pytest.approx(10.0)
+    # its moment has passed (3 s in, arrived 5 s in): the next interval's, 28 s on
+    assert first_beat_delay(5.0, 60, 30, 0.1) == pytest.approx(28.0)
+    # always within one interval, never negative
+    for arrived in (0.0, 7.3, 19.9):
+        for draw in (0.0, 0.25, 0.999):
+            assert 0.0 <= first_beat_delay(arrived, 60, 30, draw) < 30.0
+    # the beats' moments (arrival + delay, modulo the interval) are the drawn ones
+    moments = [(a + first_beat_delay(a, 60, 30, d)) % 30 for a, d in ((3, 0.2), (17, 0.9))]
+    assert moments == pytest.approx([6.0, 27.0])
+    # a crowd arriving over a whole interval (certify's 6 s run at 2 s) beats on arrival
+    assert first_beat_delay(1.3, 6, 2.0, 0.7) == 0.0
+    # a run shorter than two intervals (a 4 s smoke run at 30 s) too: no moment would come
+    assert first_beat_delay(1.0, 4, 30, 0.7) == 0.0
+    assert first_beat_delay(1.0, 59, 30, 0.7) == 0.0
 
 
 def test_a_quiz_is_answered_one_question_at_a_time_each_tried_once() -> None:

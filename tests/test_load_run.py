@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_sxcert
+from tests.conftest import ROOT, processes_with_env, run_sxcert
 
 LOAD_KEYS = {
     "users",
@@ -33,17 +33,7 @@ LOAD_KEYS = {
 def locust_processes_of(folder: Path) -> list[int]:
     """Processes started for the load run writing into `folder` (by the ledger folder in their
     environment: another run's locust is not this one's)."""
-    marker = f"SXCERT_LOAD_LEDGER={(folder / 'ledger').resolve()}".encode()
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if marker in (proc / "environ").read_bytes().split(b"\0"):
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
+    return processes_with_env(f"SXCERT_LOAD_LEDGER={(folder / 'ledger').resolve()}")
 
 
 def test_a_small_load_run_writes_its_results_and_leaves_nothing_running(tmp_path):

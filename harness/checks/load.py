@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from harness.failures import CannotProbe, CheckFailure
+from harness.load.crowd import spawn_rate
 from harness.load.runner import LoadPlan
 from harness.load.session import LoadResult, run_load
 from harness.probe import Probe
@@ -35,13 +36,12 @@ PREPARATION_ALLOWANCE_S = 60  # the least a check needs besides the load itself
 
 
 def load_plan(profile: Profile) -> LoadPlan:
-    """The profile's load: its users, spawned over the first third of its duration."""
+    """The profile's load: its users, arriving over one heartbeat interval (crowd.py)."""
     t = profile.thresholds
-    spawn_rate = t.load_users / max(1.0, t.load_duration_seconds / 3)
     return LoadPlan(
         profile.target.url,
         t.load_users,
-        spawn_rate,
+        spawn_rate(t.load_users, t.load_duration_seconds, t.load_pacing_seconds),
         t.load_duration_seconds,
         pacing_s=t.load_pacing_seconds,
     )

@@ -11,8 +11,8 @@ end it with every locust process and server it started.
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +26,7 @@ from harness.certify import CertifyOptions, _target
 from harness.failures import CheckFailure
 from harness.load.capacity import find_capacity
 from harness.load.cohort import CohortError
+from harness.load.crowd import spawn_rate as crowd_spawn_rate
 from harness.load.runner import LoadPlan, LoadRunError
 from harness.load.session import LoadResult, run_load
 from harness.load.stats import HistoryRow
@@ -66,13 +67,16 @@ def plan_for(
     duration: int | None,
     spawn_rate: float | None,
     workers: int,
+    pacing_s: float | None = None,
 ) -> LoadPlan:
-    """The profile's load, with what the options override; users spawn over the first third."""
+    """The profile's load, with what the options override (`pacing_s`: instead of the
+    profile's); users arrive over one heartbeat interval (crowd.py)."""
     t = profile.thresholds
     users = users or t.load_users
     duration = duration or t.load_duration_seconds
-    rate = spawn_rate or users / max(1.0, duration / 3)
-    return LoadPlan(profile.target.url, users, rate, duration, workers, t.load_pacing_seconds)
+    pacing = pacing_s or t.load_pacing_seconds
+    rate = spawn_rate or crowd_spawn_rate(users, duration, pacing)
+    return LoadPlan(profile.target.url, users, rate, duration, workers, pacing)
 
 
 class ProgressLine:
@@ -183,16 +187,20 @@ def _run(
     capacity: bool,
     max_users: int | None,
 ) -> int:
-    options = CertifyOptions(profile=profile_path, reference_defects=defects)
+    options = CertifyOptions(
+        profile=profile_path,
+        reference_defects=defects,
+        reference_processes=os.cpu_count() or 1,
+    )
     stop = StopRequest()
     try:
         with stop_on_signals(stop), _target(options, given) as target:
             why = reachable(target.target.url.rstrip("/") + "/api/v1/health")
             if why is not None:
                 raise LoadRunError(f"the target is not reachable: {why}")
-            plan = plan_for(target, users, duration, spawn_rate, workers)
-            if given is None:  # the embedded reference's 2 s pacing is for certify's short run
-                plan = dataclasses.replace(plan, pacing_s=Thresholds().load_pacing_seconds)
+            # the embedded reference's 2 s pacing is for certify's short run
+            pacing = Thresholds().load_pacing_seconds if given is None else None
+            plan = plan_for(target, users, duration, spawn_rate, workers, pacing)
             progress = ProgressLine()
 
             def one_run(step: LoadPlan, folder: Path) -> LoadResult:
@@ -212,8 +220,9 @@ def _run(
             (out / "capacity.json").write_text(
                 json.dumps(found.as_dict(), indent=2), encoding="utf-8"
             )
+            held = found.largest_held_users
             console.print(
-                f"Largest load held: {found.largest_held_users or 'none'} users"
+                f"Largest load held: {f'{held} users' if held else 'none'}"
                 f" ({found.stopped_because}). Curve: {out / 'capacity.json'}"
             )
             return 0 if found.largest_held_users else 1

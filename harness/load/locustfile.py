@@ -35,7 +35,7 @@ from locust import FastHttpUser, task
 from locust.exception import StopUser
 
 from harness.load.cohort import Cohort, CohortLearner, QuizQuestion
-from harness.load.crowd import leaving_moment, next_question
+from harness.load.crowd import first_beat_delay, leaving_moment, next_question
 from harness.load.ledger import LearnerLedger
 
 
@@ -87,6 +87,8 @@ class StudyingLearner(FastHttpUser):
             _RUN_STARTED.append(time.monotonic())
         duration = float(os.environ.get("SXCERT_LOAD_DURATION") or "inf")
         self.leaves_at = leaving_moment(_RUN_STARTED[0], duration, self.pacing, random.random())
+        arrived = time.monotonic() - _RUN_STARTED[0]
+        first_beat = first_beat_delay(arrived, duration, self.pacing, random.random())
         self.left = False
         self.questions_tried: set[str] = set()
         self.auth = {"Authorization": f"Bearer {seat.token}"}
@@ -98,7 +100,8 @@ class StudyingLearner(FastHttpUser):
         self.last_beat = time.monotonic()
         self.answered_challenges: set[str] = set()
         self.quiz_hours_done: set[int] = set()
-        self.tick_started = time.monotonic()
+        # the first tick is `first_beat` from now: its interval is taken to have begun before
+        self.tick_started = time.monotonic() + first_beat - self.pacing
 
     def on_stop(self) -> None:
         if hasattr(self, "me"):
@@ -108,14 +111,18 @@ class StudyingLearner(FastHttpUser):
         if self.left:
             return
         self.left = True
-        self.client.post("/api/v1/logout", headers=self.auth, name="logout")
-        _write_ledger(self.ledger.as_dict())
+        try:
+            self.client.post("/api/v1/logout", headers=self.auth, name="logout")
+        finally:  # a learner stopped while logging out (the run's end) still reports
+            _write_ledger(self.ledger.as_dict())
 
     @task
     def study(self) -> None:
         if time.monotonic() >= self.leaves_at:
             self.leave()
             raise StopUser()
+        if time.monotonic() < self.tick_started + self.pacing:
+            return  # locust runs a task at once on start; the first tick waits its moment
         self.tick_started = time.monotonic()
         answer = self.heartbeat()
         if answer is None:
