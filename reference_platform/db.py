@@ -84,8 +84,7 @@ UNSLOTTED_CONNECTIONS = 24
 def heartbeat_workers(url: str) -> int:
     """Threads that run heartbeats: one for SQLite (one writer at a time; the 2,000-learner run
     was worse with four, and with two per server process: more threads only share one
-    interpreter), a few for PostgreSQL (row
-    locks serialise one playback's heartbeats)."""
+    interpreter), a few for PostgreSQL (row locks serialise one playback's heartbeats)."""
     return 1 if is_sqlite(url) else POSTGRES_HEARTBEAT_WORKERS
 
 

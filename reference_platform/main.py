@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -101,6 +102,8 @@ def start(settings: PlatformSettings) -> PlatformContext:
         database = database_file(engine)  # rounds of several server processes take turns
         round_lock = ProcessLock(database + "-archive.lock") if database else None
         pusher = ArchivePusher(sessions, province, defects, round_lock=round_lock)
+        if round_lock is not None:  # open as long as the pusher is
+            weakref.finalize(pusher, round_lock.close)
     slots = RequestSlots(REQUEST_SLOTS, MAX_WAITING_REQUESTS, MAX_WAIT_S)
     heartbeats = WorkQueue(
         heartbeat_workers(database_url),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+import weakref
 from typing import Any
 
 from reference_platform.admission import Overloaded
@@ -90,6 +91,7 @@ def serialise_writers(engine: Any, wait_s: float, database_file: str) -> None:
 
     lock = threading.Lock()
     process_lock = ProcessLock(database_file + "-writer.lock")
+    weakref.finalize(engine, process_lock.close)  # the lock file stays open while the engine is
 
     @event.listens_for(engine, "connect")
     def _attach(dbapi_connection: Any, _record: Any) -> None:
