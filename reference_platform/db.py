@@ -114,8 +114,9 @@ def make_engine(url: str) -> Engine:
         options.update(pool)
         options["connect_args"]["factory"] = SerialWriterConnection
     engine = create_engine(url, **options)
-    if not in_memory:
-        serialise_writers(engine, BUSY_TIMEOUT_MS / 1000, database_file(engine) or "")
+    file = database_file(engine)
+    if file is not None:  # a file's writers take turns, also across the instance's processes
+        serialise_writers(engine, BUSY_TIMEOUT_MS / 1000, file)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -36,7 +36,8 @@ PREPARATION_ALLOWANCE_S = 60  # the least a check needs besides the load itself
 
 
 def load_plan(profile: Profile) -> LoadPlan:
-    """The profile's load: its users, arriving over one heartbeat interval (crowd.py)."""
+    """The profile's load: its users, arriving over a third of the run, at most one heartbeat
+    interval (crowd.py)."""
     t = profile.thresholds
     return LoadPlan(
         profile.target.url,

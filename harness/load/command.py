@@ -70,7 +70,7 @@ def plan_for(
     pacing_s: float | None = None,
 ) -> LoadPlan:
     """The profile's load, with what the options override (`pacing_s`: instead of the
-    profile's); users arrive over one heartbeat interval (crowd.py)."""
+    profile's); users arrive over a third of the run, at most one heartbeat interval (crowd.py)."""
     t = profile.thresholds
     users = users or t.load_users
     duration = duration or t.load_duration_seconds

@@ -39,9 +39,7 @@ def first_beat_delay(arrived_s: float, duration_s: float, pacing_s: float, draw:
 
 def leaving_moment(started: float, duration_s: float, pacing_s: float, draw: float) -> float:
     """When a learner leaves: `draw` (0–1) of the way back from the run's end into its last
-    heartbeat interval (`crowd_window_s`)."""
-    if duration_s == float("inf"):
-        return duration_s
+    heartbeat interval (`crowd_window_s`; an unbounded run: never)."""
     return started + duration_s - draw * crowd_window_s(duration_s, pacing_s)
 
 
