@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from defect_flags import defect_flag_values, defect_only_functions
 from mutant_runs import PACKAGE, Outcome, Runner
 from mutants import MODULE_LEVEL, Mutant, mutants_of
+from mutation_ledger import KEPT_STATUSES, Ledger, read_ledger, verdict_of
 
 REPO = Path(__file__).resolve().parents[1]
 EQUIVALENTS = Path(__file__).resolve().parent / "mutation_equivalents.toml"
@@ -137,6 +138,7 @@ class Planned:
     # The outcome of the full certify a survivor of its own requirements' checks gets: a check of
     # another clause may reject it (the mapping is a guess, the full run is the verdict).
     full_run: Outcome | None = None
+    from_ledger: bool = False  # judged by an earlier run (--ledger), not run again
 
     @property
     def verdict(self) -> Outcome | None:
@@ -273,25 +275,42 @@ def module_mutants(source_root: Path, module: str) -> list[Mutant]:
 # --- running ------------------------------------------------------------------------------------
 
 
-def judge(runner: Runner, item: Planned, confirm: bool) -> Planned:
+def judge(runner: Runner, item: Planned, confirm: bool, ledger: Ledger | None = None) -> Planned:
     """Certify the mutant on its requirements; a survivor, when `confirm`, also on every clause
-    (the full certify, unbudgeted: a started mutant gets its verdict)."""
+    (the full certify, unbudgeted: a started mutant gets its verdict). A verdict goes into the
+    ledger at once, so a stop later loses none."""
     item.outcome = runner.certify(item.requirements, item.mutant)
     if confirm and item.outcome is not None and item.outcome.status == "survived":
         item.full_run = runner.certify(None, item.mutant, budgeted=False)
         if item.full_run is None:  # interrupted before its verdict: not judged, not a survivor
             item.outcome = None
+    if ledger is not None and item.outcome is not None:
+        ledger.record(item.mutant, item.requirements, item.outcome, item.full_run)
     return item
 
 
+def to_run(planned: list[Planned]) -> list[Planned]:
+    return [p for p in planned if p.equivalent is None and not p.from_ledger]
+
+
 def run_all(
-    runner: Runner, planned: list[Planned], jobs: int, progress: bool = True, confirm: bool = True
+    runner: Runner,
+    planned: list[Planned],
+    jobs: int,
+    progress: bool = True,
+    confirm: bool = True,
+    ledger: Ledger | None = None,
+    order_seed: int | None = None,
 ) -> bool:
-    """Run every non-equivalent mutant, `jobs` at a time; fills each `outcome` (None: not run).
-    Answers False when interrupted (Ctrl-C, SIGTERM): every certify run is stopped first."""
-    todo = [p for p in planned if p.equivalent is None]
+    """Run every non-equivalent mutant the ledger does not hold, `jobs` at a time (in a seeded
+    random order when `order_seed` is given, so a run cut short by its budget is a fair sample of
+    every module); fills each `outcome` (None: not run). Answers False when interrupted
+    (Ctrl-C, SIGTERM): every certify run is stopped first."""
+    todo = to_run(planned)
+    if order_seed is not None:
+        random.Random(order_seed).shuffle(todo)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(judge, runner, p, confirm): p for p in todo}
+        futures = {pool.submit(judge, runner, p, confirm, ledger): p for p in todo}
         try:
             for done, future in enumerate(as_completed(futures), 1):
                 item = future.result()
@@ -372,12 +391,14 @@ def print_results(planned: list[Planned], wall: float) -> None:
             f"{row['error']:>7}{row['equivalent']:>8}{shown:>8}"
         )
     ran = [p for p in planned if p.verdict]
+    held = sum(1 for p in ran if p.from_ledger)
     killed = sum(1 for p in ran if p.verdict and p.verdict.status == "killed")
     survived = [p for p in ran if p.verdict and p.verdict.status == "survived"]
     by_full = sum(1 for p in ran if p.full_run and p.full_run.status == "killed")
     overall = killed / (killed + len(survived)) if killed + len(survived) else None
     print(
-        f"\n{len(ran)} mutants run in {wall:.0f} s "
+        f"\n{len(ran)} mutants judged ({held} of them read from the ledger), "
+        f"{len(ran) - held} run in {wall:.0f} s "
         f"(mean {sum(_seconds(p) for p in ran) / max(len(ran), 1):.1f} s each);"
         f" overall score {'—' if overall is None else f'{overall:.1%}'}"
         f" ({by_full} of the kills by the full certify, after surviving their own clauses' checks)"
@@ -425,6 +446,7 @@ def as_json(planned: list[Planned], unjudged: list[Mutant], wall: float) -> dict
                 "equivalent": p.equivalent,
                 "outcome": asdict(p.outcome) if p.outcome else None,
                 "full_run": asdict(p.full_run) if p.full_run else None,
+                "from_ledger": p.from_ledger,
             }
             for p in planned
         ],
@@ -467,9 +489,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--json", type=Path, help="write the results to this file")
+    parser.add_argument(
+        "--ledger",
+        type=Path,
+        help="JSON-lines file of verdicts: read to skip mutants already judged, appended to as "
+        "each verdict is known (the full measurement, resumed over several runs)",
+    )
+    parser.add_argument(
+        "--rerun-survivors",
+        action="store_true",
+        help="with --ledger: certify the ledger's survivors again (after a check was strengthened)",
+    )
     parser.add_argument("--equivalents", type=Path, default=EQUIVALENTS)
     parser.add_argument("--source", type=Path, default=REPO, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
+
+
+def take_from_ledger(
+    planned: list[Planned],
+    held: dict[str, tuple[Outcome, Outcome | None]],
+    rerun_survivors: bool,
+) -> None:
+    """Marks the mutants the ledger already judged (a kill, or a survival unless
+    `rerun_survivors`), with the ledger's outcomes; timeouts and errors are run again."""
+    for item in planned:
+        entry = held.get(item.mutant.key)
+        if item.equivalent is not None or entry is None:
+            continue
+        status = verdict_of(*entry)
+        if status not in KEPT_STATUSES or (rerun_survivors and status == "survived"):
+            continue
+        item.outcome, item.full_run = entry
+        item.from_ledger = True
 
 
 def select_modules(names: str | None) -> list[str]:
@@ -526,20 +577,28 @@ def _main(args: argparse.Namespace) -> int:
         if unknown:
             raise BenchmarkError(f"--keys: no such mutant in this selection: {', '.join(unknown)}")
         planned = [p for p in planned if p.mutant.key in keys]
-    if args.sample is not None and args.sample < len(planned):
+    if args.ledger:
+        take_from_ledger(planned, read_ledger(args.ledger), args.rerun_survivors)
+    held = [p for p in planned if p.from_ledger]
+    candidates = [p for p in planned if not p.from_ledger]
+    if args.sample is not None and args.sample < len(candidates):
         planned = sorted(
-            random.Random(args.seed).sample(planned, args.sample),
+            held + random.Random(args.seed).sample(candidates, args.sample),
             key=lambda p: (p.mutant.module, p.mutant.line),
         )
     if args.list:
         print_listing(planned, unjudged)
         return 0
-    if not any(p.equivalent is None for p in planned):
+    if not to_run(planned):
+        if held:
+            print_results(planned, 0.0)
+            print("\nevery mutant of this selection is judged in the ledger; nothing run")
+            return 0
         raise BenchmarkError("no mutant to run in this selection")
     started = time.monotonic()
     budget_until = started + args.budget if args.budget else None
     runner = Runner(args.source, args.timeout, budget_until, fail_fast=not args.all_checks)
-    everything = sorted({r for p in planned for r in p.requirements})
+    everything = sorted({r for p in to_run(planned) for r in p.requirements})
     baseline = runner.certify(everything, None, budgeted=False)
     if baseline is None:
         raise KeyboardInterrupt
@@ -549,10 +608,18 @@ def _main(args: argparse.Namespace) -> int:
             f"({baseline.status}: {baseline.reason or baseline.failed}); nothing measured"
         )
     print(f"baseline ADMIT for {','.join(everything)} in {baseline.seconds:.1f} s", flush=True)
-    finished = run_all(runner, planned, args.jobs, confirm=not args.no_confirm)
+    ledger = Ledger(args.ledger, args.source) if args.ledger else None
+    finished = run_all(
+        runner,
+        planned,
+        args.jobs,
+        confirm=not args.no_confirm,
+        ledger=ledger,
+        order_seed=args.seed if ledger else None,
+    )
     wall = time.monotonic() - started
     print_results(planned, wall)
-    not_run = sum(1 for p in planned if p.equivalent is None and p.verdict is None)
+    not_run = sum(1 for p in to_run(planned) if p.verdict is None)
     if not_run:
         why = "interrupted" if not finished else f"time budget of {args.budget:g} s spent"
         print(f"\n{not_run} mutants not run ({why}): the figures above cover only those run.")

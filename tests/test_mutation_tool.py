@@ -255,6 +255,43 @@ def test_a_survivor_of_its_own_clauses_is_certified_again_on_every_clause(capsys
     assert interrupted.verdict is None  # not judged: neither killed nor survived
 
 
+def test_the_ledger_keeps_verdicts_across_runs_and_runs_only_what_it_lacks(tmp_path):
+    """The full measurement outlasts a session: each verdict is appended as it is known, and the
+    next run skips kills and survivors (survivors again only when asked) but re-runs timeouts
+    and errors, which are not verdicts; a line torn by a stop is ignored."""
+    from mutation_ledger import Ledger, read_ledger
+
+    source = (ROOT / "reference_platform" / "completion.py").read_text(encoding="utf-8")
+    first, second, third, fourth = mutants_of("completion.py", source)[:4]
+    path = tmp_path / "ledger.jsonl"
+    ledger = Ledger(path, ROOT)
+    killed = mutation.Planned(first, ("COURSE-05",))
+    assert mutation.run_all(_RecordingRunner(), [killed], jobs=1, ledger=ledger)  # type: ignore[arg-type]
+    ledger.record(second, ("COURSE-05",), mutation.Outcome("survived", 1.0, 0), None)
+    ledger.record(third, ("COURSE-05",), mutation.Outcome("timeout", 300.0), None)
+    with path.open("a", encoding="utf-8") as file:
+        file.write('{"schema": "sxcert.mutation-ledger/1", "key": "torn')
+    held = read_ledger(path)
+    assert set(held) == {first.key, second.key, third.key}
+    outcome, full_run = held[first.key]
+    assert (outcome.status, full_run.status, full_run.failed) == ("survived", "killed", ["ELIG-02"])
+    lines = [json.loads(line) for line in path.read_text().splitlines()[:3]]
+    assert lines[0]["where"] == first.where and lines[0]["commit"]  # what and when
+    planned = [mutation.Planned(m, ("COURSE-05",)) for m in (first, second, third, fourth)]
+    mutation.take_from_ledger(planned, held, rerun_survivors=False)
+    assert [p.from_ledger for p in planned] == [True, True, False, False]
+    assert mutation.to_run(planned) == planned[2:]
+    assert planned[0].verdict.status == "killed" and planned[1].verdict.status == "survived"
+    again = [mutation.Planned(m, ("COURSE-05",)) for m in (first, second)]
+    mutation.take_from_ledger(again, held, rerun_survivors=True)
+    assert [p.from_ledger for p in again] == [True, False]
+    runner = _RecordingRunner()
+    assert mutation.run_all(runner, planned, jobs=1, confirm=False)  # type: ignore[arg-type]
+    assert len(runner.runs) == 2  # the timeout and the new mutant only
+    row = mutation.per_requirement(planned)["COURSE-05"]
+    assert (row["killed"], row["survived"]) == (1, 3)
+
+
 def test_a_mutant_that_breaks_start_up_is_an_error_not_a_kill():
     """certify's exit 2 (it could not judge) is reported apart, with its reason."""
     broken = Mutant(
