@@ -723,6 +723,13 @@ _DEFECT_LIST = (
         " earlier quarter's claim held it.",
     ),
     Defect(
+        "claim_quarter_misses_its_last_day",
+        ("SUB-01",),
+        ("claim_pays_each_certified_learner_at_its_levels_rate_once",),
+        "A quarter's claim takes certificates issued before its last day: one issued on the"
+        " last day (Asia/Shanghai) is in no quarter's claim.",
+    ),
+    Defect(
         "claims_flagged_learner",
         ("SUB-05",),
         ("claim_leaves_out_flagged_and_unarchived_learners",),

@@ -86,6 +86,7 @@ class ClaimRules:
     junior_rate: Decimal = RATES["junior"]
     include_earlier_certificates: bool = False  # claim certificates of earlier quarters again
     include_flagged: bool = False
+    include_last_day: bool = True  # the quarter's last day belongs to it
 
 
 def amount_of(hours: int, rate: Decimal) -> Decimal:
@@ -107,7 +108,10 @@ def claim_lines(
     listed: set[tuple[str, str]] = set()
     for cert in certified:
         key = (cert.learner_id, cert.course_id)
-        issued_in_window = first <= cert.issued_on <= last or (
+        in_quarter = first <= cert.issued_on <= last and (
+            rules.include_last_day or cert.issued_on < last
+        )
+        issued_in_window = in_quarter or (
             rules.include_earlier_certificates and cert.issued_on <= last
         )
         if not issued_in_window or key in listed:

@@ -70,6 +70,7 @@ def rules_for(defects: ActiveDefects) -> ClaimRules:
         else RATES["junior"],
         include_earlier_certificates=defects.active("claims_learner_twice_across_quarters"),
         include_flagged=defects.active("claims_flagged_learner"),
+        include_last_day=not defects.active("claim_quarter_misses_its_last_day"),
     )
 
 

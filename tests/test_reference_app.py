@@ -122,6 +122,7 @@ FINAL_DEFECTS = {
     "claim_includes_uncertified": ("SUB-01",),
     "claims_learner_twice_across_quarters": ("SUB-02",),
     "claims_flagged_learner": ("SUB-05",),
+    "claim_quarter_misses_its_last_day": ("SUB-01",),
 }
 
 

@@ -5,17 +5,24 @@ One cohort per run, shared by the three checks (built by the first that runs, ke
 process): a completer of a course of each level (junior, intermediate, senior), a learner who
 studies every hour of a senior course but answers every question wrong (no certificate), a
 cheater who completes the senior course but once shows another person's face to a capture
-(flagged by the self-check at once, docs/interface.md "Self-check"), and a senior completer
+(flagged by the self-check at once, docs/interface.md "Self-check"), a senior completer
 whose archive the province refuses from the start (a sandbox fault, lifted once the claim is
-filed), so that the platform cannot complete it. Everything an honest learner
+filed), so that the platform cannot complete it, and a senior completer of the next quarter.
+Everything an honest learner
 does stays outside every self-check band: each learner signs in on a device of its own, quiz
 answers come at least QUIZ_GAP_S apart (the interface: answers ≥ 10 s apart are never flagged),
 one playback per lesson.
 
 The cohort studies in a quarter no claim was filed for: the test clock is first moved to the
 next quarter's first day (the clock only moves forward and only this cohort files claims, so that
-quarter is fresh even on a platform earlier runs used). The quarter's claim is then filed through
-the test hook, and what the province's subsidy office received is read back.
+quarter is fresh even on a platform earlier runs used), then on to STUDY_DAYS_BEFORE_END days
+before its last day. The quarter's boundary is tried from both sides (a claim is by the
+certificate's `issued_on`, Asia/Shanghai, the quarter's last day included): the senior
+completer's final lesson is held back and passed a minute before midnight of the quarter's last
+day, the next-quarter completer's half a minute after it — the first moment of the next quarter
+by Shanghai's calendar, still the quarter's last day by UTC's. The quarter's claim is then filed
+through the test hook (from the next quarter, as a platform files once its quarter is over), and
+what the province's subsidy office received is read back.
 """
 
 from __future__ import annotations
@@ -46,6 +53,9 @@ FRAMES_PER_CALL = 16
 POLL_S = 0.3
 DAILY_STUDY_S = 8 * 3600  # under the interface's 10 h a day that round_the_clock never flags
 LEVELS = ("junior", "intermediate", "senior")
+STUDY_DAYS_BEFORE_END = 14  # the cohort enrols this long before its quarter's last day
+# When the boundary completers pass their final lesson, from midnight after the quarter's last day.
+BOUNDARY_PASS_S = {"quarter_end": -60.0, "next_quarter": 30.0}
 _cohorts: dict[tuple[str, str], Cohort] = {}
 _lock = threading.Lock()
 
@@ -59,24 +69,42 @@ def next_quarter_start(day: dt.date) -> dt.date:
     return dt.date(day.year + (month > 12), (month - 1) % 12 + 1, 1)
 
 
+def quarter_days(quarter: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of a quarter written "2027Q1"."""
+    year, number = int(quarter[:4]), int(quarter[-1])
+    first = dt.date(year, 3 * number - 2, 1)
+    return first, next_quarter_start(first) - dt.timedelta(days=1)
+
+
+def advance_to(probe: Probe, moment: dt.datetime) -> None:
+    """Advance the platform's test clock to `moment` (it only moves forward)."""
+    seconds = (moment - probe.clock.now()).total_seconds()
+    if seconds < 0:
+        raise CannotProbe(PROBE, f"the platform's clock is already past {moment.isoformat()}")
+    probe.clock.advance(seconds)
+
+
 def move_to_next_quarter(probe: Probe) -> str:
     """Advance the platform's test clock to 09:00 (Shanghai) on the next quarter's first day;
     answers that quarter."""
-    now = probe.clock.now().astimezone(CHINA)
-    start = next_quarter_start(now.date())
-    target = dt.datetime.combine(start, dt.time(9), tzinfo=CHINA)
-    probe.clock.advance((target - now).total_seconds())
+    start = next_quarter_start(probe.clock.now().astimezone(CHINA).date())
+    advance_to(probe, dt.datetime.combine(start, dt.time(9), tzinfo=CHINA))
     return quarter_of(start)
 
 
 @dataclass
 class Member:
-    role: str  # "junior", "intermediate", "senior", "failer", "cheater", "unarchived"
+    role: str  # junior, intermediate, senior, failer, cheater, unarchived, next_quarter
     enrolled: Enrolled
     required: int
     answers_right: bool = True
     shows_impostor: bool = False
+    # "quarter_end" / "next_quarter": the final lesson is held back and passed at that side of
+    # the quarter's boundary (BOUNDARY_PASS_S); None: in lockstep with the others.
+    passes_at: str | None = None
     hours_studied: int = 0
+    lessons_done: int = 0
+    passed_on: dt.date | None = None  # a boundary completer's pass and listing date (Shanghai)
     impostor_shown: bool = False
     certificates: list[SupCertificate] = field(default_factory=list)
     credited_hours: int | None = None  # as the supervision view shows, after studying
@@ -95,9 +123,15 @@ class Member:
     def done(self) -> bool:
         return self.hours_studied >= self.required
 
+    def holds_back(self, lesson_hours: int) -> bool:
+        """A boundary completer keeps the lesson that would complete it for the boundary."""
+        return self.passes_at is not None and self.hours_studied + lesson_hours >= self.required
+
     def observed(self) -> dict[str, Any]:
         return {
             "role": self.role,
+            "passes_at": self.passes_at,
+            "passed_on": self.passed_on.isoformat() if self.passed_on else None,
             "id_number": self.id_number,
             "learner_id": self.enrolled.learner.learner_id,
             "course_id": self.course_id,
@@ -115,6 +149,7 @@ class Member:
 @dataclass
 class Cohort:
     quarter: str
+    next_quarter: str
     members: list[Member]
     filing: ClaimFilingOut | Refused
     sent: list[dict[str, Any]]  # what the office received for the quarter (its call log)
@@ -128,6 +163,7 @@ class Cohort:
         filing = self.filing
         return {
             "quarter": self.quarter,
+            "next_quarter": self.next_quarter,
             "members": [m.observed() for m in self.members],
             "filing": filing.model_dump(mode="json")
             if isinstance(filing, ClaimFilingOut)
@@ -179,15 +215,23 @@ def _build(probe: Probe) -> Cohort:
     minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
     courses = _courses_by_level(probe)
     quarter = move_to_next_quarter(probe)
-    roles = [(level, courses[level], True, False) for level in LEVELS]
+    _first, last = quarter_days(quarter)
+    before_end = last - dt.timedelta(days=STUDY_DAYS_BEFORE_END)
+    advance_to(probe, dt.datetime.combine(before_end, dt.time(9), tzinfo=CHINA))
+    senior = courses["senior"]
+    roles: list[tuple[str, CourseOut, bool, bool, str | None]] = [
+        (level, courses[level], True, False, "quarter_end" if level == "senior" else None)
+        for level in LEVELS
+    ]
     roles += [
-        ("failer", courses["senior"], False, False),
-        ("cheater", courses["senior"], True, True),
-        ("unarchived", courses["senior"], True, False),
+        ("failer", senior, False, False, None),
+        ("cheater", senior, True, True, None),
+        ("unarchived", senior, True, False, None),
+        ("next_quarter", senior, True, False, "next_quarter"),
     ]
 
-    def make(role: tuple[str, CourseOut, bool, bool]) -> Member:
-        name, course, right, impostor = role
+    def make(role: tuple[str, CourseOut, bool, bool, str | None]) -> Member:
+        name, course, right, impostor, passes_at = role
         enrolled = enrolled_learner(
             probe.learners,
             probe.platform,
@@ -195,7 +239,7 @@ def _build(probe: Probe) -> Cohort:
             device_id=f"subsidy-{uuid.uuid4().hex[:12]}",
             quiz=QuizTaker(key_source=probe.clock.quiz_key),
         )
-        return Member(name, enrolled, minimum[course.level], right, impostor)
+        return Member(name, enrolled, minimum[course.level], right, impostor, passes_at)
 
     timings: dict[str, float] = {}
     started = time.monotonic()
@@ -212,7 +256,10 @@ def _build(probe: Probe) -> Cohort:
             if quarter_of(platform_today(probe.time)) != quarter:
                 raise CannotProbe(PROBE, f"the study ran past the end of {quarter}")
             for member in members:
-                _observe(probe, member)
+                if member.passes_at is None:
+                    _observe(probe, member)
+            _pass_at_the_boundary(probe, [m for m in members if m.passes_at], last)
+            timings["boundary_s"] = time.monotonic() - started
             _await_archive(probe, members)
             timings["archive_s"] = time.monotonic() - started
             filing = attempt(lambda: probe.clock.file_subsidy_claim(quarter))
@@ -221,7 +268,8 @@ def _build(probe: Probe) -> Cohort:
     timings["filed_s"] = time.monotonic() - started
     sent, accepted = submissions(probe, quarter), accepted_claims(probe)
     rounded = {k: round(v, 2) for k, v in timings.items()}
-    return Cohort(quarter, members, filing, sent, accepted, rounded)
+    next_quarter = quarter_of(last + dt.timedelta(days=1))
+    return Cohort(quarter, next_quarter, members, filing, sent, accepted, rounded)
 
 
 def _observe(probe: Probe, member: Member) -> None:
@@ -320,6 +368,7 @@ def _finish(probe: Probe, member: Member, session: Study) -> None:
         session.beat(session.position)
     member.failed_captures += session.pass_open_capture()
     member.hours_studied += session.lesson.lesson_hours
+    member.lessons_done += 1
 
 
 def _next_morning(probe: Probe) -> None:
@@ -335,7 +384,13 @@ def _study(probe: Probe, members: list[Member], pool: ThreadPoolExecutor) -> Non
     lessons a day, from 09:00: an honest learner is never found studying around the clock."""
     today_s = 0.0
     for index in range(max(m.required for m in members)):
-        active = [m for m in members if not m.done and index < len(m.enrolled.lessons)]
+        active = [
+            m
+            for m in members
+            if not m.done
+            and index < len(m.enrolled.lessons)
+            and not m.holds_back(m.enrolled.lessons[index].lesson_hours)
+        ]
         if not active:
             return
         longest = max(m.enrolled.lessons[index].duration_s for m in active)
@@ -348,6 +403,35 @@ def _study(probe: Probe, members: list[Member], pool: ThreadPoolExecutor) -> Non
         sessions = list(pool.map(_open, [probe] * len(active), active, [index] * len(active)))
         probe.time.wait(max(s.lesson.duration_s - s.position for s in sessions) + 1)
         list(pool.map(lambda m, s: _finish(probe, m, s), active, sessions))
+
+
+def _pass_at_the_boundary(probe: Probe, held: list[Member], last: dt.date) -> None:
+    """Each boundary completer opens its held-back final lesson so that it plays to its end, and
+    the lesson's capture passes, at its moment of BOUNDARY_PASS_S around midnight after the
+    quarter's `last` day (the lessons overlap: both are open across the quarter-end pass); its
+    certificates are listed at once, before the clock reaches the next moment."""
+    midnight = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=CHINA)
+    events: list[tuple[dt.datetime, int, Member]] = []  # (moment, 0 open | 1 pass, member)
+    for member in held:
+        lesson = member.enrolled.lessons[member.lessons_done]
+        passes = midnight + dt.timedelta(seconds=BOUNDARY_PASS_S[member.passes_at or ""])
+        opens = passes - dt.timedelta(seconds=lesson.duration_s + 1)  # as lockstep's wait
+        events += [(opens, 0, member), (passes, 1, member)]
+    sessions: dict[str, Study] = {}
+    for moment, kind, member in sorted(events, key=lambda e: (e[0], e[1])):
+        advance_to(probe, moment)
+        if kind == 0:
+            lesson = member.enrolled.lessons[member.lessons_done]
+            within = dt.timedelta(seconds=lesson.duration_s + 120)
+            member.enrolled.renew_if_expiring(probe.time.now(), within)
+            sessions[member.role] = _open(probe, member, member.lessons_done)
+            continue
+        passed_on = platform_today(probe.time)
+        _finish(probe, member, sessions.pop(member.role))
+        _observe(probe, member)
+        if platform_today(probe.time) != passed_on:
+            raise CannotProbe(PROBE, f"{member.role}'s pass and listing straddled midnight")
+        member.passed_on = passed_on
 
 
 def _await_archive(probe: Probe, members: list[Member]) -> None:

@@ -23,7 +23,7 @@ from harness.checks._subsidy_support import (
     claim_lines,
     cohort,
     lines_of,
-    move_to_next_quarter,
+    quarter_days,
     submissions,
 )
 from harness.failures import CannotProbe, CheckFailure
@@ -41,14 +41,52 @@ def _money(value: Any) -> Decimal | None:
         return None
 
 
-def _claimable(member: Member) -> bool:
-    """Certified as the platform showed it, the certificate in the province's archive, never
-    made to cheat: the claim must list this learner and course."""
+def _issued_within(member: Member, quarter: str) -> bool:
+    """The member's certificate is dated (`issued_on`, as the platform showed it) within the
+    quarter, its first and last day included."""
+    first, last = quarter_days(quarter)
+    return bool(member.certificates) and first <= member.certificates[0].issued_on <= last
+
+
+def _claimable(member: Member, quarter: str) -> bool:
+    """Certified within the quarter as the platform showed it, the certificate in the province's
+    archive, never made to cheat: the quarter's claim must list this learner and course."""
     return (
-        bool(member.certificates)
+        _issued_within(member, quarter)
         and member.archived_certificate is not None
         and (member.role != "cheater")
     )
+
+
+def _line_problems(member: Member, lines: list[dict[str, Any]]) -> list[str]:
+    """Each of the member's lines against the certificate, the supervision view and the
+    province's archive: level, credited hours, certificate number and issue date."""
+    if not member.certificates:
+        return []
+    cert = member.certificates[0]
+    archived = (member.archived_certificate or {}).get("data", {})
+    problems = []
+    for line in lines_of(member, lines):
+        expected = {
+            "level": member.enrolled.course.level,
+            "lesson_hours": cert.lesson_hours,
+            "certificate_number": cert.number,
+            "certificate_issued_on": cert.issued_on.isoformat(),
+        }
+        wrong = {k: line.get(k) for k, v in expected.items() if line.get(k) != v}
+        if wrong:
+            problems.append(f"{member.role}: {wrong}, the certificate says {expected}")
+        if member.credited_hours is not None and line.get("lesson_hours") != member.credited_hours:
+            problems.append(
+                f"{member.role}: {line.get('lesson_hours')} hours, the supervision view"
+                f" credits {member.credited_hours}"
+            )
+        if archived and (
+            archived.get("lesson_hours"),
+            archived.get("issued_on"),
+        ) != (line.get("lesson_hours"), line.get("certificate_issued_on")):
+            problems.append(f"{member.role}: the line differs from the archive's {archived}")
+    return problems
 
 
 def _first_sent(probe: Probe, found: Cohort) -> dict[str, Any]:
@@ -57,7 +95,7 @@ def _first_sent(probe: Probe, found: Cohort) -> dict[str, Any]:
     Sending none is right when no member is claimable: when no certified learner's archive
     reached the province (an archive the province refuses is ARCH-01's failure), SUB-05 forbids
     every line, and there is nothing left to judge the claim by — `error`, never `pass`."""
-    if not found.sent and not any(_claimable(member) for member in found.members):
+    if not found.sent and not any(_claimable(member, found.quarter) for member in found.members):
         raise CannotProbe(
             PROBE,
             "no certified learner of the cohort has its archive at the province, so no claim"
@@ -77,11 +115,14 @@ def claim_pays_each_certified_learner_at_its_levels_rate_once(probe: Probe) -> N
     """The quarter's claim has exactly one line for each certified learner and course, at the
     rate of the course's level (3, 4, 5 yuan per lesson hour), for the certificate's credited
     hours, amount = hours × rate to the fen, total = the sum; a learner who studied every hour
-    but failed the quiz (no certificate) is absent; the office accepts the claim.
+    but failed the quiz (no certificate) is absent; a certificate dated after the quarter is
+    absent; the office accepts the claim.
 
     Space: every level (junior, intermediate, senior), a pass and a fail of the same course side
     by side, the line's rate, amount and hours, the claim's total, one line per learner and
-    course."""
+    course; the quarter's boundary from both sides (the senior completer passes a minute before
+    midnight of the quarter's last day, another half a minute after it, and the claim is filed
+    after both, from the next quarter)."""
     rates = {
         level: Decimal(str(rate))
         for level, rate in load_catalogue().get("SUB-01").params["yuan_per_hour"].items()
@@ -90,7 +131,7 @@ def claim_pays_each_certified_learner_at_its_levels_rate_once(probe: Probe) -> N
     probe.evidence.attach_json("cohort", found.observed())
     sent = _first_sent(probe, found)
     lines = claim_lines(sent["claim"])
-    claimable = [m for m in found.members if _claimable(m)]
+    claimable = [m for m in found.members if _claimable(m, found.quarter)]
     missing_levels = [lvl for lvl in LEVELS if not any(m.role == lvl for m in claimable)]
     if missing_levels:
         raise CannotProbe(
@@ -123,6 +164,15 @@ def claim_pays_each_certified_learner_at_its_levels_rate_once(probe: Probe) -> N
     for member in found.members:
         if not member.certificates and lines_of(member, lines):
             problems.append(f"{member.role}: claimed without a certificate")
+        elif (
+            member.certificates
+            and not _issued_within(member, found.quarter)
+            and lines_of(member, lines)
+        ):
+            problems.append(
+                f"{member.role}: certificate issued on {member.certificates[0].issued_on},"
+                f" outside {found.quarter}, is claimed in it"
+            )
     keys = [(line.get("id_number"), line.get("course_id")) for line in lines]
     if len(keys) != len(set(keys)):
         problems.append("a learner and course is listed more than once")
@@ -138,7 +188,7 @@ def claim_pays_each_certified_learner_at_its_levels_rate_once(probe: Probe) -> N
             received=sent,
             expected={
                 m.role: {
-                    "lines": 1 if _claimable(m) else 0,
+                    "lines": 1 if _claimable(m, found.quarter) else 0,
                     "rate": str(rates.get(m.enrolled.course.level or "", "")),
                     "hours": m.certificates[0].lesson_hours if m.certificates else None,
                 }
@@ -156,44 +206,28 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
     """A quarter is claimed once: filing it again sends the office nothing new (the same claim);
     each line of a learner the harness certified names the learner, course, level, credited
     hours, certificate number and issue date exactly as the certificate, the supervision view and
-    the province's archive show them; the next quarter's claim repeats no learner and course an
-    earlier claim of the platform holds.
+    the province's archive show them; a certificate is dated by the Shanghai calendar on the day
+    it was earned; the next quarter's claim lists its own certificates once and repeats no
+    learner and course an earlier claim of the platform holds.
 
     Space: the same quarter twice, the next quarter, every field of a line against three
-    observations (certificate, supervision, archive)."""
+    observations (certificate, supervision, archive), passes a minute before and half a minute
+    after the midnight between the quarters (the latter still the old quarter's last day by
+    UTC)."""
     found = cohort(probe)
     probe.evidence.attach_json("cohort", found.observed())
     sent = _first_sent(probe, found)
     lines = claim_lines(sent["claim"])
     problems: list[str] = []
     for member in found.members:
-        if not member.certificates:
-            continue
-        cert = member.certificates[0]
-        archived = (member.archived_certificate or {}).get("data", {})
-        for line in lines_of(member, lines):
-            expected = {
-                "level": member.enrolled.course.level,
-                "lesson_hours": cert.lesson_hours,
-                "certificate_number": cert.number,
-                "certificate_issued_on": cert.issued_on.isoformat(),
-            }
-            wrong = {k: line.get(k) for k, v in expected.items() if line.get(k) != v}
-            if wrong:
-                problems.append(f"{member.role}: {wrong}, the certificate says {expected}")
-            if (
-                member.credited_hours is not None
-                and line.get("lesson_hours") != member.credited_hours
-            ):
+        problems += _line_problems(member, lines)
+        if member.passed_on and member.certificates:
+            issued_on = member.certificates[0].issued_on
+            if issued_on != member.passed_on:
                 problems.append(
-                    f"{member.role}: {line.get('lesson_hours')} hours, the supervision view"
-                    f" credits {member.credited_hours}"
+                    f"{member.role}: certificate dated {issued_on}, earned and first listed on"
+                    f" {member.passed_on} (Asia/Shanghai)"
                 )
-            if archived and (
-                archived.get("lesson_hours"),
-                archived.get("issued_on"),
-            ) != (line.get("lesson_hours"), line.get("certificate_issued_on")):
-                problems.append(f"{member.role}: the line differs from the archive's {archived}")
     again = attempt(lambda: probe.clock.file_subsidy_claim(found.quarter))
     resent = submissions(probe, found.quarter)
     accepted_for_quarter = [s for s in resent if s["status"] == 201]
@@ -210,9 +244,17 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
         for claim in accepted_claims(probe)
         for line in claim_lines(claim)
     } | {(line.get("id_number"), line.get("course_id")) for line in lines}
-    next_quarter = move_to_next_quarter(probe)
+    next_quarter = found.next_quarter
     attempt(lambda: probe.clock.file_subsidy_claim(next_quarter))
     later = submissions(probe, next_quarter)
+    later_lines = claim_lines(later[0]["claim"]) if later else []
+    for member in found.members:
+        if _claimable(member, next_quarter) and len(lines_of(member, later_lines)) != 1:
+            problems.append(
+                f"{member.role}: certified on {member.certificates[0].issued_on}, but"
+                f" {len(lines_of(member, later_lines))} lines in {next_quarter}'s claim, expected 1"
+            )
+        problems += _line_problems(member, later_lines)
     repeated = sorted(
         {
             f"{line.get('id_number')}/{line.get('course_id')}"
@@ -241,7 +283,10 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
             expected="one claim per quarter; each line as the certificate, supervision view and"
             " archive show it; no learner and course claimed twice",
         )
-    probe.evidence.note(f"{found.quarter} claimed once; {next_quarter} repeats nobody")
+    probe.evidence.note(
+        f"{found.quarter} claimed once; {next_quarter} claims its own certificates and repeats"
+        " nobody"
+    )
 
 
 @check("SUB-05")
