@@ -15,8 +15,10 @@ The space probed (docs/interface.md, "Self-check"), judged through
   its self-check nothing to flag); three accounts signed in on one device → `shared_device`
   (each of the three); SHARED_ADDRESS_ACCOUNTS accounts signed in from one network address,
   each on a device of its own, spread over up to three courses, every other one with an
-  address of its own choosing forged before the proxy's in `X-Forwarded-For` →
-  `shared_address` (each of them; harness/network_address.py); five quiz
+  address of its own choosing forged before the proxy's in `X-Forwarded-For`, the first of them
+  signing in SHOP_EDGE_S less than a day before the other nine (the window's far side: a rule
+  counting fewer than 24 h leaves the first account unflagged) → `shared_address` (each of
+  them; harness/network_address.py); five quiz
   answers with no time to read → `fast_quiz_answers`; lessons played honestly back to back
   for 17 h of content within one Shanghai day (from 00:30) → `round_the_clock` (the
   interface: more than 16 h flagged, 10 h never);
@@ -57,6 +59,8 @@ from harness.supervision import SupervisionClient
 
 FINDINGS_PATH = "/api/v1/supervision/self-check/findings"
 SHARED_ADDRESS_ACCOUNTS = 10  # the interface's must-flag case: 10 unrelated accounts in a day
+SHARED_ADDRESS_WINDOW_S = 24 * 3600  # "in a day": the sign-ins the rule must count together
+SHOP_EDGE_S = 120  # the shop's first sign-in is this much less than a day before the others
 TRAINING_ROOM = 10  # employees of one enterprise signing in from its one address: never flagged
 HOUSEHOLD = 3  # of the honest crowd: three accounts sharing one address, never flagged
 HONEST_CROWD = 12
@@ -231,19 +235,26 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     ]
     makers += [learner(own_device("cheat")) for _ in library]
     makers += [learner(shared) for _ in range(3)]
-    makers += [
+    shop_makers = [
         learner(own_device("shop"), forwarded_for(shop, forged=i % 2 == 1), spread[i % len(spread)])
         for i in range(SHARED_ADDRESS_ACCOUNTS)
     ]
     phase_s: dict[str, float] = {}
     began = time.monotonic()
-    people = in_parallel([*makers, *room.makers])
+    # The shop's first account signs in a day (less SHOP_EDGE_S) before everyone else: nothing
+    # else of this check has begun, so no other learner's session spans the clock's jump.
+    before_first = probe.clock.now()
+    first_of_shop = shop_makers[0]()
+    advance_s = SHARED_ADDRESS_WINDOW_S - SHOP_EDGE_S
+    probe.clock.advance(advance_s - (probe.clock.now() - before_first).total_seconds())
+    made = in_parallel([*makers, *shop_makers[1:], *room.makers])
+    people, made = made[: len(makers)], made[len(makers) :]
+    shop_people = [first_of_shop, *made[: len(shop_makers) - 1]]
+    employees = [e.learner.learner_id or "" for e in made[len(shop_makers) - 1 :]]
     phase_s["learners"] = time.monotonic() - began
     honest_people = people[:HONEST_CROWD]
     cheat_people = people[HONEST_CROWD : HONEST_CROWD + len(library)]
     shared_people = people[HONEST_CROWD + len(library) : HONEST_CROWD + len(library) + 3]
-    shop_people = people[HONEST_CROWD + len(library) + 3 : len(makers)]
-    employees = [e.learner.learner_id or "" for e in people[len(makers) :]]
 
     journeys = [crowd.HonestJourney(opened(probe, e)) for e in honest_people]
     counter = [0]
@@ -277,6 +288,7 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         "address": shop,
         "accounts": len(shop_people),
         "with_a_forged_first_entry": SHARED_ADDRESS_ACCOUNTS // 2,
+        "first_sign_in_before_the_others_s": advance_s,
         "devices": len(shop_people),
         "courses": sorted({c.course_id for c in spread}),
     }
