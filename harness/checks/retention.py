@@ -26,6 +26,8 @@ from harness.scenarios.trail import learner_with_trail
 from harness.spec.supervision import RecordDeletionOut
 from harness.supervision import SupervisionClient
 
+BYSTANDER_AFTER_S = 3600  # another learner trains this long after the end of training
+
 RECORDS_PATH = "/api/v1/records/learners/{learner_id}"
 DELETIONS_PATH = "/api/v1/records/deletions"
 
@@ -65,14 +67,27 @@ def delete(authority: SupervisionClient, learner_id: str) -> RecordDeletionOut |
 def records_are_kept_three_years_after_training(probe: Probe) -> None:
     """Deleting a learner's records is refused until 3 calendar years after the end of training
     (one second before: refused; one second after: allowed, the records gone, the deletion
-    logged)."""
+    logged).
+
+    Space: both sides of the moment; every kind of record in the trail (registration,
+    enrolment, login, liveness, playback, heartbeats, capture issued and answered); and another
+    learner's whole trail made BYSTANDER_AFTER_S after the end of training, which must move
+    nobody else's end of training (a platform taking any record's latest time across learners
+    keeps the first learner past its moment)."""
     years = probe.thresholds.retention_years
     authority = probe.supervisors.authority
-    trail = learner_with_trail(probe, a_course(probe.platform))
+    course = a_course(probe.platform)
+    trail = learner_with_trail(probe, course)
     learner_id = trail.learner_id
     end = end_of_training(authority, learner_id)
     kept_until = add_years(end, years)
-    findings: dict[str, Any] = {"end_of_training": end, "kept_until": kept_until}
+    probe.clock.advance(BYSTANDER_AFTER_S)
+    bystander = learner_with_trail(probe, course)
+    findings: dict[str, Any] = {
+        "end_of_training": end,
+        "kept_until": kept_until,
+        "bystander": {"learner_id": bystander.learner_id, "trail_after_s": BYSTANDER_AFTER_S},
+    }
     findings["right away"] = delete(authority, learner_id)
     probe.clock.advance(max(0.0, (kept_until - probe.clock.now()).total_seconds() - 1))
     findings["1 s before kept_until"] = delete(authority, learner_id)
