@@ -500,6 +500,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="with --ledger: certify the ledger's survivors again (after a check was strengthened)",
     )
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="with --ledger: print the score of what the ledger holds, run nothing",
+    )
     parser.add_argument("--equivalents", type=Path, default=EQUIVALENTS)
     parser.add_argument("--source", type=Path, default=REPO, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -577,8 +582,16 @@ def _main(args: argparse.Namespace) -> int:
         if unknown:
             raise BenchmarkError(f"--keys: no such mutant in this selection: {', '.join(unknown)}")
         planned = [p for p in planned if p.mutant.key in keys]
+    if args.report and not args.ledger:
+        raise BenchmarkError("--report reads a ledger: give --ledger FILE")
     if args.ledger:
         take_from_ledger(planned, read_ledger(args.ledger), args.rerun_survivors)
+    if args.report:
+        judged = sum(1 for p in planned if p.from_ledger)
+        print_results(planned, 0.0)
+        left = len(to_run(planned))
+        print(f"\nthe ledger judges {judged} of this selection's mutants; {left} not judged yet")
+        return 0
     held = [p for p in planned if p.from_ledger]
     candidates = [p for p in planned if not p.from_ledger]
     if args.sample is not None and args.sample < len(candidates):
