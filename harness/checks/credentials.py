@@ -5,7 +5,10 @@ The space probed (docs/interface.md, "Sign-in throttling and token lifetimes"):
   one, so that no profile account is locked): both sides of the promised bound — after 2
   failures the next sign-in is judged normally (the right password succeeds, a wrong one is
   401), after 10 failures every sign-in, the right password too, is 429; and the lock still
-  holds just under 5 minutes after the last failure;
+  holds just under 5 minutes after the last failure; the count is the key's own and runs of
+  consecutive failures: 10 failures each followed by another key's successful sign-in still
+  lock (another account's success resets nobody else's count), and three runs of 2 failures
+  broken by the key's own successful sign-ins never lock (a success ends the run);
 - token lifetimes, for both protocols: a token is accepted one second before its `expires_at`
   and refused (401) one second after it, moved by the test clock; a supervision token's
   `expires_at` is at most 24 h after sign-in.
@@ -33,23 +36,28 @@ def status_of(outcome: object) -> int:
 
 @check("POST-03")
 def failed_sign_ins_are_throttled(probe: Probe) -> None:
-    """After at most 10 failed sign-ins of one learner or supervision username, sign-in is
-    refused (429) — the right password too — for at least 5 minutes; after 2 it is not."""
+    """After at most 10 consecutive failed sign-ins of one learner or supervision username,
+    sign-in is refused (429) — the right password too — for at least 5 minutes; after 2 it is
+    not, nor after runs of 2 broken by the key's own successes; another key's successes do not
+    reset the count."""
     learners, platform = probe.learners, probe.platform
     findings: dict[str, object] = {}
 
     def learner_sign_in(learner, password: str) -> int:
+        """The sign-in's status; a successful one is logged out at once (so that a platform
+        refusing a second login judges the next sign-in by its password alone)."""
         frames = learners.frames(learner)
-        return status_of(
-            attempt(
-                lambda: platform.login(
-                    id_number=learner.id_number,
-                    password=password,
-                    device_id="device-A",
-                    liveness_frames=frames,
-                )
+        outcome = attempt(
+            lambda: platform.login(
+                id_number=learner.id_number,
+                password=password,
+                device_id="device-A",
+                liveness_frames=frames,
             )
         )
+        if not isinstance(outcome, Refused):
+            attempt(lambda: platform.logout(outcome.token))
+        return status_of(outcome)
 
     few = learners.registered()
     for _ in range(NOT_BEFORE - 1):
@@ -66,6 +74,21 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
     findings["learner: right password just under 5 min later"] = learner_sign_in(
         many, many.password
     )
+    interleaved, bystander = learners.registered(), learners.registered()
+    others_succeeded = []
+    for _ in range(AT_MOST):
+        learner_sign_in(interleaved, "wrong-" + secrets.token_hex(4))
+        others_succeeded.append(learner_sign_in(bystander, bystander.password))
+    findings["learner: another learner's successes between 10 failures"] = others_succeeded
+    findings["learner: right password after 10 failures between another's successes"] = (
+        learner_sign_in(interleaved, interleaved.password)
+    )
+    broken = learners.registered()
+    runs = []
+    for _ in range(3):
+        runs += [learner_sign_in(broken, "wrong-" + secrets.token_hex(4)) for _ in range(2)]
+        runs.append(learner_sign_in(broken, broken.password))
+    findings["learner: 3 runs of 2 failures, each ended by a success"] = runs
 
     def supervisor_sign_in(username: str) -> int:
         client = probe.supervisor.with_username(username)
@@ -78,6 +101,13 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
     for _ in range(AT_MOST):
         supervisor_sign_in(many_name)
     findings["supervisor: sign-in after 10 failures"] = supervisor_sign_in(many_name)
+    interleaved_name = f"sxcert-probe-{secrets.token_hex(6)}"
+    for _ in range(AT_MOST):
+        supervisor_sign_in(interleaved_name)
+        attempt(probe.supervisors.authority.issue_token)  # another account's success
+    findings["supervisor: sign-in after 10 failures between another's successes"] = (
+        supervisor_sign_in(interleaved_name)
+    )
     probe.evidence.attach_json("throttling", findings)
     expected = {
         "learner: right password after 2 failures": 200,
@@ -85,6 +115,10 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
         "learner: right password just under 5 min later": 429,
         "supervisor: wrong password after 2 failures": 401,
         "supervisor: sign-in after 10 failures": 429,
+        "learner: another learner's successes between 10 failures": [200] * AT_MOST,
+        "learner: right password after 10 failures between another's successes": 429,
+        "learner: 3 runs of 2 failures, each ended by a success": [401, 401, 200] * 3,
+        "supervisor: sign-in after 10 failures between another's successes": 429,
     }
     wrong = {case: findings[case] for case, status in expected.items() if findings[case] != status}
     if wrong:
