@@ -27,8 +27,11 @@ The space probed (docs/interface.md, "Self-check"), judged through
   under the promised 0.5 s), positions advancing with the clock, captures answered live at once,
   some answering quiz questions after 15–60 s of reading each, HOUSEHOLD of them signing in
   from one address; and a training room: TRAINING_ROOM employees of one enterprise (enrolled by
-  its account, ENT-01) signing in from its one address, each on a device of its own. None may be
-  flagged. The share flagged is the false-positive rate, reported in the evidence.
+  its account, ENT-01) signing in from its one address, each on a device of its own; and one
+  learner who plays 20 minutes of a lesson from 00:20 and leaves the player paused until the
+  evening, heartbeating now and then (over 16 h open, 20 min played: `round_the_clock` counts
+  content played). None may be flagged. The share flagged is the false-positive rate, reported
+  in the evidence.
 
 Left out, with the reason: a single seek and a paused heartbeat (the credit rules refuse their
 credit; one seek is not brushing), a "lesson finished" call (the interface has no such call: its
@@ -247,10 +250,12 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     first_of_shop = shop_makers[0]()
     advance_s = SHARED_ADDRESS_WINDOW_S - SHOP_EDGE_S
     probe.clock.advance(advance_s - (probe.clock.now() - before_first).total_seconds())
-    made = in_parallel([*makers, *shop_makers[1:], *room.makers])
+    paused_maker = learner(own_device("honest"))
+    made = in_parallel([*makers, *shop_makers[1:], paused_maker, *room.makers])
     people, made = made[: len(makers)], made[len(makers) :]
     shop_people = [first_of_shop, *made[: len(shop_makers) - 1]]
-    employees = [e.learner.learner_id or "" for e in made[len(shop_makers) - 1 :]]
+    paused_person = made[len(shop_makers) - 1]
+    employees = [e.learner.learner_id or "" for e in made[len(shop_makers) :]]
     phase_s["learners"] = time.monotonic() - began
     honest_people = people[:HONEST_CROWD]
     cheat_people = people[HONEST_CROWD : HONEST_CROWD + len(library)]
@@ -294,8 +299,11 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     }
 
     phase_s["cheats"] = time.monotonic() - began - sum(phase_s.values())
+    records["paused_for_a_day"] = crowd.paused_for_a_day(opened(probe, paused_person))
+    phase_s["paused"] = time.monotonic() - began - sum(phase_s.values())
     authority = probe.supervisors.authority
     honest_ids = [j.learner_id for j in journeys] + employees
+    honest_ids.append(paused_person.learner.learner_id or "")
     asked = honest_ids + [learner_id for _, _, learner_id in expected]
     seen = dict(
         zip(asked, in_parallel([lambda i=i: findings_of(authority, i) for i in asked]), strict=True)

@@ -24,12 +24,19 @@ from typing import Any
 from harness import seeding
 from harness.api import Refused
 from harness.probe import Probe
+from harness.province_sandbox import CHINA
 from harness.scenarios.study import Enrolled, Study
 
 SPREAD_S = (2.5, 5.0)  # each learner's standard deviation of heartbeat gaps: a person's range
 LONG_GAP_CHANCE = 0.05  # a gap of two intervals (buffering, a glance away), now and then
 READING_S = (15.0, 60.0)  # reading one quiz question and its options
 QUIZ_ANSWERS = 3  # questions an answering learner takes
+# A player left paused for the rest of a day (a tab in the background, heartbeating now and
+# then): PLAYED_BEFORE_PAUSE_S of content, then PAUSED_BEATS paused heartbeats PAUSED_GAP_S
+# (+ up to 2 min) apart — over 16 h open, 20 min played.
+PLAYED_BEFORE_PAUSE_S = 1200.0
+PAUSED_BEATS = 22
+PAUSED_GAP_S = 2700.0
 
 
 @dataclass(order=True)
@@ -128,3 +135,33 @@ def play(probe: Probe, journeys: list[HonestJourney]) -> float:
             reached_mono = time.monotonic()
         move.act()
     return (probe.clock.now() - start).total_seconds()
+
+
+def paused_for_a_day(study: Study) -> dict[str, Any]:
+    """An honest learner who plays PLAYED_BEFORE_PAUSE_S of a lesson from 00:20 (Asia/Shanghai)
+    and then leaves the player paused until evening, its heartbeats coming now and then. What
+    `round_the_clock` counts is content played, not time the player was open (the interface: a
+    player left paused adds nothing), so this learner, 20 minutes played in a day, must never
+    be flagged — a rule counting open time sees over 16 h."""
+    rng = seeding.rng()
+    now = study.time.now().astimezone(CHINA)
+    start = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0, 20), CHINA)
+    study.wait((start - now).total_seconds())
+    position = study.position
+    until = min(position + PLAYED_BEFORE_PAUSE_S, 0.8 * study.lesson.duration_s)  # before a gate
+    while position < until:
+        gap = study.interval + rng.uniform(-4.0, 4.0)
+        study.wait(gap)
+        position += gap
+        study.beat(position)
+        if study.open_challenge is not None:
+            study.answer("live")
+    for _ in range(PAUSED_BEATS):
+        study.wait(PAUSED_GAP_S + rng.uniform(0.0, 120.0))
+        study.beat(study.position, paused=True)
+    return {
+        "from": start.isoformat(),
+        "played_s": study.position,
+        "paused_beats": PAUSED_BEATS,
+        "open_until": study.time.now().astimezone(CHINA).isoformat(),
+    }
