@@ -585,7 +585,13 @@ def _main(args: argparse.Namespace) -> int:
     if args.report and not args.ledger:
         raise BenchmarkError("--report reads a ledger: give --ledger FILE")
     if args.ledger:
-        take_from_ledger(planned, read_ledger(args.ledger), args.rerun_survivors)
+        try:
+            held = read_ledger(args.ledger)
+            if not args.report:  # appendable, before any run
+                args.ledger.open("a", encoding="utf-8").close()
+        except OSError as exc:
+            raise BenchmarkError(f"--ledger {args.ledger}: {exc.strerror or exc}") from None
+        take_from_ledger(planned, held, args.rerun_survivors)
     if args.report:
         judged = sum(1 for p in planned if p.from_ledger)
         print_results(planned, 0.0)

@@ -86,20 +86,18 @@ class Ledger:
 def _commit_of(source_root: Path) -> str:
     """The commit the checks and rules were judged at, `+dirty` when the tree had edits."""
     try:
-        head = subprocess.run(
-            ["git", "-C", str(source_root), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(source_root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
+        head = _git(source_root, "rev-parse", "--short", "HEAD")
+        dirty = _git(source_root, "status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{head}+dirty" if dirty else head
+
+
+def _git(source_root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(source_root), *args],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    ).stdout.strip()

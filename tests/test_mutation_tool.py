@@ -332,6 +332,8 @@ def test_survivors_are_listed_with_place_mutation_and_diff(capsys):
             ["--modules", "eligibility", "--keys", "eligibility:check_age:000000000000"],
             "--keys: no such mutant",
         ),
+        (["--modules", "eligibility", "--ledger", "/"], "--ledger /: Is a directory"),
+        (["--modules", "eligibility", "--report"], "--report reads a ledger"),
     ],
 )
 def test_bad_selection_is_exit_2_with_one_line(args, message):
