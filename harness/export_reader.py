@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import zipfile
+from collections import Counter, defaultdict
 from typing import Any
 
 from openpyxl import load_workbook
@@ -21,6 +23,10 @@ from harness.spec.export import CSV_FALSE, CSV_TRUE, EXPORT_COLUMNS, UTF8_BOM
 
 Row = tuple[Any, ...]
 SPREADSHEET_DIGITS = 15
+# Two numbers typed at 15 digits are the same number when they are at most one unit of the 15th
+# digit apart: writers round differently (openpyxl writes 16 digits, Excel 15, Python's CSV 17),
+# and a number rounded to 16 digits and then to 15 can land one unit away from the number rounded
+# to 15 at once (1950.6338075445651 -> 1950.633807544565 -> 1950.63380754456, not ...457).
 
 
 class UnreadableExport(ValueError):
@@ -50,6 +56,53 @@ def typed(value: Any, kind: type) -> Any:
     except (TypeError, ValueError):
         return str(value)
     return value if isinstance(value, str) else str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, float)
+
+
+def _one_unit_apart(a: float, b: float) -> bool:
+    """One unit of the 15th significant digit apart at most: both are rounded to 15 digits, so
+    their difference is a whole number of units give or take binary rounding, and 1.5 units
+    parts one unit from two."""
+    largest = max(abs(a), abs(b))
+    if not math.isfinite(largest) or largest == 0:
+        return False
+    unit = 10.0 ** (math.floor(math.log10(largest)) + 1 - SPREADSHEET_DIGITS)
+    return abs(a - b) <= unit * 1.5
+
+
+def _same_cells(expected: Row, received: Row) -> bool:
+    return len(expected) == len(received) and all(
+        a == b or (_is_number(a) and _is_number(b) and _one_unit_apart(a, b))
+        for a, b in zip(expected, received, strict=True)
+    )
+
+
+def _without_numbers(row: Row) -> Row:
+    return tuple(None if _is_number(cell) else cell for cell in row)
+
+
+def unmatched(expected: list[Row], received: list[Row]) -> tuple[list[Row], list[Row]]:
+    """The expected rows missing from the received ones and the received rows not expected, as
+    multisets (a row twice is one too many), numbers compared as the same number at a
+    spreadsheet's precision."""
+    wanted, got = Counter(expected), Counter(received)
+    missing = list((wanted - got).elements())
+    candidates: defaultdict[Row, list[Row]] = defaultdict(list)
+    for row in (got - wanted).elements():
+        candidates[_without_numbers(row)].append(row)
+    still_missing = []
+    for row in missing:
+        bucket = candidates.get(_without_numbers(row), [])
+        match = next((i for i, other in enumerate(bucket) if _same_cells(row, other)), None)
+        if match is None:
+            still_missing.append(row)
+        else:
+            bucket.pop(match)
+    extra = [row for bucket in candidates.values() for row in bucket]
+    return sorted(still_missing, key=str), sorted(extra, key=str)
 
 
 def _typed_row(cells: list[Any]) -> Row:

@@ -84,3 +84,39 @@ def test_numbers_are_compared_at_a_spreadsheets_precision() -> None:
     assert typed("0.221207", float) == typed(0.22120700000000001, float)
     assert typed(0.2212071, float) != typed(0.221207, float)
     assert typed(2700.000000000001, float) == 2700.0
+
+
+def _xlsx_of(rows: list[list[object]]) -> bytes:
+    """The rows as the reference writes them (openpyxl's write-only workbook, 16 digits)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("learning-data")
+    sheet.append(list(EXPORT_COLUMNS))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_number_rounded_by_the_writer_is_still_the_same_number() -> None:
+    """openpyxl writes 16 digits, so 1950.6338075445651 reads back 1950.633807544565, which at 15
+    digits is one unit from the view's own rounding. Such a file is the view (seen in CI: a fair
+    export failed POST-01 on one row of fractional credited seconds); a number two units of the 14th
+    digit away is a real difference."""
+    credited = [1950.6338075445651, 1209.1351532377449, 0.1 + 0.2, 2700.0, 1e-7 / 3]
+    view = [
+        ("L1", "张三", "140105********123X", "C1", f"l{i}", i, 1, 2700, x, x, 1, True)
+        for i, x in enumerate(credited)
+    ]
+    typed_view = [
+        tuple(typed(cell, kind) for cell, kind in zip(row, EXPORT_COLUMNS.values(), strict=True))
+        for row in view
+    ]
+    _, rows = read_xlsx(_xlsx_of([list(row) for row in view]))
+    assert typed_view != rows  # the exact comparison that failed
+    assert differences(typed_view, rows) == {"missing": [], "extra": []}
+    off = list(view[0])
+    off[8] = 1950.6338075446  # two units of the 14th digit away
+    _, rows = read_xlsx(_xlsx_of([off, *[list(row) for row in view[1:]]]))
+    found = differences(typed_view, rows)
+    assert found["missing"] == [typed_view[0]] and len(found["extra"]) == 1

@@ -19,7 +19,6 @@ The view is read before and after the two files; if it changed meanwhile, nothin
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from harness.checks.supervision_scope import (
@@ -27,7 +26,7 @@ from harness.checks.supervision_scope import (
     courses_inside_and_outside,
     employ,
 )
-from harness.export_reader import READERS, Row, UnreadableExport, typed
+from harness.export_reader import READERS, Row, UnreadableExport, typed, unmatched
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
@@ -56,11 +55,8 @@ def view_rows(account: SupervisionClient) -> list[Row]:
 def differences(expected: list[Row], received: list[Row]) -> dict[str, list[Row]]:
     """Rows of the view missing from the file, and rows of the file not in the view (as
     multisets: a row exported twice is one too many)."""
-    wanted, got = Counter(expected), Counter(received)
-    return {
-        "missing": sorted((wanted - got).elements(), key=str),
-        "extra": sorted((got - wanted).elements(), key=str),
-    }
+    missing, extra = unmatched(expected, received)
+    return {"missing": missing, "extra": extra}
 
 
 def learner_rows(rows: list[Row], learner_id: str) -> list[Row]:

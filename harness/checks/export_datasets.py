@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import types
 import typing
-from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from harness.api import Refused, attempt
 from harness.checks.supervision_scope import accounts_by_kind, courses_inside_and_outside, employ
-from harness.export_reader import LINE_READERS, Row, UnreadableExport, typed
+from harness.export_reader import LINE_READERS, Row, UnreadableExport, typed, unmatched
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
@@ -146,9 +145,7 @@ def _judge_file(
         return {"file": name, "bytes": len(data)}, {"file": name, "unreadable": str(exc)}
     model = DATASET_VIEWS[dataset][1]
     rows = [file_row(model, header, list(line)) for line in lines]
-    wanted, got = Counter(expected), Counter(rows)
-    missing = sorted((wanted - got).elements(), key=str)
-    extra = sorted((got - wanted).elements(), key=str)
+    missing, extra = unmatched(expected, rows)
     tally = {
         "file": name,
         "bytes": len(data),
