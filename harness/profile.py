@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import os
 import re
 import tomllib
@@ -22,12 +23,17 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyAddress,
     ValidationError,
     field_validator,
     model_validator,
 )
 
 from harness.spec.supervision import SCOPED_KINDS, SupervisorKind
+
+# Where the harness connects from, on a loopback target, as a peer the platform must not trust
+# (its own connections come from 127.0.0.1, the address a certification instance trusts).
+LOOPBACK_UNTRUSTED_SOURCE = "127.0.0.2"
 
 
 class ProfileError(Exception):
@@ -112,6 +118,11 @@ class Target(Strict):
         default=30.0, ge=0, le=600, description="how long a platform still starting is waited for"
     )
     accounts: list[Account] = Field(min_length=1)
+    untrusted_source_address: IPvAnyAddress | None = Field(
+        default=None,
+        description="a local address the harness can connect from that the platform does not"
+        " trust as its proxy (POST-06); on a loopback target 127.0.0.2 when not given",
+    )
 
     @field_validator("accounts", mode="before")
     @classmethod
@@ -138,6 +149,22 @@ class Target(Strict):
     @property
     def url(self) -> str:
         return str(self.base_url).rstrip("/")
+
+    @property
+    def untrusted_source(self) -> str | None:
+        """Where the harness connects from as a peer the platform must not believe about a
+        learner's address: the profile's choice, else 127.0.0.2 for a target on loopback (the
+        harness's own address is 127.0.0.1 there), else none."""
+        if self.untrusted_source_address is not None:
+            return str(self.untrusted_source_address)
+        host = (self.base_url.host or "").strip("[]")
+        if host == "localhost":
+            return LOOPBACK_UNTRUSTED_SOURCE
+        try:
+            loopback = ipaddress.ip_address(host) in ipaddress.ip_network("127.0.0.0/8")
+        except ValueError:
+            return None
+        return LOOPBACK_UNTRUSTED_SOURCE if loopback else None
 
 
 class Province(Strict):

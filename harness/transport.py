@@ -42,10 +42,20 @@ class DeadlineAdapter(HTTPAdapter):
     reads a stream on its own terms (Server-Sent Events never end).
     """
 
-    def __init__(self, total_s: float, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self, total_s: float, max_bytes: int = MAX_BODY_BYTES, source_address: str | None = None
+    ) -> None:
+        self.source_address = source_address  # read by init_poolmanager, which super() calls
         super().__init__()
         self.total_s = total_s
         self.max_bytes = max_bytes
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Connect from `source_address` when one is given (a peer the platform must not trust
+        as its proxy, POST-06), else from wherever the system routes."""
+        if self.source_address:
+            kwargs["source_address"] = (self.source_address, 0)
+        super().init_poolmanager(*args, **kwargs)
 
     def send(  # type: ignore[override]
         self,
@@ -121,6 +131,14 @@ def _limit_next_read(raw: Any, seconds: float) -> None:
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.settimeout(max(0.01, seconds))
+
+
+def connecting_from(session: requests.Session, address: str, total_s: float) -> requests.Session:
+    """Make `session` connect from the local `address`, bounded as `bounded` bounds it."""
+    adapter = DeadlineAdapter(total_s, source_address=address)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def bounded(session: requests.Session, total_s: float) -> requests.Session:

@@ -24,13 +24,19 @@ UNKNOWN = "unknown"  # no peer (an in-process test client without one)
 
 
 def client_address(
-    peer: str | None, forwarded_for: str | None, trusted_proxies: Collection[str]
+    peer: str | None,
+    forwarded_for: str | None,
+    trusted_proxies: Collection[str],
+    *,
+    believe_any_peer: bool,
 ) -> str:
     """The learner's address: the last `X-Forwarded-For` entry when the peer is a trusted proxy
-    and that entry is an IP address; otherwise the peer itself."""
+    and that entry is an IP address; otherwise the peer itself. (`believe_any_peer` is the
+    defect `believes_forwarded_for_from_anyone`.)"""
     if peer is None:
         return UNKNOWN
-    if peer not in trusted_proxies or not forwarded_for:
+    trusted = believe_any_peer or peer in trusted_proxies
+    if not trusted or not forwarded_for:
         return peer
     last = forwarded_for.split(",")[-1].strip()
     try:

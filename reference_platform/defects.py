@@ -667,6 +667,14 @@ _DEFECT_LIST = (
         " whose accounts sign in from one address on devices of their own is never flagged.",
     ),
     Defect(
+        "believes_forwarded_for_from_anyone",
+        ("POST-06",),
+        ("forwarded_for_is_believed_only_from_the_trusted_proxy",),
+        "A sign-in's network address is the last X-Forwarded-For entry whoever sent it, so a"
+        " brushing shop that reaches the platform directly and writes another address into every"
+        " sign-in is never flagged.",
+    ),
+    Defect(
         "self_check_flags_training_room",
         ("POST-06",),
         ("self_check_flags_every_cheat_and_no_honest_learner",),

@@ -32,11 +32,11 @@ PROXY = "127.0.0.1"
     ],
 )
 def test_client_address(peer, forwarded, expected):
-    assert client_address(peer, forwarded, {PROXY}) == expected
+    assert client_address(peer, forwarded, {PROXY}, believe_any_peer=False) == expected
 
 
 def test_nothing_is_trusted_by_default():
-    assert client_address(PROXY, "198.18.0.7", frozenset()) == PROXY
+    assert client_address(PROXY, "198.18.0.7", frozenset(), believe_any_peer=False) == PROXY
 
 
 def test_a_device_keeps_its_address_and_devices_differ():

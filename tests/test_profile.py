@@ -232,3 +232,35 @@ def test_cli_exits_2_when_the_report_folder_cannot_be_written(tmp_path):
     assert done.returncode == 2
     assert "Cannot write reports to" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(
+    ("base_url", "setting", "expected"),
+    [
+        ("http://127.0.0.1:{port}", None, "127.0.0.2"),  # loopback: the second loopback address
+        ("http://localhost:{port}", None, "127.0.0.2"),
+        ("https://platform.example.cn", None, None),  # elsewhere: only what the profile names
+        ("https://platform.example.cn", "192.0.2.10", "192.0.2.10"),
+        ("http://127.0.0.1:{port}", "127.0.0.9", "127.0.0.9"),
+    ],
+)
+def test_the_untrusted_source_is_the_profiles_else_loopbacks_second(
+    tmp_path, base_url, setting, expected
+):
+    """POST-06 connects from an address the platform must not trust as its proxy."""
+    text = GOOD.replace('base_url = "http://127.0.0.1:{port}"', f'base_url = "{base_url}"')
+    if setting:
+        text = text.replace(
+            'platform_id = "vendor"',
+            f'platform_id = "vendor"\nuntrusted_source_address = "{setting}"',
+        )
+    profile = load_profile(write(tmp_path, text.format(port=1, province_port=2)))
+    assert profile.target.untrusted_source == expected
+
+
+def test_an_untrusted_source_that_is_no_address_is_named(tmp_path):
+    text = GOOD.replace(
+        'platform_id = "vendor"', 'platform_id = "vendor"\nuntrusted_source_address = "the office"'
+    )
+    with pytest.raises(ProfileError, match=r"target.untrusted_source_address"):
+        load_profile(write(tmp_path, text.format(port=1, province_port=2)))

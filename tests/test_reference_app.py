@@ -123,6 +123,7 @@ FINAL_DEFECTS = {
     "claims_learner_twice_across_quarters": ("SUB-02",),
     "claims_flagged_learner": ("SUB-05",),
     "claim_quarter_misses_its_last_day": ("SUB-01",),
+    "believes_forwarded_for_from_anyone": ("POST-06",),
 }
 
 

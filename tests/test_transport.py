@@ -103,3 +103,37 @@ def test_the_watch_notices_a_target_that_stopped_answering():
         watch.failed("http://t", f"GET {path}: timeout")
     assert "3 calls in a row" in (watch.gone("http://t") or "")
     assert watch.gone("http://other") is None
+
+
+def test_a_session_connects_from_the_address_it_is_given():
+    """POST-06's untrusted peer: the platform must see the connection come from 127.0.0.2, not
+    from the harness's usual 127.0.0.1, and the exchange is still bounded."""
+    import http.server
+    import threading
+
+    from harness.transport import DeadlineAdapter, connecting_from
+
+    class Peer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = self.client_address[0].encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Peer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert requests.get(url, timeout=5).text == "127.0.0.1"
+        session = connecting_from(requests.Session(), "127.0.0.2", 5)
+        assert session.get(url, timeout=5).text == "127.0.0.2"
+        assert isinstance(session.get_adapter(url), DeadlineAdapter)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -25,7 +25,7 @@ from harness.checks._support import lesson_progress, study, study_setup
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
-from harness.scenarios.study import Enrolled
+from harness.scenarios.study import Enrolled, Study
 from harness.supervision import Restarted
 
 PROBE = "the archive"
@@ -89,8 +89,10 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
     - record kinds: enrolment, session (three playbacks of one lesson: one closed early, one that
       earns a single second, the least a linked session can earn, one that earns the rest),
       capture (a failed one, another person's face, and a passed one), quiz answers of the
-      lesson's hours, the credited lesson; a certificate when the view shows one (this journey
-      earns none: see the check's limits in notes);
+      lesson's hours, the credited lesson; a second lesson watched to its end with every capture
+      answered by a still photo (its seconds all credited, its hour not: the archive must hold no
+      credited-lesson record of it); a certificate when the view shows one
+      (this journey earns none: see the check's limits in notes);
     - completeness: a record of every fact the view shows, within `realtime_seconds`;
     - consistency: each record's course, lesson, verdict or option as the view shows it; no
       record of a fact the view does not show; no fact recorded twice;
@@ -117,9 +119,14 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
     lesson = lesson_progress(probe, enrolled, second.lesson.lesson_id)
     if lesson is None or not lesson.hour_credited:
         raise CannotProbe(PROBE, "the studied lesson was not credited, so nothing links to it")
+    unproven = _watched_without_a_passed_capture(probe, enrolled, second)
     view = supervision_view(probe, enrolled)
-    journey_playbacks = {first.playback_id, brief.playback_id, second.playback_id}
-    _view_shows_the_journey(view, journey_playbacks, first.answered | second.answered)
+    journey = (first, brief, second, unproven)
+    _view_shows_the_journey(
+        view,
+        {s.playback_id for s in journey},
+        set().union(*(s.answered for s in journey)),
+    )
     expected = view.expected()
     records, waited = poll_chain(
         lambda: held_chain(probe, enrolled), expected, probe.thresholds.realtime_seconds
@@ -127,7 +134,7 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
     problems = archive_problems(view, records)
     observed = {
         "learner": enrolled.learner.id_number,
-        "journey": first.sent + brief.sent + second.sent,
+        "journey": [sent for s in journey for sent in s.sent],
         "expected": [f"{e.kind} {e.key}" for e in expected],
         "archive": _summary(records),
         "waited_s": round(waited, 2),
@@ -145,6 +152,18 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
         f"{len(records)} records, chain verified, every fact of the supervision view held"
         f" ({waited:.1f} s after the journey)"
     )
+
+
+def _watched_without_a_passed_capture(probe: Probe, enrolled: Enrolled, before: Study) -> Study:
+    """The course's second lesson watched to its end, every capture failed (a still photo held
+    to the camera): the archive holds its session and failed captures, and no credited lesson."""
+    if len(enrolled.lessons) < 2:
+        raise CannotProbe(PROBE, "the course has a single lesson; a second is watched uncredited")
+    probe.platform.close_playback(before.token or enrolled.token, before.playback_id)
+    unproven = study(probe, enrolled, 1)
+    unproven.watch_to_end(captures="still")
+    probe.platform.close_playback(unproven.token or enrolled.token, unproven.playback_id)
+    return unproven
 
 
 def _view_shows_the_journey(

@@ -104,6 +104,7 @@ def login(
             request.client.host if request.client else None,
             request.headers.get(FORWARDED_FOR),
             settings.trusted_proxies,
+            believe_any_peer=defects.active("believes_forwarded_for_from_anyone"),
         )
         new = start_login(
             db,
