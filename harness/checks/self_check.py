@@ -26,8 +26,10 @@ The space probed (docs/interface.md, "Self-check"), judged through
   own, heartbeats with a person's jitter (a spread of 2.5–5 s, now and then a double gap, never
   under the promised 0.5 s), positions advancing with the clock, captures answered live at once,
   some answering quiz questions after 15–60 s of reading each, HOUSEHOLD of them signing in
-  from one address; and a training room: TRAINING_ROOM employees of one enterprise (enrolled by
-  its account, ENT-01) signing in from its one address, each on a device of its own; and one
+  from one address, HOUSEHOLD_COMPUTER of those on one device (the interface: 2 accounts on one
+  device never flagged, 3 always); and a training room: TRAINING_ROOM employees of one
+  enterprise (enrolled by its account, ENT-01) signing in from its one address, each on a
+  device of its own; and one
   learner who plays 20 minutes of a lesson from 00:20 and leaves the player paused until the
   evening, heartbeating now and then (over 16 h open, 20 min played: `round_the_clock` counts
   content played). None may be flagged. The share flagged is the false-positive rate, reported
@@ -66,6 +68,7 @@ SHARED_ADDRESS_WINDOW_S = 24 * 3600  # "in a day": the sign-ins the rule must co
 SHOP_EDGE_S = 120  # the shop's first sign-in is this much less than a day before the others
 TRAINING_ROOM = 10  # employees of one enterprise signing in from its one address: never flagged
 HOUSEHOLD = 3  # of the honest crowd: three accounts sharing one address, never flagged
+HOUSEHOLD_COMPUTER = 2  # of the household: two accounts on one computer (device), never flagged
 HONEST_CROWD = 12
 QUIZ_TAKERS = 4  # of the crowd: honest learners who answer a few quiz questions
 CROWD_SPAN_S = 13 * 30  # platform seconds the crowd studies: 12+ heartbeat gaps each
@@ -232,8 +235,12 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             probe.learners, probe.platform, on, device_id=device_id, network_address=address
         )
 
+    computer = own_device("household")
     makers = [
-        learner(own_device("honest"), household if i < HOUSEHOLD else None)
+        learner(
+            computer if i < HOUSEHOLD_COMPUTER else own_device("honest"),
+            household if i < HOUSEHOLD else None,
+        )
         for i in range(HONEST_CROWD)
     ]
     makers += [learner(own_device("cheat")) for _ in library]
@@ -333,6 +340,7 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     summary = {
         "honest_learners": len(honest_ids),
         "honest_sharing_an_address": {"household": HOUSEHOLD, "training_room": len(employees)},
+        "honest_sharing_a_device": {"household_computer": HOUSEHOLD_COMPUTER},
         "training_room": {"enterprise": room.enterprise, "address": room.address},
         "honest_flagged": len(flagged_honest),
         "false_positive_rate": false_positive_rate,
