@@ -323,6 +323,7 @@ def unattended_playback_earns_no_lesson_hour(probe: Probe) -> None:
 # sending heartbeats (which replaces an overdue challenge with a new one) while the learner waits.
 ANSWER_MOMENTS: tuple[tuple[float, bool], ...] = (
     (-1.0, False),  # the last second in time: must pass
+    (-1.0, True),  # the last second in time, the player heartbeating on: the open challenge kept
     (1.0, False),  # the first second late
     (300.0, False),  # minutes late, the player idle
     (300.0, True),  # minutes late, the player heartbeating on (the challenge replaced meanwhile)
@@ -349,7 +350,9 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
     one level further (the lesson's `captures_passed` and `hour_credited` stay as they were).
 
     Space (one lesson hour per moment, the clock advanced to each moment):
-    - answered 1 s before the deadline (must pass), 1 s after, 5 minutes after (must not);
+    - answered 1 s before the deadline (must pass: with the player idle, and with it
+      heartbeating on meanwhile, which must not replace a challenge still in time), 1 s after,
+      5 minutes after (must not);
     - while late, the player idle (no heartbeat), or heartbeating on (the platform replaces the
       overdue challenge meanwhile; the old one is answered) — heartbeats after the deadline of an
       unanswered challenge earn nothing (supervision heartbeats' `credited_delta_s`).
