@@ -7,7 +7,9 @@ The space probed (docs/interface.md, "Self-check"), judged through
   platform stores, each by a learner of its own, each to be flagged with the rule the interface
   names for it and the learner who did it:
   machine-regular heartbeats (13 on the dot) → `regular_heartbeats`; a 2× speed-up over 3
-  heartbeats and a burst of 7 heartbeats with no time between → `ahead_of_clock`; the lesson's
+  heartbeats, 3 heartbeats claiming real time whose position is 1 s past the interface's line
+  (1.25 × the time since the previous one + 2 s) and a burst of 7 heartbeats with no time
+  between → `ahead_of_clock`; the lesson's
   end reported right after opening → `forged_end_report`; two capture challenges left to
   expire, two answered with a still photo, one answered with another person's face →
   `capture_failures` (expected only where the platform's own capture view shows those
@@ -96,6 +98,8 @@ def cheat_library(probe: Probe) -> list[Cheat]:
             "machine_regular_heartbeats", "regular_heartbeats", cheats.machine_regular_heartbeats
         ),
         Cheat("speed_up_2x", "ahead_of_clock", lambda s: cheats.speed_up(s, 2.0, beats=3)),
+        # rate 1 claimed, each position 1 s past the interface's line (1.25 × elapsed + 2 s)
+        Cheat("creep_ahead", "ahead_of_clock", lambda s: cheats.creep_ahead(s, beats=3)),
         # 7 beats: a platform snapping the player back after each refused jump sees every other
         # one ahead, still more than the 3 the interface names
         Cheat("rapid_fire", "ahead_of_clock", lambda s: cheats.rapid_fire(s, beats=7)),
