@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from harness import seeding
-from harness.api import Refused
+from harness.api import Refused, attempt
 from harness.checks._support import (
     course_progress,
     lesson_progress,
@@ -227,6 +227,24 @@ def capture_moments_are_unpredictable(probe: Probe) -> None:
     )
 
 
+def _failed_capture_answered_again(probe: Probe, session: Study) -> list[str]:
+    """The first failed challenge of the session answered once more with the live face."""
+    failed_id = next((s["capture"] for s in session.sent if s.get("passed") is False), None)
+    if failed_id is None:
+        return []  # nothing failed: the impostor passed, which the hour's credit shows
+    image = session.capture_image("live")
+    again = attempt(
+        lambda: probe.platform.answer_capture(
+            session.token or session.enrolled.token, failed_id, image
+        )
+    )
+    answer = f"{again.status} {again.detail}" if isinstance(again, Refused) else again.model_dump()
+    session.sent.append({"capture": failed_id, "kind": "live", "answered_again": answer})
+    if isinstance(again, Refused) and again.status == 409:
+        return []
+    return [f"a failed capture {failed_id} answered again with the live face: {answer}, not 409"]
+
+
 @check("STUDY-02")
 def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     """Hours watched to the end while every capture shows another face or a still photo are not
@@ -237,6 +255,9 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     - the fake: another person's face (`impostor`), a still photo replayed (`still`);
     - order: fakes before any genuine capture of the learner, and after one passed (a platform
       must judge every capture, not remember an earlier verdict);
+    - a failed challenge answered again, in time, with the learner's live face: refused 409
+      (already answered, the interface's status), so a failed verdict is final and the hour
+      waits for a new challenge;
     - derived values: the lesson's `hour_credited` and the course's `credited_hours` in the
       supervision view, at every step."""
     enrolled = study_setup(probe)
@@ -256,6 +277,8 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     for index, kind in enumerate(("impostor", "still")):
         session = study(probe, enrolled, index)
         session.watch_to_end(captures=kind)
+        if index == 0:
+            problems += _failed_capture_answered_again(probe, session)
         journal += session.sent
         observe(f"hour {index + 1} watched, {kind} captures only", index, False, 0)
     retry = study(probe, enrolled, 0)
