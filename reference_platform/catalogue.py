@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 LESSON_SECONDS = 45 * 60  # one lesson hour
 SHORT_COURSE_ID = "crs-cook-junior-a"  # the course `short_course_content` cuts short
+# The course whose last lesson spans several lesson hours (STUDY-01: a capture in each hour of
+# one lesson); it still declares and holds 80 lesson hours, in 79 lessons.
+LONG_LESSON_COURSE_ID, LONG_LESSON_HOURS = "crs-cook-junior-b", 2
 STANDARDLESS_COURSE_ID = "crs-elec-senior"  # the course `course_without_standard` hides
 FAKE_APPROVAL_NUMBER = "SXJD-2026-9999"  # never issued by the province
 
@@ -91,11 +94,16 @@ UNAPPROVED_COURSE = CourseDefinition(
 )  # fmt: skip
 
 
-def lesson_count(definition: CourseDefinition, defects: ActiveDefects) -> int:
-    """One lesson per declared lesson hour: the content must cover what the course declares."""
+def lesson_plan(definition: CourseDefinition, defects: ActiveDefects) -> list[int]:
+    """The lesson hours of each lesson, in order: the content must cover what the course
+    declares. One lesson per lesson hour, except that the long-lesson course ends with one
+    lesson of LONG_LESSON_HOURS (so that a capture in each hour of a lesson is exercised)."""
+    hours = definition.lesson_hours
     if definition.course_id == SHORT_COURSE_ID and defects.active("short_course_content"):
-        return definition.lesson_hours - 1
-    return definition.lesson_hours
+        hours -= 1
+    if definition.course_id == LONG_LESSON_COURSE_ID:
+        return [1] * (hours - LONG_LESSON_HOURS) + [LONG_LESSON_HOURS]
+    return [1] * hours
 
 
 def seed(session: Session, defects: ActiveDefects) -> None:
@@ -123,7 +131,7 @@ def seed(session: Session, defects: ActiveDefects) -> None:
             course.application_status = "approved"  # nobody applied: the number is made up
             course.approval_number = FAKE_APPROVAL_NUMBER
             course.approved_on = dt.date(2026, 1, 5)
-        _seed_lessons(session, definition, lesson_count(definition, defects))
+        _seed_lessons(session, definition, lesson_plan(definition, defects))
     for course in session.scalars(select(Course).where(Course.id.not_in(defined_ids))):
         course.withdrawn = True
     session.flush()
@@ -131,23 +139,26 @@ def seed(session: Session, defects: ActiveDefects) -> None:
     session.commit()
 
 
-def _seed_lessons(session: Session, definition: CourseDefinition, count: int) -> None:
-    existing = set(
-        session.scalars(select(Lesson.seq).where(Lesson.course_id == definition.course_id))
-    )
-    for seq in range(1, count + 1):
-        if seq not in existing:
+def _seed_lessons(session: Session, definition: CourseDefinition, plan: list[int]) -> None:
+    count = len(plan)
+    existing = {
+        lesson.seq: lesson
+        for lesson in session.scalars(
+            select(Lesson).where(Lesson.course_id == definition.course_id)
+        )
+    }
+    for seq, hours in enumerate(plan, start=1):
+        lesson = existing.get(seq)
+        if lesson is None:
             topic = definition.topics[(seq - 1) % len(definition.topics)]
-            session.add(
-                Lesson(
-                    id=f"{definition.course_id}-l{seq:03d}",
-                    course_id=definition.course_id,
-                    seq=seq,
-                    title=f"第{seq}课 {topic}",
-                    duration_s=LESSON_SECONDS,
-                    lesson_hours=1,
-                )
+            lesson = Lesson(
+                id=f"{definition.course_id}-l{seq:03d}",
+                course_id=definition.course_id,
+                seq=seq,
+                title=f"第{seq}课 {topic}",
             )
+            session.add(lesson)
+        lesson.duration_s, lesson.lesson_hours = LESSON_SECONDS * hours, hours
     session.execute(
         delete(QuizQuestion).where(
             QuizQuestion.course_id == definition.course_id, QuizQuestion.lesson_seq > count

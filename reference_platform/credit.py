@@ -215,10 +215,14 @@ def capture_points(
     lesson_hours: int,
     rng: random.Random = _SYSTEM_RANDOM,
     fixed_offset_s: float | None = None,
+    *,
+    all_in_first_hour: bool = False,
 ) -> list[float]:
     """One capture point per lesson hour, drawn uniformly in [5 %, 90 %] of the hour (from the
     OS's entropy, so no learner can predict it), or `fixed_offset_s` into every hour (the
-    capture_at_fixed_offset defect). Seconds from the lesson's start, to the millisecond."""
+    capture_at_fixed_offset defect). Seconds from the lesson's start, to the millisecond.
+    `all_in_first_hour` is the defect captures_of_a_long_lesson_in_its_first_hour: every
+    hour's point drawn inside the lesson's first hour."""
     hours = max(1, lesson_hours)
     hour_s = duration_s / hours
     points = []
@@ -227,5 +231,6 @@ def capture_points(
             offset = min(fixed_offset_s, hour_s)
         else:
             offset = rng.uniform(0.05, 0.90) * hour_s
-        points.append(math.floor((hour * hour_s + offset) * 1000) / 1000)
+        start = 0.0 if all_in_first_hour else hour * hour_s
+        points.append(math.floor((start + offset) * 1000) / 1000)
     return points

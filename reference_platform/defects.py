@@ -178,6 +178,13 @@ _DEFECT_LIST = (
         "Every lesson hour's capture point is at 600 s into the hour, not drawn at random.",
     ),
     Defect(
+        "captures_of_a_long_lesson_in_its_first_hour",
+        ("STUDY-01",),
+        ("every_lesson_hour_has_a_capture_with_time_and_image",),
+        "Every hour's capture point of a lesson of several lesson hours is drawn inside the"
+        " lesson's first hour, so its later hours are watched without a capture.",
+    ),
+    Defect(
         "credits_hour_without_capture",
         ("STUDY-02", "COURSE-05"),  # the hour also counts toward completion (a derived value)
         (

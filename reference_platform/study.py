@@ -88,7 +88,10 @@ def lesson_progress(
         credited_s=0.0,
         furthest_position_s=0.0,
         capture_points_s=capture_points(
-            lesson.duration_s, lesson.lesson_hours, fixed_offset_s=fixed
+            lesson.duration_s,
+            lesson.lesson_hours,
+            fixed_offset_s=fixed,
+            all_in_first_hour=defects.active("captures_of_a_long_lesson_in_its_first_hour"),
         ),
         passed_hours=[],
         captures_passed=0,

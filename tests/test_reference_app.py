@@ -124,6 +124,7 @@ FINAL_DEFECTS = {
     "claims_flagged_learner": ("SUB-05",),
     "claim_quarter_misses_its_last_day": ("SUB-01",),
     "believes_forwarded_for_from_anyone": ("POST-06",),
+    "captures_of_a_long_lesson_in_its_first_hour": ("STUDY-01",),
 }
 
 

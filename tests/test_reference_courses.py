@@ -54,8 +54,12 @@ def test_lessons_cover_the_declared_hours(tmp_path: Path) -> None:
     with running_platform(tmp_path) as platform:
         for course_id, summary in SEEDED.items():
             lessons = platform.client.get(f"/api/v1/courses/{course_id}/lessons").json()
-            assert [lesson["seq"] for lesson in lessons] == list(range(1, summary[4] + 1))
-            assert all(lesson["duration_s"] == 2700 for lesson in lessons)
+            # One lesson per hour, 45 min each, except junior course B's last lesson: 2 hours.
+            long = 2 if course_id == "crs-cook-junior-b" else 1
+            count = summary[4] - (long - 1)
+            assert [lesson["seq"] for lesson in lessons] == list(range(1, count + 1))
+            assert [lesson["lesson_hours"] for lesson in lessons] == [1] * (count - 1) + [long]
+            assert all(lesson["duration_s"] == 2700 * lesson["lesson_hours"] for lesson in lessons)
             assert sum(lesson["lesson_hours"] for lesson in lessons) == summary[4]
         missing = platform.client.get("/api/v1/courses/no-such-course/lessons")
         assert (missing.status_code, missing.json()) == (404, {"detail": "Course not found"})
@@ -152,4 +156,5 @@ def test_defect_short_course_content(tmp_path: Path) -> None:
         lessons = platform.client.get("/api/v1/courses/crs-cook-junior-a/lessons").json()
         assert len(lessons) == 79
         other = platform.client.get("/api/v1/courses/crs-cook-junior-b/lessons").json()
-        assert len(other) == 80
+        assert len(other) == 79  # its last lesson spans 2 of its 80 hours (STUDY-01)
+        assert sum(lesson["lesson_hours"] for lesson in other) == 80

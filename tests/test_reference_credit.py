@@ -189,6 +189,8 @@ def test_capture_points_lie_in_5_to_90_percent_of_each_hour_and_differ() -> None
     assert 1.05 * LESSON <= two_hours[1] <= 1.9 * LESSON
     assert capture_points(LESSON, 1, fixed_offset_s=600) == [600.0]
     assert capture_points(2 * LESSON, 2, fixed_offset_s=600) == [600.0, LESSON + 600]
+    first_hour_only = capture_points(2 * LESSON, 2, rng=rng, all_in_first_hour=True)
+    assert all(0.05 * LESSON <= point <= 0.9 * LESSON for point in first_hour_only)
 
 
 # ---- the defects' switches ---------------------------------------------------------------------

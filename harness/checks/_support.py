@@ -98,8 +98,9 @@ def a_course(platform: LearnerDriver) -> CourseOut:
     return sorted(courses, key=lambda c: c.approval is None)[0]
 
 
-def successful_redeems(province: ProvinceSandboxClient, code: str) -> list[Any]:
-    entries = province.log(service="voucher", operation="redeem")
+def successful_redeems(province: ProvinceSandboxClient, code: str, platform_id: str) -> list[Any]:
+    """The platform's own successful redeems of `code` (another platform's are not its doing)."""
+    entries = province.log(service="voucher", operation="redeem", platform_id=platform_id)
     return [e for e in entries if e.request.get("code") == code and 200 <= e.status_code < 300]
 
 
@@ -113,9 +114,11 @@ def enrol_and_judge(
     should_enrol: bool,
     case: str,
     must_redeem: bool = False,
+    refusal_status: int | None = None,
 ) -> EnrolmentOut | Refused:
     """Try an enrolment; judge what changed in the supervision view and the province's redeem log
-    (so that an earlier, legitimate enrolment of the same learner is not mistaken for this one)."""
+    (so that an earlier, legitimate enrolment of the same learner is not mistaken for this one).
+    `refusal_status`: the status the interface names for this refusal, when it names one."""
     platform, supervisor, province, evidence = (
         probe.platform,
         probe.supervisor,
@@ -123,7 +126,7 @@ def enrol_and_judge(
         probe.evidence,
     )
     enrolments_before = {e.enrolment_id for e in supervisor.enrolments(learner.learner_id or "")}
-    redeems_before = {e.seq for e in successful_redeems(province, voucher_code)}
+    redeems_before = {e.seq for e in successful_redeems(province, voucher_code, probe.platform_id)}
     outcome = attempt(
         lambda: platform.enrol(token, course_id=course.course_id, voucher_code=voucher_code)
     )
@@ -133,7 +136,9 @@ def enrol_and_judge(
         if e.enrolment_id not in enrolments_before
     ]
     redeemed = [
-        e for e in successful_redeems(province, voucher_code) if e.seq not in redeems_before
+        e
+        for e in successful_redeems(province, voucher_code, probe.platform_id)
+        if e.seq not in redeems_before
     ]
     observed = {
         "case": case,
@@ -176,6 +181,12 @@ def enrol_and_judge(
             f"{case}: the enrolment was not refused",
             received=observed,
             expected="a 4xx refusal, no enrolment seen by a supervisor, no redeem at the province",
+        )
+    if refusal_status is not None and outcome.status != refusal_status:
+        raise CheckFailure(
+            f"{case}: refused with {outcome.status}, not {refusal_status}",
+            received=observed,
+            expected=f"{refusal_status} (docs/interface.md, POST /enrolments), no enrolment",
         )
     return outcome
 

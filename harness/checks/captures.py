@@ -7,12 +7,14 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from harness import seeding
-from harness.api import Refused
+from harness.api import Refused, attempt
 from harness.checks._support import (
     course_progress,
     lesson_progress,
+    offered_courses,
     studied_lesson_progress,
     study,
     study_setup,
@@ -22,16 +24,102 @@ from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.lockstep import watch_until_challenges
 from harness.scenarios.study import Study
+from harness.spec.courses import CourseOut, LessonOut
 from harness.spec.study import CaptureOut
 
 SAMPLE_LEARNERS = 4
 SAMPLE_LESSONS = 2
+LONG_LESSON_STEP_S = 60  # heartbeat steps through a lesson of several hours: a point's resolution
+# The interface: a lesson of N hours is N equal parts, each with its capture point drawn in
+# [5 %, 90 %] of its part; the challenge comes with the first heartbeat at or past the point.
+POINT_BAND = (0.05, 0.90)
+
+
+def long_lesson(probe: Probe) -> tuple[CourseOut, LessonOut] | None:
+    """The first lesson of several lesson hours among the enrollable courses, if any."""
+    for course in offered_courses(probe.platform):
+        if not (course.occupation_code and course.level and course.approval):
+            continue
+        lessons = sorted(probe.platform.lessons(course.course_id), key=lambda x: x.seq)
+        found = next((lesson for lesson in lessons if lesson.lesson_hours >= 2), None)
+        if found is not None:
+            return course, found
+    return None
+
+
+def hour_windows(lesson: LessonOut, step_s: float) -> list[tuple[float, float]]:
+    """Where each hour's capture must be issued, as the lesson's furthest point, when it is
+    watched in `step_s` steps: its part's capture band, and one step later at most."""
+    part = lesson.duration_s / lesson.lesson_hours
+    low, high = POINT_BAND
+    return [
+        (k * part + low * part, k * part + high * part + step_s) for k in range(lesson.lesson_hours)
+    ]
+
+
+def long_lesson_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
+    """A lesson of several hours, watched honestly to its end in LONG_LESSON_STEP_S steps, has
+    a capture issued inside each of its hours (not all in the first), every hour passed, the
+    lesson credited and its hours counted toward the course. No such lesson: nothing to judge
+    here (the other hours of this check are one-hour lessons)."""
+    found = long_lesson(probe)
+    if found is None:
+        return [], {"long_lesson": None, "note": "no offered lesson spans several lesson hours"}
+    course, lesson = found
+    enrolled = study_setup(probe, course=course)
+    session = Study(probe.platform, probe.time, probe.province, enrolled, lesson)
+    session.open()
+    session.watch_to_end(step=LONG_LESSON_STEP_S)
+    session.settle_capture()
+    learner_id = enrolled.learner.learner_id or ""
+    captures = [c for c in probe.supervisor.captures(learner_id) if c.lesson_id == lesson.lesson_id]
+    windows = hour_windows(lesson, LONG_LESSON_STEP_S)
+    problems = []
+    for hour, (start, end) in enumerate(windows):
+        inside = [c for c in captures if start <= c.position_s <= end]
+        if not inside:
+            problems.append(
+                f"lesson {lesson.lesson_id} hour {hour + 1} of {lesson.lesson_hours}: no capture"
+                f" issued between {start:g} s and {end:g} s (issued at"
+                f" {sorted(c.position_s for c in captures)})"
+            )
+    row = lesson_progress(probe, enrolled, lesson.lesson_id)
+    standing = course_progress(probe, enrolled)
+    if row is None or not row.hour_credited or row.captures_passed < lesson.lesson_hours:
+        problems.append(
+            f"lesson {lesson.lesson_id}: watched to its end with every capture passed, shown"
+            f" {row.model_dump(mode='json') if row else None}"
+        )
+    elif standing is None or standing.credited_hours != lesson.lesson_hours:
+        problems.append(
+            f"lesson {lesson.lesson_id}: its {lesson.lesson_hours} hours count"
+            f" {standing.credited_hours if standing else None} toward the course"
+        )
+    evidence = {
+        "long_lesson": lesson.model_dump(mode="json"),
+        "course_id": course.course_id,
+        "step_s": LONG_LESSON_STEP_S,
+        "hour_windows_s": windows,
+        "captures": [c.model_dump(mode="json") for c in captures],
+        "journal": session.sent,
+    }
+    return problems, evidence
 
 
 @check("STUDY-01")
 def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
     """Two honestly watched lesson hours each get a capture whose time and image a supervisor
-    can retrieve, the image byte for byte as the learner's camera sent it."""
+    can retrieve, the image byte for byte as the learner's camera sent it; a lesson of several
+    hours has a capture inside each of its hours.
+
+    Space: the first two lessons of a course (one hour each): a passed capture each, its answer
+    time inside its window, its deadline within the profile's answer time, its image kept byte
+    for byte; the first lesson of several hours the platform offers (the reference's last lesson
+    of its junior course B, 2 h), watched in 60 s steps: a capture issued inside each hour's
+    band ([5 %, 90 %] of its part, one step of lateness), none of the hours left without one,
+    the lesson credited with a passed capture per hour and its hours counted in the course's
+    credited hours."""
+    long_problems, long_evidence = long_lesson_problems(probe)
     enrolled = study_setup(probe)
     sent: set[str] = set()
     journal = []
@@ -64,6 +152,8 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
             if digest is None or digest not in sent or capture.image_sha256 != digest:
                 problems.append(f"capture {capture.challenge_id}: image not kept as sent")
     probe.evidence.attach_json("captures", {"supervision": rows, "journal": journal})
+    probe.evidence.attach_json("long-lesson", long_evidence)
+    problems += long_problems
     if problems:
         raise CheckFailure(
             "Lesson hours without a kept biometric capture",
@@ -72,6 +162,15 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
             f"{probe.thresholds.capture_answer_seconds} s",
         )
     probe.evidence.note(f"{len(rows)} captures over {SAMPLE_LESSONS} hours, time and image kept")
+    if long_evidence["long_lesson"] is None:
+        probe.evidence.note(
+            "no lesson of several hours is offered: a capture inside each hour of one not probed"
+        )
+    else:
+        probe.evidence.note(
+            f"lesson of {long_evidence['long_lesson']['lesson_hours']} hours: a capture inside each"
+            " hour, all passed, the hours credited"
+        )
 
 
 @check("STUDY-02")
@@ -128,6 +227,24 @@ def capture_moments_are_unpredictable(probe: Probe) -> None:
     )
 
 
+def _failed_capture_answered_again(probe: Probe, session: Study) -> list[str]:
+    """The first failed challenge of the session answered once more with the live face."""
+    failed_id = next((s["capture"] for s in session.sent if s.get("passed") is False), None)
+    if failed_id is None:
+        return []  # nothing failed: the impostor passed, which the hour's credit shows
+    image = session.capture_image("live")
+    again = attempt(
+        lambda: probe.platform.answer_capture(
+            session.token or session.enrolled.token, failed_id, image
+        )
+    )
+    answer = f"{again.status} {again.detail}" if isinstance(again, Refused) else again.model_dump()
+    session.sent.append({"capture": failed_id, "kind": "live", "answered_again": answer})
+    if isinstance(again, Refused) and again.status == 409:
+        return []
+    return [f"a failed capture {failed_id} answered again with the live face: {answer}, not 409"]
+
+
 @check("STUDY-02")
 def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     """Hours watched to the end while every capture shows another face or a still photo are not
@@ -138,6 +255,9 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     - the fake: another person's face (`impostor`), a still photo replayed (`still`);
     - order: fakes before any genuine capture of the learner, and after one passed (a platform
       must judge every capture, not remember an earlier verdict);
+    - a failed challenge answered again, in time, with the learner's live face: refused 409
+      (already answered, the interface's status), so a failed verdict is final and the hour
+      waits for a new challenge;
     - derived values: the lesson's `hour_credited` and the course's `credited_hours` in the
       supervision view, at every step."""
     enrolled = study_setup(probe)
@@ -157,6 +277,8 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     for index, kind in enumerate(("impostor", "still")):
         session = study(probe, enrolled, index)
         session.watch_to_end(captures=kind)
+        if index == 0:
+            problems += _failed_capture_answered_again(probe, session)
         journal += session.sent
         observe(f"hour {index + 1} watched, {kind} captures only", index, False, 0)
     retry = study(probe, enrolled, 0)
@@ -224,6 +346,7 @@ def unattended_playback_earns_no_lesson_hour(probe: Probe) -> None:
 # sending heartbeats (which replaces an overdue challenge with a new one) while the learner waits.
 ANSWER_MOMENTS: tuple[tuple[float, bool], ...] = (
     (-1.0, False),  # the last second in time: must pass
+    (-1.0, True),  # the last second in time, the player heartbeating on: the open challenge kept
     (1.0, False),  # the first second late
     (300.0, False),  # minutes late, the player idle
     (300.0, True),  # minutes late, the player heartbeating on (the challenge replaced meanwhile)
@@ -250,7 +373,9 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
     one level further (the lesson's `captures_passed` and `hour_credited` stay as they were).
 
     Space (one lesson hour per moment, the clock advanced to each moment):
-    - answered 1 s before the deadline (must pass), 1 s after, 5 minutes after (must not);
+    - answered 1 s before the deadline (must pass: with the player idle, and with it
+      heartbeating on meanwhile, which must not replace a challenge still in time), 1 s after,
+      5 minutes after (must not);
     - while late, the player idle (no heartbeat), or heartbeating on (the platform replaces the
       overdue challenge meanwhile; the old one is answered) — heartbeats after the deadline of an
       unanswered challenge earn nothing (supervision heartbeats' `credited_delta_s`).

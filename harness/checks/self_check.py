@@ -7,7 +7,9 @@ The space probed (docs/interface.md, "Self-check"), judged through
   platform stores, each by a learner of its own, each to be flagged with the rule the interface
   names for it and the learner who did it:
   machine-regular heartbeats (13 on the dot) → `regular_heartbeats`; a 2× speed-up over 3
-  heartbeats and a burst of 7 heartbeats with no time between → `ahead_of_clock`; the lesson's
+  heartbeats, 3 heartbeats claiming real time whose position is 1 s past the interface's line
+  (1.25 × the time since the previous one + 2 s) and a burst of 7 heartbeats with no time
+  between → `ahead_of_clock`; the lesson's
   end reported right after opening → `forged_end_report`; two capture challenges left to
   expire, two answered with a still photo, one answered with another person's face →
   `capture_failures` (expected only where the platform's own capture view shows those
@@ -26,8 +28,10 @@ The space probed (docs/interface.md, "Self-check"), judged through
   own, heartbeats with a person's jitter (a spread of 2.5–5 s, now and then a double gap, never
   under the promised 0.5 s), positions advancing with the clock, captures answered live at once,
   some answering quiz questions after 15–60 s of reading each, HOUSEHOLD of them signing in
-  from one address; and a training room: TRAINING_ROOM employees of one enterprise (enrolled by
-  its account, ENT-01) signing in from its one address, each on a device of its own; and one
+  from one address, HOUSEHOLD_COMPUTER of those on one device (the interface: 2 accounts on one
+  device never flagged, 3 always); and a training room: TRAINING_ROOM employees of one
+  enterprise (enrolled by its account, ENT-01) signing in from its one address, each on a
+  device of its own; and one
   learner who plays 20 minutes of a lesson from 00:20 and leaves the player paused until the
   evening, heartbeating now and then (over 16 h open, 20 min played: `round_the_clock` counts
   content played). None may be flagged. The share flagged is the false-positive rate, reported
@@ -66,6 +70,7 @@ SHARED_ADDRESS_WINDOW_S = 24 * 3600  # "in a day": the sign-ins the rule must co
 SHOP_EDGE_S = 120  # the shop's first sign-in is this much less than a day before the others
 TRAINING_ROOM = 10  # employees of one enterprise signing in from its one address: never flagged
 HOUSEHOLD = 3  # of the honest crowd: three accounts sharing one address, never flagged
+HOUSEHOLD_COMPUTER = 2  # of the household: two accounts on one computer (device), never flagged
 HONEST_CROWD = 12
 QUIZ_TAKERS = 4  # of the crowd: honest learners who answer a few quiz questions
 CROWD_SPAN_S = 13 * 30  # platform seconds the crowd studies: 12+ heartbeat gaps each
@@ -93,6 +98,8 @@ def cheat_library(probe: Probe) -> list[Cheat]:
             "machine_regular_heartbeats", "regular_heartbeats", cheats.machine_regular_heartbeats
         ),
         Cheat("speed_up_2x", "ahead_of_clock", lambda s: cheats.speed_up(s, 2.0, beats=3)),
+        # rate 1 claimed, each position 1 s past the interface's line (1.25 × elapsed + 2 s)
+        Cheat("creep_ahead", "ahead_of_clock", lambda s: cheats.creep_ahead(s, beats=3)),
         # 7 beats: a platform snapping the player back after each refused jump sees every other
         # one ahead, still more than the 3 the interface names
         Cheat("rapid_fire", "ahead_of_clock", lambda s: cheats.rapid_fire(s, beats=7)),
@@ -232,8 +239,12 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             probe.learners, probe.platform, on, device_id=device_id, network_address=address
         )
 
+    computer = own_device("household")
     makers = [
-        learner(own_device("honest"), household if i < HOUSEHOLD else None)
+        learner(
+            computer if i < HOUSEHOLD_COMPUTER else own_device("honest"),
+            household if i < HOUSEHOLD else None,
+        )
         for i in range(HONEST_CROWD)
     ]
     makers += [learner(own_device("cheat")) for _ in library]
@@ -333,6 +344,7 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     summary = {
         "honest_learners": len(honest_ids),
         "honest_sharing_an_address": {"household": HOUSEHOLD, "training_room": len(employees)},
+        "honest_sharing_a_device": {"household_computer": HOUSEHOLD_COMPUTER},
         "training_room": {"enterprise": room.enterprise, "address": room.address},
         "honest_flagged": len(flagged_honest),
         "false_positive_rate": false_positive_rate,

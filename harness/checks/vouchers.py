@@ -100,7 +100,10 @@ def voucher_is_single_use(probe: Probe) -> None:
 
     Space: a second use of a redeemed voucher by its holder — in a second course of the same
     occupation and level (where only single use can refuse it) and in the same course again.
-    Both are refused, with no second enrolment and no second redeem."""
+    Both are refused, with no second enrolment and no second redeem. And a race lost: another
+    platform redeems a fresh voucher between this platform's verify (answered as valid) and its
+    redeem, so the province answers the redeem 409; the enrolment is refused 409 ("voucher
+    already used", the interface's status), with no enrolment."""
     courses = [c for c in offered_courses(probe.platform) if c.occupation_code and c.level]
     pairs = [
         (a, b)
@@ -119,7 +122,22 @@ def voucher_is_single_use(probe: Probe) -> None:
         reuses.insert(0, (second, "second use in another course of that occupation and level"))
     for course, case in reuses:
         enrol_and_judge(probe, **common, course=course, should_enrol=False, case=case)
-    probe.evidence.note(f"voucher reuse refused ({len(reuses)} ways)")
+    racer, racer_login = probe.learners.logged_in()
+    raced = probe.learners.voucher(racer, first)
+    probe.province.lose_race(raced.code)
+    enrol_and_judge(
+        probe,
+        learner=racer,
+        token=racer_login.token,
+        course=first,
+        voucher_code=raced.code,
+        should_enrol=False,
+        case="voucher redeemed by another platform between verify and redeem",
+        refusal_status=409,
+    )
+    probe.evidence.note(
+        f"voucher reuse refused ({len(reuses)} ways); a race lost at the province refused 409"
+    )
 
 
 @check("VOUCH-02")

@@ -55,6 +55,25 @@ def speed_up(study: Study, rate: float, beats: int = 3) -> CheatRecord:
     return record
 
 
+# The interface's ahead_of_clock line: a position more than AHEAD_RATIO × the time since the
+# previous heartbeat + AHEAD_SLACK_S ahead of it; `creep_ahead` reports CREEP_PAST_S beyond it.
+AHEAD_RATIO, AHEAD_SLACK_S, CREEP_PAST_S = 1.25, 2.0, 1.0
+
+
+def creep_ahead(study: Study, beats: int = 3) -> CheatRecord:
+    """A player that claims real time (rate 1) while its position creeps just past the
+    interface's ahead-of-clock line at every heartbeat: the boundary's must-flag side, which a
+    rule with a looser ratio or slack misses."""
+    advance = AHEAD_RATIO * study.interval + AHEAD_SLACK_S + CREEP_PAST_S
+    record = CheatRecord(
+        "creep_ahead", f"{beats} heartbeats each {advance:g} s ahead after {study.interval} s"
+    )
+    for _ in range(beats):
+        study.wait(study.interval)
+        record.answers.append(study.beat(study.position + advance))
+    return record
+
+
 def play_paused(study: Study) -> CheatRecord:
     """A heartbeat flagged paused whose position still advanced one interval (a player paused by
     the page while a script moves the position on)."""
