@@ -83,6 +83,12 @@ def long_lesson_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
                 f" issued between {start:g} s and {end:g} s (issued at"
                 f" {sorted(c.position_s for c in captures)})"
             )
+    if len(captures) != lesson.lesson_hours:
+        problems.append(
+            f"lesson {lesson.lesson_id}: {len(captures)} challenges for its"
+            f" {lesson.lesson_hours} hours, each answered at once with the live face (the"
+            " interface: a challenge only for an hour without a passed capture)"
+        )
     row = lesson_progress(probe, enrolled, lesson.lesson_id)
     standing = course_progress(probe, enrolled)
     if row is None or not row.hour_credited or row.captures_passed < lesson.lesson_hours:
@@ -116,7 +122,8 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
     time inside its window, its deadline within the profile's answer time, its image kept byte
     for byte; the first lesson of several hours the platform offers (the reference's last lesson
     of its junior course B, 2 h), watched in 60 s steps: a capture issued inside each hour's
-    band ([5 %, 90 %] of its part, one step of lateness), none of the hours left without one,
+    band ([5 %, 90 %] of its part, one step of lateness), none of the hours left without one
+    and no hour challenged again once its capture passed (exactly one challenge per hour),
     the lesson credited with a passed capture per hour and its hours counted in the course's
     credited hours."""
     long_problems, long_evidence = long_lesson_problems(probe)
