@@ -86,9 +86,10 @@ _DEFECT_LIST = (
     ),
     Defect(
         "skips_voucher_redeem",
-        ("VOUCH-01",),
-        ("enrolment_redeems_the_voucher_at_the_province",),
-        "Enrolment never redeems the voucher at the province (local uniqueness still holds).",
+        ("VOUCH-01", "VOUCH-02"),
+        ("enrolment_redeems_the_voucher_at_the_province", "voucher_is_single_use"),
+        "Enrolment never redeems the voucher at the province (local uniqueness still holds), so"
+        " a voucher another platform has redeemed enrols here too.",
     ),
     Defect(
         "ignores_redeem_refusal",
@@ -669,7 +670,10 @@ _DEFECT_LIST = (
     Defect(
         "self_check_address_rule_keyed_by_device",
         ("POST-06",),
-        ("self_check_flags_every_cheat_and_no_honest_learner",),
+        (
+            "self_check_flags_every_cheat_and_no_honest_learner",
+            "forwarded_for_is_believed_only_from_the_trusted_proxy",
+        ),
         "The self-check counts the accounts of one network address per device, so a brushing shop"
         " whose accounts sign in from one address on devices of their own is never flagged.",
     ),

@@ -34,7 +34,7 @@ FINAL_DEFECTS = {
     "course_without_standard": ("COURSE-03",),
     "short_course_content": ("COURSE-04",),
     "accepts_unknown_voucher": ("VOUCH-01",),
-    "skips_voucher_redeem": ("VOUCH-01",),
+    "skips_voucher_redeem": ("VOUCH-01", "VOUCH-02"),
     "ignores_redeem_refusal": ("VOUCH-02",),
     "ignores_voucher_holder": ("VOUCH-02",),
     "ignores_voucher_course_match": ("VOUCH-02",),
