@@ -23,10 +23,6 @@ from harness.spec.export import CSV_FALSE, CSV_TRUE, EXPORT_COLUMNS, UTF8_BOM
 
 Row = tuple[Any, ...]
 SPREADSHEET_DIGITS = 15
-# Two numbers typed at 15 digits are the same number when they are at most one unit of the 15th
-# digit apart: writers round differently (openpyxl writes 16 digits, Excel 15, Python's CSV 17),
-# and a number rounded to 16 digits and then to 15 can land one unit away from the number rounded
-# to 15 at once (1950.6338075445651 -> 1950.633807544565 -> 1950.63380754456, not ...457).
 
 
 class UnreadableExport(ValueError):
@@ -63,9 +59,12 @@ def _is_number(value: Any) -> bool:
 
 
 def _one_unit_apart(a: float, b: float) -> bool:
-    """One unit of the 15th significant digit apart at most: both are rounded to 15 digits, so
-    their difference is a whole number of units give or take binary rounding, and 1.5 units
-    parts one unit from two."""
+    """One unit of the 15th significant digit apart at most, which is still the same number:
+    writers round differently (openpyxl writes 16 digits, Excel 15, Python's CSV 17), and a
+    number rounded to 16 digits and then to 15 can land one unit from the number rounded to 15 at
+    once (1950.6338075445651 -> 1950.633807544565 -> 1950.63380754456, not ...457). Both are
+    rounded to 15 digits, so their difference is a whole number of units give or take binary
+    rounding, and 1.5 units parts one unit from two."""
     largest = max(abs(a), abs(b))
     if not math.isfinite(largest) or largest == 0:
         return False

@@ -68,19 +68,20 @@ def forwarded_for_is_believed_only_from_the_trusted_proxy(probe: Probe) -> None:
     if unusable:
         raise CannotProbe(PROBE, unusable)
     platform = probe.platform
-    session = connecting_from(probe.evidence.session(), source, platform.timeout)
-    direct = LearnerFactory(
-        type(platform)(platform.base_url, session, platform.timeout), probe.province
-    )
     claims = [
         forwarded_for(own_address(), forged=i % 2 == 1) for i in range(SHARED_ADDRESS_ACCOUNTS)
     ]
     people = [probe.learners.registered() for _ in claims]
+    # The session's own connections come from `source`; it is closed when the sign-ins are done.
+    with connecting_from(probe.evidence.session(), source, platform.timeout) as session:
+        direct = LearnerFactory(
+            type(platform)(platform.base_url, session, platform.timeout), probe.province
+        )
 
-    def sign_in(index: int) -> Any:
-        return direct.login(people[index], own_device("direct"), network_address=claims[index])
+        def sign_in(index: int) -> Any:
+            return direct.login(people[index], own_device("direct"), network_address=claims[index])
 
-    in_parallel([lambda i=i: sign_in(i) for i in range(len(people))])
+        in_parallel([lambda i=i: sign_in(i) for i in range(len(people))])
     authority = probe.supervisors.authority
     ids = [person.learner_id or "" for person in people]
     seen = in_parallel([lambda i=i: findings_of(authority, i) for i in ids])
