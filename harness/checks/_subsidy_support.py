@@ -76,6 +76,16 @@ def quarter_days(quarter: str) -> tuple[dt.date, dt.date]:
     return first, next_quarter_start(first) - dt.timedelta(days=1)
 
 
+def quarters_before(quarter: str, count: int) -> list[str]:
+    """The `count` quarters before `quarter`, oldest first ("2027Q1", 3 → 2026Q2, Q3, Q4)."""
+    found: list[str] = []
+    first, _last = quarter_days(quarter)
+    for _ in range(count):
+        first, _last = quarter_days(quarter_of(first - dt.timedelta(days=1)))
+        found.insert(0, quarter_of(first))
+    return found
+
+
 def advance_to(probe: Probe, moment: dt.datetime) -> None:
     """Advance the platform's test clock to `moment` (it only moves forward)."""
     seconds = (moment - probe.clock.now()).total_seconds()
