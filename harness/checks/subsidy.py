@@ -301,13 +301,14 @@ def _earlier_quarters(probe: Probe, found: Cohort) -> tuple[list[str], dict[str,
     """The three quarters before the cohort's, filed now (all over, as a platform files them),
     oldest first: with the cohort's quarter and the next, every quarter of the year is filed
     once, the year's end among them. Each filing must be answered; every line the office received
-    for a quarter must hold a certificate issued within it and no cohort learner (all of them
-    certified in the cohort's quarter or the next); no learner and course is in two of the
-    office's accepted claims. The lines come from earlier runs and other checks' learners, so
-    only their dates and their uniqueness are judged here."""
+    for a quarter must hold a certificate issued within it; the cohort's learner certified in the
+    quarter before the cohort's (a minute before its midnight: in a December run, the year's
+    end) is in exactly that quarter's claim, as its certificate shows it, and every other cohort
+    learner in none; no learner and course is in two of the office's accepted claims. Other
+    lines come from earlier runs and other checks' learners, so only their dates and their
+    uniqueness are judged."""
     problems: list[str] = []
     observed: dict[str, Any] = {}
-    cohort_pairs = {(m.id_number, m.course_id) for m in found.members}
     for quarter in quarters_before(found.quarter, 3):
         first, last = quarter_days(quarter)
         filing = attempt(lambda quarter=quarter: probe.clock.file_subsidy_claim(quarter))
@@ -316,16 +317,22 @@ def _earlier_quarters(probe: Probe, found: Cohort) -> tuple[list[str], dict[str,
         elif filing.quarter != quarter:
             problems.append(f"filing {quarter} answered the claim of {filing.quarter}")
         sent = submissions(probe, quarter)
-        for line in (line for s in sent for line in claim_lines(s["claim"])):
+        lines = [line for s in sent for line in claim_lines(s["claim"])]
+        for line in lines:
             issued = _date(line.get("certificate_issued_on"))
-            pair = (line.get("id_number"), line.get("course_id"))
             if issued is None or not first <= issued <= last:
                 problems.append(
                     f"{quarter}'s claim lists certificate {line.get('certificate_number')} issued"
                     f" on {line.get('certificate_issued_on')}, outside {first}…{last}"
                 )
-            if pair in cohort_pairs:
-                problems.append(f"{quarter}'s claim lists a learner the cohort certified later")
+        for member in found.members:
+            wanted = 1 if _claimable(member, quarter) else 0
+            if len(lines_of(member, lines)) != wanted:
+                problems.append(
+                    f"{member.role}: {len(lines_of(member, lines))} lines in {quarter}'s claim,"
+                    f" expected {wanted}"
+                )
+            problems += _line_problems(member, lines)
         observed[quarter] = {
             "filing": filing.model_dump(mode="json")
             if isinstance(filing, ClaimFilingOut)
