@@ -437,7 +437,9 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
       5 minutes after (must not);
     - while late, the player idle (no heartbeat), or heartbeating on (the platform replaces the
       overdue challenge meanwhile; the old one is answered) — heartbeats after the deadline of an
-      unanswered challenge earn nothing (supervision heartbeats' `credited_delta_s`).
+      unanswered challenge earn nothing (supervision heartbeats' `credited_delta_s`), and the
+      overdue challenge they settled shows in supervision as `passed: false`, `reason:
+      "expired"`, `answered_at: null` (the interface, for either compliant choice).
     Exactly at the deadline is not judged (the catalogue's decision)."""
     allowed = probe.thresholds.capture_answer_seconds
     enrolled = study_setup(probe)
@@ -496,6 +498,17 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
                 problems.append(
                     f"heartbeats after an unanswered challenge's deadline earned {earned_late:g} s"
                     f" ({moment})"
+                )
+            replaced = heartbeats  # heartbeats after the deadline settle the overdue challenge
+            if replaced and (
+                kept is None
+                or (kept.passed, kept.reason, kept.answered_at) != (False, "expired", None)
+            ):
+                shown = kept.model_dump(mode="json") if kept else None
+                problems.append(
+                    f"the challenge left unanswered past its deadline while the player reported"
+                    f" on ({moment}) shows in supervision as {shown}, not passed false, reason"
+                    " expired, answered_at null"
                 )
             if lesson is not None and (lesson.captures_passed or lesson.hour_credited):
                 problems.append(
