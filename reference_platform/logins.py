@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -152,8 +153,18 @@ def has_live_login(db: Session, learner_id: str, now: dt.datetime) -> bool:
     return live is not None
 
 
+class LoginTimes(Protocol):
+    """What the expiry rule reads of a login: an ORM `Login`, or the heartbeat's selected row."""
+
+    @property
+    def ended_at(self) -> dt.datetime | None: ...
+
+    @property
+    def expires_at(self) -> dt.datetime: ...
+
+
 def expiry_after_request(
-    login: Login, now: dt.datetime, ttl: dt.timedelta, alternatives: ChosenAlternatives
+    login: LoginTimes, now: dt.datetime, ttl: dt.timedelta, alternatives: ChosenAlternatives
 ) -> dt.datetime | None:
     """The expiry to store after an accepted request of a signed-in login, or None to keep it:
     `ttl` after this request (sliding), never moved under `fixed_token_expiry`."""

@@ -24,25 +24,26 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterable
+from typing import Any
 
 from fastapi import HTTPException, status
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Row, select, update
 from sqlalchemy.orm import Session
 
 from harness.spec.study import CaptureChallenge as ChallengeOut
 from harness.spec.study import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOut
+from reference_platform import heartbeat_store as store
 from reference_platform import study_events
 from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.clock import Clock
 from reference_platform.credit import Beat, CreditRules, PlaybackState, capture_points, judge
 from reference_platform.defects import ActiveDefects
 from reference_platform.in_flight import STUDY_REQUESTS
-from reference_platform.logins import study_may_earn
+from reference_platform.logins import expiry_after_request, study_may_earn
 from reference_platform.models import (
-    CaptureChallenge,
     Course,
     Enrolment,
-    Heartbeat,
     Learner,
     Lesson,
     LessonProgress,
@@ -206,19 +207,16 @@ def open_playback(
     )
 
 
-def claim_playback(db: Session, login: Login, playback_id: str) -> None:
+def claim_playback(db: Session, learner_id: str, playback_id: str) -> None:
     """The request's first write (see the module docstring); 404 for another learner's."""
-    claimed = db.connection().execute(  # Core: no ORM bookkeeping for a bare UPDATE
-        update(Playback)
-        .where(Playback.id == playback_id, Playback.learner_id == login.learner_id)
-        .values(heartbeats_received=Playback.heartbeats_received + 1)
-        .execution_options(synchronize_session=False)
+    claimed = db.connection().execute(
+        store.CLAIM, {"playback_id": playback_id, "learner": learner_id}
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:
         raise HTTPException(status.HTTP_404_NOT_FOUND, PLAYBACK_NOT_FOUND)
 
 
-def challenge_out(challenge: CaptureChallenge | None) -> ChallengeOut | None:
+def challenge_out(challenge: store.OpenChallenge | None) -> ChallengeOut | None:
     if challenge is None:
         return None
     return ChallengeOut(
@@ -227,47 +225,40 @@ def challenge_out(challenge: CaptureChallenge | None) -> ChallengeOut | None:
 
 
 def issue_challenge(
-    db: Session, playback: Playback, progress: LessonProgress, hour: int, now: dt.datetime
-) -> CaptureChallenge:
-    challenge = CaptureChallenge(
-        id=new_id("cap"),
-        learner_id=playback.learner_id,
-        course_id=playback.course_id,
-        lesson_id=playback.lesson_id,
-        progress_id=progress.id,
-        playback_id=playback.id,
-        hour_index=hour,
-        position_s=progress.furthest_position_s,
-        issued_at=now,
-        deadline=now + CAPTURE_ANSWER_TIME,
+    connection: Connection, lesson: Row[Any], hour: int, position_s: float, now: dt.datetime
+) -> store.OpenChallenge:
+    """A new capture challenge for `hour`, answerable for CAPTURE_ANSWER_TIME from now."""
+    challenge = store.OpenChallenge(new_id("cap"), hour, now, now + CAPTURE_ANSWER_TIME)
+    connection.execute(
+        store.NEW_CHALLENGE,
+        {
+            "id": challenge.id,
+            "learner_id": lesson.learner_id,
+            "course_id": lesson.course_id,
+            "lesson_id": lesson.lesson_id,
+            "progress_id": lesson.progress_id,
+            "playback_id": lesson.playback_id,
+            "hour_index": hour,
+            "position_s": position_s,
+            "issued_at": challenge.issued_at,
+            "deadline": challenge.deadline,
+        },
     )
-    db.add(challenge)
-    progress.open_challenge_id = challenge.id
     return challenge
 
 
-def missed_capture_unmade(db: Session, progress: LessonProgress) -> bool:
+def missed_capture_unmade(
+    connection: Connection, progress_id: str, passed_hours: Iterable[int]
+) -> bool:
     """Has an hour of this lesson an expired challenge and no passed capture since? (Read only
     under the `overdue_capture_stops_credit` alternative: one query per heartbeat.)"""
-    expired_hours = db.scalars(
-        select(CaptureChallenge.hour_index).where(
-            CaptureChallenge.progress_id == progress.id, CaptureChallenge.reason == "expired"
-        )
-    ).all()
-    return bool(set(expired_hours) - set(progress.passed_hours or ()))
-
-
-def settle_expired_as_passed(progress: LessonProgress, challenge: CaptureChallenge) -> None:
-    """The `expired_capture_counts_as_passed` defect: silence read as no objection, so an
-    unanswered challenge past its deadline passes its hour."""
-    challenge.passed, challenge.reason = True, "expired"
-    progress.passed_hours = sorted({*(progress.passed_hours or ()), challenge.hour_index})
-    progress.open_challenge_id = None
+    expired_hours = connection.execute(store.EXPIRED_HOURS, {"progress_id": progress_id}).scalars()
+    return bool(set(expired_hours) - set(passed_hours))
 
 
 def record_heartbeat(
     db: Session,
-    login: Login,
+    login: Row[Any],
     playback_id: str,
     body: HeartbeatIn,
     clock: Clock,
@@ -275,108 +266,137 @@ def record_heartbeat(
     defects: ActiveDefects,
     alternatives: ChosenAlternatives,
 ) -> HeartbeatOut:
-    """Judge and store one heartbeat, in one transaction; a refused one writes nothing."""
-    claim_playback(db, login, playback_id)
+    """Judge and store one heartbeat, in one transaction; a refused one writes nothing.
+
+    `login` is the sender's login, live when it was read; its expiry slides in this transaction
+    (`logins.expiry_after_request`). Rows and prebuilt statements, not ORM objects: see
+    heartbeat_store.py for why."""
+    connection = db.connection()
+    claim_playback(db, login.learner_id, playback_id)
     now = clock.now()
-    playback, progress, owner_ended_at, owner_end_reason, owner_expires_at = db.execute(
-        select(Playback, LessonProgress, Login.ended_at, Login.end_reason, Login.expires_at)
-        .join(LessonProgress, LessonProgress.id == Playback.progress_id)
-        .join(Login, Login.id == Playback.login_id)
-        .where(Playback.id == playback_id)
-    ).one()
-    live = playback.ended_at is None and study_may_earn(
-        (owner_ended_at, owner_end_reason, owner_expires_at),
+    lesson = connection.execute(store.PLAYBACK_STATE, {"playback_id": playback_id}).one()
+    live = lesson.playback_ended_at is None and study_may_earn(
+        (lesson.owner_ended_at, lesson.owner_end_reason, lesson.owner_expires_at),
         (login.ended_at, login.end_reason, login.expires_at),
         now,
         defects,
     )
     if not live:
         raise HTTPException(status.HTTP_409_CONFLICT, PLAYBACK_ENDED)
-    another_window = body.window_id != playback.window_id
+    another_window = body.window_id != lesson.window_id
     if another_window and not defects.active("credits_heartbeats_of_another_window"):
         raise HTTPException(status.HTTP_409_CONFLICT, OTHER_WINDOW)
-    challenge = None
-    if progress.open_challenge_id is not None:
-        challenge = db.get(CaptureChallenge, progress.open_challenge_id)
+    challenge = store.OpenChallenge.of(lesson)
+    open_challenge_id: str | None = lesson.open_challenge_id
+    passed_hours = list(lesson.passed_hours or ())
+    settled: dict[str, bool] = {}  # challenge id → passed, each now ended with reason "expired"
     if (
         challenge is not None
         and challenge.answered_at is None
         and now > challenge.deadline
         and defects.active("expired_capture_counts_as_passed")
-    ):
-        settle_expired_as_passed(progress, challenge)
-        challenge = None
+    ):  # the defect: silence read as no objection, so the unanswered challenge passes its hour
+        settled[challenge.id] = True
+        passed_hours = sorted({*passed_hours, challenge.hour_index})
+        open_challenge_id, challenge = None, None
     rules = CreditRules.of(defects, alternatives)
     quiz_rules = settings.quiz_rules
+    answered_quiz_hours = lesson.quiz_hours_done or ()
     gate = quiz_gate(
-        progress.furthest_position_s,
-        progress.duration_s,
-        progress.lesson_hours,
-        progress.quiz_hours_done or (),
+        lesson.furthest_position_s,
+        lesson.duration_s,
+        lesson.lesson_hours,
+        answered_quiz_hours,
         quiz_rules,
         defects,
     )
     state = PlaybackState(
-        last_seq=playback.last_seq,
-        last_credit_at=playback.last_credit_at,
-        furthest_s=progress.furthest_position_s,
-        credited_s=progress.credited_s,
-        duration_s=progress.duration_s,
-        capture_points_s=tuple(progress.capture_points_s),
-        passed_hours=frozenset(progress.passed_hours or ()),
+        last_seq=lesson.last_seq,
+        last_credit_at=lesson.last_credit_at,
+        furthest_s=lesson.furthest_position_s,
+        credited_s=lesson.credited_s,
+        duration_s=lesson.duration_s,
+        capture_points_s=tuple(lesson.capture_points_s),
+        passed_hours=frozenset(passed_hours),
         challenge_deadline=challenge.deadline if challenge else None,
         challenge_hour=challenge.hour_index if challenge else None,
         ceiling_s=gate.ceiling_s,
-        missed_capture_unmade=rules.overdue_stops_credit and missed_capture_unmade(db, progress),
+        missed_capture_unmade=rules.overdue_stops_credit
+        and missed_capture_unmade(connection, lesson.progress_id, passed_hours),
     )
     beat = Beat(body.seq, body.position_s, body.rate, body.paused)
     outcome = judge(state, beat, now, settings.heartbeat_interval_s, rules)
+    furthest_s, credited_s = lesson.furthest_position_s, lesson.credited_s
     if outcome.accepted:
-        playback.last_seq = outcome.last_seq
-        playback.last_credit_at = outcome.last_credit_at
-        playback.credited_s += outcome.credited_delta_s
-        progress.furthest_position_s = outcome.furthest_s
-        progress.credited_s = outcome.credited_s
+        furthest_s, credited_s = outcome.furthest_s, outcome.credited_s
+        connection.execute(
+            store.CREDIT_PLAYBACK,
+            {
+                "playback_id": playback_id,
+                "last_seq": outcome.last_seq,
+                "last_credit_at": outcome.last_credit_at,
+                "credited_delta_s": outcome.credited_delta_s,
+            },
+        )
     if outcome.challenge == "issue" and outcome.challenge_hour is not None:
         if challenge is not None:  # replaced unanswered after its deadline
-            challenge.passed, challenge.reason = False, "expired"
-        challenge = issue_challenge(db, playback, progress, outcome.challenge_hour, now)
+            settled[challenge.id] = False
+        challenge = issue_challenge(connection, lesson, outcome.challenge_hour, furthest_s, now)
+        open_challenge_id = challenge.id
     elif outcome.challenge == "expire" and challenge is not None:
-        challenge.passed, challenge.reason = False, "expired"
-        progress.open_challenge_id = None
-        challenge = None
+        settled[challenge.id] = False
+        open_challenge_id, challenge = None, None
     elif outcome.challenge == "none":
         challenge = None
-    heartbeat = Heartbeat(
-        playback_id=playback.id,
-        seq=body.seq,
-        at=now,
-        position_s=body.position_s,
-        rate=body.rate,
-        paused=body.paused,
-        accepted=outcome.accepted,
-        reason=outcome.reason,
-        credited_delta_s=outcome.credited_delta_s,
-    )
+    for challenge_id, passed in settled.items():
+        connection.execute(
+            store.SETTLE_CHALLENGE,
+            {"challenge_id": challenge_id, "passed": passed, "reason": "expired"},
+        )
+    if outcome.accepted or open_challenge_id != lesson.open_challenge_id or settled:
+        connection.execute(
+            store.STORE_PROGRESS,
+            {
+                "progress_id": lesson.progress_id,
+                "furthest_s": furthest_s,
+                "credited_s": credited_s,
+                "passed_hours": passed_hours,
+                "open_challenge_id": open_challenge_id,
+            },
+        )
     if not (defects.active("drops_heartbeat_under_concurrency") and STUDY_REQUESTS.others()):
-        db.add(heartbeat)  # the defect: acknowledged below, never written, when not alone
+        # the defect: acknowledged below, never written, when not alone
+        connection.execute(
+            store.NEW_HEARTBEAT,
+            {
+                "playback_id": playback_id,
+                "seq": body.seq,
+                "at": now,
+                "position_s": body.position_s,
+                "rate": body.rate,
+                "paused": body.paused,
+                "accepted": outcome.accepted,
+                "reason": outcome.reason,
+                "credited_delta_s": outcome.credited_delta_s,
+            },
+        )
+    renewed = expiry_after_request(
+        login, now, dt.timedelta(seconds=settings.token_ttl_s), alternatives
+    )
+    if renewed is not None:
+        connection.execute(store.SLIDE_EXPIRY, {"login_id": login.id, "expires_at": renewed})
     if defects.active("heartbeat_takes_300_ms"):
         time.sleep(0.3)  # a slow call inside the transaction: every heartbeat waits its turn
     db.commit()
     due = quiz_gate(
-        progress.furthest_position_s,
-        progress.duration_s,
-        progress.lesson_hours,
-        progress.quiz_hours_done or (),
-        quiz_rules,
-        defects,
+        furthest_s, lesson.duration_s, lesson.lesson_hours, answered_quiz_hours, quiz_rules, defects
     ).due_hour
     return HeartbeatOut(
         accepted=outcome.accepted,
         reason=outcome.reason,  # type: ignore[arg-type]
         credited_delta_s=outcome.credited_delta_s,
-        credited_s=progress.credited_s,
-        furthest_position_s=progress.furthest_position_s,
+        credited_s=credited_s,
+        furthest_position_s=furthest_s,
         challenge=challenge_out(challenge),
         quiz_due=due,
     )
@@ -384,7 +404,7 @@ def record_heartbeat(
 
 def close_playback(db: Session, login: Login, playback_id: str, clock: Clock) -> None:
     """Idempotent: closing an ended playback changes nothing."""
-    claim_playback(db, login, playback_id)
+    claim_playback(db, login.learner_id, playback_id)
     now = clock.now()
     closed = db.execute(
         update(Playback)

@@ -45,10 +45,6 @@ def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
     return first, after - dt.timedelta(days=1)
 
 
-def quarter_of(day: dt.date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
 @dataclass(frozen=True)
 class Certified:
     """A certificate with what the claim rule needs to know about its learner."""

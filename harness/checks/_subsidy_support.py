@@ -31,6 +31,7 @@ import datetime as dt
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +77,16 @@ def quarter_days(quarter: str) -> tuple[dt.date, dt.date]:
     return first, next_quarter_start(first) - dt.timedelta(days=1)
 
 
+def quarters_before(quarter: str, count: int) -> list[str]:
+    """The `count` quarters before `quarter`, oldest first ("2027Q1", 3 → 2026Q2, Q3, Q4)."""
+    found: list[str] = []
+    first, _last = quarter_days(quarter)
+    for _ in range(count):
+        first, _last = quarter_days(quarter_of(first - dt.timedelta(days=1)))
+        found.insert(0, quarter_of(first))
+    return found
+
+
 def advance_to(probe: Probe, moment: dt.datetime) -> None:
     """Advance the platform's test clock to `moment` (it only moves forward)."""
     seconds = (moment - probe.clock.now()).total_seconds()
@@ -94,7 +105,8 @@ def move_to_next_quarter(probe: Probe) -> str:
 
 @dataclass
 class Member:
-    role: str  # junior, intermediate, senior, failer, cheater, unarchived, next_quarter
+    role: str  # junior, intermediate, senior, failer, cheater, unarchived, next_quarter,
+    # quarter_before
     enrolled: Enrolled
     required: int
     answers_right: bool = True
@@ -214,21 +226,7 @@ def _courses_by_level(probe: Probe) -> dict[str, CourseOut]:
 def _build(probe: Probe) -> Cohort:
     minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
     courses = _courses_by_level(probe)
-    quarter = move_to_next_quarter(probe)
-    _first, last = quarter_days(quarter)
-    before_end = last - dt.timedelta(days=STUDY_DAYS_BEFORE_END)
-    advance_to(probe, dt.datetime.combine(before_end, dt.time(9), tzinfo=CHINA))
     senior = courses["senior"]
-    roles: list[tuple[str, CourseOut, bool, bool, str | None]] = [
-        (level, courses[level], True, False, "quarter_end" if level == "senior" else None)
-        for level in LEVELS
-    ]
-    roles += [
-        ("failer", senior, False, False, None),
-        ("cheater", senior, True, True, None),
-        ("unarchived", senior, True, False, None),
-        ("next_quarter", senior, True, False, "next_quarter"),
-    ]
 
     def make(role: tuple[str, CourseOut, bool, bool, str | None]) -> Member:
         name, course, right, impostor, passes_at = role
@@ -243,6 +241,25 @@ def _build(probe: Probe) -> Cohort:
 
     timings: dict[str, float] = {}
     started = time.monotonic()
+    earlier = _certified_before_the_quarter(
+        probe, lambda: make(("quarter_before", senior, True, False, "quarter_end"))
+    )
+    timings["quarter_before_s"] = time.monotonic() - started
+    quarter = move_to_next_quarter(probe)
+    _first, last = quarter_days(quarter)
+    before_end = last - dt.timedelta(days=STUDY_DAYS_BEFORE_END)
+    advance_to(probe, dt.datetime.combine(before_end, dt.time(9), tzinfo=CHINA))
+    roles: list[tuple[str, CourseOut, bool, bool, str | None]] = [
+        (level, courses[level], True, False, "quarter_end" if level == "senior" else None)
+        for level in LEVELS
+    ]
+    roles += [
+        ("failer", senior, False, False, None),
+        ("cheater", senior, True, True, None),
+        ("unarchived", senior, True, False, None),
+        ("next_quarter", senior, True, False, "next_quarter"),
+    ]
+
     with ThreadPoolExecutor(max_workers=len(roles)) as pool:
         members = list(pool.map(make, roles))
         unarchived = next(m for m in members if m.role == "unarchived")
@@ -260,6 +277,7 @@ def _build(probe: Probe) -> Cohort:
                     _observe(probe, member)
             _pass_at_the_boundary(probe, [m for m in members if m.passes_at], last)
             timings["boundary_s"] = time.monotonic() - started
+            members += [earlier] if earlier is not None else []
             _await_archive(probe, members)
             timings["archive_s"] = time.monotonic() - started
             filing = attempt(lambda: probe.clock.file_subsidy_claim(quarter))
@@ -270,6 +288,26 @@ def _build(probe: Probe) -> Cohort:
     rounded = {k: round(v, 2) for k, v in timings.items()}
     next_quarter = quarter_of(last + dt.timedelta(days=1))
     return Cohort(quarter, next_quarter, members, filing, sent, accepted, rounded)
+
+
+def _certified_before_the_quarter(probe: Probe, made: Callable[[], Member]) -> Member | None:
+    """A senior completer certified in the quarter the clock is in now, before the cohort's:
+    it studies from STUDY_DAYS_BEFORE_END days before that quarter's last day and passes a minute
+    before its midnight (a December run: the year's end). The three quarters before the cohort's
+    are filed by SUB-02, so this learner must be in exactly one of them: its own. None (the
+    learner is not made) when the clock is already within those last days."""
+    today = platform_today(probe.time)
+    _first, last = quarter_days(quarter_of(today))
+    start = last - dt.timedelta(days=STUDY_DAYS_BEFORE_END)
+    if today >= start:
+        return None
+    advance_to(probe, dt.datetime.combine(start, dt.time(9), tzinfo=CHINA))
+    member = made()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        _answer_quizzes(probe, [member], pool)
+        _study(probe, [member], pool)
+    _pass_at_the_boundary(probe, [member], last)
+    return member
 
 
 def _observe(probe: Probe, member: Member) -> None:

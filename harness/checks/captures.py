@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,7 +20,7 @@ from harness.checks._support import (
     study,
     study_setup,
 )
-from harness.failures import CheckFailure
+from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.lockstep import watch_until_challenges
@@ -33,6 +34,7 @@ LONG_LESSON_STEP_S = 60  # heartbeat steps through a lesson of several hours: a 
 # The interface: a lesson of N hours is N equal parts, each with its capture point drawn in
 # [5 %, 90 %] of its part; the challenge comes with the first heartbeat at or past the point.
 POINT_BAND = (0.05, 0.90)
+AT_ONCE = 3  # answers to one challenge sent together (STUDY-02)
 
 
 def long_lesson(probe: Probe) -> tuple[CourseOut, LessonOut] | None:
@@ -252,6 +254,44 @@ def _failed_capture_answered_again(probe: Probe, session: Study) -> list[str]:
     return [f"a failed capture {failed_id} answered again with the live face: {answer}, not 409"]
 
 
+def _genuine_capture_answered_at_once(probe: Probe, session: Study) -> list[str]:
+    """The lesson's next challenge answered with the live face by AT_ONCE requests released
+    together (a double click, a client retrying while its first answer is under way): one is
+    answered and passes, the others are refused 409 (already answered)."""
+    for _ in range(4):  # keep the watched playback alive until the platform issues a challenge
+        if session.open_challenge is not None:
+            break
+        session.wait(30)
+        session.beat(session.position)
+    challenge = session.open_challenge
+    if challenge is None:
+        raise CannotProbe(
+            "capture answered at once", "no challenge came for an hour without a passed capture"
+        )
+    session.open_challenge = None
+    session.answered.add(challenge.challenge_id)
+    image = session.capture_image("live")
+    token = session.token or session.enrolled.token
+    together = threading.Barrier(AT_ONCE)
+
+    def answer(_: int) -> CaptureOut | Refused:
+        together.wait(timeout=10)
+        return attempt(lambda: probe.platform.answer_capture(token, challenge.challenge_id, image))
+
+    with ThreadPoolExecutor(AT_ONCE) as pool:
+        answers = list(pool.map(answer, range(AT_ONCE)))
+    shown = [
+        a.model_dump(mode="json") if isinstance(a, CaptureOut) else f"{a.status} {a.detail}"
+        for a in answers
+    ]
+    session.sent.append({"capture": challenge.challenge_id, "kind": "live", "at_once": shown})
+    answered = [a for a in answers if isinstance(a, CaptureOut)]
+    conflicts = [a for a in answers if isinstance(a, Refused) and a.status == 409]
+    if len(answered) == 1 and answered[0].passed and len(conflicts) == AT_ONCE - 1:
+        return []
+    return [f"{AT_ONCE} answers at once to challenge {challenge.challenge_id}: {shown}"]
+
+
 @check("STUDY-02")
 def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     """Hours watched to the end while every capture shows another face or a still photo are not
@@ -265,12 +305,20 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     - a failed challenge answered again, in time, with the learner's live face: refused 409
       (already answered, the interface's status), so a failed verdict is final and the hour
       waits for a new challenge;
+    - the genuine capture sent by AT_ONCE requests together: one answered, the others 409, and
+      the lesson's `captures_passed` is 1 (a race that judged every answer counts it again);
     - derived values: the lesson's `hour_credited` and the course's `credited_hours` in the
       supervision view, at every step."""
     enrolled = study_setup(probe)
     journal, problems, steps = [], [], []
 
-    def observe(step: str, lesson_index: int, credited: bool, course_hours: int) -> None:
+    def observe(
+        step: str,
+        lesson_index: int,
+        credited: bool,
+        course_hours: int,
+        captures_passed: int | None = None,
+    ) -> None:
         lesson_id = enrolled.lessons[lesson_index].lesson_id
         row = studied_lesson_progress(probe, enrolled, lesson_id, step)
         course = course_progress(probe, enrolled)
@@ -278,6 +326,10 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
         steps.append({"step": step, "lesson": row.model_dump(mode="json"), "course_hours": hours})
         if row.hour_credited != credited:
             problems.append(f"{step}: hour_credited {row.hour_credited}")
+        if captures_passed is not None and row.captures_passed != captures_passed:
+            problems.append(
+                f"{step}: captures_passed {row.captures_passed}, expected {captures_passed}"
+            )
         if course is None or course.credited_hours != course_hours or course.completed:
             problems.append(f"{step}: course credited_hours {hours}, expected {course_hours}")
 
@@ -289,9 +341,9 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
         journal += session.sent
         observe(f"hour {index + 1} watched, {kind} captures only", index, False, 0)
     retry = study(probe, enrolled, 0)
-    retry.settle_capture()
+    problems += _genuine_capture_answered_at_once(probe, retry)
     journal += retry.sent
-    observe("hour 1 re-opened, a genuine capture", 0, True, 1)
+    observe("hour 1 re-opened, a genuine capture", 0, True, 1, captures_passed=1)
     after = study(probe, enrolled, 2)
     after.watch_to_end(captures="impostor")
     journal += after.sent
@@ -385,7 +437,9 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
       5 minutes after (must not);
     - while late, the player idle (no heartbeat), or heartbeating on (the platform replaces the
       overdue challenge meanwhile; the old one is answered) — heartbeats after the deadline of an
-      unanswered challenge earn nothing (supervision heartbeats' `credited_delta_s`).
+      unanswered challenge earn nothing (supervision heartbeats' `credited_delta_s`), and the
+      overdue challenge they settled shows in supervision as `passed: false`, `reason:
+      "expired"`, `answered_at: null` (the interface, for either compliant choice).
     Exactly at the deadline is not judged (the catalogue's decision)."""
     allowed = probe.thresholds.capture_answer_seconds
     enrolled = study_setup(probe)
@@ -444,6 +498,17 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
                 problems.append(
                     f"heartbeats after an unanswered challenge's deadline earned {earned_late:g} s"
                     f" ({moment})"
+                )
+            replaced = heartbeats  # heartbeats after the deadline settle the overdue challenge
+            if replaced and (
+                kept is None
+                or (kept.passed, kept.reason, kept.answered_at) != (False, "expired", None)
+            ):
+                shown = kept.model_dump(mode="json") if kept else None
+                problems.append(
+                    f"the challenge left unanswered past its deadline while the player reported"
+                    f" on ({moment}) shows in supervision as {shown}, not passed false, reason"
+                    " expired, answered_at null"
                 )
             if lesson is not None and (lesson.captures_passed or lesson.hour_credited):
                 problems.append(

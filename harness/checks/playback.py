@@ -3,6 +3,8 @@ beyond wall-clock time, breakpoint resume. Judged from the supervision view."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.api import Refused, attempt
 from harness.checks._support import (
     a_course,
@@ -20,6 +22,7 @@ from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios import cheats, spaces
 from harness.scenarios.study import Study
+from harness.spec.study import HeartbeatOut
 from harness.spec.supervision import SupHeartbeat
 
 TOLERANCE_S = 1.0
@@ -363,11 +366,23 @@ def faster_than_real_time_playback_earns_no_extra_credit(probe: Probe) -> None:
 @check("STUDY-06")
 def credited_time_never_exceeds_wall_clock(probe: Probe) -> None:
     """Duplicated, replayed and burst heartbeats add nothing: credit stays within the clock time
-    that passed since the lesson was opened."""
+    that passed since the lesson was opened; a resent or older `seq` is answered `duplicate`
+    (not accepted, nothing credited) and has no effect at all, so the next honest heartbeat
+    earns the whole time since the last accepted one.
+
+    Space: the last report resent three times and an older seq once, half an interval after the
+    last accepted heartbeat (a replay that moved the elapsed baseline would halve the next
+    heartbeat's credit); then a burst of heartbeats with no clock time between them."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
     watch_honestly(session, 2 * session.interval, "replay_heartbeats", step=session.interval)
-    records = [cheats.replay_heartbeats(session), cheats.rapid_fire(session)]
+    half = session.interval / 2
+    session.wait(half)
+    replays = cheats.replay_heartbeats(session)
+    session.wait(half)
+    next_beat = session.beat(session.position + session.interval)
+    records = [replays, cheats.rapid_fire(session)]
+    _replays_had_no_effect(replays, next_beat, float(session.interval))
     elapsed = session.elapsed_since_open()
     row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, "replay_heartbeats")
     credited = row.credited_s
@@ -387,6 +402,41 @@ def credited_time_never_exceeds_wall_clock(probe: Probe) -> None:
             expected="credited ≤ elapsed clock time",
         )
     probe.evidence.note(f"{credited:g} s credited in {elapsed:g} s despite replays and a burst")
+
+
+def _replays_had_no_effect(replays: cheats.CheatRecord, next_beat: Any, interval: float) -> None:
+    """Every replay answered `duplicate` with nothing credited (docs/interface.md: a seq not above
+    the last accepted one is a duplicate, no effect); the honest heartbeat after them credited
+    the whole interval since the last accepted one."""
+    wrong = [
+        _short_answer(a)
+        for a in replays.answers
+        if not (
+            isinstance(a, HeartbeatOut)
+            and not a.accepted
+            and a.reason == "duplicate"
+            and a.credited_delta_s == 0
+        )
+    ]
+    earned = next_beat.credited_delta_s if isinstance(next_beat, HeartbeatOut) else None
+    if wrong or earned is None or earned < interval - TOLERANCE_S:
+        raise CheckFailure(
+            "A resent or replayed heartbeat had an effect",
+            received={
+                "replays_not_answered_duplicate": wrong,
+                "next_heartbeat": _short_answer(next_beat),
+            },
+            expected=f"every replay `accepted: false`, `duplicate`, 0 s; the next heartbeat "
+            f"credited ≥ {interval - TOLERANCE_S:g} s (the interval since the last accepted one)",
+        )
+
+
+def _short_answer(answer: Any) -> Any:
+    if isinstance(answer, HeartbeatOut):
+        return answer.model_dump(mode="json", include={"accepted", "reason", "credited_delta_s"})
+    if isinstance(answer, Refused):
+        return f"{answer.status} {answer.detail}"
+    return repr(answer)[:200]
 
 
 @check("STUDY-07")

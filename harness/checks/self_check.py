@@ -27,7 +27,10 @@ The space probed (docs/interface.md, "Self-check"), judged through
 - a crowd of honest learners (HONEST_CROWD, harness/scenarios/crowd.py): each on a device of its
   own, heartbeats with a person's jitter (a spread of 2.5–5 s, now and then a double gap, never
   under the promised 0.5 s), positions advancing with the clock, captures answered live at once,
-  some answering quiz questions after 15–60 s of reading each, HOUSEHOLD of them signing in
+  some answering quiz questions after 15–60 s of reading each, RETRYING of them on a flaky
+  network resending a report (same seq and position) 4 s before their next heartbeat, four
+  times (a duplicate moves no baseline: measured from the resend, the next heartbeat would be
+  ahead of the clock), HOUSEHOLD of them signing in
   from one address, HOUSEHOLD_COMPUTER of those on one device (the interface: 2 accounts on one
   device never flagged, 3 always); and a training room: TRAINING_ROOM employees of one
   enterprise (enrolled by its account, ENT-01) signing in from its one address, each on a
@@ -73,6 +76,7 @@ HOUSEHOLD = 3  # of the honest crowd: three accounts sharing one address, never 
 HOUSEHOLD_COMPUTER = 2  # of the household: two accounts on one computer (device), never flagged
 HONEST_CROWD = 12
 QUIZ_TAKERS = 4  # of the crowd: honest learners who answer a few quiz questions
+RETRYING = 2  # of the crowd (its last ones): players on a flaky network that resend reports
 CROWD_SPAN_S = 13 * 30  # platform seconds the crowd studies: 12+ heartbeat gaps each
 
 
@@ -275,7 +279,13 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     journeys = [crowd.HonestJourney(opened(probe, e)) for e in honest_people]
     counter = [0]
     for index, journey in enumerate(journeys):
-        crowd.plan(journey, CROWD_SPAN_S, counter, answers_quiz=index < QUIZ_TAKERS)
+        crowd.plan(
+            journey,
+            CROWD_SPAN_S,
+            counter,
+            answers_quiz=index < QUIZ_TAKERS,
+            resends=index >= HONEST_CROWD - RETRYING,
+        )
     crowd_s = crowd.play(probe, journeys)
     phase_s["crowd"] = time.monotonic() - began - sum(phase_s.values())
 
@@ -345,6 +355,7 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         "honest_learners": len(honest_ids),
         "honest_sharing_an_address": {"household": HOUSEHOLD, "training_room": len(employees)},
         "honest_sharing_a_device": {"household_computer": HOUSEHOLD_COMPUTER},
+        "honest_resending_reports": RETRYING,
         "training_room": {"enterprise": room.enterprise, "address": room.address},
         "honest_flagged": len(flagged_honest),
         "false_positive_rate": false_positive_rate,

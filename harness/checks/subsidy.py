@@ -9,10 +9,12 @@ province's archive holds. Never from the platform's own answer about whom it cla
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from harness.api import attempt
+from harness.api import Refused, attempt
 from harness.catalogue import load_catalogue
 from harness.checks._subsidy_support import (
     LEVELS,
@@ -24,6 +26,7 @@ from harness.checks._subsidy_support import (
     cohort,
     lines_of,
     quarter_days,
+    quarters_before,
     submissions,
 )
 from harness.failures import CannotProbe, CheckFailure
@@ -213,7 +216,9 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
     Space: the same quarter twice, the next quarter, every field of a line against three
     observations (certificate, supervision, archive), passes a minute before and half a minute
     after the midnight between the quarters (the latter still the old quarter's last day by
-    UTC)."""
+    UTC); every quarter number of the year (the three quarters before the cohort's are filed as
+    well: each answered, each line dated within its quarter, the year's end among the
+    boundaries), and no learner and course in two accepted claims."""
     found = cohort(probe)
     probe.evidence.attach_json("cohort", found.observed())
     sent = _first_sent(probe, found)
@@ -265,6 +270,8 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
     )
     if repeated:
         problems.append(f"{next_quarter} claims again what an earlier claim holds: {repeated}")
+    earlier_problems, earlier_quarters = _earlier_quarters(probe, found)
+    problems += earlier_problems
     observed = {
         "first_filing": sent,
         "second_filing": again.model_dump(mode="json")
@@ -273,6 +280,7 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
         "submissions_for_the_quarter": resent,
         "next_quarter": next_quarter,
         "next_quarter_submissions": later,
+        "earlier_quarters": earlier_quarters,
     }
     probe.evidence.attach_json("filings", observed)
     if problems:
@@ -285,8 +293,68 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
         )
     probe.evidence.note(
         f"{found.quarter} claimed once; {next_quarter} claims its own certificates and repeats"
-        " nobody"
+        f" nobody; {', '.join(earlier_quarters)} filed, each within its own dates"
     )
+
+
+def _earlier_quarters(probe: Probe, found: Cohort) -> tuple[list[str], dict[str, Any]]:
+    """The three quarters before the cohort's, filed now (all over, as a platform files them),
+    oldest first: with the cohort's quarter and the next, every quarter of the year is filed
+    once, the year's end among them. Each filing must be answered; every line the office received
+    for a quarter must hold a certificate issued within it; the cohort's learner certified in the
+    quarter before the cohort's (a minute before its midnight: in a December run, the year's
+    end) is in exactly that quarter's claim, as its certificate shows it, and every other cohort
+    learner in none; no learner and course is in two of the office's accepted claims. Other
+    lines come from earlier runs and other checks' learners, so only their dates and their
+    uniqueness are judged."""
+    problems: list[str] = []
+    observed: dict[str, Any] = {}
+    for quarter in quarters_before(found.quarter, 3):
+        first, last = quarter_days(quarter)
+        filing = attempt(lambda quarter=quarter: probe.clock.file_subsidy_claim(quarter))
+        if isinstance(filing, Refused):
+            problems.append(f"filing {quarter} was refused: {filing.status} {filing.detail}")
+        elif filing.quarter != quarter:
+            problems.append(f"filing {quarter} answered the claim of {filing.quarter}")
+        sent = submissions(probe, quarter)
+        lines = [line for s in sent for line in claim_lines(s["claim"])]
+        for line in lines:
+            issued = _date(line.get("certificate_issued_on"))
+            if issued is None or not first <= issued <= last:
+                problems.append(
+                    f"{quarter}'s claim lists certificate {line.get('certificate_number')} issued"
+                    f" on {line.get('certificate_issued_on')}, outside {first}…{last}"
+                )
+        for member in found.members:
+            wanted = 1 if _claimable(member, quarter) else 0
+            if len(lines_of(member, lines)) != wanted:
+                problems.append(
+                    f"{member.role}: {len(lines_of(member, lines))} lines in {quarter}'s claim,"
+                    f" expected {wanted}"
+                )
+            problems += _line_problems(member, lines)
+        observed[quarter] = {
+            "filing": filing.model_dump(mode="json")
+            if isinstance(filing, ClaimFilingOut)
+            else f"refused: {filing.status} {filing.detail}",
+            "sent_to_the_office": sent,
+        }
+    claimed = Counter(
+        (line.get("id_number"), line.get("course_id"))
+        for claim in accepted_claims(probe)
+        for line in claim_lines(claim)
+    )
+    twice = sorted(f"{pair[0]}/{pair[1]}" for pair, count in claimed.items() if count > 1)
+    if twice:
+        problems.append(f"learners and courses in more than one accepted claim: {twice}")
+    return problems, observed
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 @check("SUB-05")

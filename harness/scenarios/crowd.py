@@ -31,6 +31,14 @@ SPREAD_S = (2.5, 5.0)  # each learner's standard deviation of heartbeat gaps: a 
 LONG_GAP_CHANCE = 0.05  # a gap of two intervals (buffering, a glance away), now and then
 READING_S = (15.0, 60.0)  # reading one quiz question and its options
 QUIZ_ANSWERS = 3  # questions an answering learner takes
+# A player on a flaky network resends its last report (same seq and position: a retry after a
+# lost answer) RESEND_BEFORE_NEXT_S before its next heartbeat, on RESENDS heartbeats. A resent
+# report is a duplicate: it moves no baseline (the interface), so the next heartbeat's advance
+# is measured from the report it repeats — a rule measuring it from the resend would see a
+# ~30 s advance in 4 s, "ahead of the clock", RESENDS (> 3) times.
+RESENDS = 4
+RESEND_EVERY = 2  # every second heartbeat, from the second
+RESEND_BEFORE_NEXT_S = 4.0
 # A player left paused for the rest of a day (a tab in the background, heartbeating now and
 # then): PLAYED_BEFORE_PAUSE_S of content, then PAUSED_BEATS paused heartbeats PAUSED_GAP_S
 # (+ up to 2 min) apart — over 16 h open, 20 min played.
@@ -72,13 +80,31 @@ def natural_gaps(interval: float, spread_s: float, span_s: float) -> list[float]
     return gaps
 
 
-def plan(journey: HonestJourney, span_s: float, counter: list[int], answers_quiz: bool) -> None:
-    """Plan one learner's heartbeats (and maybe quiz answers) over `span_s` seconds."""
+def plan(
+    journey: HonestJourney,
+    span_s: float,
+    counter: list[int],
+    answers_quiz: bool,
+    resends: bool = False,
+) -> None:
+    """Plan one learner's heartbeats (and maybe quiz answers, and resent reports) over `span_s`
+    seconds."""
     rng = seeding.rng()
     study = journey.study
     journey.spread_s = rng.uniform(*SPREAD_S)
     moment, position = 0.0, study.position
-    for gap in natural_gaps(float(study.interval), journey.spread_s, span_s):
+    gaps = natural_gaps(float(study.interval), journey.spread_s, span_s)
+    resent_before = (
+        {index for index in range(RESEND_EVERY, len(gaps), RESEND_EVERY)[:RESENDS]}
+        if resends
+        else set()
+    )
+    for index, gap in enumerate(gaps):
+        if index in resent_before:  # the previous report again, just before this heartbeat
+            counter[0] += 1
+            journey.moves.append(
+                Move(moment + gap - RESEND_BEFORE_NEXT_S, counter[0], _resend(study))
+            )
         moment += gap
         position = min(position + gap, float(study.lesson.duration_s))
         counter[0] += 1
@@ -105,6 +131,16 @@ def _beat(study: Study, position: float) -> Callable[[], Any]:
         return answer
 
     return beat
+
+
+def _resend(study: Study) -> Callable[[], Any]:
+    def resend() -> Any:
+        answer = study.beat(study.position, seq=study.seq)
+        if study.open_challenge is not None:
+            study.answer("live")
+        return answer
+
+    return resend
 
 
 def _answer(study: Study, question: Any) -> Callable[[], Any]:
