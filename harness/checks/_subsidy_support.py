@@ -167,6 +167,8 @@ class Cohort:
     sent: list[dict[str, Any]]  # what the office received for the quarter (its call log)
     accepted: list[dict[str, Any]]  # the office's claims of this platform, as it holds them
     timings: dict[str, float] = field(default_factory=dict)  # seconds since the start, by phase
+    # the three quarters before `quarter`, filed just before it (SUB-02 judges them)
+    earlier_filings: dict[str, ClaimFilingOut | Refused] = field(default_factory=dict)
 
     def member(self, role: str) -> Member:
         return next(m for m in self.members if m.role == role)
@@ -280,6 +282,11 @@ def _build(probe: Probe) -> Cohort:
             members += [earlier] if earlier is not None else []
             _await_archive(probe, members)
             timings["archive_s"] = time.monotonic() - started
+            # Oldest first, as a platform files: the quarters before the cohort's, then its own.
+            earlier_filings = {
+                q: attempt(lambda q=q: probe.clock.file_subsidy_claim(q))
+                for q in quarters_before(quarter, 3)
+            }
             filing = attempt(lambda: probe.clock.file_subsidy_claim(quarter))
         finally:
             probe.province.refuse_archive(unarchived.id_number, refused=False)
@@ -287,7 +294,7 @@ def _build(probe: Probe) -> Cohort:
     sent, accepted = submissions(probe, quarter), accepted_claims(probe)
     rounded = {k: round(v, 2) for k, v in timings.items()}
     next_quarter = quarter_of(last + dt.timedelta(days=1))
-    return Cohort(quarter, next_quarter, members, filing, sent, accepted, rounded)
+    return Cohort(quarter, next_quarter, members, filing, sent, accepted, rounded, earlier_filings)
 
 
 def _certified_before_the_quarter(probe: Probe, made: Callable[[], Member]) -> Member | None:

@@ -298,20 +298,24 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
 
 
 def _earlier_quarters(probe: Probe, found: Cohort) -> tuple[list[str], dict[str, Any]]:
-    """The three quarters before the cohort's, filed now (all over, as a platform files them),
-    oldest first: with the cohort's quarter and the next, every quarter of the year is filed
-    once, the year's end among them. Each filing must be answered; every line the office received
-    for a quarter must hold a certificate issued within it; the cohort's learner certified in the
-    quarter before the cohort's (a minute before its midnight: in a December run, the year's
-    end) is in exactly that quarter's claim, as its certificate shows it, and every other cohort
-    learner in none; no learner and course is in two of the office's accepted claims. Other
-    lines come from earlier runs and other checks' learners, so only their dates and their
-    uniqueness are judged."""
+    """The three quarters before the cohort's, filed (all over, as a platform files them) oldest
+    first, just before the cohort's own quarter: with the cohort's quarter and the next, every
+    quarter of the year is filed once, the year's end among them, and a window reaching into a
+    later quarter meets the cohort's certificates still unclaimed. Each filing must be answered;
+    every line the office received for a quarter must hold a certificate issued within it; the
+    cohort's learner certified in the quarter before the cohort's (a minute before its midnight:
+    in a December run, the year's end) is in exactly that quarter's claim, as its certificate
+    shows it, and every other cohort learner in none; no learner and course is in two of the
+    office's accepted claims. Other lines come from earlier runs and other checks' learners, so
+    only their dates and their uniqueness are judged."""
     problems: list[str] = []
     observed: dict[str, Any] = {}
     for quarter in quarters_before(found.quarter, 3):
         first, last = quarter_days(quarter)
-        filing = attempt(lambda quarter=quarter: probe.clock.file_subsidy_claim(quarter))
+        filing = found.earlier_filings.get(quarter)
+        if filing is None:
+            problems.append(f"{quarter} was not filed")
+            continue
         if isinstance(filing, Refused):
             problems.append(f"filing {quarter} was refused: {filing.status} {filing.detail}")
         elif filing.quarter != quarter:
