@@ -729,8 +729,11 @@ _DEFECT_LIST = (
     ),
     Defect(
         "claim_includes_uncertified",
-        ("SUB-01",),
-        ("claim_pays_each_certified_learner_at_its_levels_rate_once",),
+        ("SUB-01", "SUB-02"),
+        (
+            "claim_pays_each_certified_learner_at_its_levels_rate_once",
+            "quarter_claimed_once_listing_what_certificates_and_archive_show",
+        ),
         "The quarterly claim also lists learners with the level's hours credited but no"
         " certificate (the quiz failed).",
     ),

@@ -267,9 +267,11 @@ def _advances(playback: list[Beat], start_position_s: float) -> list[tuple[Beat,
     (the first one: since the opening, from where the learner had got to before)."""
     found: list[tuple[Beat, bool]] = []
     previous_at, previous_position = playback[0].opened_at, start_position_s
+    last_seq: int | None = None
     for beat in playback:
-        if beat.reason == "duplicate":
-            continue  # a resent report: judged once, when it first came
+        if last_seq is not None and beat.seq <= last_seq:
+            continue  # a resent report (a duplicate by its seq): judged once, when it first came
+        last_seq = beat.seq
         elapsed = max(0.0, (beat.at - previous_at).total_seconds())
         allowed = elapsed * AHEAD_RATIO + AHEAD_SLACK_S
         faster = beat.rate > FASTEST_RATE or beat.position_s - previous_position > allowed

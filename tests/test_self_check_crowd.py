@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 import statistics
 
+import pytest
+
 from harness import seeding
 from harness.scenarios.crowd import SPREAD_S, natural_gaps
 
@@ -43,3 +45,44 @@ def test_the_same_seed_gives_the_same_crowd():
     assert gaps_for(7, 3.0) == gaps_for(7, 3.0)
     assert gaps_for(7, 3.0) != gaps_for(8, 3.0)
     assert isinstance(seeding.rng(), random.Random)
+
+
+class _FakeStudy:
+    """What `crowd.plan` reads of a study: where it is, the interval and the lesson's length."""
+
+    position = 0.0
+    interval = int(INTERVAL)
+
+    class lesson:  # stands in for the LessonOut
+        duration_s = 2700
+
+
+def test_a_retrying_player_resends_its_last_report_just_before_the_next_heartbeat():
+    """RESENDS resent reports, each RESEND_BEFORE_NEXT_S before a heartbeat and after the one
+    it repeats: a rule measuring the next advance from the resend would see about a whole gap
+    played in 4 s — far past the interface's 1.25 × elapsed + 2 s line."""
+    from harness.scenarios.crowd import RESEND_BEFORE_NEXT_S, RESENDS, HonestJourney, plan
+
+    seeding.draws.seed(11)
+    journey = HonestJourney(study=_FakeStudy())  # type: ignore[arg-type]
+    plan(journey, 13 * INTERVAL, [0], answers_quiz=False, resends=True)
+    moves = sorted(journey.moves)
+    kinds = [m.act.__name__ for m in moves]
+    assert kinds.count("resend") == RESENDS
+    for index, kind in enumerate(kinds):
+        if kind != "resend":
+            continue
+        before, after = moves[index - 1], moves[index + 1]
+        assert kinds[index - 1] == kinds[index + 1] == "beat"
+        assert after.at_s - moves[index].at_s == pytest.approx(RESEND_BEFORE_NEXT_S)
+        assert moves[index].at_s > before.at_s
+        assert after.at_s - before.at_s > 1.25 * RESEND_BEFORE_NEXT_S + 2
+
+
+def test_an_honest_player_resends_nothing_by_default():
+    from harness.scenarios.crowd import HonestJourney, plan
+
+    seeding.draws.seed(11)
+    journey = HonestJourney(study=_FakeStudy())  # type: ignore[arg-type]
+    plan(journey, 13 * INTERVAL, [0], answers_quiz=False)
+    assert all(m.act.__name__ == "beat" for m in journey.moves)

@@ -118,8 +118,8 @@ def claim_pays_each_certified_learner_at_its_levels_rate_once(probe: Probe) -> N
     """The quarter's claim has exactly one line for each certified learner and course, at the
     rate of the course's level (3, 4, 5 yuan per lesson hour), for the certificate's credited
     hours, amount = hours × rate to the fen, total = the sum; a learner who studied every hour
-    but failed the quiz (no certificate) is absent; a certificate dated after the quarter is
-    absent; the office accepts the claim.
+    but failed the quiz (no certificate) is absent, from this claim and from every other the
+    cohort filed; a certificate dated after the quarter is absent; the office accepts the claim.
 
     Space: every level (junior, intermediate, senior), a pass and a fail of the same course side
     by side, the line's rate, amount and hours, the claim's total, one line per learner and
@@ -164,8 +164,12 @@ def claim_pays_each_certified_learner_at_its_levels_rate_once(probe: Probe) -> N
             problems.append(
                 f"{member.role}: amount {line.get('amount')}, expected {expected_amount}"
             )
+    filed = [*quarters_before(found.quarter, 3), found.quarter]
+    every_line = [
+        line for q in filed for s in submissions(probe, q) for line in claim_lines(s["claim"])
+    ]
     for member in found.members:
-        if not member.certificates and lines_of(member, lines):
+        if not member.certificates and lines_of(member, every_line):
             problems.append(f"{member.role}: claimed without a certificate")
         elif (
             member.certificates
