@@ -119,7 +119,7 @@ FINAL_DEFECTS = {
     "drops_heartbeat_under_concurrency": ("LOAD-02",),
     "counts_capture_twice_under_concurrency": ("LOAD-02",),
     "claim_junior_at_4_yuan": ("SUB-01",),
-    "claim_includes_uncertified": ("SUB-01",),
+    "claim_includes_uncertified": ("SUB-01", "SUB-02"),
     "claims_learner_twice_across_quarters": ("SUB-02",),
     "claims_flagged_learner": ("SUB-05",),
     "claim_quarter_misses_its_last_day": ("SUB-01",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -296,3 +297,35 @@ class _Defects:
 
     def active(self, name: str) -> bool:
         return name in self.names
+
+
+@pytest.mark.parametrize("reason", ["duplicate", "ok"])
+def test_a_resent_report_is_no_heartbeat_for_ahead_of_clock(reason):
+    """A client that got no answer resends its report (the same seq and position) 4 s before its
+    next heartbeat, four times. Measured from the resend the next advance is ~30 s in 4 s; the
+    resend is skipped by its seq, whatever reason the platform's credit rule gave it (a platform
+    crediting duplicates answers `ok`)."""
+    honest = beats([30.0] * 12)
+    with_resends: list[Beat] = []
+    for index, beat in enumerate(honest):
+        with_resends.append(beat)
+        if index in (1, 3, 5, 7):
+            resent_at = honest[index + 1].at - dt.timedelta(seconds=4)
+            with_resends.append(dataclasses.replace(beat, at=resent_at, reason=reason))
+    assert fired(traces(beats=with_resends)) == set()
+
+
+def test_a_replay_with_a_new_seq_is_judged():
+    """The other side: a report with a new seq is a heartbeat, so the same pattern with fresh seqs
+    (a script jumping ahead right after a quiet report) is ahead of the clock."""
+    honest = beats([30.0] * 12)
+    made: list[Beat] = []
+    seq = 0
+    for index, beat in enumerate(honest):
+        seq += 1
+        made.append(dataclasses.replace(beat, seq=seq))
+        if index in (1, 3, 5, 7):
+            seq += 1
+            at = honest[index + 1].at - dt.timedelta(seconds=4)
+            made.append(dataclasses.replace(beat, seq=seq, at=at))
+    assert "ahead_of_clock" in fired(traces(beats=made))
