@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, HTTPException, Path, Request, status
@@ -33,12 +33,14 @@ from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.clock import Clock
 from reference_platform.context import PlatformContext
 from reference_platform.defects import ActiveDefects
-from reference_platform.logins import expiry_after_request, is_signed_in
+from reference_platform.logins import LoginTimes, expiry_after_request, is_signed_in
 from reference_platform.models import Learner, Login, Supervisor, SupervisorToken
 from reference_platform.province_client import ProvinceClient
 from reference_platform.security import same_secret, token_hash
 from reference_platform.settings import PlatformSettings
 
+TOKEN_UNUSABLE = "Token is unknown, expired or ended"
+LoginT = TypeVar("LoginT", bound=LoginTimes)
 _BEARER = {"WWW-Authenticate": "Bearer"}
 learner_bearer = HTTPBearer(auto_error=False, scheme_name="LearnerToken")
 supervisor_bearer = HTTPBearer(auto_error=False, scheme_name="SupervisorToken")
@@ -105,15 +107,22 @@ def unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers=_BEARER)
 
 
+def require_unexpired(login: LoginT | None, now: dt.datetime) -> LoginT:
+    """The login a token named, if it has not expired (an ended one still identifies its
+    learner: the study routes answer 409 about its playbacks); 401 otherwise. For an ORM
+    `Login` and for the heartbeat's selected row alike."""
+    if login is None or login.expires_at <= now:
+        raise unauthorized(TOKEN_UNUSABLE)
+    return login
+
+
 def _unexpired_login(
     credentials: HTTPAuthorizationCredentials | None, db: Session, now: dt.datetime
 ) -> Login:
     if credentials is None:
         raise unauthorized("Not authenticated")
     login = db.scalar(select(Login).where(Login.token_hash == token_hash(credentials.credentials)))
-    if login is None or login.expires_at <= now:
-        raise unauthorized("Token is unknown, expired or ended")
-    return login
+    return require_unexpired(login, now)
 
 
 def _slide_expiry(
@@ -138,7 +147,7 @@ def get_current_login(
     now = clock.now()
     login = _unexpired_login(credentials, db, now)
     if not is_signed_in(login.ended_at, login.expires_at, now):  # the one-login rule, logins.py
-        raise unauthorized("Token is unknown, expired or ended")
+        raise unauthorized(TOKEN_UNUSABLE)
     if _slide_expiry(login, now, settings, alternatives):
         db.commit()
     return login
@@ -157,8 +166,7 @@ def study_login(
     was ended (by logout or a newer login) still identifies its learner, so that the route can say
     "Playback ended" (409) about that learner's playback instead of a bare 401. The expiry slides
     uncommitted: these routes write anyway, and one transaction per heartbeat is the budget."""
-    if login is None or login.expires_at <= now:
-        raise unauthorized("Token is unknown, expired or ended")
+    login = require_unexpired(login, now)
     _slide_expiry(login, now, settings, alternatives)
     return login
 
@@ -183,7 +191,7 @@ StudyLogin = Annotated[Login, Depends(get_study_login)]
 def get_current_learner(login: CurrentLogin, db: Db) -> Learner:
     learner = db.get(Learner, login.learner_id)
     if learner is None:  # only if the row was deleted under a live login
-        raise unauthorized("Token is unknown, expired or ended")
+        raise unauthorized(TOKEN_UNUSABLE)
     return learner
 
 

@@ -25,12 +25,10 @@ from harness.spec.study import HeartbeatIn, HeartbeatOut
 from reference_platform import heartbeat_store as store
 from reference_platform.clock import Clock
 from reference_platform.context import PlatformContext
-from reference_platform.dependencies import unauthorized
+from reference_platform.dependencies import require_unexpired, unauthorized
 from reference_platform.models import Login
 from reference_platform.security import token_hash
 from reference_platform.study import record_heartbeat
-
-_TOKEN_UNUSABLE = "Token is unknown, expired or ended"
 
 
 def heartbeat_unit(
@@ -49,11 +47,9 @@ def heartbeat_unit(
             .first()
         )
         clock = Clock(db, offset_s=(sender.clock_offset_s if sender is not None else None) or 0.0)
-        if sender is None or sender.expires_at <= clock.now():
-            raise unauthorized(_TOKEN_UNUSABLE)
         return record_heartbeat(
             db,
-            sender,
+            require_unexpired(sender, clock.now()),
             playback_id,
             body,
             clock,

@@ -137,7 +137,7 @@ class OpenChallenge:
 
     @classmethod
     def of(cls, row: Row[Any]) -> OpenChallenge | None:
-        if row.open_challenge_id is None or row.challenge_id is None:
+        if row.challenge_id is None:  # no open challenge (the outer join found none)
             return None
         return cls(
             row.challenge_id,

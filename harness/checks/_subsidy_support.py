@@ -31,7 +31,7 @@ import datetime as dt
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +57,7 @@ LEVELS = ("junior", "intermediate", "senior")
 STUDY_DAYS_BEFORE_END = 14  # the cohort enrols this long before its quarter's last day
 # When the boundary completers pass their final lesson, from midnight after the quarter's last day.
 BOUNDARY_PASS_S = {"quarter_end": -60.0, "next_quarter": 30.0}
+EARLIER_QUARTERS = 3  # filed before the cohort's own: with it and the next, every quarter number
 _cohorts: dict[tuple[str, str], Cohort] = {}
 _lock = threading.Lock()
 
@@ -167,7 +168,7 @@ class Cohort:
     sent: list[dict[str, Any]]  # what the office received for the quarter (its call log)
     accepted: list[dict[str, Any]]  # the office's claims of this platform, as it holds them
     timings: dict[str, float] = field(default_factory=dict)  # seconds since the start, by phase
-    # the three quarters before `quarter`, filed just before it (SUB-02 judges them)
+    # the EARLIER_QUARTERS before `quarter`, oldest first, filed just before it (SUB-02 judges)
     earlier_filings: dict[str, ClaimFilingOut | Refused] = field(default_factory=dict)
 
     def member(self, role: str) -> Member:
@@ -198,12 +199,19 @@ def cohort(probe: Probe) -> Cohort:
 
 def submissions(probe: Probe, quarter: str) -> list[dict[str, Any]]:
     """Every claim this platform sent the office for `quarter`, oldest first: status and body."""
-    entries = probe.province.log(service="subsidy", operation="submit_claim")
-    return [
-        {"seq": e.seq, "status": e.status_code, "claim": e.request, "answer": e.response}
-        for e in entries
-        if e.platform_id == probe.platform_id and e.request.get("quarter") == quarter
-    ]
+    return submissions_of(probe, [quarter])[quarter]
+
+
+def submissions_of(probe: Probe, quarters: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """`submissions` of several quarters, from one read of the province's log."""
+    found: dict[str, list[dict[str, Any]]] = {quarter: [] for quarter in quarters}
+    for e in probe.province.log(service="subsidy", operation="submit_claim"):
+        quarter = e.request.get("quarter")
+        if e.platform_id == probe.platform_id and quarter in found:
+            found[quarter].append(
+                {"seq": e.seq, "status": e.status_code, "claim": e.request, "answer": e.response}
+            )
+    return found
 
 
 def accepted_claims(probe: Probe) -> list[dict[str, Any]]:
@@ -285,7 +293,7 @@ def _build(probe: Probe) -> Cohort:
             # Oldest first, as a platform files: the quarters before the cohort's, then its own.
             earlier_filings = {
                 q: attempt(lambda q=q: probe.clock.file_subsidy_claim(q))
-                for q in quarters_before(quarter, 3)
+                for q in quarters_before(quarter, EARLIER_QUARTERS)
             }
             filing = attempt(lambda: probe.clock.file_subsidy_claim(quarter))
         finally:
@@ -300,9 +308,10 @@ def _build(probe: Probe) -> Cohort:
 def _certified_before_the_quarter(probe: Probe, made: Callable[[], Member]) -> Member | None:
     """A senior completer certified in the quarter the clock is in now, before the cohort's:
     it studies from STUDY_DAYS_BEFORE_END days before that quarter's last day and passes a minute
-    before its midnight (a December run: the year's end). The three quarters before the cohort's
-    are filed by SUB-02, so this learner must be in exactly one of them: its own. None (the
-    learner is not made) when the clock is already within those last days."""
+    before its midnight (a December run: the year's end). The quarters before the cohort's are
+    filed before its own, so this learner must be in exactly one of their claims: its own
+    quarter's (SUB-02). None (the learner is not made) when the clock is already within those
+    last days."""
     today = platform_today(probe.time)
     _first, last = quarter_days(quarter_of(today))
     start = last - dt.timedelta(days=STUDY_DAYS_BEFORE_END)

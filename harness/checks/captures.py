@@ -259,12 +259,7 @@ def _genuine_capture_answered_at_once(probe: Probe, session: Study) -> list[str]
     """The lesson's next challenge answered with the live face by AT_ONCE requests released
     together, each with a fresh frame (a client retrying while its first answer is under way):
     one is answered and passes, the others are refused 409 (already answered)."""
-    for _ in range(4):  # keep the watched playback alive until the platform issues a challenge
-        if session.open_challenge is not None:
-            break
-        session.wait(30)
-        session.beat(session.position)
-    challenge = session.open_challenge
+    challenge = session.await_challenge()
     if challenge is None:  # the interface: the next heartbeat of the lesson issues a new one
         return ["no challenge came after re-opening an hour without a passed capture"]
     session.open_challenge = None
@@ -503,8 +498,8 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
                     f"heartbeats after an unanswered challenge's deadline earned {earned_late:g} s"
                     f" ({moment})"
                 )
-            replaced = heartbeats  # heartbeats after the deadline settle the overdue challenge
-            if replaced and (
+            # heartbeats after the deadline settle the overdue challenge
+            if heartbeats and (
                 kept is None
                 or (kept.passed, kept.reason, kept.answered_at) != (False, "expired", None)
             ):

@@ -409,7 +409,7 @@ def _replays_had_no_effect(replays: cheats.CheatRecord, next_beat: Any, interval
     the last accepted one is a duplicate, no effect); the honest heartbeat after them credited
     the whole interval since the last accepted one."""
     wrong = [
-        _short_answer(a)
+        cheats.short_answer(a)
         for a in replays.answers
         if not (
             isinstance(a, HeartbeatOut)
@@ -424,19 +424,11 @@ def _replays_had_no_effect(replays: cheats.CheatRecord, next_beat: Any, interval
             "A resent or replayed heartbeat had an effect",
             received={
                 "replays_not_answered_duplicate": wrong,
-                "next_heartbeat": _short_answer(next_beat),
+                "next_heartbeat": cheats.short_answer(next_beat),
             },
             expected=f"every replay `accepted: false`, `duplicate`, 0 s; the next heartbeat "
             f"credited ≥ {interval - TOLERANCE_S:g} s (the interval since the last accepted one)",
         )
-
-
-def _short_answer(answer: Any) -> Any:
-    if isinstance(answer, HeartbeatOut):
-        return answer.model_dump(mode="json", include={"accepted", "reason", "credited_delta_s"})
-    if isinstance(answer, Refused):
-        return f"{answer.status} {answer.detail}"
-    return repr(answer)[:200]
 
 
 @check("STUDY-07")

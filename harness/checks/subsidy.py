@@ -26,8 +26,8 @@ from harness.checks._subsidy_support import (
     cohort,
     lines_of,
     quarter_days,
-    quarters_before,
     submissions,
+    submissions_of,
 )
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
@@ -164,10 +164,8 @@ def claim_pays_each_certified_learner_at_its_levels_rate_once(probe: Probe) -> N
             problems.append(
                 f"{member.role}: amount {line.get('amount')}, expected {expected_amount}"
             )
-    filed = [*quarters_before(found.quarter, 3), found.quarter]
-    every_line = [
-        line for q in filed for s in submissions(probe, q) for line in claim_lines(s["claim"])
-    ]
+    filed = submissions_of(probe, [*found.earlier_filings, found.quarter])
+    every_line = [line for sent in filed.values() for s in sent for line in claim_lines(s["claim"])]
     for member in found.members:
         if not member.certificates and lines_of(member, every_line):
             problems.append(f"{member.role}: claimed without a certificate")
@@ -314,17 +312,14 @@ def _earlier_quarters(probe: Probe, found: Cohort) -> tuple[list[str], dict[str,
     only their dates and their uniqueness are judged."""
     problems: list[str] = []
     observed: dict[str, Any] = {}
-    for quarter in quarters_before(found.quarter, 3):
+    received = submissions_of(probe, found.earlier_filings)
+    for quarter, filing in found.earlier_filings.items():
         first, last = quarter_days(quarter)
-        filing = found.earlier_filings.get(quarter)
-        if filing is None:
-            problems.append(f"{quarter} was not filed")
-            continue
         if isinstance(filing, Refused):
             problems.append(f"filing {quarter} was refused: {filing.status} {filing.detail}")
         elif filing.quarter != quarter:
             problems.append(f"filing {quarter} answered the claim of {filing.quarter}")
-        sent = submissions(probe, quarter)
+        sent = received[quarter]
         lines = [line for s in sent for line in claim_lines(s["claim"])]
         for line in lines:
             issued = _date(line.get("certificate_issued_on"))

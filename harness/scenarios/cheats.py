@@ -34,11 +34,12 @@ class CheatRecord:
         return {
             "cheat": self.name,
             "description": self.description,
-            "answers": [_short(a) for a in self.answers],
+            "answers": [short_answer(a) for a in self.answers],
         }
 
 
-def _short(answer: Any) -> Any:
+def short_answer(answer: Any) -> Any:
+    """An answer as evidence: a refusal's status and reason, a model as JSON."""
     if isinstance(answer, Refused):
         return f"{answer.status} {answer.detail}"
     if hasattr(answer, "model_dump"):
@@ -128,7 +129,7 @@ def call_lesson_finished(study: Study) -> CheatRecord:
         )
     except Refused as refused:
         record.answers.append(refused)
-    study.sent.append({"lesson_finished_call": _short(record.answers[-1])})
+    study.sent.append({"lesson_finished_call": short_answer(record.answers[-1])})
     return record
 
 
@@ -238,7 +239,7 @@ def quiz_answers_unread(study: Study, answers: int = 5) -> CheatRecord:
             )
         except Refused as refused:
             record.answers.append(refused)
-    study.sent.append({"quiz_answers_unread": [_short(a) for a in record.answers]})
+    study.sent.append({"quiz_answers_unread": [short_answer(a) for a in record.answers]})
     return record
 
 

@@ -386,13 +386,20 @@ class Study:
     def watch_to_end(self, *, step: float = 300, captures: str | None = "live") -> float:
         return self.watch(self.lesson.duration_s - self.position, step=step, captures=captures)
 
+    def await_challenge(self, *, step: float = 30, beats: int = 4) -> CaptureChallenge | None:
+        """The open challenge, after up to `beats` heartbeats in place `step` apart if none is
+        open yet (the platform re-issues one for a watched hour without a passed capture)."""
+        for _ in range(beats):
+            if self.open_challenge is not None:
+                break
+            self.wait(step)
+            self.beat(self.position)
+        return self.open_challenge
+
     def settle_capture(self, *, step: float = 30, limit: int = 4) -> None:
         """After the content is watched, keep the playback alive until an open challenge is
-        answered (the platform re-issues one for a watched hour without a passed capture)."""
+        answered."""
         for _ in range(limit):
-            if self.open_challenge is None:
-                self.wait(step)
-                self.beat(self.position)
-            if self.open_challenge is None:
+            if self.await_challenge(step=step, beats=1) is None:
                 return
             self.answer("live")
