@@ -40,15 +40,11 @@ def heartbeat_unit(
     can be "Playback ended", 409), an expired or unknown token is 401."""
     if token is None:
         raise unauthorized("Not authenticated")
-    with context.sessions() as db:
-        sender = (
-            db.connection()
-            .execute(store.SENDER_BY_TOKEN, {"token_hash": token_hash(token)})
-            .first()
-        )
-        clock = Clock(db, offset_s=(sender.clock_offset_s if sender is not None else None) or 0.0)
+    with context.engine.connect() as connection:
+        sender = store.SENDER_BY_TOKEN.run(connection, {"token_hash": token_hash(token)}).first()
+        clock = Clock.at_offset((sender.clock_offset_s if sender is not None else None) or 0.0)
         return record_heartbeat(
-            db,
+            connection,
             require_unexpired(sender, clock.now()),
             playback_id,
             body,
