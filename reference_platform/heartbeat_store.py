@@ -9,7 +9,8 @@ hottest request, so its state is read as rows and written back with these statem
 connection of its own (no ORM session): a heartbeat's unit of work went from about 350 µs of CPU
 to about 180 µs. Column types (UTC datetimes, JSON lists) still go through SQLAlchemy's
 processors, so both backends read and write exactly what the ORM would, and the rules
-(`study.record_heartbeat`, `credit.judge`) see the same values. Every other request keeps the ORM."""
+(`study.record_heartbeat`, `credit.judge`) see the same values. Every other request keeps the ORM.
+"""
 
 from __future__ import annotations
 
