@@ -38,7 +38,10 @@ The space probed (docs/interface.md, "Self-check"), judged through
   learner who plays 20 minutes of a lesson from 00:20 and leaves the player paused until the
   evening, heartbeating now and then (over 16 h open, 20 min played: `round_the_clock` counts
   content played). None may be flagged. The share flagged is the false-positive rate, reported
-  in the evidence.
+  in the evidence;
+- every finding names the learner asked for, its trace names no other learner, and holds 1–20
+  records (the interface's bound: the round-the-clock learner's day alone has hundreds of
+  heartbeats, so a trace cut one record too late shows).
 
 Left out, with the reason: a single seek and a paused heartbeat (the credit rules refuse their
 credit; one seek is not brushing), a "lesson finished" call (the interface has no such call: its
@@ -68,6 +71,7 @@ from harness.spec.self_check import OTHER_ACCOUNT, SelfCheckFinding
 from harness.supervision import SupervisionClient
 
 FINDINGS_PATH = "/api/v1/supervision/self-check/findings"
+MAX_TRACE_RECORDS = 20  # a finding's trace: 1–20 records (docs/interface.md; at least 1 parsed)
 SHARED_ADDRESS_ACCOUNTS = 10  # the interface's must-flag case: 10 unrelated accounts in a day
 SHARED_ADDRESS_WINDOW_S = 24 * 3600  # "in a day": the sign-ins the rule must count together
 SHOP_EDGE_S = 120  # the shop's first sign-in is this much less than a day before the others
@@ -349,6 +353,12 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         for entry in f.trace
         if entry.get("learner_id") not in (None, i, OTHER_ACCOUNT)
     ]
+    overlong = [
+        {"learner_id": i, "rule": f.rule, "trace_records": len(f.trace)}
+        for i in asked
+        for f in seen[i]
+        if len(f.trace) > MAX_TRACE_RECORDS
+    ]
     flagged_honest = {i: shown[i] for i in honest_ids if seen[i]}
     false_positive_rate = len(flagged_honest) / len(honest_ids)
     summary = {
@@ -381,6 +391,12 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             "A self-check finding's trace names another learner",
             received=naming_others[:5],
             expected=f'another account\'s sign-in shown as "learner_id": "{OTHER_ACCOUNT}"',
+        )
+    if overlong:
+        raise CheckFailure(
+            "A self-check finding's trace holds more records than the interface allows",
+            received=overlong[:5],
+            expected=f"1 to {MAX_TRACE_RECORDS} records in every finding's trace",
         )
     if missed:
         raise CheckFailure(
