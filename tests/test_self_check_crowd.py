@@ -3,6 +3,7 @@ never to flag, and the same crowd for the same seed."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import statistics
 
@@ -86,3 +87,21 @@ def test_an_honest_player_resends_nothing_by_default():
     journey = HonestJourney(study=_FakeStudy())  # type: ignore[arg-type]
     plan(journey, 13 * INTERVAL, [0], answers_quiz=False)
     assert all(m.act.__name__ == "beat" for m in journey.moves)
+
+
+def test_an_event_reporting_player_adds_honest_reports_soon_after_a_heartbeat():
+    """EVENT_REPORTS extra heartbeats, each EVENT_AFTER_S after a regular one and advanced by
+    exactly that: never ahead of the clock (the interface's line is 1.25 × 5 s + 2 s = 8.25 s),
+    but past a line without its 2 s of slack (4.25 s), more than the 3 times that flag."""
+    from harness.scenarios.crowd import EVENT_AFTER_S, EVENT_REPORTS, HonestJourney, plan
+
+    seeding.draws.seed(11)
+    journey = HonestJourney(study=_FakeStudy())  # type: ignore[arg-type]
+    plan(journey, 13 * INTERVAL, [0], answers_quiz=False, event_reports=True)
+    moves = sorted(journey.moves)
+    gaps = [b.at_s - a.at_s for a, b in itertools.pairwise(moves)]
+    soon = [gap for gap in gaps if gap < INTERVAL / 2]
+    assert soon == [pytest.approx(EVENT_AFTER_S)] * EVENT_REPORTS
+    assert EVENT_REPORTS > 3
+    assert 1.25 * EVENT_AFTER_S + 2 > EVENT_AFTER_S > 1.25 * EVENT_AFTER_S - 2
+    assert all(m.act.__name__ == "beat" for m in moves)

@@ -30,7 +30,9 @@ The space probed (docs/interface.md, "Self-check"), judged through
   some answering quiz questions after 15–60 s of reading each, RETRYING of them on a flaky
   network resending a report (same seq and position) 4 s before their next heartbeat, four
   times (a duplicate moves no baseline: measured from the resend, the next heartbeat would be
-  ahead of the clock), HOUSEHOLD of them signing in
+  ahead of the clock), EVENT_REPORTING of them reporting on events too (an extra heartbeat 5 s
+  after a regular one, its position 5 s further, four times: never ahead of the clock, but
+  flagged by a rule that drops the interface's 2 s of slack), HOUSEHOLD of them signing in
   from one address, HOUSEHOLD_COMPUTER of those on one device (the interface: 2 accounts on one
   device never flagged, 3 always); and a training room: TRAINING_ROOM employees of one
   enterprise (enrolled by its account, ENT-01) signing in from its one address, each on a
@@ -81,6 +83,7 @@ HOUSEHOLD_COMPUTER = 2  # of the household: two accounts on one computer (device
 HONEST_CROWD = 12
 QUIZ_TAKERS = 4  # of the crowd: honest learners who answer a few quiz questions
 RETRYING = 2  # of the crowd (its last ones): players on a flaky network that resend reports
+EVENT_REPORTING = 2  # of the crowd (the two before): players that also report on events
 CROWD_SPAN_S = 13 * 30  # platform seconds the crowd studies: 12+ heartbeat gaps each
 
 
@@ -289,6 +292,9 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             counter,
             answers_quiz=index < QUIZ_TAKERS,
             resends=index >= HONEST_CROWD - RETRYING,
+            event_reports=HONEST_CROWD - RETRYING - EVENT_REPORTING
+            <= index
+            < HONEST_CROWD - RETRYING,
         )
     crowd_s = crowd.play(probe, journeys)
     phase_s["crowd"] = time.monotonic() - began - sum(phase_s.values())
@@ -366,6 +372,7 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         "honest_sharing_an_address": {"household": HOUSEHOLD, "training_room": len(employees)},
         "honest_sharing_a_device": {"household_computer": HOUSEHOLD_COMPUTER},
         "honest_resending_reports": RETRYING,
+        "honest_reporting_events": EVENT_REPORTING,
         "training_room": {"enterprise": room.enterprise, "address": room.address},
         "honest_flagged": len(flagged_honest),
         "false_positive_rate": false_positive_rate,

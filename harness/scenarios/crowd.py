@@ -39,6 +39,13 @@ QUIZ_ANSWERS = 3  # questions an answering learner takes
 RESENDS = 4
 RESEND_EVERY = 2  # every second heartbeat, from the second
 RESEND_BEFORE_NEXT_S = 4.0
+# A player that also reports on the learner's events (a pause, a fullscreen change) sends an
+# extra heartbeat EVENT_AFTER_S after a regular one, its position advanced by exactly that, on
+# EVENT_REPORTS heartbeats. Honest: the position never runs ahead of the clock. A rule that
+# loses the interface's 2 s of slack (1.25 × 5 s − 2 s < 5 s) flags it, EVENT_REPORTS (> 3) times.
+EVENT_REPORTS = 4
+EVENT_EVERY = 2  # after every second heartbeat, from the second
+EVENT_AFTER_S = 5.0
 # A player left paused for the rest of a day (a tab in the background, heartbeating now and
 # then): PLAYED_BEFORE_PAUSE_S of content, then PAUSED_BEATS paused heartbeats PAUSED_GAP_S
 # (+ up to 2 min) apart — over 16 h open, 20 min played.
@@ -86,9 +93,10 @@ def plan(
     counter: list[int],
     answers_quiz: bool,
     resends: bool = False,
+    event_reports: bool = False,
 ) -> None:
-    """Plan one learner's heartbeats (and maybe quiz answers, and resent reports) over `span_s`
-    seconds."""
+    """Plan one learner's heartbeats (and maybe quiz answers, resent reports and reports on
+    events) over `span_s` seconds."""
     rng = seeding.rng()
     study = journey.study
     journey.spread_s = rng.uniform(*SPREAD_S)
@@ -99,12 +107,21 @@ def plan(
         if resends
         else set()
     )
+    on_event_after = (
+        {index for index in range(EVENT_EVERY, len(gaps), EVENT_EVERY)[:EVENT_REPORTS]}
+        if event_reports
+        else set()
+    )
     for index, gap in enumerate(gaps):
         if index in resent_before:  # the previous report again, just before this heartbeat
             counter[0] += 1
             journey.moves.append(
                 Move(moment + gap - RESEND_BEFORE_NEXT_S, counter[0], _resend(study))
             )
+        if index in on_event_after:  # a report on an event, soon after the last heartbeat
+            counter[0] += 1
+            at_event = min(position + EVENT_AFTER_S, float(study.lesson.duration_s))
+            journey.moves.append(Move(moment + EVENT_AFTER_S, counter[0], _beat(study, at_event)))
         moment += gap
         position = min(position + gap, float(study.lesson.duration_s))
         counter[0] += 1
