@@ -32,7 +32,10 @@ The space probed (docs/interface.md, "Self-check"), judged through
   times (a duplicate moves no baseline: measured from the resend, the next heartbeat would be
   ahead of the clock), EVENT_REPORTING of them reporting on events too (an extra heartbeat 5 s
   after a regular one, its position 5 s further, four times: never ahead of the clock, but
-  flagged by a rule that drops the interface's 2 s of slack), HOUSEHOLD of them signing in
+  flagged by a rule that drops the interface's 2 s of slack), one whose player keeps time with
+  a timer for 11 gaps on the dot, one short of the 12 the interface calls machine-regular, then
+  pauses for one gap of two intervals (never flagged: its one run of 12 spreads far past 0.5 s;
+  a rule counting runs of 11 flags it), HOUSEHOLD of them signing in
   from one address, HOUSEHOLD_COMPUTER of those on one device (the interface: 2 accounts on one
   device never flagged, 3 always); and a training room: TRAINING_ROOM employees of one
   enterprise (enrolled by its account, ENT-01) signing in from its one address, each on a
@@ -84,6 +87,7 @@ HONEST_CROWD = 12
 QUIZ_TAKERS = 4  # of the crowd: honest learners who answer a few quiz questions
 RETRYING = 2  # of the crowd (its last ones): players on a flaky network that resend reports
 EVENT_REPORTING = 2  # of the crowd (the two before): players that also report on events
+TIMER_DRIVEN = HONEST_CROWD - RETRYING - EVENT_REPORTING - 1  # the one before: 11 gaps on the dot
 CROWD_SPAN_S = 13 * 30  # platform seconds the crowd studies: 12+ heartbeat gaps each
 
 
@@ -295,6 +299,7 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             event_reports=HONEST_CROWD - RETRYING - EVENT_REPORTING
             <= index
             < HONEST_CROWD - RETRYING,
+            timer_driven=index == TIMER_DRIVEN,
         )
     crowd_s = crowd.play(probe, journeys)
     phase_s["crowd"] = time.monotonic() - began - sum(phase_s.values())
@@ -373,6 +378,7 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         "honest_sharing_a_device": {"household_computer": HOUSEHOLD_COMPUTER},
         "honest_resending_reports": RETRYING,
         "honest_reporting_events": EVENT_REPORTING,
+        "honest_timer_driven": 1,
         "training_room": {"enterprise": room.enterprise, "address": room.address},
         "honest_flagged": len(flagged_honest),
         "false_positive_rate": false_positive_rate,
