@@ -68,15 +68,23 @@ def defect_only_branch(test: ast.AST, flags: Mapping[str, bool]) -> str | None:
 def defect_only_functions(
     sources: Iterable[str], flags: Mapping[str, bool] = NO_FLAGS
 ) -> frozenset[str]:
-    """Names of the top-level functions of `sources` (the whole package: routers too) that are
-    referred to only inside branches a switched-on defect takes: with the defects off they never
-    run, so every mutant of them is equivalent."""
+    """Names of the top-level functions and UPPER_CASE constants of `sources` (the whole
+    package: routers too) that are read only inside branches a switched-on defect takes (such as
+    `FIXED_CAPTURE_OFFSET_S`, read only under `capture_at_fixed_offset`): with the defects off
+    they never run or are never read, so every mutant of them is equivalent."""
     defined: set[str] = set()
     inside: set[str] = set()
     outside: set[str] = set()
     for source in sources:
         tree = ast.parse(source)
         defined |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        defined |= {
+            target.id
+            for n in tree.body
+            if isinstance(n, ast.Assign | ast.AnnAssign)
+            for target in (n.targets if isinstance(n, ast.Assign) else [n.target])
+            if isinstance(target, ast.Name) and target.id.isupper()
+        }
         _references(tree, False, inside, outside, flags)
     return frozenset((defined & inside) - outside)
 
@@ -94,9 +102,9 @@ def _references(
             if not isinstance(child, ast.AST):
                 continue
             flag = in_defect_branch or field == skipped
-            if isinstance(child, ast.Name | ast.Attribute):
+            if isinstance(child, ast.Name | ast.Attribute) and not isinstance(child.ctx, ast.Store):
                 name = child.id if isinstance(child, ast.Name) else child.attr
-                (inside if flag else outside).add(name)
+                (inside if flag else outside).add(name)  # a read, not the name's own binding
             _references(child, flag, inside, outside, flags)
 
 

@@ -145,8 +145,8 @@ def mutants_of(
     flags: Mapping[str, bool] | None = None,
 ) -> list[Mutant]:
     """Every mutant of `source` (the text of `module`), in source order, one per distinct key;
-    none in the top-level functions `skip_functions` (see `defect_only_functions`). `flags`:
-    names holding a defect flag's value (`defect_flag_values`; default: read from `source`)."""
+    none in the top-level functions and constants `skip_functions` (see `defect_only_functions`).
+    `flags`: names holding a defect flag's value (`defect_flag_values`; default: from `source`)."""
     if flags is None:
         flags = defect_flag_values([source])
     tree = ast.parse(source)
@@ -236,6 +236,11 @@ def _is_upper_constant(statement: ast.stmt) -> bool:
     return bool(targets) and all(isinstance(t, ast.Name) and t.id.isupper() for t in targets)
 
 
+def _bound_names(statement: ast.stmt) -> set[str]:
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]  # type: ignore[attr-defined]
+    return {t.id for t in targets if isinstance(t, ast.Name)}
+
+
 def _candidates(
     tree: ast.Module, skip_functions: frozenset[str], flags: Mapping[str, bool]
 ) -> Iterator[tuple[str, _Candidate]]:
@@ -244,6 +249,8 @@ def _candidates(
     for statement in tree.body:
         if isinstance(statement, ast.FunctionDef) and statement.name in skip_functions:
             continue
+        if _is_upper_constant(statement) and _bound_names(statement) <= skip_functions:
+            continue  # a constant only a switched-on defect reads
         yield from _statement_candidates(statement, MODULE_LEVEL, "", flags)
 
 

@@ -31,6 +31,12 @@ class Clock:
         self._session = session
         self._offset_s: float | None = offset_s
 
+    @classmethod
+    def at_offset(cls, offset_s: float) -> Clock:
+        """A clock whose offset was read with something else (heartbeat_path.py): it reads
+        nothing, so it needs no session."""
+        return cls(None, offset_s)  # type: ignore[arg-type]
+
     def _offset(self) -> float:
         if self._offset_s is None:
             offset = self._session.scalar(

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from fastapi import HTTPException, status
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from harness.spec.study import CaptureChallenge as ChallengeOut
@@ -207,11 +207,9 @@ def open_playback(
     )
 
 
-def claim_playback(db: Session, learner_id: str, playback_id: str) -> None:
+def claim_playback(connection: Connection, learner_id: str, playback_id: str) -> None:
     """The request's first write (see the module docstring); 404 for another learner's."""
-    claimed = db.connection().execute(
-        store.CLAIM, {"playback_id": playback_id, "learner": learner_id}
-    )
+    claimed = store.CLAIM.run(connection, {"playback_id": playback_id, "learner": learner_id})
     if claimed.rowcount != 1:
         raise HTTPException(status.HTTP_404_NOT_FOUND, PLAYBACK_NOT_FOUND)
 
@@ -225,12 +223,12 @@ def challenge_out(challenge: store.OpenChallenge | None) -> ChallengeOut | None:
 
 
 def issue_challenge(
-    connection: Connection, lesson: Row[Any], hour: int, position_s: float, now: dt.datetime
+    connection: Connection, lesson: Any, hour: int, position_s: float, now: dt.datetime
 ) -> store.OpenChallenge:
     """A new capture challenge for `hour`, answerable for CAPTURE_ANSWER_TIME from now."""
     challenge = store.OpenChallenge(new_id("cap"), hour, now, now + CAPTURE_ANSWER_TIME)
-    connection.execute(
-        store.NEW_CHALLENGE,
+    store.NEW_CHALLENGE.run(
+        connection,
         {
             "id": challenge.id,
             "learner_id": lesson.learner_id,
@@ -252,13 +250,13 @@ def missed_capture_unmade(
 ) -> bool:
     """Has an hour of this lesson an expired challenge and no passed capture since? (Read only
     under the `overdue_capture_stops_credit` alternative: one query per heartbeat.)"""
-    expired_hours = connection.execute(store.EXPIRED_HOURS, {"progress_id": progress_id}).scalars()
+    expired_hours = store.EXPIRED_HOURS.run(connection, {"progress_id": progress_id}).scalars()
     return bool(set(expired_hours) - set(passed_hours))
 
 
 def record_heartbeat(
-    db: Session,
-    login: Row[Any],
+    connection: Connection,
+    login: Any,
     playback_id: str,
     body: HeartbeatIn,
     clock: Clock,
@@ -271,10 +269,9 @@ def record_heartbeat(
     `login` is the sender's login, live when it was read; its expiry slides in this transaction
     (`logins.expiry_after_request`). Rows and prebuilt statements, not ORM objects: see
     heartbeat_store.py for why."""
-    connection = db.connection()
-    claim_playback(db, login.learner_id, playback_id)
+    claim_playback(connection, login.learner_id, playback_id)
     now = clock.now()
-    lesson = connection.execute(store.PLAYBACK_STATE, {"playback_id": playback_id}).one()
+    lesson = store.PLAYBACK_STATE.run(connection, {"playback_id": playback_id}).one()
     live = lesson.playback_ended_at is None and study_may_earn(
         (lesson.owner_ended_at, lesson.owner_end_reason, lesson.owner_expires_at),
         (login.ended_at, login.end_reason, login.expires_at),
@@ -329,8 +326,8 @@ def record_heartbeat(
     furthest_s, credited_s = lesson.furthest_position_s, lesson.credited_s
     if outcome.accepted:
         furthest_s, credited_s = outcome.furthest_s, outcome.credited_s
-        connection.execute(
-            store.CREDIT_PLAYBACK,
+        store.CREDIT_PLAYBACK.run(
+            connection,
             {
                 "playback_id": playback_id,
                 "last_seq": outcome.last_seq,
@@ -349,13 +346,13 @@ def record_heartbeat(
     elif outcome.challenge == "none":
         challenge = None
     for challenge_id, passed in settled.items():
-        connection.execute(
-            store.SETTLE_CHALLENGE,
+        store.SETTLE_CHALLENGE.run(
+            connection,
             {"challenge_id": challenge_id, "passed": passed, "reason": "expired"},
         )
     if outcome.accepted or open_challenge_id != lesson.open_challenge_id or settled:
-        connection.execute(
-            store.STORE_PROGRESS,
+        store.STORE_PROGRESS.run(
+            connection,
             {
                 "progress_id": lesson.progress_id,
                 "furthest_s": furthest_s,
@@ -366,8 +363,8 @@ def record_heartbeat(
         )
     if not (defects.active("drops_heartbeat_under_concurrency") and STUDY_REQUESTS.others()):
         # the defect: acknowledged below, never written, when not alone
-        connection.execute(
-            store.NEW_HEARTBEAT,
+        store.NEW_HEARTBEAT.run(
+            connection,
             {
                 "playback_id": playback_id,
                 "seq": body.seq,
@@ -384,10 +381,10 @@ def record_heartbeat(
         login, now, dt.timedelta(seconds=settings.token_ttl_s), alternatives
     )
     if renewed is not None:
-        connection.execute(store.SLIDE_EXPIRY, {"login_id": login.id, "expires_at": renewed})
+        store.SLIDE_EXPIRY.run(connection, {"login_id": login.id, "expires_at": renewed})
     if defects.active("heartbeat_takes_300_ms"):
         time.sleep(0.3)  # a slow call inside the transaction: every heartbeat waits its turn
-    db.commit()
+    connection.commit()
     due = quiz_gate(
         furthest_s, lesson.duration_s, lesson.lesson_hours, answered_quiz_hours, quiz_rules, defects
     ).due_hour
@@ -404,7 +401,7 @@ def record_heartbeat(
 
 def close_playback(db: Session, login: Login, playback_id: str, clock: Clock) -> None:
     """Idempotent: closing an ended playback changes nothing."""
-    claim_playback(db, login.learner_id, playback_id)
+    claim_playback(db.connection(), login.learner_id, playback_id)
     now = clock.now()
     closed = db.execute(
         update(Playback)

@@ -155,6 +155,16 @@ def _relinked(**links: list[str]) -> list[tuple[str, dict[str, Any]]]:
         ("an earning session not linked", _relinked(sessions=[]), "does not link session"),
         ("a quiz answer not linked", _relinked(quiz_answers=[]), "does not link quiz_answer"),
         (
+            "a session that earned nothing linked",
+            _relinked(sessions=["pb-earning", "pb-idle"]),
+            "links session pb-idle, which did not earn it",
+        ),
+        (
+            "a failed capture linked beside the passed one",
+            _relinked(captures=["cap-passed", "cap-failed"]),
+            "links capture cap-failed, which did not earn it",
+        ),
+        (
             "a link to a record not held",
             _relinked(captures=["cap-passed", "cap-elsewhere"]),
             "links capture cap-elsewhere, not held",

@@ -128,6 +128,28 @@ def verdict(db, defects):
     assert "earlier_pass" in mutation.package_facts(ROOT).defect_only
 
 
+def test_constants_only_a_defect_reads_are_not_mutated():
+    rules = """
+FIXED_AT = 600.0
+SPAN = 3600.0
+
+
+def point(rng, defects):
+    if defects.active("fixed_point"):
+        return FIXED_AT
+    return rng.uniform(0.05, 0.9) * SPAN
+"""
+    skipped = defect_only_functions([rules])
+    assert skipped == {"FIXED_AT"}  # its own binding is not a read; SPAN is read by the rule
+    assert {m.mutated_line for m in mutants_of("rules.py", rules, skipped)} >= {"SPAN = 3601.0"}
+    assert not [m for m in mutants_of("rules.py", rules, skipped) if "FIXED_AT =" in m.mutated_line]
+    # Read once outside a defect branch too: mutated.
+    also_read = rules + "\n\ndef default():\n    return FIXED_AT\n"
+    assert defect_only_functions([also_read]) == frozenset()
+    # In the reference platform: study's FIXED_CAPTURE_OFFSET_S (only `capture_at_fixed_offset`).
+    assert "FIXED_CAPTURE_OFFSET_S" in mutation.package_facts(ROOT).defect_only
+
+
 def test_names_holding_a_defect_flag_count_as_the_flag():
     rules = """
 from dataclasses import dataclass

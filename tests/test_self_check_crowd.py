@@ -3,6 +3,7 @@ never to flag, and the same crowd for the same seed."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import statistics
 
@@ -86,3 +87,36 @@ def test_an_honest_player_resends_nothing_by_default():
     journey = HonestJourney(study=_FakeStudy())  # type: ignore[arg-type]
     plan(journey, 13 * INTERVAL, [0], answers_quiz=False)
     assert all(m.act.__name__ == "beat" for m in journey.moves)
+
+
+def test_an_event_reporting_player_adds_honest_reports_soon_after_a_heartbeat():
+    """EVENT_REPORTS extra heartbeats, each EVENT_AFTER_S after a regular one and advanced by
+    exactly that: never ahead of the clock (the interface's line is 1.25 × 5 s + 2 s = 8.25 s),
+    but past a line without its 2 s of slack (4.25 s), more than the 3 times that flag."""
+    from harness.scenarios.crowd import EVENT_AFTER_S, EVENT_REPORTS, HonestJourney, plan
+
+    seeding.draws.seed(11)
+    journey = HonestJourney(study=_FakeStudy())  # type: ignore[arg-type]
+    plan(journey, 13 * INTERVAL, [0], answers_quiz=False, event_reports=True)
+    moves = sorted(journey.moves)
+    gaps = [b.at_s - a.at_s for a, b in itertools.pairwise(moves)]
+    soon = [gap for gap in gaps if gap < INTERVAL / 2]
+    assert soon == [pytest.approx(EVENT_AFTER_S)] * EVENT_REPORTS
+    assert EVENT_REPORTS > 3
+    assert 1.25 * EVENT_AFTER_S + 2 > EVENT_AFTER_S > 1.25 * EVENT_AFTER_S - 2
+    assert all(m.act.__name__ == "beat" for m in moves)
+
+
+def test_a_timer_driven_player_is_one_gap_short_of_machine_regular():
+    """ON_THE_DOT gaps of exactly one interval (one short of the interface's 12), then one of
+    two: its only run of 12 gaps spreads far past the 0.5 s below which a platform may flag."""
+    from harness.scenarios.crowd import ON_THE_DOT, HonestJourney, plan
+
+    seeding.draws.seed(11)
+    journey = HonestJourney(study=_FakeStudy())  # type: ignore[arg-type]
+    plan(journey, 13 * INTERVAL, [0], answers_quiz=False, timer_driven=True)
+    moments = [m.at_s for m in sorted(journey.moves)]  # gaps between heartbeats, as judged
+    gaps = [b - a for a, b in itertools.pairwise(moments)]
+    assert ON_THE_DOT == RUN - 1
+    assert gaps == [INTERVAL] * ON_THE_DOT + [2 * INTERVAL]
+    assert statistics.pstdev(gaps[-RUN:]) > NEVER_FLAGGED_STDEV_S

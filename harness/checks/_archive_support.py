@@ -193,8 +193,11 @@ def _link_problems(
         if not isinstance(links, list):
             problems.append(f"untraceable: {label} has no list of {name}")
             continue
-        for absent in sorted(wanted[name] - {str(link) for link in links}):
+        linked = {str(link) for link in links}
+        for absent in sorted(wanted[name] - linked):
             problems.append(f"untraceable: {label} does not link {kind} {absent}")
+        for extra in sorted(linked - wanted[name]):  # a link is a claim: this earned the hour
+            problems.append(f"untraceable: {label} links {kind} {extra}, which did not earn it")
         for link in links:
             held = index.get((kind, str(link)))
             if not held or held[0] > at:

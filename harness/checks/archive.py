@@ -86,8 +86,9 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
     consistent and traceable, and its chain verifies.
 
     Space:
-    - record kinds: enrolment, session (three playbacks of one lesson: one closed early, one that
-      earns a single second, the least a linked session can earn, one that earns the rest),
+    - record kinds: enrolment, session (four playbacks of one lesson: one closed early, one that
+      earns a single second, the least a linked session can earn, one opened and closed at once,
+      which earns nothing, and one that earns the rest),
       capture (a failed one, another person's face, and a passed one), quiz answers of the
       lesson's hours, the credited lesson; a second lesson watched to its end with every capture
       answered by a still photo (its seconds all credited, its hour not: the archive must hold no
@@ -98,7 +99,8 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
       record of a fact the view does not show; no fact recorded twice;
     - traceability (ARCH-02): the credited lesson's record links every playback that earned its
       time, every passed capture and every quiz answer of the lesson, each held earlier in the
-      chain, and at least one passed capture per lesson hour;
+      chain, and at least one passed capture per lesson hour; and nothing else (a link claims
+      the hour: the playback that earned nothing and the failed captures must not be linked);
     - tamper evidence: seq 1..n without gaps, each `prev_hash` the previous record's hash, each
       hash the SHA-256 of the record's canonical JSON, no record id twice.
     Time: the test clock; the archive is polled in real time."""
@@ -113,6 +115,8 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
     brief.beat(brief.position + 1)
     brief.pass_open_capture()  # the failed capture's replacement: left open, it would lapse
     probe.platform.close_playback(brief.token or enrolled.token, brief.playback_id)
+    idle = study(probe, enrolled, 0)  # opened and closed at once: it earned nothing
+    probe.platform.close_playback(idle.token or enrolled.token, idle.playback_id)
     second = study(probe, enrolled, 0)
     second.watch_to_end()
     second.settle_capture()
@@ -121,7 +125,7 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
         raise CannotProbe(PROBE, "the studied lesson was not credited, so nothing links to it")
     unproven = _watched_without_a_passed_capture(probe, enrolled, second)
     view = supervision_view(probe, enrolled)
-    journey = (first, brief, second, unproven)
+    journey = (first, brief, idle, second, unproven)
     _view_shows_the_journey(
         view,
         {s.playback_id for s in journey},

@@ -27,7 +27,7 @@ from harness.registry import check
 from harness.scenarios.lockstep import watch_until_challenges
 from harness.scenarios.study import Study
 from harness.spec.courses import CourseOut, LessonOut
-from harness.spec.study import CaptureOut
+from harness.spec.study import CaptureOut, HeartbeatOut
 
 SAMPLE_LEARNERS = 4
 SAMPLE_LESSONS = 2
@@ -412,16 +412,38 @@ ANSWER_MOMENTS: tuple[tuple[float, bool], ...] = (
 HEARTBEATS_WHILE_LATE = 5
 
 
-def _let_time_pass(session: Study, until: dt.datetime, heartbeats: bool) -> None:
-    """Let the clock run to `until`: in one advance, or in heartbeats that play on."""
+def _let_time_pass(
+    session: Study, until: dt.datetime, heartbeats: bool
+) -> list[HeartbeatOut | Refused]:
+    """Let the clock run to `until`: in one advance, or in heartbeats that play on (their
+    answers)."""
     remaining = (until - session.time.now()).total_seconds()
     if not heartbeats:
         session.wait(max(0.0, remaining))
-        return
+        return []
     step = max(0.0, remaining) / HEARTBEATS_WHILE_LATE
+    answers = []
     for _ in range(HEARTBEATS_WHILE_LATE):
         session.wait(step)
-        session.beat(session.position + step)
+        answers.append(session.beat(session.position + step))
+    return answers
+
+
+def _challenge_not_repeated(
+    answers: list[HeartbeatOut | Refused], challenge_id: str
+) -> list[dict[str, Any] | str]:
+    """The heartbeat answers that do not carry the open challenge `challenge_id`."""
+    return [
+        answer.model_dump(mode="json")
+        if isinstance(answer, HeartbeatOut)
+        else f"{answer.status} {answer.detail}"
+        for answer in answers
+        if not (
+            isinstance(answer, HeartbeatOut)
+            and answer.challenge is not None
+            and answer.challenge.challenge_id == challenge_id
+        )
+    ]
 
 
 @check("STUDY-01")
@@ -432,8 +454,9 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
 
     Space (one lesson hour per moment, the clock advanced to each moment):
     - answered 1 s before the deadline (must pass: with the player idle, and with it
-      heartbeating on meanwhile, which must not replace a challenge still in time), 1 s after,
-      5 minutes after (must not);
+      heartbeating on meanwhile, which must not replace a challenge still in time: every one of
+      those answers, and a duplicate's, repeats the open challenge, as the interface promises),
+      1 s after, 5 minutes after (must not);
     - while late, the player idle (no heartbeat), or heartbeating on (the platform replaces the
       overdue challenge meanwhile; the old one is answered) — heartbeats after the deadline of an
       unanswered challenge earn nothing (supervision heartbeats' `credited_delta_s`), and the
@@ -454,7 +477,13 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
                 expected="a capture challenge within the hour",
             )
         window = (challenge.deadline - challenge.issued_at).total_seconds()
-        _let_time_pass(session, challenge.deadline + dt.timedelta(seconds=offset), heartbeats)
+        beats = _let_time_pass(
+            session, challenge.deadline + dt.timedelta(seconds=offset), heartbeats
+        )
+        not_repeated: list[dict[str, Any] | str] = []
+        if heartbeats and should_pass:  # still open: every answer repeats it, a duplicate's too
+            beats.append(session.beat(session.position, seq=session.seq))
+            not_repeated = _challenge_not_repeated(beats, challenge.challenge_id)
         outcome = session.answer("live", challenge)
         passed = isinstance(outcome, CaptureOut) and outcome.passed
         kept = next(
@@ -484,8 +513,14 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
                 "supervision_capture": kept.model_dump(mode="json") if kept else None,
                 "supervision_lesson": lesson.model_dump(mode="json") if lesson else None,
                 "credited_after_deadline_s": earned_late,
+                "answers_not_repeating_the_open_challenge": not_repeated,
             }
         )
+        if not_repeated:
+            problems.append(
+                f"{len(not_repeated)} heartbeat answers while the challenge was open ({moment})"
+                " did not repeat it"
+            )
         if window > allowed + 1e-6:
             problems.append(f"deadline {window:g} s after issue, more than {allowed} s")
         if should_pass and not passed:

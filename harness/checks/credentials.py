@@ -8,7 +8,9 @@ The space probed (docs/interface.md, "Sign-in throttling and token lifetimes"):
   holds just under 5 minutes after the last failure; the count is the key's own and runs of
   consecutive failures: 10 failures each followed by another key's successful sign-in still
   lock (another account's success resets nobody else's count), and three runs of 2 failures
-  broken by the key's own successful sign-ins never lock (a success ends the run);
+  broken by the key's own successful sign-ins never lock (a success ends the run); the window's
+  far side: 9 failures, then a 10th 15 minutes less 5 s after the first, lock (a window a
+  minute short sees one failure);
 - token lifetimes, for both protocols: a token is accepted one second before its `expires_at`
   and refused (401) one second after it, moved by the test clock; a supervision token's
   `expires_at` is at most 24 h after sign-in.
@@ -26,6 +28,7 @@ from harness.registry import check
 
 NOT_BEFORE, AT_MOST = 3, 10  # the interface's bounds on failures before throttling
 LOCK_AT_LEAST = dt.timedelta(minutes=5)
+WINDOW = dt.timedelta(minutes=15)  # the interface: failures within 15 minutes of each other
 SUPERVISOR_TOKEN_AT_MOST = dt.timedelta(hours=24)
 MARGIN_S = 5  # real seconds a probe may take between reading the clock and asking
 
@@ -83,6 +86,16 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
     findings["learner: right password after 10 failures between another's successes"] = (
         learner_sign_in(interleaved, interleaved.password)
     )
+    spread = learners.registered()  # 9 failures, then the 10th at the window's far end
+    started = probe.clock.now()
+    for _ in range(AT_MOST - 1):
+        learner_sign_in(spread, "wrong-" + secrets.token_hex(4))
+    took = (probe.clock.now() - started).total_seconds()
+    probe.clock.advance(max(0.0, WINDOW.total_seconds() - MARGIN_S - took))
+    learner_sign_in(spread, "wrong-" + secrets.token_hex(4))
+    findings["learner: right password after 9 failures and a 10th 15 min less 5 s later"] = (
+        learner_sign_in(spread, spread.password)
+    )
     broken = learners.registered()
     runs = []
     for _ in range(3):
@@ -118,6 +131,7 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
         "learner: another learner's successes between 10 failures": [200] * AT_MOST,
         "learner: right password after 10 failures between another's successes": 429,
         "learner: 3 runs of 2 failures, each ended by a success": [401, 401, 200] * 3,
+        "learner: right password after 9 failures and a 10th 15 min less 5 s later": 429,
         "supervisor: sign-in after 10 failures between another's successes": 429,
     }
     wrong = {case: findings[case] for case, status in expected.items() if findings[case] != status}

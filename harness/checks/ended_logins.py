@@ -13,6 +13,10 @@ refused and earns nothing". The space probed:
 - what the next login sends: an answer to the first login's open capture challenge (not after
   expiry: the challenge's own deadline has passed by then), and heartbeats to the first login's
   playback, three intervals of honest-looking study;
+- the other way round (after logout and a newer login; an expired token is refused outright):
+  the next login opens the course's second lesson and studies to its capture challenge; the
+  first login's ended token answers that challenge and sends three intervals of heartbeats to
+  the next login's playback;
 - judged: each answer and heartbeat refused (4xx) or credited nothing; the lesson's credit in the
   supervision view not above what it was when the login ended; the challenge not passed.
 """
@@ -109,13 +113,63 @@ def _try_ending(probe: Probe, how: str) -> dict[str, Any]:
         problems.append(f"after {how}, the first login's capture shows as passed")
     row |= {"heartbeats": beats, "credited_after_s": after, "problems": problems}
     row["journal"] = study.sent
+    if how != "expiry":  # an expired token is refused outright (401): nothing more to try
+        reverse, reverse_problems = _ended_token_on_the_next_logins_playback(
+            probe, enrolled, nxt.token, how
+        )
+        row["ended_token_on_the_next_logins_playback"] = reverse
+        problems += reverse_problems
     return row
+
+
+def _ended_token_on_the_next_logins_playback(
+    probe: Probe, enrolled: Enrolled, next_token: str, how: str
+) -> tuple[dict[str, Any], list[str]]:
+    """The cheat the other way round: the first device, its login ended, keeps reporting — into
+    the playback the next login opened — and answers that playback's capture. The interface: an
+    answer whose own token's login has ended is refused; a heartbeat sent with it earns nothing."""
+    if len(enrolled.lessons) < 2:
+        return {"skipped": "the course has one lesson: the next login's is the first's"}, []
+    study = Study(probe.platform, probe.time, probe.province, enrolled, enrolled.lessons[1])
+    study.token = next_token
+    study.open()
+    challenge = study.watch_until_challenge()
+    lesson_id = study.lesson.lesson_id
+    before = studied_lesson_progress(probe, enrolled, lesson_id, PROBE).credited_s
+    study.token = enrolled.token  # the ended login's token, from here on
+    problems: list[str] = []
+    row: dict[str, Any] = {"lesson_id": lesson_id, "credited_before_s": before}
+    if challenge is not None:
+        answer = study.answer("live", challenge)
+        row["capture_answer"] = answer_text(answer)
+        if not isinstance(answer, Refused):
+            problems.append(f"after {how}, the ended login answered the next login's capture")
+    beats: list[str] = []
+    for _ in range(BEATS):
+        study.wait(study.interval)
+        beat = study.beat(study.position + study.interval)
+        if isinstance(beat, HeartbeatOut):
+            beats.append(f"{beat.reason} +{beat.credited_delta_s:g} s")
+            if beat.credited_delta_s > 0:
+                problems.append(
+                    f"after {how}, the ended login's heartbeats earned in the next login's playback"
+                )
+        else:
+            beats.append(f"{beat.status} {beat.detail}")
+    after = studied_lesson_progress(probe, enrolled, lesson_id, PROBE).credited_s
+    if after > before + TOLERANCE_S:
+        problems.append(
+            f"after {how}, the ended login raised the next login's lesson from {before:g} s"
+            f" to {after:g} s"
+        )
+    return row | {"heartbeats": beats, "credited_after_s": after, "journal": study.sent}, problems
 
 
 @check("STUDY-03")
 def ended_login_study_earns_nothing_for_the_next_login(probe: Probe) -> None:
     """Once a login ends — by logout, a newer login or expiry — the next login can neither answer
-    its open capture nor keep its playback earning."""
+    its open capture nor keep its playback earning, and its token earns nothing in the next
+    login's playback."""
     # One after another, expiry last: its clock advance would expire the others' challenges.
     rows = [_try_ending(probe, how) for how in ENDINGS]
     probe.evidence.attach_json("ended-logins", rows)

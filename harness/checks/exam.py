@@ -16,7 +16,7 @@ from harness.failures import CannotJudge, CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.quiz import GivenAnswer, QuizTaker
-from harness.scenarios.study import Enrolled
+from harness.scenarios.study import Enrolled, Study
 from harness.spec.courses import CourseOut
 
 CLOCK_TOLERANCE = dt.timedelta(seconds=2)  # an answer's recorded time vs the harness's readings
@@ -75,6 +75,20 @@ def every_lesson_hour_has_at_least_five_questions(probe: Probe) -> None:
     probe.evidence.note(f"{hours} lesson hours in {len(counted)} courses: all ≥ {minimum}")
 
 
+PLAY_ON_BEATS = 3  # heartbeats of a player that ignores `quiz_due` and plays on
+
+
+def _play_on_past_the_gate(session: Study) -> list[dict[str, object]]:
+    """A player that ignores `quiz_due`: it plays on from where the platform stopped it, one
+    interval per heartbeat, as the clock runs (`Study.beat` puts it back at the furthest point
+    after each answer that says the quiz is due); the heartbeats' answers."""
+    first = len(session.sent)
+    for _ in range(PLAY_ON_BEATS):
+        session.wait(session.interval)
+        session.beat(session.position + session.interval)
+    return [e for e in session.sent[first:] if "heartbeat" in e]
+
+
 @check("EXAM-01")
 def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
     """A learner who watches a lesson hour to its end but leaves its questions unanswered gets
@@ -82,8 +96,11 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
     them releases the hour; every answer is kept with the question, the option and a time
     between the harness's readings of the platform clock before and after it.
 
-    Space: the honest learner ignoring the quiz (the cheat: credit without a test), then the same
-    learner answering (a compliant platform must not keep the hour locked)."""
+    Space: the honest learner ignoring the quiz (the cheat: credit without a test), its player
+    stopping at the gate as told; then the same player playing on past the gate for
+    `PLAY_ON_BEATS` intervals in real-time steps (a player that ignores `quiz_due`): each of those
+    heartbeats must earn 0 s, not a creeping second beyond the gate; then the learner answering
+    (a compliant platform must not keep the hour locked)."""
     course = _approved(probe)[0]
     taker = QuizTaker(key_source=probe.clock.quiz_key, ignoring=True)
     enrolled = study_setup(probe, course=course, quiz=taker)
@@ -91,6 +108,7 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
     session.watch_to_end(step=900)
     session.settle_capture()
     due_seen = any(e.get("quiz_due") is not None for e in session.sent)
+    played_on = _play_on_past_the_gate(session)
     held = _lesson_row(probe, enrolled, session.lesson.lesson_id)
     taker.ignoring = False
     session.watch_to_end(step=300)  # the player asks again; the quiz is answered when due
@@ -108,8 +126,16 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
             "answers_given": [given_json(g) for g in taker.given],
             "answers_recorded": [r.model_dump(mode="json") for r in recorded],
             "quiz_due_announced": due_seen,
+            "played_on_past_the_gate": played_on,
         },
     )
+    earned_past_gate = [a for a in played_on if a.get("credited_delta_s")]
+    if due_seen and earned_past_gate:
+        raise CheckFailure(
+            "A player that played on past the quiz gate earned credit there",
+            received=earned_past_gate,
+            expected="every heartbeat past the gate, while the quiz is unanswered, earns 0 s",
+        )
     if held["hour_credited"] or held["credited_s"] >= held["duration_s"]:
         raise CheckFailure(
             "A lesson hour was credited to its end with its quiz unanswered",

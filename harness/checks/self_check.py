@@ -30,7 +30,12 @@ The space probed (docs/interface.md, "Self-check"), judged through
   some answering quiz questions after 15–60 s of reading each, RETRYING of them on a flaky
   network resending a report (same seq and position) 4 s before their next heartbeat, four
   times (a duplicate moves no baseline: measured from the resend, the next heartbeat would be
-  ahead of the clock), HOUSEHOLD of them signing in
+  ahead of the clock), EVENT_REPORTING of them reporting on events too (an extra heartbeat 5 s
+  after a regular one, its position 5 s further, four times: never ahead of the clock, but
+  flagged by a rule that drops the interface's 2 s of slack), one whose player keeps time with
+  a timer for 11 gaps on the dot, one short of the 12 the interface calls machine-regular, then
+  pauses for one gap of two intervals (never flagged: its one run of 12 spreads far past 0.5 s;
+  a rule counting runs of 11 flags it), HOUSEHOLD of them signing in
   from one address, HOUSEHOLD_COMPUTER of those on one device (the interface: 2 accounts on one
   device never flagged, 3 always); and a training room: TRAINING_ROOM employees of one
   enterprise (enrolled by its account, ENT-01) signing in from its one address, each on a
@@ -38,7 +43,10 @@ The space probed (docs/interface.md, "Self-check"), judged through
   learner who plays 20 minutes of a lesson from 00:20 and leaves the player paused until the
   evening, heartbeating now and then (over 16 h open, 20 min played: `round_the_clock` counts
   content played). None may be flagged. The share flagged is the false-positive rate, reported
-  in the evidence.
+  in the evidence;
+- every finding names the learner asked for, its trace names no other learner, and holds 1–20
+  records (the interface's bound: the round-the-clock learner's day alone has hundreds of
+  heartbeats, so a trace cut one record too late shows).
 
 Left out, with the reason: a single seek and a paused heartbeat (the credit rules refuse their
 credit; one seek is not brushing), a "lesson finished" call (the interface has no such call: its
@@ -68,6 +76,7 @@ from harness.spec.self_check import OTHER_ACCOUNT, SelfCheckFinding
 from harness.supervision import SupervisionClient
 
 FINDINGS_PATH = "/api/v1/supervision/self-check/findings"
+MAX_TRACE_RECORDS = 20  # a finding's trace: 1–20 records (docs/interface.md; at least 1 parsed)
 SHARED_ADDRESS_ACCOUNTS = 10  # the interface's must-flag case: 10 unrelated accounts in a day
 SHARED_ADDRESS_WINDOW_S = 24 * 3600  # "in a day": the sign-ins the rule must count together
 SHOP_EDGE_S = 120  # the shop's first sign-in is this much less than a day before the others
@@ -77,6 +86,8 @@ HOUSEHOLD_COMPUTER = 2  # of the household: two accounts on one computer (device
 HONEST_CROWD = 12
 QUIZ_TAKERS = 4  # of the crowd: honest learners who answer a few quiz questions
 RETRYING = 2  # of the crowd (its last ones): players on a flaky network that resend reports
+EVENT_REPORTING = 2  # of the crowd (the two before): players that also report on events
+TIMER_DRIVEN = HONEST_CROWD - RETRYING - EVENT_REPORTING - 1  # the one before: 11 gaps on the dot
 CROWD_SPAN_S = 13 * 30  # platform seconds the crowd studies: 12+ heartbeat gaps each
 
 
@@ -285,6 +296,10 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             counter,
             answers_quiz=index < QUIZ_TAKERS,
             resends=index >= HONEST_CROWD - RETRYING,
+            event_reports=HONEST_CROWD - RETRYING - EVENT_REPORTING
+            <= index
+            < HONEST_CROWD - RETRYING,
+            timer_driven=index == TIMER_DRIVEN,
         )
     crowd_s = crowd.play(probe, journeys)
     phase_s["crowd"] = time.monotonic() - began - sum(phase_s.values())
@@ -349,6 +364,12 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         for entry in f.trace
         if entry.get("learner_id") not in (None, i, OTHER_ACCOUNT)
     ]
+    overlong = [
+        {"learner_id": i, "rule": f.rule, "trace_records": len(f.trace)}
+        for i in asked
+        for f in seen[i]
+        if len(f.trace) > MAX_TRACE_RECORDS
+    ]
     flagged_honest = {i: shown[i] for i in honest_ids if seen[i]}
     false_positive_rate = len(flagged_honest) / len(honest_ids)
     summary = {
@@ -356,6 +377,8 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         "honest_sharing_an_address": {"household": HOUSEHOLD, "training_room": len(employees)},
         "honest_sharing_a_device": {"household_computer": HOUSEHOLD_COMPUTER},
         "honest_resending_reports": RETRYING,
+        "honest_reporting_events": EVENT_REPORTING,
+        "honest_timer_driven": 1,
         "training_room": {"enterprise": room.enterprise, "address": room.address},
         "honest_flagged": len(flagged_honest),
         "false_positive_rate": false_positive_rate,
@@ -381,6 +404,12 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             "A self-check finding's trace names another learner",
             received=naming_others[:5],
             expected=f'another account\'s sign-in shown as "learner_id": "{OTHER_ACCOUNT}"',
+        )
+    if overlong:
+        raise CheckFailure(
+            "A self-check finding's trace holds more records than the interface allows",
+            received=overlong[:5],
+            expected=f"1 to {MAX_TRACE_RECORDS} records in every finding's trace",
         )
     if missed:
         raise CheckFailure(

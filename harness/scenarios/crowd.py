@@ -39,6 +39,19 @@ QUIZ_ANSWERS = 3  # questions an answering learner takes
 RESENDS = 4
 RESEND_EVERY = 2  # every second heartbeat, from the second
 RESEND_BEFORE_NEXT_S = 4.0
+# A player that also reports on the learner's events (a pause, a fullscreen change) sends an
+# extra heartbeat EVENT_AFTER_S after a regular one, its position advanced by exactly that, on
+# EVENT_REPORTS heartbeats. Honest: the position never runs ahead of the clock. A rule that
+# loses the interface's 2 s of slack (1.25 × 5 s − 2 s < 5 s) flags it, EVENT_REPORTS (> 3) times.
+EVENT_REPORTS = 4
+EVENT_EVERY = 2  # after every second heartbeat, from the second
+EVENT_AFTER_S = 5.0
+# A player driven by a timer for a while: ON_THE_DOT gaps between heartbeats of exactly one
+# interval, one short of
+# the 12 the interface calls machine-regular, then one gap of two intervals (a glance away). Its
+# only run of 12 gaps spreads far past 0.5 s, so the interface says it is never flagged; a rule
+# counting runs of 11 flags it.
+ON_THE_DOT = 11
 # A player left paused for the rest of a day (a tab in the background, heartbeating now and
 # then): PLAYED_BEFORE_PAUSE_S of content, then PAUSED_BEATS paused heartbeats PAUSED_GAP_S
 # (+ up to 2 min) apart — over 16 h open, 20 min played.
@@ -86,17 +99,28 @@ def plan(
     counter: list[int],
     answers_quiz: bool,
     resends: bool = False,
+    event_reports: bool = False,
+    timer_driven: bool = False,
 ) -> None:
-    """Plan one learner's heartbeats (and maybe quiz answers, and resent reports) over `span_s`
-    seconds."""
+    """Plan one learner's heartbeats (and maybe quiz answers, resent reports and reports on
+    events) over `span_s` seconds; a `timer_driven` player's gaps are ON_THE_DOT intervals and
+    one of two."""
     rng = seeding.rng()
     study = journey.study
     journey.spread_s = rng.uniform(*SPREAD_S)
     moment, position = 0.0, study.position
     gaps = natural_gaps(float(study.interval), journey.spread_s, span_s)
+    if timer_driven:
+        # from the opening: the first heartbeat, then ON_THE_DOT gaps between heartbeats
+        gaps = [float(study.interval)] * (ON_THE_DOT + 1) + [2.0 * study.interval]
     resent_before = (
         {index for index in range(RESEND_EVERY, len(gaps), RESEND_EVERY)[:RESENDS]}
         if resends
+        else set()
+    )
+    on_event_after = (
+        {index for index in range(EVENT_EVERY, len(gaps), EVENT_EVERY)[:EVENT_REPORTS]}
+        if event_reports
         else set()
     )
     for index, gap in enumerate(gaps):
@@ -105,6 +129,10 @@ def plan(
             journey.moves.append(
                 Move(moment + gap - RESEND_BEFORE_NEXT_S, counter[0], _resend(study))
             )
+        if index in on_event_after:  # a report on an event, soon after the last heartbeat
+            counter[0] += 1
+            at_event = min(position + EVENT_AFTER_S, float(study.lesson.duration_s))
+            journey.moves.append(Move(moment + EVENT_AFTER_S, counter[0], _beat(study, at_event)))
         moment += gap
         position = min(position + gap, float(study.lesson.duration_s))
         counter[0] += 1
