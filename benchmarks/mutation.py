@@ -90,8 +90,17 @@ FUNCTION_REQUIREMENTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("completion.py", "lesson_credited"): ("COURSE-05",),  # a credited hour feeds completion
     ("completion.py", "credited_hours"): ("COURSE-05", "STUDY-02"),
     ("credit.py", "capture_points"): ("STUDY-01", "STUDY-02"),
-    # the module's, and EXAM-01: the quiz gate's ceiling is `judge`'s `end`
-    ("credit.py", "judge"): ("EXAM-01", "STUDY-02", "STUDY-04", "STUDY-05", "STUDY-06", "STUDY-07"),
+    # the module's, EXAM-01 (the quiz gate's ceiling is `judge`'s `end`) and STUDY-01 (the open
+    # challenge repeated in every answer)
+    ("credit.py", "judge"): (
+        "EXAM-01",
+        "STUDY-01",
+        "STUDY-02",
+        "STUDY-04",
+        "STUDY-05",
+        "STUDY-06",
+        "STUDY-07",
+    ),
     ("credit.py", "hour_needing_capture"): ("STUDY-01", "STUDY-02"),
     ("captures.py", "credit_hour"): ("STUDY-02", "COURSE-05"),
     ("study.py", "lesson_progress"): ("STUDY-02",),
