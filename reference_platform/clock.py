@@ -27,7 +27,7 @@ class Clock:
     """Bound to one request's session; the offset is read once per request (or given, when the
     request read it together with something else: heartbeat_path.py)."""
 
-    def __init__(self, session: Session, offset_s: float | None = None) -> None:
+    def __init__(self, session: Session | None, offset_s: float | None = None) -> None:
         self._session = session
         self._offset_s: float | None = offset_s
 
@@ -35,10 +35,11 @@ class Clock:
     def at_offset(cls, offset_s: float) -> Clock:
         """A clock whose offset was read with something else (heartbeat_path.py): it reads
         nothing, so it needs no session."""
-        return cls(None, offset_s)  # type: ignore[arg-type]
+        return cls(None, offset_s)
 
     def _offset(self) -> float:
         if self._offset_s is None:
+            assert self._session is not None, "a clock without a session is given its offset"
             offset = self._session.scalar(
                 select(ClockState.offset_s).where(ClockState.id == CLOCK_ROW_ID)
             )
@@ -57,6 +58,7 @@ class Clock:
     def advance(self, seconds: float) -> dt.datetime:
         if seconds < 0:
             raise ValueError("the clock never goes back")
+        assert self._session is not None, "only a request's clock advances"
         self._session.execute(
             update(ClockState)
             .where(ClockState.id == CLOCK_ROW_ID)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,16 @@ def _private_data_home(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data-home")))
         yield
+
+
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server for the backend's tests (harness/local_postgres.py), one per test
+    module that asks; skipped with the reason only where none can start."""
+    from harness.local_postgres import PostgresUnavailable, local_postgres
+
+    try:
+        with local_postgres() as url:
+            yield url
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL backend not tested: {exc}")

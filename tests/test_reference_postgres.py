@@ -22,7 +22,7 @@ import psycopg
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from harness.local_postgres import PostgresUnavailable, fresh_database, local_postgres
+from harness.local_postgres import fresh_database
 from reference_platform.db import Base, make_engine, make_sessionmaker, sqlalchemy_url
 from reference_platform.models import StudyEvent, Supervisor
 from reference_platform.study_events import (
@@ -36,15 +36,6 @@ from reference_platform.study_events import (
 from tests.conftest import run_sxcert
 from tests.test_reference_study_support import COURSE, LESSON_S, Player, enrolled, lesson_id
 from tests.test_reference_support import running_platform
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[str]:
-    try:
-        with local_postgres() as url:
-            yield url
-    except PostgresUnavailable as exc:
-        pytest.skip(f"PostgreSQL backend not tested: {exc}")
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, NoResultFound
 
-from harness.local_postgres import PostgresUnavailable, fresh_database, local_postgres
+from harness.local_postgres import fresh_database
 from reference_platform.db import UtcDateTime, make_engine
 from reference_platform.prepared import Prepared
 from reference_platform.sqlite_writer import SerialWriterConnection
@@ -81,15 +81,6 @@ HOURS = Prepared(
         HOURS_TABLE.c.id == bindparam("id")
     )
 )
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[str]:
-    try:
-        with local_postgres() as url:
-            yield url
-    except PostgresUnavailable as exc:
-        pytest.skip(f"PostgreSQL backend not tested: {exc}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

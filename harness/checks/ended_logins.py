@@ -39,6 +39,28 @@ BEATS = 3
 TOLERANCE_S = 0.5
 
 
+def _play_on(study: Study, what: str) -> tuple[list[str], list[str]]:
+    """BEATS intervals of honest-looking heartbeats with the study's current token: each answer in
+    words, and a problem (`what` earned …) for every one that earned. Judged from the answers
+    recorded, and each heartbeat taken with `attempt`: an answer saying a quiz is due makes the
+    player fetch the questions with the same token, which a platform may refuse (401)."""
+    first = len(study.sent)
+    beats: list[str] = []
+    for _ in range(BEATS):
+        study.wait(study.interval)
+        beat = attempt(lambda: study.beat(study.position + study.interval))
+        if isinstance(beat, HeartbeatOut):
+            beats.append(f"{beat.reason} +{beat.credited_delta_s:g} s")
+        else:
+            beats.append(f"{beat.method} {beat.path}: {beat.status} {beat.detail}")
+    earned = [
+        f"{what} earned {e['credited_delta_s']:g} s ({e.get('reason')})"
+        for e in study.sent[first:]
+        if (e.get("credited_delta_s") or 0) > 0
+    ]
+    return beats, earned
+
+
 def _end_by_logout(probe: Probe, enrolled: Enrolled) -> Any:
     probe.platform.logout(enrolled.token)
     return probe.learners.login(enrolled.learner, device_id="device-A")
@@ -91,16 +113,8 @@ def _try_ending(probe: Probe, how: str) -> dict[str, Any]:
         row["capture_answer"] = answer_text(answer)
         if not isinstance(answer, Refused):
             problems.append(f"after {how}, the next login answered the first one's capture")
-    beats: list[str] = []
-    for _ in range(BEATS):
-        study.wait(study.interval)
-        beat = study.beat(study.position + study.interval)
-        if isinstance(beat, HeartbeatOut):
-            beats.append(f"{beat.reason} +{beat.credited_delta_s:g} s")
-            if beat.credited_delta_s > 0:
-                problems.append(f"after {how}, the first login's playback earned {beat.reason}")
-        else:
-            beats.append(f"{beat.status} {beat.detail}")
+    beats, earned = _play_on(study, f"after {how}, the first login's playback")
+    problems += earned
     after = studied_lesson_progress(probe, enrolled, lesson_id, PROBE).credited_s
     passed = [
         c.challenge_id
@@ -137,7 +151,6 @@ def _ended_token_on_the_next_logins_playback(
     lesson_id = study.lesson.lesson_id
     before = studied_lesson_progress(probe, enrolled, lesson_id, PROBE).credited_s
     study.token = enrolled.token  # the ended login's token, from here on
-    first = len(study.sent)
     problems: list[str] = []
     row: dict[str, Any] = {"lesson_id": lesson_id, "credited_before_s": before}
     if challenge is not None:
@@ -145,25 +158,10 @@ def _ended_token_on_the_next_logins_playback(
         row["capture_answer"] = answer_text(answer)
         if not isinstance(answer, Refused):
             problems.append(f"after {how}, the ended login answered the next login's capture")
-    beats: list[str] = []
-    for _ in range(BEATS):
-        study.wait(study.interval)
-        # `attempt`: a heartbeat answer that says a quiz is due makes the player fetch the
-        # questions with the ended token, which a platform refuses (401) — that is no failure
-        beat = attempt(lambda: study.beat(study.position + study.interval))
-        if isinstance(beat, HeartbeatOut):
-            beats.append(f"{beat.reason} +{beat.credited_delta_s:g} s")
-            if beat.credited_delta_s > 0:
-                problems.append(
-                    f"after {how}, the ended login's heartbeats earned in the next login's playback"
-                )
-        else:
-            beats.append(f"{beat.method} {beat.path}: {beat.status} {beat.detail}")
-    earned = [e for e in study.sent[first:] if (e.get("credited_delta_s") or 0) > 0]
-    if earned and not any("heartbeats earned" in p for p in problems):
-        problems.append(
-            f"after {how}, the ended login's heartbeats earned in the next login's playback"
-        )
+    beats, earned = _play_on(
+        study, f"after {how}, the ended login's heartbeats in the next login's playback"
+    )
+    problems += earned
     after = studied_lesson_progress(probe, enrolled, lesson_id, PROBE).credited_s
     if after > before + TOLERANCE_S:
         problems.append(
