@@ -10,7 +10,8 @@ hold threads while they wait for a connection. Two rules make that impossible:
   always finds both a connection and a thread; the rest wait in the event loop, where waiting
   costs no thread.
 * `WorkQueue`: the heartbeat's whole unit of work (authenticate, judge, commit) runs in one call
-  on a dedicated executor, opening and closing its session in that one thread.
+  on a dedicated executor, opening and closing its session in that one thread — or, where it
+  is cheap and will not wait (`inline`), on the event loop's own thread, sparing the hand-off.
 
 Either one, when full, answers `Overloaded` (503 with Retry-After, `errors.py`) within
 `max_wait_s` instead of queueing without bound: overload costs the client a retry, never a 30 s
@@ -23,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
@@ -38,6 +40,32 @@ RETRY_AFTER_S = 1  # what a refused client is told to wait: the queue drains in 
 
 class Overloaded(Exception):
     """The platform is at capacity; nothing was done (answered 503 with Retry-After)."""
+
+
+class WouldWait(Exception):
+    """A unit run on the event loop waited its short bound for a lock: it stops before writing
+    anything and runs again on a worker, where a longer wait stalls nobody else."""
+
+
+LOOP_LOCK_WAIT_S = 0.02  # how long a unit on the event loop may wait for a lock
+
+_ON_THE_LOOP: ContextVar[bool] = ContextVar("on_the_loop", default=False)
+
+
+def on_the_loop() -> bool:
+    """Whether the running unit runs on the event loop's thread: every request of the process
+    waits while it does, so a lock is waited for `LOOP_LOCK_WAIT_S` at most (sqlite_writer.py
+    raises `WouldWait` past it)."""
+    return _ON_THE_LOOP.get()
+
+
+@contextmanager
+def _on_the_loop() -> Iterator[None]:
+    token = _ON_THE_LOOP.set(True)
+    try:
+        yield
+    finally:
+        _ON_THE_LOOP.reset(token)
 
 
 class RequestSlots:
@@ -91,9 +119,20 @@ class WorkQueue:
     is refused (`Overloaded`) at once when `max_pending` wait already or when the wait it can
     expect (the units ahead of it times the recent time per unit) exceeds `max_wait_s`; one that
     still waited longer than `max_wait_s` when a worker takes it is refused then, undone. So the
-    wait is bounded in seconds whatever the machine's speed, not only in places in the queue."""
+    wait is bounded in seconds whatever the machine's speed, not only in places in the queue.
+
+    `inline` (a SQLite file: its units are a fraction of a millisecond of CPU with no network
+    wait) runs a unit on the event loop's thread itself when no unit is on a worker and the
+    recent units were quick, so the common heartbeat costs no hand-off between threads (measured
+    in issue #14: the hand-off had become the larger part of a heartbeat's time). A unit that
+    finds the writer lock taken waits for it a moment (a writer holds it for about a
+    millisecond, and runs at once while the loop's thread waits), then raises `WouldWait`
+    before its first write and goes to a worker; slow units (a slow disk, a checkpoint) raise
+    the running mean above `INLINE_MAX_UNIT_S`, which sends the next ones to the workers until
+    they are quick again."""
 
     SMOOTHING = 0.1  # weight of the newest unit in the running mean of a unit's time
+    INLINE_MAX_UNIT_S = 0.002  # the loop stalls this long at most, on average, for one unit
 
     def __init__(
         self,
@@ -102,8 +141,10 @@ class WorkQueue:
         name: str,
         max_wait_s: float = 5.0,
         gauge: InFlight | None = None,  # also counts the units under way (in_flight.py)
+        inline: bool = False,
     ) -> None:
         self.workers = workers
+        self.inline = inline
         self._gauge = gauge
         self._executor = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix=name)
         self._max_pending = max_pending
@@ -115,6 +156,17 @@ class WorkQueue:
         return self._pending * self._unit_s / self.workers
 
     async def run(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        if self.inline and self._unit_s <= self.INLINE_MAX_UNIT_S:
+            if self._gauge is not None:
+                self._gauge.enter()
+            try:
+                with _on_the_loop():
+                    return self._timed(time.monotonic(), work, *args, **kwargs)
+            except WouldWait:
+                pass  # nothing was written: it runs again on a worker
+            finally:
+                if self._gauge is not None:
+                    self._gauge.leave()
         if self._pending >= self._max_pending or self.expected_wait_s() > self._max_wait_s:
             raise Overloaded
         self._pending += 1

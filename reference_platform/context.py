@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from reference_platform.admission import RequestSlots, WorkQueue
@@ -34,3 +34,5 @@ class PlatformContext:
     # admission.py: the request sessions' slots and the heartbeats' workers
     slots: RequestSlots | None = None
     heartbeats: WorkQueue | None = None
+    # heartbeat_path.py: the connection of the heartbeats run on the event loop's thread
+    loop_connection: Connection | None = None

@@ -88,6 +88,14 @@ def heartbeat_workers(url: str) -> int:
     return 1 if is_sqlite(url) else POSTGRES_HEARTBEAT_WORKERS
 
 
+def heartbeats_inline(engine: Engine) -> bool:
+    """Whether a heartbeat may run on the event loop's thread (admission.WorkQueue): on a SQLite
+    file only, whose writers take a lock that can be tried without waiting (sqlite_writer.py)
+    and whose statements never wait on a network. PostgreSQL's may wait for a row lock or the
+    server: they stay on the workers."""
+    return database_file(engine) is not None
+
+
 def sqlalchemy_url(url: str) -> str:
     """`postgresql://` means psycopg 3 here (SQLAlchemy's own default is psycopg2)."""
     for prefix in ("postgresql://", "postgres://"):

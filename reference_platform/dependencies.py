@@ -25,6 +25,7 @@ import anyio
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,6 +47,14 @@ learner_bearer = HTTPBearer(auto_error=False, scheme_name="LearnerToken")
 supervisor_bearer = HTTPBearer(auto_error=False, scheme_name="SupervisorToken")
 test_hook_bearer = HTTPBearer(auto_error=False, scheme_name="TestHookToken")
 LearnerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(learner_bearer)]
+LEARNER_SECURITY = [{"LearnerToken": []}]  # the OpenAPI security of a route reading it itself
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of a `Bearer` Authorization header, as `learner_bearer` reads it (None without
+    one), for a route too hot for a dependency (the heartbeat: heartbeat_path.py)."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    return token if scheme.lower() == "bearer" and token else None
 
 
 async def get_context(request: Request) -> PlatformContext:

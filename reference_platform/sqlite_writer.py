@@ -23,7 +23,7 @@ import time
 import weakref
 from typing import Any
 
-from reference_platform.admission import Overloaded
+from reference_platform.admission import LOOP_LOCK_WAIT_S, Overloaded, WouldWait, on_the_loop
 from reference_platform.process_lock import ProcessLock
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -47,13 +47,16 @@ class SerialWriterConnection(sqlite3.Connection):
             return
         if not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
+        wait_s, busy = self.wait_s, Overloaded
+        if on_the_loop():  # admission.WorkQueue's `inline` units
+            wait_s, busy = LOOP_LOCK_WAIT_S, WouldWait
         started = time.monotonic()
-        if not self.write_lock.acquire(timeout=self.wait_s):
-            raise Overloaded
-        left = self.wait_s - (time.monotonic() - started)
+        if not self.write_lock.acquire(timeout=wait_s):
+            raise busy
+        left = wait_s - (time.monotonic() - started)
         if self.process_lock is not None and not self.process_lock.acquire(left):
             self.write_lock.release()
-            raise Overloaded
+            raise busy
         self.holds_lock = True
 
     def _release(self) -> None:

@@ -187,3 +187,85 @@ def test_a_slot_given_back_early_is_free_at_once_and_never_given_back_twice() ->
                     pass
 
     asyncio.run(scenario())
+
+
+def test_an_inline_work_queue_runs_quick_units_on_the_loop_and_slow_ones_on_workers() -> None:
+    """`inline`: a quick unit runs on the event loop's thread (no hand-off); after a slow one
+    (the running mean past `INLINE_MAX_UNIT_S`) units go to the workers until they are quick
+    again; a queue without `inline` never runs a unit on the loop."""
+    inline = WorkQueue(workers=1, max_pending=10, name="inline", inline=True)
+    plain = WorkQueue(workers=1, max_pending=10, name="plain")
+
+    async def scenario() -> list[str]:
+        loop_thread = threading.current_thread()
+
+        def where(pause_s: float = 0.0) -> str:
+            time.sleep(pause_s)
+            return "loop" if threading.current_thread() is loop_thread else "worker"
+
+        seen = [await inline.run(where), await plain.run(where)]
+        seen.append(await inline.run(where, 0.05))  # quick so far: on the loop, 50 ms
+        seen.append(await inline.run(where))  # the mean is now far past 2 ms: a worker
+        for _ in range(60):  # quick units on the workers bring the mean down again
+            await inline.run(where)
+        seen.append(await inline.run(where))
+        return seen
+
+    try:
+        assert asyncio.run(scenario()) == ["loop", "worker", "loop", "worker", "loop"]
+    finally:
+        inline.close()
+        plain.close()
+
+
+def test_an_inline_unit_that_finds_the_writer_lock_taken_runs_again_on_a_worker(
+    tmp_path: Path,
+) -> None:
+    """On the loop a unit waits for SQLite's writer lock `LOOP_LOCK_WAIT_S` at most, then stops
+    before its first write (`WouldWait`) and runs again, whole, on a worker, which waits its
+    turn: the write is done once, after the other writer's commit."""
+    from sqlalchemy import text
+
+    from reference_platform.admission import LOOP_LOCK_WAIT_S
+    from reference_platform.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)"))
+    queue = WorkQueue(workers=1, max_pending=10, name="inline", inline=True)
+    holding, release = threading.Event(), threading.Event()
+    runs: list[str] = []
+
+    def other_writer() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t (who) VALUES ('other')"))
+            holding.set()
+            release.wait(5)
+
+    def unit() -> str:
+        runs.append(threading.current_thread().name)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t (who) VALUES ('unit')"))
+        return threading.current_thread().name
+
+    async def scenario() -> tuple[str, float]:
+        threading.Timer(0.3, release.set).start()
+        started = time.monotonic()
+        ran_on = await queue.run(unit)
+        return ran_on, time.monotonic() - started
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    try:
+        assert holding.wait(5)
+        ran_on, took = asyncio.run(scenario())
+    finally:
+        release.set()
+        writer.join()
+        queue.close()
+    with engine.connect() as conn:
+        written = conn.execute(text("SELECT who FROM t ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert runs[0] == "MainThread" and ran_on.startswith("inline"), runs
+    assert len(runs) == 2 and written == ["other", "unit"]
+    assert took >= 0.25 > LOOP_LOCK_WAIT_S  # the worker waited for the other's commit

@@ -11,17 +11,18 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 
 from harness.spec.study import HeartbeatIn, HeartbeatOut, PlaybackIn, PlaybackOut
+from reference_platform.context import PlatformContext
 from reference_platform.dependencies import (
+    LEARNER_SECURITY,
     Alternatives,
-    Context,
     CurrentLogin,
     Db,
     Defects,
-    LearnerCredentials,
     PathId,
     PlatformClock,
     Settings,
     StudyLogin,
+    bearer_token,
     get_context,
 )
 from reference_platform.errors import responses
@@ -81,26 +82,21 @@ def open_lesson(
         d409="Playback ended (superseded, closed or its login ended), or another window",
         d503="At capacity: nothing was done; send it again after Retry-After seconds",
     ),
+    openapi_extra={"security": LEARNER_SECURITY},  # read from the request (heartbeat_path.py)
 )
-async def heartbeat(
-    playback_id: PathId,
-    body: HeartbeatIn,
-    credentials: LearnerCredentials,
-    context: Context,
-) -> HeartbeatOut:
+async def heartbeat(playback_id: PathId, body: HeartbeatIn, request: Request) -> HeartbeatOut:
     """Report the player's state; the answer says what it earned and any open capture."""
     # the whole unit of work runs on a heartbeat worker, in one thread (heartbeat_path.py)
+    context: PlatformContext = request.app.state.platform
     assert context.heartbeats is not None  # set by `main.start`
-    token = credentials.credentials if credentials is not None else None
+    token = bearer_token(request)
     return await context.heartbeats.run(heartbeat_unit, context, token, playback_id, body)
 
 
 async def _heartbeat_caller_is_signed_in(request: Request) -> bool:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
     context = await get_context(request)
-    valid = scheme.lower() == "bearer" and bool(token.strip())
-    return valid and await run_in_threadpool(caller_is_signed_in, context, token.strip())
+    token = bearer_token(request)
+    return token is not None and await run_in_threadpool(caller_is_signed_in, context, token)
 
 
 # errors.py asks this before answering 422: no valid token is 401 first (docs/interface.md).
