@@ -121,8 +121,8 @@ class WorkQueue:
     still waited longer than `max_wait_s` when a worker takes it is refused then, undone. So the
     wait is bounded in seconds whatever the machine's speed, not only in places in the queue.
 
-    `inline` (a SQLite file: its units are a fraction of a millisecond of CPU with no network
-    wait) runs a unit on the event loop's thread itself when no unit is on a worker and the
+    `inline` (given for a SQLite file: its units are a fraction of a millisecond of CPU with no
+    network wait) runs a unit on the event loop's thread itself when it answers True and the
     recent units were quick, so the common heartbeat costs no hand-off between threads (measured
     in issue #14: the hand-off had become the larger part of a heartbeat's time). A unit that
     finds the writer lock taken waits for it a moment (a writer holds it for about a
@@ -141,7 +141,7 @@ class WorkQueue:
         name: str,
         max_wait_s: float = 5.0,
         gauge: InFlight | None = None,  # also counts the units under way (in_flight.py)
-        inline: bool = False,
+        inline: Callable[[], bool] | None = None,  # asked per unit: may it run on the loop?
     ) -> None:
         self.workers = workers
         self.inline = inline
@@ -156,7 +156,8 @@ class WorkQueue:
         return self._pending * self._unit_s / self.workers
 
     async def run(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        if self.inline and self._unit_s <= self.INLINE_MAX_UNIT_S:
+        quick = self._unit_s <= self.INLINE_MAX_UNIT_S
+        if self.inline is not None and quick and self.inline():
             if self._gauge is not None:
                 self._gauge.enter()
             try:

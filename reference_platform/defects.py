@@ -711,7 +711,8 @@ _DEFECT_LIST = (
         ("LOAD-02",),
         ("acknowledged_study_is_neither_lost_nor_doubled_under_load",),
         "A heartbeat that arrives while another learning request is being handled is answered"
-        " as usual but its record is never written.",
+        " as usual but its record is never written (its platform runs every heartbeat on worker"
+        " threads, where they overlap, not on the event loop).",
     ),
     Defect(
         "counts_capture_twice_under_concurrency",

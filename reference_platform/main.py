@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -113,7 +113,7 @@ def start(settings: PlatformSettings) -> PlatformContext:
         "heartbeat",
         MAX_WAIT_S,
         gauge=STUDY_REQUESTS,
-        inline=heartbeats_inline(engine),
+        inline=_inline_unless_racing(defects) if heartbeats_inline(engine) else None,
     )
     return PlatformContext(
         settings,
@@ -127,6 +127,13 @@ def start(settings: PlatformSettings) -> PlatformContext:
         slots=slots,
         heartbeats=heartbeats,
     )
+
+
+def _inline_unless_racing(defects: ActiveDefects) -> Callable[[], bool]:
+    """Heartbeats may run on the event loop, except on a platform with the race of
+    `drops_heartbeat_under_concurrency` (switched on at start or at run time), which needs them
+    to overlap: that platform runs every heartbeat on the workers, as all did before stop 29."""
+    return lambda: not defects.active("drops_heartbeat_under_concurrency")
 
 
 def _prepare_database(

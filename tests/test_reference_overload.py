@@ -192,9 +192,10 @@ def test_a_slot_given_back_early_is_free_at_once_and_never_given_back_twice() ->
 def test_an_inline_work_queue_runs_quick_units_on_the_loop_and_slow_ones_on_workers() -> None:
     """`inline`: a quick unit runs on the event loop's thread (no hand-off); after a slow one
     (the running mean past `INLINE_MAX_UNIT_S`) units go to the workers until they are quick
-    again; a queue without `inline` never runs a unit on the loop."""
-    inline = WorkQueue(workers=1, max_pending=10, name="inline", inline=True)
+    again; a queue without `inline`, or whose `inline` says no, never runs a unit on the loop."""
+    inline = WorkQueue(workers=1, max_pending=10, name="inline", inline=lambda: True)
     plain = WorkQueue(workers=1, max_pending=10, name="plain")
+    refusing = WorkQueue(workers=1, max_pending=10, name="refusing", inline=lambda: False)
 
     async def scenario() -> list[str]:
         loop_thread = threading.current_thread()
@@ -203,7 +204,7 @@ def test_an_inline_work_queue_runs_quick_units_on_the_loop_and_slow_ones_on_work
             time.sleep(pause_s)
             return "loop" if threading.current_thread() is loop_thread else "worker"
 
-        seen = [await inline.run(where), await plain.run(where)]
+        seen = [await inline.run(where), await plain.run(where), await refusing.run(where)]
         seen.append(await inline.run(where, 0.05))  # quick so far: on the loop, 50 ms
         seen.append(await inline.run(where))  # the mean is now far past 2 ms: a worker
         for _ in range(60):  # quick units on the workers bring the mean down again
@@ -212,10 +213,11 @@ def test_an_inline_work_queue_runs_quick_units_on_the_loop_and_slow_ones_on_work
         return seen
 
     try:
-        assert asyncio.run(scenario()) == ["loop", "worker", "loop", "worker", "loop"]
+        assert asyncio.run(scenario()) == ["loop", "worker", "worker", "loop", "worker", "loop"]
     finally:
         inline.close()
         plain.close()
+        refusing.close()
 
 
 def test_an_inline_unit_that_finds_the_writer_lock_taken_runs_again_on_a_worker(
@@ -232,7 +234,7 @@ def test_an_inline_unit_that_finds_the_writer_lock_taken_runs_again_on_a_worker(
     engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)"))
-    queue = WorkQueue(workers=1, max_pending=10, name="inline", inline=True)
+    queue = WorkQueue(workers=1, max_pending=10, name="inline", inline=lambda: True)
     holding, release = threading.Event(), threading.Event()
     runs: list[str] = []
 
