@@ -17,8 +17,15 @@ Prints requests/s, p50/p95/p99, the status codes, the heartbeat/bare ratio (targ
 machine. The client is one asyncio process; on a small machine it takes a core of its own, which
 the figures share with the server (as a real load generator on the same machine would).
 
+`--in-process` measures the app without a server or a socket (SQLite): the ASGI app called
+directly on its own event loop, `--learners` requests per round, bare and heartbeat rounds
+interleaved, `--runs` × 2 rounds each; prints the median µs per request and the ratio. It
+isolates what the app itself costs a request (routing, dependencies, the unit of work) from the
+server and the client.
+
 Usage: python benchmarks/heartbeat.py [--servers uvicorn,granian] [--backends sqlite,postgresql]
        [--runs 3] [--seconds 5] [--connections 32,128] [--rates 120,240,480,700] [--json FILE]
+       python benchmarks/heartbeat.py --in-process [--runs 3] [--learners 200]
 """
 
 from __future__ import annotations
@@ -434,6 +441,102 @@ async def open_loop(port: int, learners: list[Learner], rate: float, seconds: fl
     return summary
 
 
+# ---------------------------------------------------------------- in process, no server
+
+
+async def _asgi_post(app: Any, path: str, body: bytes, token: str) -> int:
+    """One request straight into the ASGI app; answers its status."""
+    headers = [
+        (b"host", b"127.0.0.1"),
+        (b"authorization", f"Bearer {token}".encode()),
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop()
+        await asyncio.sleep(3600)  # the client never disconnects
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await app(scope, receive, send)
+    return statuses[0]
+
+
+def in_process(args: argparse.Namespace) -> dict[str, Any]:
+    """Median µs per request of the bare endpoint and the heartbeat, the app called directly."""
+    from fastapi.testclient import TestClient
+
+    with tempfile.TemporaryDirectory(prefix="sxcert-bench-") as folder:
+        url = f"sqlite:///{folder}/reference.db"
+        os.environ["SXCERT_REF_DATABASE_URL"] = url
+        app = bench_app()
+        with TestClient(app) as client:  # runs the lifespan; its portal's loop serves the app
+            learners = seed_learners(url, args.learners)
+            for learner in learners:
+                answer = client.post(
+                    f"{API}/playbacks",
+                    json={
+                        "course_id": learner.course_id,
+                        "lesson_id": learner.lesson_id,
+                        "window_id": "bench",
+                    },
+                    headers={"Authorization": f"Bearer {learner.token}"},
+                )
+                if answer.status_code != 201:
+                    raise Refused(answer.status_code, answer.content)
+                learner.playback_id = answer.json()["playback_id"]
+                learner.opened_at = time.monotonic()
+
+            async def one_round(endpoint: str) -> float:
+                await asyncio.sleep(0.2)  # the learners' positions advance: honest heartbeats
+                started = time.perf_counter()
+                for learner in learners:
+                    path = (
+                        BARE_PATH
+                        if endpoint == "bare"
+                        else f"{API}/playbacks/{learner.playback_id}/heartbeats"
+                    )
+                    status = await _asgi_post(
+                        app, path, heartbeat_body(learner, "bench"), learner.token
+                    )
+                    if status != 200:
+                        raise Refused(status, f"{endpoint} answered {status}".encode())
+                return (time.perf_counter() - started) / len(learners) * 1e6
+
+            async def rounds() -> dict[str, list[float]]:
+                times: dict[str, list[float]] = {"bare": [], "heartbeat": []}
+                for _ in range(args.runs * 2):
+                    for endpoint in times:
+                        times[endpoint].append(await one_round(endpoint))
+                return times
+
+            times = client.portal.call(rounds)
+    bare, heartbeat = (statistics.median(times[e]) for e in ("bare", "heartbeat"))
+    return {"bare_us": bare, "heartbeat_us": heartbeat, "ratio": bare / heartbeat, "rounds": times}
+
+
 # ---------------------------------------------------------------- the benchmark
 
 
@@ -609,7 +712,21 @@ def run() -> None:
     parser.add_argument("--rates", type=_numbers, default=[120, 240, 480, 700])
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--report-from", type=Path, help="print the table of an earlier --json")
+    parser.add_argument("--in-process", action="store_true", help="the app alone, no server")
+    parser.add_argument("--learners", type=int, default=200, help="--in-process: per round")
     args = parser.parse_args()
+    if args.in_process:
+        if args.runs < 1 or args.learners < 1:
+            raise CannotRun("nothing to measure: --runs and --learners must be positive")
+        found = in_process(args)
+        print(
+            f"in process (SQLite, {args.learners} requests a round, median of "
+            f"{args.runs * 2} rounds each): bare {found['bare_us']:.0f} µs, heartbeat "
+            f"{found['heartbeat_us']:.0f} µs per request; ratio {found['ratio']:.2f}"
+        )
+        if args.json:
+            args.json.write_text(json.dumps({"machine": machine(), "in_process": found}))
+        return
     if args.report_from:
         saved = json.loads(args.report_from.read_text())
         report(saved["results"], saved["machine"])

@@ -36,6 +36,8 @@ class Outcome:
     # Clauses the report failed or errored (with fail-fast: the first one only).
     failed: list[str] = field(default_factory=list)
     reason: str = ""
+    # Which checks a run on every clause ran: "all", or "api" (`--skip-browser --skip-load`).
+    checks: str = "all"
 
 
 class Runner:
@@ -48,8 +50,13 @@ class Runner:
         timeout: float,
         budget_until: float | None = None,
         fail_fast: bool = True,
+        api_only_confirm: bool = False,
     ) -> None:
         self.source_root = source_root
+        # A survivor's run on every clause without the browser and load checks: under half the
+        # time. It can only leave a mutant that those checks would kill counted a survivor (a
+        # lower score), never the reverse.
+        self.api_only_confirm = api_only_confirm
         self.timeout = timeout
         self.budget_until = budget_until
         self.fail_fast = fail_fast
@@ -80,6 +87,7 @@ class Runner:
 
     def _run(self, workdir: Path, requirements: list[str] | None) -> Outcome | None:
         out = workdir / "out"
+        api_only = requirements is None and self.api_only_confirm
         command = [
             sys.executable,
             "-c",
@@ -88,6 +96,7 @@ class Runner:
             "--out",
             str(out),
             *(("--only", ",".join(requirements)) if requirements is not None else ()),
+            *(("--skip-browser", "--skip-load") if api_only else ()),
         ]
         env = {**os.environ, "PYTHONPATH": str(workdir), "PYTHONDONTWRITEBYTECODE": "1"}
         if self.fail_fast:
@@ -126,11 +135,13 @@ class Runner:
             return None  # stopped by us: no verdict on this mutant
         seconds = time.monotonic() - started
         failed = _failed_clauses(out / "report.json")
+        checks = "api" if api_only else "all"
         if code == 1:
-            return Outcome("killed", seconds, code, failed)
+            return Outcome("killed", seconds, code, failed, checks=checks)
         if code == 0:
-            return Outcome("survived", seconds, code, failed)
-        return Outcome("error", seconds, code, failed, _first_line(workdir / "stderr.txt"))
+            return Outcome("survived", seconds, code, failed, checks=checks)
+        reason = _first_line(workdir / "stderr.txt")
+        return Outcome("error", seconds, code, failed, reason, checks=checks)
 
     def stop_all(self) -> None:
         self.stopping = True

@@ -277,6 +277,37 @@ def test_a_survivor_of_its_own_clauses_is_certified_again_on_every_clause(capsys
     assert interrupted.verdict is None  # not judged: neither killed nor survived
 
 
+def test_an_api_only_confirmation_skips_the_browser_and_load_checks_and_says_so(
+    monkeypatch, capsys
+):
+    """`--api-confirm`: a survivor's run on every clause is `--skip-browser --skip-load`, its own
+    clauses' run is not, and the verdict (in the ledger too) records which checks confirmed it."""
+    import mutant_runs
+
+    commands: list[list[str]] = []
+
+    class _Finished:
+        def __init__(self, command, **_kwargs) -> None:
+            commands.append(command)
+
+        def wait(self, timeout=None) -> int:
+            return 0  # ADMIT: a survivor of both runs
+
+    monkeypatch.setattr(mutant_runs.subprocess, "Popen", _Finished)
+    source = (ROOT / "reference_platform" / "completion.py").read_text(encoding="utf-8")
+    mutant = next(m for m in mutants_of("completion.py", source) if m.operator == "constant")
+    runner = mutant_runs.Runner(ROOT, timeout=10, api_only_confirm=True)
+    item = mutation.judge(runner, mutation.Planned(mutant, ("COURSE-05",)), confirm=True)
+    own, every = commands
+    assert "--only" in own and "--skip-browser" not in own and "--skip-load" not in own
+    assert "--only" not in every and {"--skip-browser", "--skip-load"} <= set(every)
+    assert item.outcome is not None and item.outcome.checks == "all"
+    assert item.full_run is not None and item.full_run.checks == "api"
+    assert item.verdict is item.full_run and item.verdict.status == "survived"
+    mutation.print_results([item], 1.0)
+    assert "every API check" in capsys.readouterr().out
+
+
 def test_the_ledger_keeps_verdicts_across_runs_and_runs_only_what_it_lacks(tmp_path):
     """The full measurement outlasts a session: each verdict is appended as it is known, and the
     next run skips kills and survivors (survivors again only when asked) but re-runs timeouts
