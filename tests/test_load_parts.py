@@ -104,8 +104,8 @@ def test_each_kind_of_double_count_is_counted() -> None:
 def test_unknown_outcomes_are_neither_lost_nor_double() -> None:
     """A heartbeat or capture answer without an answer may or may not have been kept."""
     book = ledger()
-    book.heartbeat_unknown(3, 0)
-    book.capture_unknown("cap_2")
+    book.sending_heartbeat(3)  # sent, never answered (a timeout, a 5xx, the run's end)
+    book.sending_capture("cap_2")
     view = honest_view(
         beats=[beat(1), beat(2), beat(3)],
         credited_s=2404.0,
@@ -114,6 +114,49 @@ def test_unknown_outcomes_are_neither_lost_nor_double() -> None:
     )
     result = reconcile_learner(view, book)
     assert (result.lost, result.double) == (0, 0)
+
+
+def test_an_attempt_is_unknown_from_its_sending_until_its_answer() -> None:
+    """Written down before it is sent: a learner stopped with its request in flight (the run's
+    end) leaves an unknown outcome, not nothing (the platform may have kept it: the 20,000-learner
+    run counted such captures "double"); an answer, or a refusal, settles it."""
+    book = ledger()
+    book.sending_heartbeat(3)
+    book.sending_capture("cap_2")
+    book.sending_answer("q3")
+    assert (book.heartbeats_unknown, book.captures_unknown, book.answers_unknown) == (
+        [3],
+        ["cap_2"],
+        ["q3"],
+    )
+    kept_in_flight = honest_view(
+        beats=[beat(1), beat(2), beat(3)],
+        credited_s=2404.0,
+        captures_passed=2,
+        captures={"cap_1": True, "cap_2": True},
+        answers=["q1", "q2", "q3"],
+    )
+    assert (reconcile_learner(kept_in_flight, book).double, book.records) == (0, 5)
+    book.heartbeat(3, {"accepted": True, "credited_delta_s": 2.0, "credited_s": 2404.0})
+    book.capture("cap_2", True)
+    book.answer_refused("q3")
+    assert (book.heartbeats_unknown, book.captures_unknown, book.answers_unknown) == ([], [], [])
+    assert 3 in book.heartbeats and book.captures["cap_2"] and "q3" not in book.answers
+    answered = honest_view(
+        beats=[beat(1), beat(2), beat(3)],
+        credited_s=2404.0,
+        captures_passed=2,
+        captures={"cap_1": True, "cap_2": True},
+    )
+    assert (reconcile_learner(answered, book).lost, reconcile_learner(answered, book).double) == (
+        0,
+        0,
+    )
+    book.sending_heartbeat(4)
+    book.heartbeat_refused(4)
+    book.sending_capture("cap_3")
+    book.capture_refused("cap_3")
+    assert (book.heartbeats_unknown, book.captures_unknown) == ([], [])
 
 
 def test_refused_heartbeats_are_not_expected_in_the_view() -> None:

@@ -3,6 +3,12 @@
 Acknowledged means a 2xx answer: the platform said it took the heartbeat, the capture answer or
 the quiz answer. An attempt without an answer (timeout, 5xx) has an unknown outcome: the
 platform may or may not have kept it, so it is neither lost if missing nor double if present.
+
+Every attempt is written down as unknown *before* it is sent (`sending_*`) and settled when its
+answer comes: a learner that locust stops at the run's end while its request is in flight has
+sent something whose outcome it never learns, and the platform may well have kept it (the
+20,000-learner run of stop 29 showed 26 captures the platform passed and no learner's ledger
+named: counted "double" before this).
 """
 
 from __future__ import annotations
@@ -26,27 +32,39 @@ class LearnerLedger:
     answers: list[str] = field(default_factory=list)  # question ids
     answers_unknown: list[str] = field(default_factory=list)
 
+    def sending_heartbeat(self, seq: int) -> None:
+        self.heartbeats_unknown.append(seq)
+
     def heartbeat(self, seq: int, answer: dict[str, Any]) -> None:
+        _settle(self.heartbeats_unknown, seq)
         self.heartbeats[seq] = (
             bool(answer.get("accepted")),
             float(answer.get("credited_delta_s") or 0.0),
             float(answer.get("credited_s") or 0.0),
         )
 
-    def heartbeat_unknown(self, seq: int, status: int) -> None:
-        self.heartbeats_unknown.append(seq)
+    def heartbeat_refused(self, seq: int) -> None:
+        _settle(self.heartbeats_unknown, seq)
 
-    def capture(self, challenge_id: str, passed: bool) -> None:
-        self.captures[challenge_id] = passed
-
-    def capture_unknown(self, challenge_id: str) -> None:
+    def sending_capture(self, challenge_id: str) -> None:
         self.captures_unknown.append(challenge_id)
 
+    def capture(self, challenge_id: str, passed: bool) -> None:
+        _settle(self.captures_unknown, challenge_id)
+        self.captures[challenge_id] = passed
+
+    def capture_refused(self, challenge_id: str) -> None:
+        _settle(self.captures_unknown, challenge_id)
+
+    def sending_answer(self, question_id: str) -> None:
+        self.answers_unknown.append(question_id)
+
     def answer(self, question_id: str) -> None:
+        _settle(self.answers_unknown, question_id)
         self.answers.append(question_id)
 
-    def answer_unknown(self, question_id: str) -> None:
-        self.answers_unknown.append(question_id)
+    def answer_refused(self, question_id: str) -> None:
+        _settle(self.answers_unknown, question_id)
 
     @property
     def acknowledged_credit_s(self) -> float:
@@ -69,6 +87,14 @@ class LearnerLedger:
             for row in data.pop("heartbeats")
         }
         return cls(heartbeats=beats, **data)
+
+
+def _settle(unknown: list[Any], item: Any) -> None:
+    """An attempt's answer came: its outcome is known (the last one sent is the one answered)."""
+    for index in range(len(unknown) - 1, -1, -1):
+        if unknown[index] == item:
+            del unknown[index]
+            return
 
 
 def read_ledgers(folder: Path) -> list[LearnerLedger]:

@@ -146,14 +146,15 @@ class StudyingLearner(FastHttpUser):
             "paused": False,
         }
         path = f"/api/v1/playbacks/{self.me.playback_id}/heartbeats"
+        self.ledger.sending_heartbeat(self.seq)  # unknown until answered (ledger.py)
         with self.client.post(
             path, json=body, headers=self.auth, name="heartbeat", catch_response=True
         ) as response:
             answer = self._judge(response)
             if answer is None:
-                self.ledger.heartbeat_unknown(self.seq, response.status_code)
                 return None
             if answer is False:
+                self.ledger.heartbeat_refused(self.seq)
                 return None
         self.last_beat = now
         self.ledger.heartbeat(self.seq, answer)
@@ -169,24 +170,26 @@ class StudyingLearner(FastHttpUser):
             self.quiz_hours_done.add(hour)
             return
         self.questions_tried.add(question.question_id)
+        self.ledger.sending_answer(question.question_id)  # unknown until answered (ledger.py)
         answer = self._post_judged(
             f"/api/v1/questions/{question.question_id}/answer",
             {"option": question.option},
             "quiz answer",
         )
-        if answer is None:
-            self.ledger.answer_unknown(question.question_id)
-        elif answer is not False:
+        if answer is False:
+            self.ledger.answer_refused(question.question_id)
+        elif answer is not None:
             self.ledger.answer(question.question_id)
 
     def answer_capture(self, challenge_id: str) -> None:
         self.answered_challenges.add(challenge_id)
+        self.ledger.sending_capture(challenge_id)  # unknown until answered (ledger.py)
         answer = self._post_judged(
             f"/api/v1/captures/{challenge_id}", {"image": self.me.capture_image}, "capture answer"
         )
-        if answer is None:
-            self.ledger.capture_unknown(challenge_id)
-        elif answer is not False:
+        if answer is False:
+            self.ledger.capture_refused(challenge_id)
+        elif answer is not None:
             self.ledger.capture(challenge_id, bool(answer.get("passed")))
 
     def _post_judged(
