@@ -86,7 +86,7 @@ def open_lesson(
 )
 async def heartbeat(playback_id: PathId, body: HeartbeatIn, request: Request) -> HeartbeatOut:
     """Report the player's state; the answer says what it earned and any open capture."""
-    # the whole unit of work runs on a heartbeat worker, in one thread (heartbeat_path.py)
+    # the whole unit of work runs in one call, on the loop's thread or a worker (heartbeat_path.py)
     context: PlatformContext = request.app.state.platform
     assert context.heartbeats is not None  # set by `main.start`
     token = bearer_token(request)
