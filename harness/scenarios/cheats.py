@@ -218,8 +218,10 @@ def fake_captures(study: Study, kind: str, times: int = 2) -> CheatRecord:
     return record
 
 
-def quiz_answers_unread(study: Study, answers: int = 5) -> CheatRecord:
-    """A script answering the lesson's quiz questions one after another, no time to read them."""
+def quiz_answers_unread(study: Study, answers: int = 4) -> CheatRecord:
+    """A script answering the lesson's quiz questions one after another, no time to read them.
+    Four answers: the first and three more each within a second of the one before, the fewest
+    the interface says must be flagged (a platform needing a fourth fast one passed five)."""
     token = study.token or study.enrolled.token
     questions = [
         q
