@@ -445,7 +445,9 @@ async def open_loop(port: int, learners: list[Learner], rate: float, seconds: fl
 
 
 async def _asgi_post(app: Any, path: str, body: bytes, token: str) -> int:
-    """One request straight into the ASGI app; answers its status."""
+    """One request straight into the ASGI app; answers its status. Not through httpx's
+    ASGITransport: its client's own cost per request would be added to both endpoints and hide
+    the app's."""
     headers = [
         (b"host", b"127.0.0.1"),
         (b"authorization", f"Bearer {token}".encode()),
@@ -718,7 +720,10 @@ def run() -> None:
     if args.in_process:
         if args.runs < 1 or args.learners < 1:
             raise CannotRun("nothing to measure: --runs and --learners must be positive")
-        found = in_process(args)
+        try:
+            found = in_process(args)
+        except Refused as exc:
+            raise CannotRun(f"benchmark could not run: {exc}") from None
         print(
             f"in process (SQLite, {args.learners} requests a round, median of "
             f"{args.runs * 2} rounds each): bare {found['bare_us']:.0f} µs, heartbeat "

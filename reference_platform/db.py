@@ -90,9 +90,9 @@ def heartbeat_workers(url: str) -> int:
 
 def heartbeats_inline(engine: Engine) -> bool:
     """Whether a heartbeat may run on the event loop's thread (admission.WorkQueue): on a SQLite
-    file only, whose writers take a lock that can be tried without waiting (sqlite_writer.py)
-    and whose statements never wait on a network. PostgreSQL's may wait for a row lock or the
-    server: they stay on the workers."""
+    file only, whose writers take a lock the loop waits for a bounded moment at most
+    (sqlite_writer.py) and whose statements never wait on a network. PostgreSQL's may wait for
+    a row lock or the server: they stay on the workers."""
     return database_file(engine) is not None
 
 

@@ -206,7 +206,7 @@ def create_app(settings: PlatformSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     # The routers are tried in this order for every request: the heartbeat's (playbacks) first,
     # since it is most of a platform's requests (one per learner every 30 s) and each router
-    # passed costs its routes' matching (issue #14, measured: about a tenth of a heartbeat).
+    # passed costs its routes' matching (issue #14, in process: 500 → 345 µs a heartbeat).
     modules = [
         playbacks,
         health,
