@@ -36,7 +36,8 @@ class Outcome:
     # Clauses the report failed or errored (with fail-fast: the first one only).
     failed: list[str] = field(default_factory=list)
     reason: str = ""
-    # Which checks a run on every clause ran: "all", or "api" (`--skip-browser --skip-load`).
+    # Which checks a run on every clause ran: "all", or "api" (`--skip-browser --skip-load`);
+    # "+alternatives" when it chose every compliant alternative of the reference (mutation.py).
     checks: str = "all"
 
 
@@ -65,7 +66,12 @@ class Runner:
         self.stopping = False
 
     def certify(
-        self, requirements: Iterable[str] | None, mutant: Mutant | None, *, budgeted: bool = True
+        self,
+        requirements: Iterable[str] | None,
+        mutant: Mutant | None,
+        *,
+        budgeted: bool = True,
+        alternatives: Iterable[str] = (),
     ) -> Outcome | None:
         """Certify a copy of the package (with `mutant` written into it, if any), on
         `requirements` or (None) on every clause: the full certify; None when it was not run
@@ -83,9 +89,23 @@ class Runner:
             )
             if mutant is not None:
                 (package / mutant.module).write_text(mutant.source, encoding="utf-8")
-            return self._run(workdir, None if requirements is None else sorted(requirements))
+            chosen = set(alternatives)
+            if mutant is not None and mutant.alternative:
+                chosen.add(mutant.alternative)
+            return self._run(
+                workdir,
+                None if requirements is None else sorted(requirements),
+                sorted(chosen),
+                bool(alternatives),
+            )
 
-    def _run(self, workdir: Path, requirements: list[str] | None) -> Outcome | None:
+    def _run(
+        self,
+        workdir: Path,
+        requirements: list[str] | None,
+        alternatives: list[str],
+        with_alternatives: bool = False,
+    ) -> Outcome | None:
         out = workdir / "out"
         api_only = requirements is None and self.api_only_confirm
         command = [
@@ -97,6 +117,8 @@ class Runner:
             str(out),
             *(("--only", ",".join(requirements)) if requirements is not None else ()),
             *(("--skip-browser", "--skip-load") if api_only else ()),
+            # code in an alternative's branch runs only with it chosen (mutants.py)
+            *(arg for name in alternatives for arg in ("--reference-alternative", name)),
         ]
         env = {**os.environ, "PYTHONPATH": str(workdir), "PYTHONDONTWRITEBYTECODE": "1"}
         if self.fail_fast:
@@ -135,7 +157,7 @@ class Runner:
             return None  # stopped by us: no verdict on this mutant
         seconds = time.monotonic() - started
         failed = _failed_clauses(out / "report.json")
-        checks = "api" if api_only else "all"
+        checks = ("api" if api_only else "all") + ("+alternatives" if with_alternatives else "")
         if code == 1:
             return Outcome("killed", seconds, code, failed, checks=checks)
         if code == 0:

@@ -37,7 +37,7 @@ import ast
 import copy
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from defect_flags import (
     contains_defect_read,
@@ -102,6 +102,9 @@ class Mutant:
     mutated_line: str
     source: str  # the whole mutated module
     key: str
+    # a compliant alternative whose branch holds the mutated code (`if alternatives.chosen(x)`):
+    # the mutant is certified with that alternative chosen, or its code would never run
+    alternative: str | None = None
 
     @property
     def where(self) -> str:
@@ -131,6 +134,7 @@ class _Candidate:
     replacement: ast.AST
     operator: str
     description: str
+    alternative: str | None = None
 
 
 def mutant_key(module: str, function: str, original: str, operator: str, mutated: str) -> str:
@@ -174,6 +178,7 @@ def mutants_of(
             mutated_line,
             mutated,
             key,
+            candidate.alternative,
         )
     return sorted(found.values(), key=lambda mutant: mutant.line)
 
@@ -270,26 +275,47 @@ def _statement_candidates(
 def _walk(root: ast.AST, ctx: _Context) -> Iterator[_Candidate]:
     """Candidates below `root` (a function: its body and default values; a constant: its
     value), skipping annotations, decorators and every branch only a switched-on defect takes."""
-    stack: list[ast.AST] = [root]
+    stack: list[tuple[ast.AST, str | None]] = [(root, None)]
     while stack:
-        node = stack.pop()
+        node, alternative = stack.pop()
         skip_fields = {"annotation", "returns", "decorator_list", "type_comment"}
+        chosen_in_body = None
         if isinstance(node, ast.If | ast.IfExp):
             branch = defect_only_branch(node.test, ctx.flags)
             if branch:
                 skip_fields |= {branch, "test"}
+            chosen_in_body = alternative_chosen(node.test)
         for field, value in ast.iter_fields(node):
             if field in skip_fields:
                 continue
+            inner = (chosen_in_body if field == "body" else None) or alternative
             children = value if isinstance(value, list) else [value]
             for index, child in enumerate(children):
                 if not isinstance(child, ast.AST):
                     continue
                 where = index if isinstance(value, list) else None
                 for make in _OPERATORS:
-                    yield from make(node, field, where, child, ctx)
+                    for candidate in make(node, field, where, child, ctx):
+                        yield replace(candidate, alternative=inner)
                 if not (isinstance(child, ast.expr) and ctx.off(child) is not None):
-                    stack.append(child)  # inside a value the flags decide, nothing matters
+                    stack.append((child, inner))  # inside a value the flags decide, nothing matters
+
+
+def alternative_chosen(test: ast.expr) -> str | None:
+    """The compliant alternative an `if` on `test` needs for its body: `x.chosen("name")`,
+    alone or as an operand of `and` (how the reference reads its alternatives)."""
+    is_and = isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And)
+    for operand in test.values if is_and else [test]:
+        if (
+            isinstance(operand, ast.Call)
+            and isinstance(operand.func, ast.Attribute)
+            and operand.func.attr == "chosen"
+            and len(operand.args) == 1
+            and isinstance(operand.args[0], ast.Constant)
+            and isinstance(operand.args[0].value, str)
+        ):
+            return operand.args[0].value
+    return None
 
 
 MakeCandidates = Callable[[ast.AST, str, int | None, ast.AST, _Context], Iterator[_Candidate]]

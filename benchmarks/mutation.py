@@ -33,7 +33,7 @@ import signal
 import sys
 import time
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -43,7 +43,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from defect_flags import defect_flag_values, defect_only_functions
 from mutant_runs import PACKAGE, Outcome, Runner
 from mutants import MODULE_LEVEL, Mutant, mutants_of
-from mutation_ledger import KEPT_STATUSES, Ledger, read_ledger, verdict_of
+from mutation_ledger import (
+    KEPT_STATUSES,
+    Ledger,
+    alternatives_judged_with,
+    read_ledger,
+    verdict_of,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 EQUIVALENTS = Path(__file__).resolve().parent / "mutation_equivalents.toml"
@@ -286,13 +292,25 @@ def module_mutants(source_root: Path, module: str) -> list[Mutant]:
 # --- running ------------------------------------------------------------------------------------
 
 
-def judge(runner: Runner, item: Planned, confirm: bool, ledger: Ledger | None = None) -> Planned:
+def judge(
+    runner: Runner,
+    item: Planned,
+    confirm: bool,
+    ledger: Ledger | None = None,
+    alternatives: tuple[tuple[str, ...], ...] = (),
+) -> Planned:
     """Certify the mutant on its requirements; a survivor, when `confirm`, also on every clause
-    (the full certify, unbudgeted: a started mutant gets its verdict). A verdict goes into the
-    ledger at once, so a stop later loses none."""
+    (the full certify, unbudgeted: a started mutant gets its verdict), and if it survives that
+    too, on every clause again with each set of `alternatives` chosen (`alternative_sets`): code
+    that only a compliant alternative runs is judged there. A verdict goes into the ledger at
+    once, so a stop later loses none."""
     item.outcome = runner.certify(item.requirements, item.mutant)
     if confirm and item.outcome is not None and item.outcome.status == "survived":
         item.full_run = runner.certify(None, item.mutant, budgeted=False)
+        for chosen in alternatives:
+            if item.full_run is None or item.full_run.status != "survived":
+                break
+            item.full_run = runner.certify(None, item.mutant, budgeted=False, alternatives=chosen)
         if item.full_run is None:  # interrupted before its verdict: not judged, not a survivor
             item.outcome = None
     if ledger is not None and item.outcome is not None:
@@ -302,7 +320,23 @@ def judge(runner: Runner, item: Planned, confirm: bool, ledger: Ledger | None = 
 
 def _confirmed_by(full_run: Outcome) -> str:
     """How a survivor of its own clauses was certified again, for the progress and list lines."""
-    return "full certify" if full_run.checks == "all" else "every API check"
+    base = "full certify" if full_run.checks.startswith("all") else "every API check"
+    return base + (", also with every alternative" if "+alternatives" in full_run.checks else "")
+
+
+def alternative_sets(
+    names: Iterable[str], incompatible: frozenset[frozenset[str]]
+) -> tuple[tuple[str, ...], ...]:
+    """The reference's compliant alternatives in as few sets as the incompatible pairs allow
+    (greedy, in name order; today one set of all): what a survivor is certified with again."""
+    sets: list[list[str]] = []
+    for name in sorted(names):
+        fitting = [s for s in sets if all(frozenset({name, o}) not in incompatible for o in s)]
+        if fitting:
+            fitting[0].append(name)
+        else:
+            sets.append([name])
+    return tuple(tuple(s) for s in sets)
 
 
 def to_run(planned: list[Planned]) -> list[Planned]:
@@ -317,6 +351,7 @@ def run_all(
     confirm: bool = True,
     ledger: Ledger | None = None,
     order_seed: int | None = None,
+    alternatives: tuple[tuple[str, ...], ...] = (),
 ) -> bool:
     """Run every non-equivalent mutant the ledger does not hold, `jobs` at a time (in a seeded
     random order when `order_seed` is given, so a run cut short by its budget is a fair sample of
@@ -326,7 +361,7 @@ def run_all(
     if order_seed is not None:
         random.Random(order_seed).shuffle(todo)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(judge, runner, p, confirm, ledger): p for p in todo}
+        futures = {pool.submit(judge, runner, p, confirm, ledger, alternatives): p for p in todo}
         try:
             for done, future in enumerate(as_completed(futures), 1):
                 item = future.result()
@@ -372,13 +407,17 @@ def score(row: dict[str, int]) -> float | None:
     return row["killed"] / judged if judged else None
 
 
+def _with_alternative(mutant: Mutant) -> str:
+    return f" --reference-alternative {mutant.alternative}" if mutant.alternative else ""
+
+
 def print_listing(planned: list[Planned], unjudged: list[Mutant]) -> None:
     for item in planned:
         mark = " (equivalent)" if item.equivalent else ""
         print(
             f"{item.mutant.key}  {item.mutant.where}  {item.mutant.operator}: "
             f"{item.mutant.description}{mark}\n    + {item.mutant.mutated_line.strip()}\n"
-            f"    certify --only {','.join(item.requirements)}"
+            f"    certify --only {','.join(item.requirements)}{_with_alternative(item.mutant)}"
         )
     counts: dict[str, int] = {}
     for item in planned:
@@ -439,7 +478,8 @@ def print_unkilled(ran: list[Planned]) -> None:
             full = f" + {_confirmed_by(item.full_run)}" if item.full_run else ""
             print(
                 f"  {mutant.where}  {mutant.operator}: {mutant.description}  "
-                f"(--only {','.join(item.requirements)}{full}; key {mutant.key}){reason}\n"
+                f"(--only {','.join(item.requirements)}{full}{_with_alternative(mutant)};"
+                f" key {mutant.key}){reason}\n"
                 f"    - {mutant.original_line.strip()}\n    + {mutant.mutated_line.strip()}"
             )
 
@@ -509,6 +549,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="confirm a survivor with every API check only (--skip-browser --skip-load): under "
         "half the time; can only count more survivors, never fewer",
     )
+    parser.add_argument(
+        "--no-alternatives",
+        action="store_true",
+        help="do not certify a survivor of every clause again with the reference's compliant "
+        "alternatives chosen (code only an alternative runs then always survives)",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--json", type=Path, help="write the results to this file")
     parser.add_argument(
@@ -536,15 +582,25 @@ def take_from_ledger(
     planned: list[Planned],
     held: dict[str, tuple[Outcome, Outcome | None]],
     rerun_survivors: bool,
+    judged_with: Mapping[str, str | None] | None = None,
+    with_alternatives: bool = False,
 ) -> None:
     """Marks the mutants the ledger already judged (a kill, or a survival unless
-    `rerun_survivors`), with the ledger's outcomes; timeouts and errors are run again."""
+    `rerun_survivors`), with the ledger's outcomes; timeouts and errors are run again, and so is
+    a survival certified without the alternative whose branch holds the mutant (`judged_with`:
+    key → the alternative of its run), which never ran the mutated code, and, when
+    `with_alternatives`, one not certified again with every alternative chosen."""
     for item in planned:
         entry = held.get(item.mutant.key)
         if item.equivalent is not None or entry is None:
             continue
         status = verdict_of(*entry)
         if status not in KEPT_STATUSES or (rerun_survivors and status == "survived"):
+            continue
+        ran_without = (judged_with or {}).get(item.mutant.key) != item.mutant.alternative
+        _outcome, full_run = entry
+        unconfirmed = full_run is None or "+alternatives" not in full_run.checks
+        if status == "survived" and (ran_without or (with_alternatives and unconfirmed)):
             continue
         item.outcome, item.full_run = entry
         item.from_ledger = True
@@ -606,6 +662,13 @@ def _main(args: argparse.Namespace) -> int:
         planned = [p for p in planned if p.mutant.key in keys]
     if args.report and not args.ledger:
         raise BenchmarkError("--report reads a ledger: give --ledger FILE")
+    from reference_platform.alternatives import ALTERNATIVES, INCOMPATIBLE
+
+    confirm_sets = (
+        ()
+        if args.no_confirm or args.no_alternatives
+        else alternative_sets(ALTERNATIVES, INCOMPATIBLE)
+    )
     if args.ledger:
         try:
             held = read_ledger(args.ledger)
@@ -613,7 +676,13 @@ def _main(args: argparse.Namespace) -> int:
                 args.ledger.open("a", encoding="utf-8").close()
         except OSError as exc:
             raise BenchmarkError(f"--ledger {args.ledger}: {exc.strerror or exc}") from None
-        take_from_ledger(planned, held, args.rerun_survivors)
+        take_from_ledger(
+            planned,
+            held,
+            args.rerun_survivors,
+            alternatives_judged_with(args.ledger),
+            with_alternatives=confirm_sets != (),
+        )
     if args.report:
         judged = sum(1 for p in planned if p.from_ledger)
         print_results(planned, 0.0)
@@ -655,6 +724,16 @@ def _main(args: argparse.Namespace) -> int:
             f"({baseline.status}: {baseline.reason or baseline.failed}); nothing measured"
         )
     print(f"baseline ADMIT for {','.join(everything)} in {baseline.seconds:.1f} s", flush=True)
+    for chosen in confirm_sets:  # a survivor's last runs choose these: they must ADMIT unmutated
+        again = runner.certify(None, None, budgeted=False, alternatives=chosen)
+        if again is None:
+            raise KeyboardInterrupt
+        if again.status != "survived":
+            raise BenchmarkError(
+                f"the unmutated reference with {','.join(chosen)} chosen is not ADMIT "
+                f"({again.status}: {again.reason or again.failed}); nothing measured"
+            )
+        print(f"baseline ADMIT with every alternative in {again.seconds:.1f} s", flush=True)
     ledger = Ledger(args.ledger, args.source) if args.ledger else None
     finished = run_all(
         runner,
@@ -663,6 +742,7 @@ def _main(args: argparse.Namespace) -> int:
         confirm=not args.no_confirm,
         ledger=ledger,
         order_seed=args.seed if ledger else None,
+        alternatives=confirm_sets,
     )
     wall = time.monotonic() - started
     print_results(planned, wall)

@@ -45,6 +45,22 @@ def read_ledger(path: Path) -> dict[str, tuple[Outcome, Outcome | None]]:
     return found
 
 
+def alternatives_judged_with(path: Path) -> dict[str, str | None]:
+    """key → the compliant alternative its newest line was certified with (None: the default
+    configuration; lines written before alternatives were recorded say nothing, also None)."""
+    if not path.exists():
+        return {}
+    found: dict[str, str | None] = {}
+    for text in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+            found[entry["key"]] = entry.get("alternative")
+    return found
+
+
 def verdict_of(outcome: Outcome, full_run: Outcome | None) -> str:
     return (full_run or outcome).status
 
@@ -72,6 +88,7 @@ class Ledger:
             "description": mutant.description,
             "mutated_line": mutant.mutated_line.strip(),
             "requirements": list(requirements),
+            "alternative": mutant.alternative,
             "outcome": asdict(outcome),
             "full_run": asdict(full_run) if full_run else None,
             "commit": self.commit,

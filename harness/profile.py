@@ -246,6 +246,9 @@ class Thresholds(Strict):
     load_max_error_rate: float = Field(default=0.001, ge=0, le=1)
     load_duration_seconds: int = Field(default=600, ge=1, le=86_400)  # LOAD-01's run, held load
     load_pacing_seconds: float = Field(default=30.0, gt=0, le=600)  # one learner's heartbeats
+    # The share of learners who meet their lesson hour's end (its capture and quiz) in the run,
+    # at least the run's share of a lesson, as in real study (0: just that; harness/load/cohort.py)
+    load_hour_end_share: float = Field(default=0.0, ge=0, le=1)
 
     @model_validator(mode="after")
     def _age_range(self) -> Thresholds:

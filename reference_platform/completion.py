@@ -32,7 +32,7 @@ def lesson_credited(progress: LessonProgress, defects: ActiveDefects) -> bool:
         watched = progress.credited_s >= progress.duration_s - 60  # "the credits roll"
     if defects.active("credits_hour_without_capture"):
         return watched
-    passed = set(progress.passed_hours or ())
+    passed = set(progress.passed_hours)
     return watched and all(hour in passed for hour in range(progress.lesson_hours))
 
 

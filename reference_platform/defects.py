@@ -530,6 +530,13 @@ _DEFECT_LIST = (
         "No quiz gate: a lesson hour is credited to its end with its questions unanswered.",
     ),
     Defect(
+        "quiz_gates_at_lesson_end",
+        ("EXAM-01",),
+        ("an_hours_last_minutes_wait_for_its_quiz",),
+        "A lesson of several hours holds every hour's quiz for the lesson's last minutes, so its"
+        " first hour is credited to its end with its questions unanswered.",
+    ),
+    Defect(
         "passes_at_50_percent",
         ("EXAM-02", "POST-02"),
         (

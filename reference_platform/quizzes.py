@@ -111,7 +111,10 @@ def quiz_gate(
     if defects.active("credits_hour_without_quiz"):
         return QuizGate(None, None)
     done = set(answered_hours)
-    for hour, gate in enumerate(quiz_gates(duration_s, lesson_hours, rules)):
+    gates = quiz_gates(duration_s, lesson_hours, rules)
+    if defects.active("quiz_gates_at_lesson_end"):
+        gates = [gates[-1]] * len(gates)  # "the lesson's quiz": every hour's questions at its end
+    for hour, gate in enumerate(gates):
         if hour not in done:
             return QuizGate(gate, hour if furthest_s >= gate - 1e-6 else None)
     return QuizGate(None, None)

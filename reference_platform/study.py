@@ -285,7 +285,7 @@ def record_heartbeat(
         raise HTTPException(status.HTTP_409_CONFLICT, OTHER_WINDOW)
     challenge = store.OpenChallenge.of(lesson)
     open_challenge_id: str | None = lesson.open_challenge_id
-    passed_hours = list(lesson.passed_hours or ())
+    passed_hours = list(lesson.passed_hours)
     settled: dict[str, bool] = {}  # challenge id → passed, each now ended with reason "expired"
     if (
         challenge is not None

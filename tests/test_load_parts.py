@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from harness.load.capacity import MAX_STEPS, capacity_steps, find_capacity
+from harness.load.cohort import hour_end_indices, hour_end_learners
 from harness.load.integrity import Integrity, reconcile_learner
 from harness.load.ledger import LearnerLedger, read_ledgers
 from harness.load.runner import LoadPlan
@@ -310,3 +311,34 @@ def test_a_quiz_is_answered_one_question_at_a_time_each_tried_once() -> None:
         asked.append(question.question_id)
     assert asked == ["q1", "q2"]
     assert next_question(questions, "l1", 1, tried).question_id == "h1"
+
+
+@pytest.mark.parametrize(
+    ("users", "duration_s", "share", "expected"),
+    [
+        (20_000, 120, None, 889),  # 120 s of a 45-min lesson: 4.4 % of the crowd, rounded up
+        (2_000, 60, None, 45),
+        (10_000, 600, None, 2_223),  # the profile's default run: 22.2 %
+        (20_000, 120, 1.0, 20_000),  # the stress mix: everyone
+        (20_000, 120, 0.01, 889),  # less than real study's share is not taken
+        (100, 6, None, 10),  # certify's short runs: at least ten learners, so that every run
+        (7, 6, None, 7),  # reconciles captures and answers (or all, when fewer)
+        (10, 5_400, None, 10),  # a run longer than a lesson: everyone
+    ],
+)
+def test_learners_at_their_hours_end_follow_real_study(users, duration_s, share, expected) -> None:
+    assert hour_end_learners(users, duration_s, 2_700.0, share) == expected
+
+
+@pytest.mark.parametrize(
+    ("users", "count"), [(20_000, 889), (20_000, 2_223), (10, 10), (7, 3), (2_000, 45), (100, 10)]
+)
+def test_learners_at_their_hours_end_are_spread_through_the_cohort(users, count) -> None:
+    chosen = hour_end_indices(users, count)
+    flags = [i in chosen for i in range(users)]
+    assert sum(flags) == count
+    for workers in (2, 3, 4):  # every worker's slice carries its share, within two learners
+        for k in range(workers):
+            assert abs(sum(flags[k::workers]) - count / workers) <= 2
+    first_half = sum(flags[: users // 2])  # and the crowd's arrival order
+    assert abs(first_half - count / 2) <= 2

@@ -308,6 +308,101 @@ def test_an_api_only_confirmation_skips_the_browser_and_load_checks_and_says_so(
     assert "every API check" in capsys.readouterr().out
 
 
+def test_code_in_an_alternatives_branch_is_certified_with_that_alternative(monkeypatch):
+    """A mutant inside `if alternatives.chosen(x):` (also `x and …`) names x, and both of its
+    certify runs choose it: without it the mutated code never runs and always survives."""
+    import mutant_runs
+
+    source = (
+        "def f(n, alternatives):\n"
+        "    if alternatives.chosen('late') and n > 1:\n"
+        "        return n - 1\n"
+        "    return n + 1\n"
+    )
+    by_line = {m.line: m.alternative for m in mutants_of("alt.py", source)}
+    assert by_line[3] == "late" and by_line[4] is None
+    assert by_line[2] is None  # the test itself runs in every configuration
+    commands: list[list[str]] = []
+
+    class _Finished:
+        def __init__(self, command, **_kwargs) -> None:
+            commands.append(command)
+
+        def wait(self, timeout=None) -> int:
+            return 0
+
+    monkeypatch.setattr(mutant_runs.subprocess, "Popen", _Finished)
+    study_source = (ROOT / "reference_platform" / "study.py").read_text(encoding="utf-8")
+    mutant = next(
+        m
+        for m in mutants_of("study.py", study_source)
+        if m.alternative == "refuses_second_playback"
+    )
+    runner = mutant_runs.Runner(ROOT, timeout=10, api_only_confirm=True)
+    mutation.judge(runner, mutation.Planned(mutant, ("STUDY-03",)), confirm=True)
+    assert len(commands) == 2
+    for command in commands:
+        at = command.index("--reference-alternative")
+        assert command[at + 1] == "refuses_second_playback"
+    # A survival the ledger holds from a run without the alternative is run again; a kill is kept.
+    survived = {mutant.key: (mutation.Outcome("survived", 1.0, 0), None)}
+    item = mutation.Planned(mutant, ("STUDY-03",))
+    mutation.take_from_ledger([item], survived, False, {mutant.key: None})
+    assert not item.from_ledger
+    mutation.take_from_ledger([item], survived, False, {mutant.key: "refuses_second_playback"})
+    assert item.from_ledger
+    killed = {mutant.key: (mutation.Outcome("killed", 1.0, 1), None)}
+    again = mutation.Planned(mutant, ("STUDY-03",))
+    mutation.take_from_ledger([again], killed, False, {mutant.key: None})
+    assert again.from_ledger
+
+
+def test_a_survivor_of_every_clause_is_certified_again_with_every_alternative(monkeypatch):
+    """Code only a compliant alternative runs (reached through a rule's value, not an `if` on
+    the alternative) survives the default configuration: the last run chooses every
+    alternative, and a failure there is a kill; a ledger survivor without that run is re-run."""
+    import mutant_runs
+
+    from reference_platform.alternatives import ALTERNATIVES, INCOMPATIBLE
+
+    commands: list[list[str]] = []
+
+    class _AdmitsUnlessAlternatives:
+        def __init__(self, command, **_kwargs) -> None:
+            commands.append(command)
+            self.code = 1 if "--reference-alternative" in command else 0
+
+        def wait(self, timeout=None) -> int:
+            return self.code
+
+    monkeypatch.setattr(mutant_runs.subprocess, "Popen", _AdmitsUnlessAlternatives)
+    sets = mutation.alternative_sets(ALTERNATIVES, INCOMPATIBLE)
+    assert sets == (tuple(sorted(ALTERNATIVES)),)  # no incompatible pair today: one run
+    assert mutation.alternative_sets(["a", "b", "c"], frozenset({frozenset({"a", "b"})})) == (
+        ("a", "c"),
+        ("b",),
+    )
+    source = (ROOT / "reference_platform" / "completion.py").read_text(encoding="utf-8")
+    mutant = next(m for m in mutants_of("completion.py", source) if m.operator == "constant")
+    runner = mutant_runs.Runner(ROOT, timeout=10, api_only_confirm=True)
+    item = mutation.judge(
+        runner, mutation.Planned(mutant, ("COURSE-05",)), confirm=True, alternatives=sets
+    )
+    own, every, chosen = commands
+    assert "--reference-alternative" not in own + every
+    assert {chosen[i + 1] for i, a in enumerate(chosen) if a == "--reference-alternative"} == set(
+        ALTERNATIVES
+    )
+    assert item.verdict is item.full_run and item.verdict.status == "killed"
+    assert item.full_run.checks == "api+alternatives"
+    survived = {mutant.key: (mutation.Outcome("survived", 1.0, 0), item.outcome)}
+    again = mutation.Planned(mutant, ("COURSE-05",))
+    mutation.take_from_ledger([again], survived, False, {}, with_alternatives=True)
+    assert not again.from_ledger  # confirmed without the alternatives: judged again
+    mutation.take_from_ledger([again], survived, False, {}, with_alternatives=False)
+    assert again.from_ledger
+
+
 def test_the_ledger_keeps_verdicts_across_runs_and_runs_only_what_it_lacks(tmp_path):
     """The full measurement outlasts a session: each verdict is appended as it is known, and the
     next run skips kills and survivors (survivors again only when asked) but re-runs timeouts

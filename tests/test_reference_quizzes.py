@@ -72,6 +72,17 @@ def test_the_gate_holds_the_last_minutes_of_the_first_unanswered_hour() -> None:
     assert off.ceiling_s is None
 
 
+def test_each_hour_of_a_long_lesson_has_its_gate_inside_it() -> None:
+    """Hour 0 of a 2-hour lesson is held 5 minutes before its own end (2700 s), not the
+    lesson's; the defect saves every hour's quiz for the lesson's end."""
+    rules = QuizRules(gate_before_hour_end_s=300)
+    assert quiz_gate(0.0, 5400, 2, (), rules, COMPLIANT).ceiling_s == 2400.0
+    assert quiz_gate(2400.0, 5400, 2, (), rules, COMPLIANT).due_hour == 0
+    at_end = ActiveDefects(["quiz_gates_at_lesson_end"])
+    assert quiz_gate(0.0, 5400, 2, (), rules, at_end).ceiling_s == 5100.0
+    assert quiz_gate(2400.0, 5400, 2, (), rules, at_end).due_hour is None
+
+
 def test_an_hour_counts_as_answered_only_with_every_question() -> None:
     asked = [(0, n) for n in range(1, 6)]
     assert hours_answered(asked, asked[:4]) == set()

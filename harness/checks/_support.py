@@ -23,7 +23,7 @@ from harness.probe import Probe
 from harness.province_sandbox import ProvinceSandboxClient
 from harness.scenarios.quiz import QuizTaker
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
-from harness.spec.courses import CourseOut
+from harness.spec.courses import CourseOut, LessonOut
 from harness.spec.supervision import SupCourseProgress, SupLessonProgress
 from harness.spec.vouchers import EnrolmentOut
 from harness.timesource import TimeSource
@@ -88,6 +88,18 @@ def offered_courses(platform: LearnerDriver) -> list[CourseOut]:
     if not courses:
         raise CheckFailure("The platform offers no course", expected="at least one course")
     return courses
+
+
+def long_lesson(platform: LearnerDriver) -> tuple[CourseOut, LessonOut] | None:
+    """The first lesson of several lesson hours among the enrollable courses, if any."""
+    for course in offered_courses(platform):
+        if not (course.occupation_code and course.level and course.approval):
+            continue
+        lessons = sorted(platform.lessons(course.course_id), key=lambda x: x.seq)
+        found = next((lesson for lesson in lessons if lesson.lesson_hours >= 2), None)
+        if found is not None:
+            return course, found
+    return None
 
 
 def a_course(platform: LearnerDriver) -> CourseOut:

@@ -16,7 +16,7 @@ from harness.api import Refused, attempt
 from harness.checks._support import (
     course_progress,
     lesson_progress,
-    offered_courses,
+    long_lesson,
     studied_lesson_progress,
     study,
     study_setup,
@@ -26,7 +26,7 @@ from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.lockstep import watch_until_challenges
 from harness.scenarios.study import Study
-from harness.spec.courses import CourseOut, LessonOut
+from harness.spec.courses import LessonOut
 from harness.spec.study import CaptureOut, HeartbeatOut
 
 SAMPLE_LEARNERS = 4
@@ -36,18 +36,6 @@ LONG_LESSON_STEP_S = 60  # heartbeat steps through a lesson of several hours: a 
 # [5 %, 90 %] of its part; the challenge comes with the first heartbeat at or past the point.
 POINT_BAND = (0.05, 0.90)
 AT_ONCE = 3  # answers to one challenge sent together (STUDY-02)
-
-
-def long_lesson(probe: Probe) -> tuple[CourseOut, LessonOut] | None:
-    """The first lesson of several lesson hours among the enrollable courses, if any."""
-    for course in offered_courses(probe.platform):
-        if not (course.occupation_code and course.level and course.approval):
-            continue
-        lessons = sorted(probe.platform.lessons(course.course_id), key=lambda x: x.seq)
-        found = next((lesson for lesson in lessons if lesson.lesson_hours >= 2), None)
-        if found is not None:
-            return course, found
-    return None
 
 
 def hour_windows(lesson: LessonOut, step_s: float) -> list[tuple[float, float]]:
@@ -65,7 +53,7 @@ def long_lesson_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
     a capture issued inside each of its hours (not all in the first), every hour passed, the
     lesson credited and its hours counted toward the course. No such lesson: nothing to judge
     here (the other hours of this check are one-hour lessons)."""
-    found = long_lesson(probe)
+    found = long_lesson(probe.platform)
     if found is None:
         return [], {"long_lesson": None, "note": "no offered lesson spans several lesson hours"}
     course, lesson = found

@@ -11,7 +11,7 @@ import datetime as dt
 
 from harness.catalogue import load_catalogue
 from harness.checks._quiz_support import BoundaryPlan, given_json, standing_of
-from harness.checks._support import offered_courses, study, study_setup
+from harness.checks._support import long_lesson, offered_courses, study, study_setup
 from harness.failures import CannotJudge, CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
@@ -89,6 +89,83 @@ def _play_on_past_the_gate(session: Study) -> list[dict[str, object]]:
     return [e for e in session.sent[first:] if "heartbeat" in e]
 
 
+LONG_LESSON_STEP_S = 300  # heartbeat steps through a lesson of several hours
+
+
+def _held_at(session: Study, probe: Probe, enrolled: Enrolled) -> dict:
+    """Watch on until the end or a quiz the learner ignores stops the player; the lesson's
+    row then."""
+    session.watch_to_end(step=LONG_LESSON_STEP_S)
+    return _lesson_row(probe, enrolled, session.lesson.lesson_id)
+
+
+def _due_hours(session: Study, since: int) -> set[int]:
+    return {int(e["quiz_due"]) for e in session.sent[since:] if e.get("quiz_due") is not None}
+
+
+def long_lesson_gate_problems(probe: Probe) -> tuple[list[str], dict]:
+    """Each hour of a lesson of several hours waits for its own quiz, inside that hour.
+
+    The lesson's hours are its equal parts (the interface, as for captures). A learner ignoring
+    the quiz is held before the end of hour 1's part with `quiz_due: 0` announced (not at the
+    lesson's end, with every hour's quiz saved for the last minutes); answering hour 0 alone
+    releases hour 1 to its end and holds the last hour before the lesson's end with its own
+    hour due; answering that releases the lesson. No such lesson offered: nothing to judge
+    here (the other part of the check is a one-hour lesson)."""
+    found = long_lesson(probe.platform)
+    if found is None:
+        return [], {"long_lesson": None, "note": "no offered lesson spans several lesson hours"}
+    course, lesson = found
+    taker = QuizTaker(key_source=probe.clock.quiz_key, ignoring=True)
+    enrolled = study_setup(probe, course=course, quiz=taker)
+    session = Study(probe.platform, probe.time, probe.province, enrolled, lesson)
+    session.open()
+    part = lesson.duration_s / lesson.lesson_hours
+    rows, problems = [], []
+    for hour in range(lesson.lesson_hours):
+        since = len(session.sent)
+        held = _held_at(session, probe, enrolled)
+        rows.append({"ignoring_from_hour": hour, "row": held})
+        due = _due_hours(session, since)
+        end_of_hour = (hour + 1) * part
+        if held["credited_s"] >= end_of_hour - 1e-6 or held["hour_credited"]:
+            problems.append(
+                f"lesson {lesson.lesson_id} hour {hour + 1} of {lesson.lesson_hours}: credited to"
+                f" {held['credited_s']:g} s, its end at {end_of_hour:g} s, with its quiz"
+                " unanswered"
+            )
+            break
+        if hour not in due:
+            problems.append(
+                f"lesson {lesson.lesson_id} hour {hour + 1}: held at {held['credited_s']:g} s"
+                f" without `quiz_due: {hour}` (announced: {sorted(due) or 'none'})"
+            )
+            break
+        taker.ignoring = False
+        session.take_quiz(hour)
+        taker.ignoring = True
+    if not problems:
+        taker.ignoring = False
+        session.watch_to_end(step=LONG_LESSON_STEP_S)
+        session.settle_capture()
+        released = _lesson_row(probe, enrolled, lesson.lesson_id)
+        rows.append({"all_answered": True, "row": released})
+        if not released["hour_credited"] or released["credited_s"] < lesson.duration_s:
+            problems.append(
+                f"lesson {lesson.lesson_id}: every hour's quiz answered and watched to its end,"
+                f" shown {released}"
+            )
+    evidence = {
+        "long_lesson": lesson.model_dump(mode="json"),
+        "course_id": course.course_id,
+        "part_s": part,
+        "rows": rows,
+        "answers_given": [given_json(g) for g in taker.given],
+        "journal": session.sent,
+    }
+    return problems, evidence
+
+
 @check("EXAM-01")
 def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
     """A learner who watches a lesson hour to its end but leaves its questions unanswered gets
@@ -100,7 +177,19 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
     stopping at the gate as told; then the same player playing on past the gate for
     `PLAY_ON_BEATS` intervals in real-time steps (a player that ignores `quiz_due`): each of those
     heartbeats must earn 0 s, not a creeping second beyond the gate; then the learner answering
-    (a compliant platform must not keep the hour locked)."""
+    (a compliant platform must not keep the hour locked). And the first lesson of several hours
+    the platform offers (the reference's junior course B ends with a 2 h lesson): the learner
+    ignoring each hour's quiz in turn is held inside that hour (before its part's end) with
+    that hour's `quiz_due`, not at the lesson's end; answering releases the next hour
+    (`long_lesson_gate_problems`)."""
+    long_problems, long_evidence = long_lesson_gate_problems(probe)
+    probe.evidence.attach_json("quiz-gates-of-a-long-lesson", long_evidence)
+    if long_problems:
+        raise CheckFailure(
+            "A lesson of several hours does not hold each hour for its own quiz",
+            received=long_problems,
+            expected="each hour held before its end until its questions are answered",
+        )
     course = _approved(probe)[0]
     taker = QuizTaker(key_source=probe.clock.quiz_key, ignoring=True)
     enrolled = study_setup(probe, course=course, quiz=taker)
@@ -205,7 +294,9 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
 
     Space: both sides of the pass mark, one question apart; the hours requirement met on both
     sides (so only the accuracy decides); accuracy recomputed by the harness from its own answers
-    over every question of the credited hours, as shown to the learner."""
+    over every question of the credited hours, as shown to the learner. Then one more lesson
+    opened and watched 10 minutes, its questions unanswered: not credited, so its questions are
+    not the accuracy's, and the pass at exactly 60 % stands."""
     percent = round(load_catalogue().get("EXAM-02").params["pass_accuracy"] * 100)
     minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
     courses = [c for c in _approved(probe) if c.level in minimum]
@@ -228,6 +319,9 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
         if index >= required - 1:
             sides.append(standing_of(probe, enrolled, learner_id, questions, taker.given))
     below, reached = sides
+    opened_only = _open_a_lesson_beyond(probe, enrolled, required + 1)
+    if opened_only is not None:
+        sides.append(standing_of(probe, enrolled, learner_id, questions, taker.given))
     probe.evidence.attach_json(
         "pass-mark",
         {
@@ -236,6 +330,8 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
             "pass_percent": percent,
             "below": below,
             "reached": reached,
+            "after_a_lesson_opened_not_credited": sides[2] if opened_only else None,
+            "opened_not_credited": opened_only,
             "answers_given": [given_json(g) for g in taker.given],
         },
     )
@@ -262,7 +358,28 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
             received=reached,
             expected=f"completed at ≥ {percent} % with the required hours credited",
         )
+    if opened_only is not None and not sides[2]["completed"]:
+        raise CheckFailure(
+            "A lesson opened but not credited counted toward the quiz accuracy",
+            received={"opened_not_credited": opened_only, "standing": sides[2]},
+            expected="accuracy over the credited hours' questions only: still completed",
+        )
     probe.evidence.note(
         f"not completed at {below['correct']}/{below['questions']}, "
         f"completed at {reached['correct']}/{reached['questions']}"
+        + (", still completed with one more lesson opened, not credited" if opened_only else "")
     )
+
+
+OPENED_ONLY_WATCH_S = 600  # of a lesson opened after the pass: far from its quiz gate and end
+
+
+def _open_a_lesson_beyond(probe: Probe, enrolled: Enrolled, index: int) -> dict | None:
+    """Open lesson `index` and watch its first minutes, its questions unanswered: the lesson is
+    not credited, so its questions are not the accuracy's (the interface: every question of the
+    credited lesson hours). None when the course has no such lesson."""
+    if index >= len(enrolled.lessons):
+        return None
+    session = study(probe, enrolled, index)
+    session.watch(OPENED_ONLY_WATCH_S, step=300)
+    return {"lesson_id": session.lesson.lesson_id, "watched_s": OPENED_ONLY_WATCH_S}

@@ -45,6 +45,7 @@ def load_plan(profile: Profile) -> LoadPlan:
         spawn_rate(t.load_users, t.load_duration_seconds, t.load_pacing_seconds),
         t.load_duration_seconds,
         pacing_s=t.load_pacing_seconds,
+        hour_end_share=t.load_hour_end_share,
     )
 
 

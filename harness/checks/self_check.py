@@ -10,7 +10,8 @@ The space probed (docs/interface.md, "Self-check"), judged through
   heartbeats, 3 heartbeats claiming real time whose position is 1 s past the interface's line
   (1.25 × the time since the previous one + 2 s) and a burst of 7 heartbeats with no time
   between → `ahead_of_clock`; the lesson's
-  end reported right after opening → `forged_end_report`; two capture challenges left to
+  end reported right after opening, 1 s short of the duration (the interface's line:
+  position ≥ duration − 1 s is the end) → `forged_end_report`; two capture challenges left to
   expire, two answered with a still photo, one answered with another person's face →
   `capture_failures` (expected only where the platform's own capture view shows those
   failures: a platform that passed such captures breaks STUDY-01/02, judged there, and leaves
@@ -80,6 +81,7 @@ MAX_TRACE_RECORDS = 20  # a finding's trace: 1–20 records (docs/interface.md; 
 SHARED_ADDRESS_ACCOUNTS = 10  # the interface's must-flag case: 10 unrelated accounts in a day
 SHARED_ADDRESS_WINDOW_S = 24 * 3600  # "in a day": the sign-ins the rule must count together
 SHOP_EDGE_S = 120  # the shop's first sign-in is this much less than a day before the others
+FORGED_END_SHORT_S = 1.0  # the interface: a report at position ≥ duration − 1 s is the end
 TRAINING_ROOM = 10  # employees of one enterprise signing in from its one address: never flagged
 HOUSEHOLD = 3  # of the honest crowd: three accounts sharing one address, never flagged
 HOUSEHOLD_COMPUTER = 2  # of the household: two accounts on one computer (device), never flagged
@@ -118,7 +120,12 @@ def cheat_library(probe: Probe) -> list[Cheat]:
         # 7 beats: a platform snapping the player back after each refused jump sees every other
         # one ahead, still more than the 3 the interface names
         Cheat("rapid_fire", "ahead_of_clock", lambda s: cheats.rapid_fire(s, beats=7)),
-        Cheat("forge_position_at_end", "forged_end_report", cheats.forge_position_at_end),
+        # the interface's line: a report 1 s short of the end is the end (≥ duration − 1 s)
+        Cheat(
+            "forge_position_at_end",
+            "forged_end_report",
+            lambda s: cheats.forge_position_at_end(s, short_of_end_s=FORGED_END_SHORT_S),
+        ),
         Cheat(
             "ignore_captures",
             "capture_failures",

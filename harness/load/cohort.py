@@ -6,10 +6,19 @@ platform is admitted for how it holds learners who study. So every learner is re
 in with a liveness check, enrolled and has its first lesson open *before* the timed run, through
 the same learner driver and factory as the certify checks (`harness/learners.py`,
 `harness/scenarios/study.py`). Then the platform's test clock is moved on by one lesson, once for
-all: each learner's player has been running for a lesson's length, so the first heartbeat of the
-run earns up to the lesson's quiz gate, the learner answers that hour's quiz, and the capture
-challenge of the hour is issued and answered — under load, as in real study, without the run
-having to last 45 minutes. Everything else of the run happens in real time.
+all. A learner *at its hour's end* has had its player running for a lesson's length, so its
+first heartbeat of the run earns up to the lesson's quiz gate, it answers that hour's quiz, and
+the capture challenge of the hour is issued and answered — under load, as in real study,
+without the run having to last 45 minutes. The other learners have just opened their lesson:
+they study from its start, and meet a capture only if its moment comes within the run.
+Everything else of the run happens in real time.
+
+How many learners are at their hour's end (`hour_end_learners`): in real study a learner meets
+one hour's end (a capture, five questions) per lesson of study, so over a run of D seconds a
+share D / lesson of the crowd does. That is the default, all of it in the run's first interval
+(a worst case of the real rate); at least MIN_HOUR_END_LEARNERS (or all), so that every run
+reconciles captures and answers. A profile may ask for more, never less
+(`load_hour_end_share`; 1: every learner, the stress mix).
 
 The cohort is written as JSON for the locust processes, which import nothing of the harness but
 this module's data shape.
@@ -18,6 +27,7 @@ this module's data shape.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -33,6 +43,7 @@ from harness.province_sandbox import ProvinceSandboxClient
 from harness.spec.courses import CourseOut
 from harness.supervision import TestClock
 
+MIN_HOUR_END_LEARNERS = 10
 PREPARE_THREADS = 6  # enough to keep a 2-core platform busy, few enough not to starve it
 PREPARE_ATTEMPTS = 3
 
@@ -56,6 +67,7 @@ class CohortLearner:
     window_id: str
     heartbeat_interval_s: int
     capture_image: str  # a live camera frame of the learner's own sandbox face (base64 PNG)
+    at_hour_end: bool = True  # its player at the lesson's end (quiz and capture due), or its start
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,24 @@ class Cohort:
         )
 
 
+def hour_end_learners(users: int, duration_s: float, lesson_s: float, share: float | None) -> int:
+    """How many of `users` meet their lesson hour's end in the run (the module's docstring): a
+    `share` below real study's is not taken (the catalogue's decision of LOAD-01)."""
+    wanted = max(min(1.0, duration_s / lesson_s), share or 0.0)
+    return min(users, max(MIN_HOUR_END_LEARNERS, math.ceil(wanted * users - 1e-9)))
+
+
+GOLDEN = (5**0.5 - 1) / 2  # a Weyl sequence's step: even in every stride of the cohort
+
+
+def hour_end_indices(users: int, count: int) -> frozenset[int]:
+    """Which `count` of the cohort's `users` learners are at their hour's end: spread evenly
+    through it, and through every worker's slice (every W-th learner) and the crowd's arrival
+    order too, within two learners of their share: the `count` whose i × golden ratio (mod 1)
+    is smallest. An even spacing (every users/count-th) would alias with a worker's stride."""
+    return frozenset(sorted(range(users), key=lambda i: (i * GOLDEN) % 1.0)[:count])
+
+
 class CohortError(RuntimeError):
     """The cohort could not be made: the run cannot be made (exit 2), with the reason."""
 
@@ -103,11 +133,14 @@ def prepare_cohort(
     profile: Profile,
     size: int,
     *,
+    duration_s: float,
+    hour_end_share: float | None = None,
     session_factory: Callable[[], requests.Session] = requests.Session,
     on_ready: Callable[[int], None] = lambda done: None,
 ) -> Cohort:
     """`size` learners ready to study (see the module's docstring), and the first lesson hour's
-    quiz questions; the platform's test clock is then one lesson further on."""
+    quiz questions; the platform's test clock is then one lesson further on. Which learners are
+    at their hour's end follows from the run's `duration_s` and `hour_end_share`."""
     base = profile.target.url
     timeout = profile.target.timeout_seconds
     platform = HttpLearnerDriver(base, session_factory(), timeout)
@@ -117,6 +150,9 @@ def prepare_cohort(
         raise CohortError(f"course {course.course_id} has no lesson")
     lesson = lessons[0]
     made: list[CohortLearner] = []
+    at_end = hour_end_indices(
+        size, hour_end_learners(size, duration_s, float(lesson.duration_s), hour_end_share)
+    )
 
     def one(index: int) -> CohortLearner:
         """One learner; a dropped connection (a keep-alive the server closed just then) makes
@@ -156,6 +192,7 @@ def prepare_cohort(
             window_id=window,
             heartbeat_interval_s=playback.heartbeat_interval_s,
             capture_image=image,
+            at_hour_end=index in at_end,
         )
 
     with ThreadPoolExecutor(PREPARE_THREADS) as pool:

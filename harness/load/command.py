@@ -68,6 +68,7 @@ def plan_for(
     spawn_rate: float | None,
     workers: int,
     pacing_s: float | None = None,
+    hour_end_share: float | None = None,
 ) -> LoadPlan:
     """The profile's load, with what the options override (`pacing_s`: instead of the
     profile's); users arrive over a third of the run, at most one heartbeat interval (crowd.py)."""
@@ -76,7 +77,8 @@ def plan_for(
     duration = duration or t.load_duration_seconds
     pacing = pacing_s or t.load_pacing_seconds
     rate = spawn_rate or crowd_spawn_rate(users, duration, pacing)
-    return LoadPlan(profile.target.url, users, rate, duration, workers, pacing)
+    share = hour_end_share or t.load_hour_end_share
+    return LoadPlan(profile.target.url, users, rate, duration, workers, pacing, share)
 
 
 class ProgressLine:
@@ -108,7 +110,8 @@ def _summary(result: LoadResult, out: Path) -> None:
         f"{result.users} users, {result.duration_s} s: {t.requests} requests, {t.rps:.1f} rps,"
         f" p50/p95/p99 {t.p50_ms:g}/{t.p95_ms:g}/{t.p99_ms:g} ms,"
         f" error rate {t.error_rate:.4%}; integrity checked {i.checked}, lost {i.lost},"
-        f" double {i.double}",
+        f" double {i.double}; {result.hour_end_learners} learners met their hour's capture"
+        " and quiz",
         highlight=False,
     )
     for reason in result.reasons:
@@ -136,6 +139,13 @@ def load_command(
         typer.Option(help="--find-capacity: the largest step (default: 2x the profile's users)"),
     ] = None,
     workers: Annotated[int, typer.Option(help="locust workers (0: one process)")] = 0,
+    hour_end_share: Annotated[
+        float | None,
+        typer.Option(
+            help="share of learners meeting their hour's capture and quiz in the run"
+            " (default: the profile's, else the run's share of a lesson; 1: all)"
+        ),
+    ] = None,
     reference_defect: Annotated[
         list[str] | None, typer.Option(help="switch on a reference-platform defect (repeatable)")
     ] = None,
@@ -144,6 +154,8 @@ def load_command(
     defects = tuple(n.strip() for item in reference_defect or [] for n in item.split(",") if n)
     try:
         validate(users, duration, workers, spawn_rate)
+        if hour_end_share is not None and not 0 < hour_end_share <= 1:
+            raise LoadOptionError("--hour-end-share must be above 0 and at most 1")
         if max_users is not None and not 1 <= max_users <= MAX_USERS:
             raise LoadOptionError(f"--max-users must be between 1 and {MAX_USERS}")
         given = None
@@ -168,6 +180,7 @@ def load_command(
             out,
             find_capacity_,
             max_users,
+            hour_end_share,
         )
     except (LoadOptionError, ProfileError) as exc:
         errors.print(f"[bold red]sxcert:[/] {exc}", highlight=False)
@@ -186,6 +199,7 @@ def _run(
     out: Path,
     capacity: bool,
     max_users: int | None,
+    hour_end_share: float | None = None,
 ) -> int:
     options = CertifyOptions(
         profile=profile_path,
@@ -200,7 +214,7 @@ def _run(
                 raise LoadRunError(f"the target is not reachable: {why}")
             # the embedded reference's 2 s pacing is for certify's short run
             pacing = Thresholds().load_pacing_seconds if given is None else None
-            plan = plan_for(target, users, duration, spawn_rate, workers, pacing)
+            plan = plan_for(target, users, duration, spawn_rate, workers, pacing, hour_end_share)
             progress = ProgressLine()
 
             def one_run(step: LoadPlan, folder: Path) -> LoadResult:

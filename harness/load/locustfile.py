@@ -2,7 +2,8 @@
 
 Runs only inside a locust process (`harness/load/runner.py` starts it; never the certify
 process). Each simulated user takes one learner of the cohort (`harness/load/cohort.py`: already
-signed in with liveness, enrolled, its lesson open, the platform clock one lesson on) and, every
+signed in with liveness, enrolled, its lesson open, the platform clock one lesson on; some at
+their hour's end, the others at their lesson's start) and, every
 heartbeat interval, plays on: a heartbeat at the position an honest player has reached, the
 hour's quiz when the platform says it is due (one question per heartbeat interval: a person
 reads before answering, and five answers in a second are what POST-06 flags as brushing), the
@@ -94,9 +95,10 @@ class StudyingLearner(FastHttpUser):
         self.auth = {"Authorization": f"Bearer {seat.token}"}
         self.ledger = LearnerLedger(seat.learner_id, seat.playback_id, seat.lesson_id)
         self.seq = 0
-        # The player has run for a lesson's length since it opened (cohort.py): it stands at
-        # the lesson's end until the platform holds it back.
-        self.position = seat.lesson_duration_s
+        # At its hour's end, the player has run for a lesson's length since it opened
+        # (cohort.py): it stands at the lesson's end until the platform holds it back. Else the
+        # lesson has just opened.
+        self.position = seat.lesson_duration_s if seat.at_hour_end else 0.0
         self.last_beat = time.monotonic()
         self.answered_challenges: set[str] = set()
         self.quiz_hours_done: set[int] = set()

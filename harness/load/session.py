@@ -50,6 +50,7 @@ class LoadResult:
     integrity: Integrity
     thresholds: dict[str, float]
     prepared_learners: int
+    hour_end_learners: int = 0  # of the prepared: met their hour's capture and quiz in the run
     operations: list[Operation] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # why the verdict is `fail`
 
@@ -99,6 +100,7 @@ class LoadResult:
             "reasons": self.reasons,
             "thresholds": self.thresholds,
             "prepared_learners": self.prepared_learners,
+            "hour_end_learners": self.hour_end_learners,
             "operations": [asdict(op) for op in self.operations],
             "integrity": self.integrity.as_dict(),
         }
@@ -173,7 +175,13 @@ def run_load(
     out.mkdir(parents=True, exist_ok=True)
     seats = plan.users if plan.workers == 0 else math.ceil(plan.users / plan.workers) * plan.workers
     with tempfile.TemporaryDirectory(prefix="sxcert-load-") as scratch:
-        cohort = prepare_cohort(profile, seats, on_ready=on_prepared)
+        cohort = prepare_cohort(
+            profile,
+            seats,
+            duration_s=plan.duration_s,
+            hour_end_share=plan.hour_end_share,
+            on_ready=on_prepared,
+        )
         cohort_file = Path(scratch) / "cohort.json"
         cohort.write(cohort_file)
         run_locust(plan, cohort_file, out, on_progress=on_progress)
@@ -189,6 +197,7 @@ def run_load(
         integrity=integrity,
         thresholds=thresholds,
         prepared_learners=len(cohort.learners),
+        hour_end_learners=sum(1 for x in cohort.learners if x.at_hour_end),
         operations=read_operations(out),
     )
     result.reasons = judge_reasons(result)

@@ -84,13 +84,15 @@ def play_paused(study: Study) -> CheatRecord:
     return record
 
 
-def forge_position_at_end(study: Study) -> CheatRecord:
-    """A forged heartbeat reporting position = duration, right after opening."""
+def forge_position_at_end(study: Study, short_of_end_s: float = 0.0) -> CheatRecord:
+    """A forged heartbeat reporting the lesson's end, right after opening: the duration itself,
+    or `short_of_end_s` before it (the interface counts a report 1 s short as the end too)."""
     study.wait(study.interval)
+    position = float(study.lesson.duration_s) - short_of_end_s
     return CheatRecord(
         "forge_position_at_end",
-        "heartbeat with position = lesson duration",
-        [study.beat(float(study.lesson.duration_s))],
+        f"heartbeat with position = lesson duration - {short_of_end_s:g} s",
+        [study.beat(position)],
     )
 
 
