@@ -21,6 +21,7 @@ from harness.load.command import load_command
 from harness.province.timeline_cli import province_timeline
 from harness.registry import checks_by_requirement
 from harness.report.terminal import print_summary
+from harness.servers import KEEP_ALIVE_S
 from harness.spec.test_hooks import OWN_PROCESS_VARIABLE
 from harness.vendor_run import VendorOptionError, finish_run, prepare_extras, rerun_selection
 from harness.version import sxcert_version
@@ -284,7 +285,15 @@ def _serve(factory: str, host: str, port: int) -> None:
         raise _fail("servers listen on loopback only (use 127.0.0.1)")
     os.environ[OWN_PROCESS_VARIABLE] = "1"  # serving alone: the app may restart its process
     # proxy_headers off: the app reads X-Forwarded-For itself, from its trusted proxies only.
-    uvicorn.run(factory, factory=True, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
+    )
 
 
 @reference_app.command("serve", epilog=epilog(REFERENCE_VARIABLES))

@@ -186,6 +186,13 @@ def _probe(url: str, timeout: float) -> tuple[str | None, bool]:
     return None, False
 
 
+# How long an idle keep-alive connection is held: past a 30 s heartbeat interval (nginx's
+# default, 75 s). uvicorn's own 5 s closed every learner's connection between two heartbeats, so
+# each heartbeat of a 20,000-learner run opened a new connection (accept, handshake, a new
+# protocol object: 700 a second on two cores).
+KEEP_ALIVE_S = 75
+
+
 def serve_inherited_socket(factory: str, fd: int) -> None:
     """Child side: serve `factory` (module:function) on the inherited listening socket `fd`.
     The socket stays inheritable, so an app that replaces its process image (the reference's
@@ -206,6 +213,7 @@ def serve_inherited_socket(factory: str, fd: int) -> None:
         access_log=False,
         proxy_headers=False,
         workers=processes,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     if processes > 1:  # uvicorn's own supervisor: spawns them, replaces one that dies
         from uvicorn.supervisors import Multiprocess

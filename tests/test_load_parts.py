@@ -342,3 +342,21 @@ def test_learners_at_their_hours_end_are_spread_through_the_cohort(users, count)
             assert abs(sum(flags[k::workers]) - count / workers) <= 2
     first_half = sum(flags[: users // 2])  # and the crowd's arrival order
     assert abs(first_half - count / 2) <= 2
+
+
+def test_a_plan_past_the_open_file_limit_is_refused_naming_the_workers(monkeypatch) -> None:
+    """One socket per learner: 20,000 learners in one locust process at a hard limit of 20,000
+    open files would die mid-run; two workers fit, and the soft limit is raised to what they
+    need."""
+    import resource
+
+    from harness.load.runner import FILES_BESIDES_USERS, LoadRunError, open_files_per_process
+
+    monkeypatch.setattr(resource, "getrlimit", lambda _which: (1_024, 20_000))
+    plan = LoadPlan("http://127.0.0.1:1", 20_000, 100.0, 120)
+    with pytest.raises(LoadRunError, match="--workers 2"):
+        open_files_per_process(plan)
+    two = LoadPlan("http://127.0.0.1:1", 20_000, 100.0, 120, workers=2)
+    assert open_files_per_process(two) == 10_000 + FILES_BESIDES_USERS
+    small = LoadPlan("http://127.0.0.1:1", 10, 1.0, 6)
+    assert open_files_per_process(small) == 1_024  # never lowered

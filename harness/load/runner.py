@@ -15,7 +15,10 @@ so no `locust.conf` or `pyproject.toml` of the working directory changes what th
 
 from __future__ import annotations
 
+import functools
+import math
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -34,8 +37,38 @@ START_GRACE_S = 60  # locust's own start (imports, workers connecting), and the 
 STARTED_MARKS = (b"Ramping to", b"Sending spawn jobs")  # locust's log: the users are starting
 
 
+# A locust process's own open files besides one socket per simulated learner (FastHttpUser keeps
+# its connection): the interpreter's, the CSV and log files, the ledgers, a worker's master link.
+FILES_BESIDES_USERS = 512
+
+
 class LoadRunError(RuntimeError):
     """The load run could not be made (exit 2), with the reason and the tail of locust's log."""
+
+
+def open_files_per_process(plan: LoadPlan) -> int:
+    """The open-file limit a locust process of the plan runs with: its share of the learners'
+    sockets and its own files, raised from the soft limit up to the hard one. Past the hard
+    limit the run cannot be made: locust would die mid-run of "too many open files" (a
+    20,000-learner run in one process did, at this machine's 20,000), so the plan is refused
+    before the cohort is made, naming the workers that fit."""
+    per_process = math.ceil(plan.users / max(1, plan.workers)) + FILES_BESIDES_USERS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and per_process > hard:
+        fits = max(1, hard - FILES_BESIDES_USERS)
+        raise LoadRunError(
+            f"{plan.users} learners need about {per_process} open files in each locust process,"
+            f" over this machine's limit of {hard}: spread them with --workers"
+            f" {math.ceil(plan.users / fits)} (or raise the limit, ulimit -n)"
+        )
+    return max(soft, per_process) if soft != resource.RLIM_INFINITY else soft
+
+
+def _start_locust_process(open_files: int) -> None:
+    """In the child before exec: the open-file limit, and death with its parent."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, hard))
+    _die_with_parent()
 
 
 @dataclass(frozen=True)
@@ -119,6 +152,7 @@ def run_locust(
             filter(None, [str(LOCUSTFILE.parents[2]), os.environ.get("PYTHONPATH")])
         ),
     }
+    open_files = open_files_per_process(plan)
     port = _free_loopback_port()
     roles = ["local"] if plan.workers == 0 else ["master"] + ["worker"] * plan.workers
     log = (folder / "locust.log").open("wb")
@@ -136,7 +170,7 @@ def run_locust(
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=functools.partial(_start_locust_process, open_files),
                 )
             )
         head = processes[0]

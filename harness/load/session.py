@@ -24,7 +24,7 @@ from harness.failures import CheckFailure
 from harness.load.cohort import prepare_cohort
 from harness.load.integrity import Integrity, reconcile
 from harness.load.ledger import read_ledgers
-from harness.load.runner import LoadPlan, run_locust
+from harness.load.runner import LoadPlan, open_files_per_process, run_locust
 from harness.load.stats import HistoryRow, Operation, Totals, read_operations, read_totals
 from harness.profile import Profile, Thresholds
 from harness.servers import reachable
@@ -172,6 +172,7 @@ def run_load(
 ) -> LoadResult:
     """Prepare the cohort, run locust, reconcile; `out` gets the CSVs, the HTML report, the
     ledgers and `load.json`. Raises CohortError / LoadRunError when the run cannot be made."""
+    open_files_per_process(plan)  # refused before the cohort is made, not at locust's start
     out.mkdir(parents=True, exist_ok=True)
     seats = plan.users if plan.workers == 0 else math.ceil(plan.users / plan.workers) * plan.workers
     with tempfile.TemporaryDirectory(prefix="sxcert-load-") as scratch:
