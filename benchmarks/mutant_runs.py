@@ -71,7 +71,7 @@ class Runner:
         mutant: Mutant | None,
         *,
         budgeted: bool = True,
-        alternatives: Iterable[str] = (),
+        alternatives: tuple[str, ...] = (),
     ) -> Outcome | None:
         """Certify a copy of the package (with `mutant` written into it, if any), on
         `requirements` or (None) on every clause: the full certify; None when it was not run

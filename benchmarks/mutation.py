@@ -637,6 +637,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _require_admitted(
+    runner: Runner, requirements: list[str] | None, alternatives: tuple[str, ...], what: str
+) -> None:
+    """The unmutated reference must be ADMIT where the mutants will be judged, or nothing
+    measured would mean anything."""
+    baseline = runner.certify(requirements, None, budgeted=False, alternatives=alternatives)
+    if baseline is None:
+        raise KeyboardInterrupt
+    if baseline.status != "survived":
+        raise BenchmarkError(
+            f"the unmutated reference is not ADMIT {what} "
+            f"({baseline.status}: {baseline.reason or baseline.failed}); nothing measured"
+        )
+    print(f"baseline ADMIT {what} in {baseline.seconds:.1f} s", flush=True)
+
+
 def _main(args: argparse.Namespace) -> int:
     numbers = (args.jobs, args.timeout, args.sample or 1, args.budget or 1)
     if min(numbers) <= 0:
@@ -715,25 +731,9 @@ def _main(args: argparse.Namespace) -> int:
         api_only_confirm=args.api_confirm,
     )
     everything = sorted({r for p in to_run(planned) for r in p.requirements})
-    baseline = runner.certify(everything, None, budgeted=False)
-    if baseline is None:
-        raise KeyboardInterrupt
-    if baseline.status != "survived":
-        raise BenchmarkError(
-            f"the unmutated reference is not ADMIT for {','.join(everything)} "
-            f"({baseline.status}: {baseline.reason or baseline.failed}); nothing measured"
-        )
-    print(f"baseline ADMIT for {','.join(everything)} in {baseline.seconds:.1f} s", flush=True)
+    _require_admitted(runner, everything, (), f"for {','.join(everything)}")
     for chosen in confirm_sets:  # a survivor's last runs choose these: they must ADMIT unmutated
-        again = runner.certify(None, None, budgeted=False, alternatives=chosen)
-        if again is None:
-            raise KeyboardInterrupt
-        if again.status != "survived":
-            raise BenchmarkError(
-                f"the unmutated reference with {','.join(chosen)} chosen is not ADMIT "
-                f"({again.status}: {again.reason or again.failed}); nothing measured"
-            )
-        print(f"baseline ADMIT with every alternative in {again.seconds:.1f} s", flush=True)
+        _require_admitted(runner, None, chosen, f"with {','.join(chosen)} chosen")
     ledger = Ledger(args.ledger, args.source) if args.ledger else None
     finished = run_all(
         runner,

@@ -18,6 +18,7 @@ import json
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,35 +31,36 @@ KEPT_STATUSES = ("killed", "survived")  # verdicts; timeout and error are run ag
 
 def read_ledger(path: Path) -> dict[str, tuple[Outcome, Outcome | None]]:
     """key → (first run's outcome, full certify's outcome or None), the newest line winning."""
-    if not path.exists():
-        return {}
     found: dict[str, tuple[Outcome, Outcome | None]] = {}
-    for text in path.read_text(encoding="utf-8").splitlines():
+    for entry in _entries(path):
         try:
-            entry = json.loads(text)
             outcome = Outcome(**entry["outcome"])
             full_run = Outcome(**entry["full_run"]) if entry.get("full_run") else None
-        except (ValueError, KeyError, TypeError):
-            continue  # a line torn by a stop mid-write, or not ours
-        if entry.get("schema") == SCHEMA and isinstance(entry.get("key"), str):
-            found[entry["key"]] = (outcome, full_run)
+        except (KeyError, TypeError):
+            continue  # not ours
+        found[entry["key"]] = (outcome, full_run)
     return found
 
 
-def alternatives_judged_with(path: Path) -> dict[str, str | None]:
-    """key → the compliant alternative its newest line was certified with (None: the default
-    configuration; lines written before alternatives were recorded say nothing, also None)."""
+def _entries(path: Path) -> Iterator[dict]:
+    """The ledger's lines of this schema, oldest first; a line torn by a stop mid-write, or
+    not a verdict of ours, is skipped."""
     if not path.exists():
-        return {}
-    found: dict[str, str | None] = {}
+        return
     for text in path.read_text(encoding="utf-8").splitlines():
         try:
             entry = json.loads(text)
         except ValueError:
             continue
-        if isinstance(entry, dict) and isinstance(entry.get("key"), str):
-            found[entry["key"]] = entry.get("alternative")
-    return found
+        ours = isinstance(entry, dict) and entry.get("schema") == SCHEMA
+        if ours and isinstance(entry.get("key"), str):
+            yield entry
+
+
+def alternatives_judged_with(path: Path) -> dict[str, str | None]:
+    """key → the compliant alternative its newest line was certified with (None: the default
+    configuration; lines written before alternatives were recorded say nothing, also None)."""
+    return {entry["key"]: entry.get("alternative") for entry in _entries(path)}
 
 
 def verdict_of(outcome: Outcome, full_run: Outcome | None) -> str:

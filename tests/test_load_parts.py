@@ -316,14 +316,14 @@ def test_a_quiz_is_answered_one_question_at_a_time_each_tried_once() -> None:
 @pytest.mark.parametrize(
     ("users", "duration_s", "share", "expected"),
     [
-        (20_000, 120, None, 889),  # 120 s of a 45-min lesson: 4.4 % of the crowd, rounded up
-        (2_000, 60, None, 45),
-        (10_000, 600, None, 2_223),  # the profile's default run: 22.2 %
+        (20_000, 120, 0.0, 889),  # 120 s of a 45-min lesson: 4.4 % of the crowd, rounded up
+        (2_000, 60, 0.0, 45),
+        (10_000, 600, 0.0, 2_223),  # the profile's default run: 22.2 %
         (20_000, 120, 1.0, 20_000),  # the stress mix: everyone
         (20_000, 120, 0.01, 889),  # less than real study's share is not taken
-        (100, 6, None, 10),  # certify's short runs: at least ten learners, so that every run
-        (7, 6, None, 7),  # reconciles captures and answers (or all, when fewer)
-        (10, 5_400, None, 10),  # a run longer than a lesson: everyone
+        (100, 6, 0.0, 10),  # certify's short runs: at least ten learners, so that every run
+        (7, 6, 0.0, 7),  # reconciles captures and answers (or all, when fewer)
+        (10, 5_400, 0.0, 10),  # a run longer than a lesson: everyone
     ],
 )
 def test_learners_at_their_hours_end_follow_real_study(users, duration_s, share, expected) -> None:

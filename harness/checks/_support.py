@@ -102,6 +102,22 @@ def long_lesson(platform: LearnerDriver) -> tuple[CourseOut, LessonOut] | None:
     return None
 
 
+NO_LONG_LESSON = {"long_lesson": None, "note": "no offered lesson spans several lesson hours"}
+
+
+def long_lesson_session(probe: Probe, quiz: QuizTaker | None = None) -> Study | None:
+    """A fresh learner's playback of the first lesson of several hours, opened (`quiz` as in
+    `study_setup`); None when no course offers one (the evidence is then NO_LONG_LESSON)."""
+    found = long_lesson(probe.platform)
+    if found is None:
+        return None
+    course, lesson = found
+    enrolled = study_setup(probe, course=course, quiz=quiz)
+    session = Study(probe.platform, probe.time, probe.province, enrolled, lesson)
+    session.open()
+    return session
+
+
 def a_course(platform: LearnerDriver) -> CourseOut:
     """An offered course with the fields enrolment needs (an approved one first)."""
     courses = [c for c in offered_courses(platform) if c.occupation_code and c.level]

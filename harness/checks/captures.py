@@ -14,9 +14,10 @@ from typing import Any
 from harness import seeding
 from harness.api import Refused, attempt
 from harness.checks._support import (
+    NO_LONG_LESSON,
     course_progress,
     lesson_progress,
-    long_lesson,
+    long_lesson_session,
     studied_lesson_progress,
     study,
     study_setup,
@@ -53,13 +54,10 @@ def long_lesson_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
     a capture issued inside each of its hours (not all in the first), every hour passed, the
     lesson credited and its hours counted toward the course. No such lesson: nothing to judge
     here (the other hours of this check are one-hour lessons)."""
-    found = long_lesson(probe.platform)
-    if found is None:
-        return [], {"long_lesson": None, "note": "no offered lesson spans several lesson hours"}
-    course, lesson = found
-    enrolled = study_setup(probe, course=course)
-    session = Study(probe.platform, probe.time, probe.province, enrolled, lesson)
-    session.open()
+    session = long_lesson_session(probe)
+    if session is None:
+        return [], dict(NO_LONG_LESSON)
+    enrolled, lesson = session.enrolled, session.lesson
     session.watch_to_end(step=LONG_LESSON_STEP_S)
     session.settle_capture()
     learner_id = enrolled.learner.learner_id or ""
@@ -94,7 +92,7 @@ def long_lesson_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
         )
     evidence = {
         "long_lesson": lesson.model_dump(mode="json"),
-        "course_id": course.course_id,
+        "course_id": enrolled.course.course_id,
         "step_s": LONG_LESSON_STEP_S,
         "hour_windows_s": windows,
         "captures": [c.model_dump(mode="json") for c in captures],

@@ -11,7 +11,13 @@ import datetime as dt
 
 from harness.catalogue import load_catalogue
 from harness.checks._quiz_support import BoundaryPlan, given_json, standing_of
-from harness.checks._support import long_lesson, offered_courses, study, study_setup
+from harness.checks._support import (
+    NO_LONG_LESSON,
+    long_lesson_session,
+    offered_courses,
+    study,
+    study_setup,
+)
 from harness.failures import CannotJudge, CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
@@ -92,13 +98,6 @@ def _play_on_past_the_gate(session: Study) -> list[dict[str, object]]:
 LONG_LESSON_STEP_S = 300  # heartbeat steps through a lesson of several hours
 
 
-def _held_at(session: Study, probe: Probe, enrolled: Enrolled) -> dict:
-    """Watch on until the end or a quiz the learner ignores stops the player; the lesson's
-    row then."""
-    session.watch_to_end(step=LONG_LESSON_STEP_S)
-    return _lesson_row(probe, enrolled, session.lesson.lesson_id)
-
-
 def _due_hours(session: Study, since: int) -> set[int]:
     return {int(e["quiz_due"]) for e in session.sent[since:] if e.get("quiz_due") is not None}
 
@@ -107,24 +106,22 @@ def long_lesson_gate_problems(probe: Probe) -> tuple[list[str], dict]:
     """Each hour of a lesson of several hours waits for its own quiz, inside that hour.
 
     The lesson's hours are its equal parts (the interface, as for captures). A learner ignoring
-    the quiz is held before the end of hour 1's part with `quiz_due: 0` announced (not at the
+    the quiz is held before the end of the first part with `quiz_due: 0` announced (not at the
     lesson's end, with every hour's quiz saved for the last minutes); answering hour 0 alone
-    releases hour 1 to its end and holds the last hour before the lesson's end with its own
-    hour due; answering that releases the lesson. No such lesson offered: nothing to judge
-    here (the other part of the check is a one-hour lesson)."""
-    found = long_lesson(probe.platform)
-    if found is None:
-        return [], {"long_lesson": None, "note": "no offered lesson spans several lesson hours"}
-    course, lesson = found
+    releases it and holds the next hour before its part's end with its own hour due, and so on;
+    answering the last releases the lesson. No such lesson offered: nothing to judge here (the
+    other part of the check is a one-hour lesson)."""
     taker = QuizTaker(key_source=probe.clock.quiz_key, ignoring=True)
-    enrolled = study_setup(probe, course=course, quiz=taker)
-    session = Study(probe.platform, probe.time, probe.province, enrolled, lesson)
-    session.open()
+    session = long_lesson_session(probe, quiz=taker)
+    if session is None:
+        return [], dict(NO_LONG_LESSON)
+    enrolled, lesson = session.enrolled, session.lesson
     part = lesson.duration_s / lesson.lesson_hours
     rows, problems = [], []
     for hour in range(lesson.lesson_hours):
         since = len(session.sent)
-        held = _held_at(session, probe, enrolled)
+        session.watch_to_end(step=LONG_LESSON_STEP_S)  # stopped by the ignored quiz
+        held = _lesson_row(probe, enrolled, lesson.lesson_id)
         rows.append({"ignoring_from_hour": hour, "row": held})
         due = _due_hours(session, since)
         end_of_hour = (hour + 1) * part
@@ -157,7 +154,7 @@ def long_lesson_gate_problems(probe: Probe) -> tuple[list[str], dict]:
             )
     evidence = {
         "long_lesson": lesson.model_dump(mode="json"),
-        "course_id": course.course_id,
+        "course_id": enrolled.course.course_id,
         "part_s": part,
         "rows": rows,
         "answers_given": [given_json(g) for g in taker.given],
@@ -320,8 +317,9 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
             sides.append(standing_of(probe, enrolled, learner_id, questions, taker.given))
     below, reached = sides
     opened_only = _open_a_lesson_beyond(probe, enrolled, required + 1)
+    after_opening = None
     if opened_only is not None:
-        sides.append(standing_of(probe, enrolled, learner_id, questions, taker.given))
+        after_opening = standing_of(probe, enrolled, learner_id, questions, taker.given)
     probe.evidence.attach_json(
         "pass-mark",
         {
@@ -330,7 +328,7 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
             "pass_percent": percent,
             "below": below,
             "reached": reached,
-            "after_a_lesson_opened_not_credited": sides[2] if opened_only else None,
+            "after_a_lesson_opened_not_credited": after_opening,
             "opened_not_credited": opened_only,
             "answers_given": [given_json(g) for g in taker.given],
         },
@@ -358,10 +356,10 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
             received=reached,
             expected=f"completed at ≥ {percent} % with the required hours credited",
         )
-    if opened_only is not None and not sides[2]["completed"]:
+    if after_opening is not None and not after_opening["completed"]:
         raise CheckFailure(
             "A lesson opened but not credited counted toward the quiz accuracy",
-            received={"opened_not_credited": opened_only, "standing": sides[2]},
+            received={"opened_not_credited": opened_only, "standing": after_opening},
             expected="accuracy over the credited hours' questions only: still completed",
         )
     probe.evidence.note(

@@ -99,10 +99,10 @@ class Cohort:
         )
 
 
-def hour_end_learners(users: int, duration_s: float, lesson_s: float, share: float | None) -> int:
+def hour_end_learners(users: int, duration_s: float, lesson_s: float, share: float) -> int:
     """How many of `users` meet their lesson hour's end in the run (the module's docstring): a
     `share` below real study's is not taken (the catalogue's decision of LOAD-01)."""
-    wanted = max(min(1.0, duration_s / lesson_s), share or 0.0)
+    wanted = max(min(1.0, duration_s / lesson_s), share)
     return min(users, max(MIN_HOUR_END_LEARNERS, math.ceil(wanted * users - 1e-9)))
 
 
@@ -134,7 +134,7 @@ def prepare_cohort(
     size: int,
     *,
     duration_s: float,
-    hour_end_share: float | None = None,
+    hour_end_share: float = 0.0,
     session_factory: Callable[[], requests.Session] = requests.Session,
     on_ready: Callable[[int], None] = lambda done: None,
 ) -> Cohort:

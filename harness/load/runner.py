@@ -79,7 +79,7 @@ class LoadPlan:
     duration_s: int
     workers: int = 0  # 0: one local process; N: a master and N workers
     pacing_s: float | None = None  # seconds between a learner's heartbeats (None: the platform's)
-    hour_end_share: float | None = None  # learners at their hour's end (None: cohort.py's default)
+    hour_end_share: float = 0.0  # at least this share at their hour's end (cohort.py)
 
 
 def _free_loopback_port() -> int:
