@@ -41,6 +41,12 @@ REFERENCE_ATTESTATION = {
 # stream (a real profile's default is 10,000 learners for 10 minutes at the platform's interval;
 # `sxcert load` takes any).
 EMBEDDED_LOAD = {"load_users": 10, "load_duration_seconds": 6, "load_pacing_seconds": 2.0}
+# The embedded instance's password-hash cost (log2 of scrypt's N; a deployment's default is 14).
+# Its database holds only synthetic learners with generated passwords and is deleted after the
+# run, so a slow hash protects nothing there; at 14 the run's ~700 registrations and sign-ins
+# cost about a third of the API checks' time (~40 ms each on a 2-core machine, 1.4 ms at 10).
+# A real profile's platform hashes however it does, and no check judges the hash's cost.
+THROWAWAY_PASSWORD_HASH_COST = 10
 # One account of every kind. The enterprise and institution ids are the reference platform's:
 # INST-001 runs its cooking courses; ENT-001's employees are those it enrols (ENT-01).
 EMBEDDED_ACCOUNTS = (
@@ -177,6 +183,7 @@ def embedded_target(
             "SXCERT_REF_DEFECT_SWITCH": "1" if defect_switch else "",
             "SXCERT_REF_ALTERNATIVES": ",".join(alternatives),
             "SXCERT_REF_TRUSTED_PROXIES": HARNESS_ADDRESS,  # the harness stands in for its proxy
+            "SXCERT_REF_PASSWORD_HASH_COST": str(THROWAWAY_PASSWORD_HASH_COST),
             **reference_supervision_env(accounts),
         }
         platform = start_server(

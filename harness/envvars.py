@@ -26,6 +26,8 @@ REFERENCE_VARIABLES: dict[str, str] = {
     "names a learner's address, comma-separated (none: the connection's peer)",
     "SXCERT_REF_QUIZ_GATE_SECONDS": "how many seconds before a lesson hour's end credit waits "
     "for the hour's quiz (300)",
+    "SXCERT_REF_PASSWORD_HASH_COST": "log2 of scrypt's N for new password hashes (14; the "
+    "instance `certify` and `load` embed: 10)",
 }
 
 PROVINCE_VARIABLES: dict[str, str] = {

@@ -685,6 +685,14 @@ _DEFECT_LIST = (
         " whose accounts sign in from one address on devices of their own is never flagged.",
     ),
     Defect(
+        "self_check_traces_hide_own_sign_in",
+        ("POST-06",),
+        ("self_check_flags_every_cheat_and_no_honest_learner",),
+        "A shared-device or shared-address finding shows every sign-in of its trace as"
+        ' "another account", the learner\'s own too: the privacy rule for the others applied'
+        " to all, so a supervisor cannot tell which sign-in was the learner's.",
+    ),
+    Defect(
         "believes_forwarded_for_from_anyone",
         ("POST-06",),
         ("forwarded_for_is_believed_only_from_the_trusted_proxy",),

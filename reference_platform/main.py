@@ -150,7 +150,7 @@ def _prepare_database(
             with sessions() as session:
                 ensure_clock_row(session)
                 seed(session, defects)
-                seed_supervisors(session, settings.supervisor_accounts())
+                seed_supervisors(session, settings.supervisor_accounts(), settings.password_hasher)
             return
         except (OperationalError, IntegrityError):
             if attempt == 2:

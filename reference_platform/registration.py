@@ -32,7 +32,7 @@ from reference_platform.identity import parse_id_number
 from reference_platform.images import DecodedImage, decode_image
 from reference_platform.models import Learner
 from reference_platform.province_client import ProvinceClient, ProvinceRefused
-from reference_platform.security import hash_password, new_id
+from reference_platform.security import PasswordHasher, new_id
 
 ALREADY_REGISTERED = "Learner already registered"
 PROVINCE_REFUSALS = {
@@ -66,6 +66,7 @@ def register(
     clock: Clock,
     province: ProvinceClient,
     defects: ActiveDefects,
+    hasher: PasswordHasher,
 ) -> Learner:
     """Check locally, register at the province, store; raises the HTTP refusal with its reason."""
     try:
@@ -96,7 +97,7 @@ def register(
         name=body.name,
         id_number=number,
         birth_date=resident.birth_date,
-        password_hash=hash_password(body.password),
+        password_hash=hasher.hash(body.password),
         phone=body.phone,
         **photo_columns("face_photo", face, keep=True),
         **photo_columns("id_card_photo", id_card, keep=keep_id_card),

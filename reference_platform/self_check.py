@@ -209,6 +209,7 @@ class Thresholds:
     max_daily_study_h: float = MAX_DAILY_STUDY_H
     employees_count_as_one: bool = True
     address_keyed_by_device: bool = False
+    own_sign_in_named: bool = True
 
 
 COMPLIANT = Thresholds()
@@ -229,6 +230,8 @@ def limits_for(defects: ActiveDefects) -> Thresholds:
         limits = replace(limits, employees_count_as_one=False)
     if defects.active("self_check_address_rule_keyed_by_device"):
         limits = replace(limits, address_keyed_by_device=True)
+    if defects.active("self_check_traces_hide_own_sign_in"):
+        limits = replace(limits, own_sign_in_named=False)
     return limits
 
 
@@ -366,7 +369,10 @@ def capture_failures(learner_id: str, captures: Sequence[Capture]) -> list[Findi
 
 
 def shared_device(
-    learner_id: str, own: Sequence[DeviceLogin], on_devices: Mapping[str, Sequence[DeviceLogin]]
+    learner_id: str,
+    own: Sequence[DeviceLogin],
+    on_devices: Mapping[str, Sequence[DeviceLogin]],
+    limits: Thresholds,
 ) -> list[Finding]:
     """SHARED_DEVICE_ACCOUNTS accounts (this learner's among them) signed in on one device
     within SHARED_DEVICE_WINDOW of one of this learner's sign-ins. `on_devices` holds every
@@ -389,7 +395,10 @@ def shared_device(
                         f"{SHARED_DEVICE_ACCOUNTS} or more accounts signed in on device "
                         f"{login.device_id!r} within "
                         f"{SHARED_DEVICE_WINDOW.total_seconds() / 3600:g} h",
-                        (login.shown(), *(o.shown(own=False) for o in others.values())),
+                        (
+                            login.shown(own=limits.own_sign_in_named),
+                            *(o.shown(own=False) for o in others.values()),
+                        ),
                     )
                 ]
     return []
@@ -424,7 +433,10 @@ def shared_address(
                         f"{SHARED_ADDRESS_PRINCIPALS} or more unrelated accounts signed in from "
                         f"address {login.address} within "
                         f"{SHARED_ADDRESS_WINDOW.total_seconds() / 3600:g} h",
-                        (login.shown(), *(o.shown(own=False) for o in others[: MAX_TRACE - 1])),
+                        (
+                            login.shown(own=limits.own_sign_in_named),
+                            *(o.shown(own=False) for o in others[: MAX_TRACE - 1]),
+                        ),
                     )
                 ]
     return []
@@ -515,7 +527,7 @@ def findings(traces: LearnerTraces, limits: Thresholds = COMPLIANT) -> list[Find
         *ahead_of_clock(learner, traces.beats, limits),
         *forged_end_report(learner, traces.beats, limits),
         *capture_failures(learner, traces.captures),
-        *shared_device(learner, traces.logins, traces.on_devices),
+        *shared_device(learner, traces.logins, traces.on_devices, limits),
         *shared_address(learner, traces.address_logins, traces.from_addresses, limits),
         *fast_quiz_answers(learner, traces.answers),
         *round_the_clock(learner, traces.beats, limits),

@@ -25,6 +25,7 @@ from harness.spec.supervision import SCOPED_KINDS, SupervisorKind
 from reference_platform.alternatives import ALTERNATIVES, unknown_alternatives_message
 from reference_platform.defects import DEFECTS, unknown_defects_message
 from reference_platform.quizzes import QuizRules
+from reference_platform.security import DEFAULT_PASSWORD_HASH_COST, PasswordHasher
 
 ENV_PREFIX = "SXCERT_REF_"
 
@@ -89,6 +90,12 @@ class PlatformSettings(BaseModel):
         description="a login token lapses this long after the learner's last accepted request",
     )
     heartbeat_interval_s: int = Field(default=30, ge=1, le=600)
+    password_hash_cost: int = Field(
+        default=DEFAULT_PASSWORD_HASH_COST,
+        ge=1,
+        le=20,
+        description="log2 of scrypt's N for new password hashes (security.py)",
+    )
     quiz_gate_s: float = Field(
         default=300.0,
         ge=0,
@@ -140,6 +147,10 @@ class PlatformSettings(BaseModel):
         """The quiz rules this instance applies (the gate is a setting; EXAM-01)."""
         return QuizRules(gate_before_hour_end_s=self.quiz_gate_s)
 
+    @property
+    def password_hasher(self) -> PasswordHasher:
+        return PasswordHasher(self.password_hash_cost)
+
     def supervisor_accounts(self) -> tuple[SupervisorSetting, ...]:
         """Every account to seed: the authority shorthand first (only when its password was
         given: a generated one would be known to nobody), then `supervisors`."""
@@ -185,6 +196,7 @@ class PlatformSettings(BaseModel):
             ("max_age", "MAX_AGE"),
             ("defect_switch", "DEFECT_SWITCH"),
             ("quiz_gate_s", "QUIZ_GATE_SECONDS"),
+            ("password_hash_cost", "PASSWORD_HASH_COST"),
         ]:
             if get(name) is not None:
                 values[field] = get(name)

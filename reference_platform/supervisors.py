@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from reference_platform.clock import Clock
 from reference_platform.models import Supervisor, SupervisorToken
-from reference_platform.security import hash_password, new_id, verify_password
+from reference_platform.security import PasswordHasher, new_id
 from reference_platform.settings import SupervisorSetting
 
 
-def seed_supervisors(session: Session, accounts: Iterable[SupervisorSetting]) -> None:
+def seed_supervisors(
+    session: Session, accounts: Iterable[SupervisorSetting], hasher: PasswordHasher
+) -> None:
     """Create or update each configured account; drop the accounts no longer configured."""
     wanted = {account.username: account for account in accounts}
     stored = {row.username: row for row in session.scalars(select(Supervisor))}
@@ -34,20 +36,20 @@ def seed_supervisors(session: Session, accounts: Iterable[SupervisorSetting]) ->
                     username=username,
                     kind=account.kind,
                     scope_id=account.scope,
-                    password_hash=hash_password(password),
+                    password_hash=hasher.hash(password),
                     created_at=now,
                 )
             )
             continue
         same_view = (row.kind, row.scope_id) == (account.kind, account.scope)
-        same_password = verify_password(password, row.password_hash)
+        same_password = hasher.verify(password, row.password_hash)
         if same_view and same_password:
             continue
         # A token issued under the old password, kind or scope must not outlive the change.
         _drop_tokens(session, row)
         row.kind, row.scope_id = account.kind, account.scope
         if not same_password:
-            row.password_hash = hash_password(password)
+            row.password_hash = hasher.hash(password)
     for username, row in stored.items():
         if username not in wanted:
             _drop_tokens(session, row)
@@ -59,9 +61,11 @@ def _drop_tokens(session: Session, row: Supervisor) -> None:
     session.execute(delete(SupervisorToken).where(SupervisorToken.supervisor_id == row.id))
 
 
-def authenticate(session: Session, username: str, password: str) -> Supervisor | None:
+def authenticate(
+    session: Session, username: str, password: str, hasher: PasswordHasher
+) -> Supervisor | None:
     """The account these credentials open, or None."""
     row = session.scalar(select(Supervisor).where(Supervisor.username == username))
-    if not verify_password(password, row.password_hash if row else None):
+    if not hasher.verify(password, row.password_hash if row else None):
         return None
     return row

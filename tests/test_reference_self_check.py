@@ -134,6 +134,24 @@ def test_shared_device(others, hours_apart, flagged):
     assert ("shared_device" in fired(t)) is flagged
 
 
+@pytest.mark.parametrize("rule", ["shared_device", "shared_address"])
+def test_a_sign_in_findings_trace_names_the_learners_own_sign_in_only(rule):
+    """The learner's own sign-in under its id, the others' as "another account"; the defect
+    `self_check_traces_hide_own_sign_in` hides the learner's own too."""
+    if rule == "shared_device":
+        on_device = logins_on("dev", ["lrn1", "b", "c"], 1)
+        t = traces(logins=on_device[:1], on_devices={"dev": on_device})
+    else:
+        signed = from_address([(f"lrn{i}", None) for i in range(1, 6)])
+        t = traces(address_logins=signed[:1], from_addresses={"198.18.0.7": signed})
+    hiding = dataclasses.replace(COMPLIANT, own_sign_in_named=False)
+    for limits, own_named in [(COMPLIANT, True), (hiding, False)]:
+        (finding,) = [f for f in findings(t, limits) if f.rule == rule]
+        names = [record["learner_id"] for record in finding.trace]
+        assert names[0] == ("lrn1" if own_named else rules.ANOTHER_ACCOUNT)
+        assert len(names) >= 3 and set(names[1:]) == {rules.ANOTHER_ACCOUNT}
+
+
 # ---- shared_address: principals signed in from one address within 24 h ----------------------
 def from_address(
     signers: list[tuple[str, str | None]], *, minutes_apart: float = 1, device: str | None = None

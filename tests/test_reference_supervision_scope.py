@@ -33,7 +33,7 @@ from harness.supervision import Supervisors
 from reference_platform.main import create_app
 from reference_platform.models import Learner as LearnerRow
 from reference_platform.models import Supervisor
-from reference_platform.security import verify_password
+from reference_platform.security import PasswordHasher
 from reference_platform.settings import PlatformSettings
 from tests.test_reference_study_support import Learner, Player, lesson_id
 from tests.test_reference_support import AUTHORITY, CARE, COOK, PlatformDriver, running_platform
@@ -272,7 +272,7 @@ def test_passwords_are_stored_salted_and_hashed(world: World) -> None:
         assert (row.kind, row.scope_id) == (kind, scope)
         assert row.password_hash.startswith("scrypt$")
         assert password not in row.password_hash
-        assert verify_password(password, row.password_hash)
+        assert PasswordHasher().verify(password, row.password_hash)
         salts.add(row.password_hash.split("$")[4])
     assert len(salts) == len(ACCOUNTS)
 

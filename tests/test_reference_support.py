@@ -31,6 +31,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from pydantic import SecretStr
 
+from harness.embedded import THROWAWAY_PASSWORD_HASH_COST
 from harness.province.app import create_app as create_province_app
 from harness.province.calllog import summarise
 from harness.province.clock import shanghai_now
@@ -386,6 +387,7 @@ def settings_for(
         "authority_password": AUTHORITY[1],
         "test_token": TEST_TOKEN,
         "defects": frozenset(defects),
+        "password_hash_cost": THROWAWAY_PASSWORD_HASH_COST,  # as `sxcert certify` embeds it
     }
     return PlatformSettings(**(values | extra))
 

@@ -21,7 +21,8 @@ The space probed (docs/interface.md, "Self-check"), judged through
   address of its own choosing forged before the proxy's in `X-Forwarded-For`, the first of them
   signing in SHOP_EDGE_S less than a day before the other nine (the window's far side: a rule
   counting fewer than 24 h leaves the first account unflagged) → `shared_address` (each of
-  them; harness/network_address.py); five quiz
+  them; harness/network_address.py; the trace of each of these sign-in findings shows the
+  learner's own sign-in under its own id, the others' as "another account"); five quiz
   answers with no time to read → `fast_quiz_answers`; lessons played honestly back to back
   for 17 h of content within one Shanghai day (from 00:30) → `round_the_clock` (the
   interface: more than 16 h flagged, 10 h never);
@@ -77,6 +78,7 @@ from harness.spec.self_check import OTHER_ACCOUNT, SelfCheckFinding
 from harness.supervision import SupervisionClient
 
 FINDINGS_PATH = "/api/v1/supervision/self-check/findings"
+SIGN_IN_RULES = ("shared_device", "shared_address")  # fired by a learner's own sign-in
 MAX_TRACE_RECORDS = 20  # a finding's trace: 1–20 records (docs/interface.md; at least 1 parsed)
 SHARED_ADDRESS_ACCOUNTS = 10  # the interface's must-flag case: 10 unrelated accounts in a day
 SHARED_ADDRESS_WINDOW_S = 24 * 3600  # "in a day": the sign-ins the rule must count together
@@ -371,6 +373,17 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         for entry in f.trace
         if entry.get("learner_id") not in (None, i, OTHER_ACCOUNT)
     ]
+    # A sign-in rule fires on the learner's own sign-in: its trace shows that one under the
+    # learner's own id (only the *other* accounts are "another account"), or a supervisor
+    # cannot tell which sign-in on the device was this learner's.
+    own_sign_in_unnamed = [
+        {"learner_id": i, "rule": f.rule, "trace": f.trace}
+        for _case, rule, i in expected
+        if rule in SIGN_IN_RULES
+        for f in seen[i]
+        if f.rule == rule
+        and not any(e.get("kind") == "login" and e.get("learner_id") == i for e in f.trace)
+    ]
     overlong = [
         {"learner_id": i, "rule": f.rule, "trace_records": len(f.trace)}
         for i in asked
@@ -411,6 +424,13 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             "A self-check finding's trace names another learner",
             received=naming_others[:5],
             expected=f'another account\'s sign-in shown as "learner_id": "{OTHER_ACCOUNT}"',
+        )
+    if own_sign_in_unnamed:
+        raise CheckFailure(
+            "A sign-in finding's trace does not show the learner's own sign-in under its id",
+            received=own_sign_in_unnamed[:5],
+            expected="the learner's own sign-in with its learner_id; only the other accounts "
+            f'as "{OTHER_ACCOUNT}"',
         )
     if overlong:
         raise CheckFailure(

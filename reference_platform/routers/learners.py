@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from harness.spec.identity import RegistrationIn, RegistrationOut
-from reference_platform.dependencies import Db, Defects, PlatformClock, Province
+from reference_platform.dependencies import Db, Defects, PlatformClock, Province, Settings
 from reference_platform.errors import responses
 from reference_platform.registration import ALREADY_REGISTERED
 from reference_platform.registration import register as register_learner
@@ -23,7 +23,12 @@ router = APIRouter(tags=["learners"])
     responses=responses(409, 422, 503, d409=ALREADY_REGISTERED),
 )
 def register(
-    body: RegistrationIn, db: Db, clock: PlatformClock, province: Province, defects: Defects
+    body: RegistrationIn,
+    db: Db,
+    clock: PlatformClock,
+    province: Province,
+    defects: Defects,
+    settings: Settings,
 ) -> RegistrationOut:
-    learner = register_learner(db, body, clock, province, defects)
+    learner = register_learner(db, body, clock, province, defects, settings.password_hasher)
     return RegistrationOut(learner_id=learner.id, name=learner.name, id_number=learner.id_number)

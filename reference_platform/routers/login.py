@@ -28,7 +28,6 @@ from reference_platform.images import decode_image
 from reference_platform.liveness import liveness_verdict
 from reference_platform.logins import SecondLoginRefused, log_out, start_login
 from reference_platform.models import Learner, LivenessEvent
-from reference_platform.security import verify_password
 from reference_platform.throttling import (
     clear_failures,
     learner_key,
@@ -75,7 +74,8 @@ def login(
     key, throttled = learner_key(body.id_number), not defects.active("no_login_throttling")
     refuse_if_locked(db, key, clock.now(), throttled)
     learner = db.scalar(select(Learner).where(Learner.id_number == body.id_number.upper()))
-    if not verify_password(body.password, learner.password_hash if learner else None):
+    hasher = settings.password_hasher
+    if not hasher.verify(body.password, learner.password_hash if learner else None):
         record_failure(db, key, clock.now())
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_CREDENTIALS)
     assert learner is not None

@@ -11,7 +11,13 @@ import datetime as dt
 from fastapi import APIRouter, HTTPException, status
 
 from harness.spec.supervision import SupervisorAccount, SupervisorTokenIn, SupervisorTokenOut
-from reference_platform.dependencies import CurrentSupervisor, Db, Defects, PlatformClock
+from reference_platform.dependencies import (
+    CurrentSupervisor,
+    Db,
+    Defects,
+    PlatformClock,
+    Settings,
+)
 from reference_platform.errors import responses
 from reference_platform.models import Supervisor, SupervisorToken
 from reference_platform.security import new_token, token_hash
@@ -40,11 +46,11 @@ def account_of(row: Supervisor) -> SupervisorAccount:
     ),
 )
 def issue_token(
-    body: SupervisorTokenIn, db: Db, clock: PlatformClock, defects: Defects
+    body: SupervisorTokenIn, db: Db, clock: PlatformClock, defects: Defects, settings: Settings
 ) -> SupervisorTokenOut:
     key, throttled = supervisor_key(body.username), not defects.active("no_login_throttling")
     refuse_if_locked(db, key, clock.now(), throttled)
-    account = authenticate(db, body.username, body.password)
+    account = authenticate(db, body.username, body.password, settings.password_hasher)
     if account is None:
         record_failure(db, key, clock.now())
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Wrong username or password")
