@@ -51,17 +51,14 @@ class CreditRules:
     fastest_credited_rate: float = 1.0  # credits_stock_player_rates: 1.5, the player's menu
 
     @classmethod
-    def of(
-        cls, defects: ActiveDefects, alternatives: ChosenAlternatives | None = None
-    ) -> CreditRules:
+    def of(cls, defects: ActiveDefects, alternatives: ChosenAlternatives) -> CreditRules:
         """The rules a platform with these defects (and alternatives) applies: read here, beside
         the rules, so that `sxcert defects` leads to the rule each defect drops."""
         return cls(
             pay_duplicates=defects.active("credits_duplicate_heartbeats"),
             ignore_rate=defects.active("credits_fast_playback"),
             trust_position=defects.active("trusts_client_position"),
-            overdue_stops_credit=alternatives is not None
-            and alternatives.chosen("overdue_capture_stops_credit"),
+            overdue_stops_credit=alternatives.chosen("overdue_capture_stops_credit"),
             fastest_credited_rate=1.5 if defects.active("credits_stock_player_rates") else 1.0,
         )
 

@@ -122,6 +122,13 @@ _DEFECT_LIST = (
         "The ID-card photo is not stored (no hash in supervision, photo endpoint 404).",
     ),
     Defect(
+        "stores_id_card_photo_unread",
+        ("ID-01",),
+        ("registration_refuses_photos_that_are_not_images",),
+        "The ID-card photo is stored as sent, never read as an image (an attachment field): text,"
+        " a GIF or a PNG cut short registers the learner with an ID card no one can open.",
+    ),
+    Defect(
         "liveness_only_on_first_login",
         ("ID-02", "ID-03", "STUDY-09"),
         (
@@ -369,6 +376,13 @@ _DEFECT_LIST = (
         ("POST-05",),
         ("records_are_kept_three_years_after_training",),
         "A learner's records may be deleted 1 year after the end of training.",
+    ),
+    Defect(
+        "retention_leap_day_ends_28_february",
+        ("POST-05",),
+        ("records_are_kept_three_years_after_training",),
+        "A training ended on 29 February is kept until 28 February of the common year 3 years"
+        " on (a day early; the interface's reading is 1 March).",
     ),
     Defect(
         "unmasked_id_numbers",

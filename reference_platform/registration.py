@@ -76,7 +76,12 @@ def register(
     # the number is kept in its canonical form (upper-case X), so that x and X are one person
     kept_number = body.id_number.strip() if defects.active("keeps_id_number_as_typed") else None
     face = image_of(body.face_photo, "Face photo")
-    id_card = image_of(body.id_card_photo, "ID-card photo")
+    if defects.active("stores_id_card_photo_unread"):
+        # The slip: the ID card handled as an attachment, whatever is not an image kept as sent.
+        unread = DecodedImage(body.id_card_photo.encode(), "application/octet-stream")
+        id_card = decode_image(body.id_card_photo) or unread
+    else:
+        id_card = image_of(body.id_card_photo, "ID-card photo")
     number = kept_number or resident.number
     if db.scalar(select(Learner.id).where(Learner.id_number == number)) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, ALREADY_REGISTERED)

@@ -11,12 +11,14 @@ short). Earlier deletion is refused; a deletion is logged (`RecordDeletion`).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException, status
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from reference_platform.defects import ActiveDefects
 from reference_platform.models import (
     CaptureChallenge,
     Certificate,
@@ -38,13 +40,17 @@ RETENTION_YEARS = 3
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
-def add_years(moment: dt.datetime, years: int) -> dt.datetime:
-    """`moment` plus calendar years in Shanghai; 29 February becomes 1 March."""
+def add_years(
+    moment: dt.datetime, years: int, leap_day_to: tuple[int, int] = (3, 1)
+) -> dt.datetime:
+    """`moment` plus calendar years in Shanghai; 29 February becomes 1 March (`leap_day_to`
+    (month, day) is there for the defect that makes it 28 February)."""
     local = moment.astimezone(CHINA)
     try:
         return local.replace(year=local.year + years)
     except ValueError:  # 29 February into a common year
-        return local.replace(year=local.year + years, month=3, day=1)
+        month, day = leap_day_to
+        return local.replace(year=local.year + years, month=month, day=day)
 
 
 def end_of_training(db: Session, learner: Learner) -> dt.datetime:
@@ -67,16 +73,34 @@ def end_of_training(db: Session, learner: Learner) -> dt.datetime:
     return max(_aware(m) for m in moments if m is not None)
 
 
-def kept_until(db: Session, learner: Learner, years: int = RETENTION_YEARS) -> dt.datetime:
-    return add_years(end_of_training(db, learner), years)
+@dataclass(frozen=True)
+class RetentionRule:
+    """How long records are kept: `years` calendar years, a 29 February ending on `leap_day_to`
+    (month, day) of a common year. The defaults are the policy's; defects swap one."""
+
+    years: int = RETENTION_YEARS
+    leap_day_to: tuple[int, int] = (3, 1)
+
+
+def retention_rule(defects: ActiveDefects) -> RetentionRule:
+    rule = RetentionRule()
+    if defects.active("deletes_after_one_year"):
+        rule = replace(rule, years=1)
+    if defects.active("retention_leap_day_ends_28_february"):
+        rule = replace(rule, leap_day_to=(2, 28))
+    return rule
 
 
 def delete_learner_records(
-    db: Session, learner: Learner, now: dt.datetime, by: str, years: int = RETENTION_YEARS
+    db: Session,
+    learner: Learner,
+    now: dt.datetime,
+    by: str,
+    rule: RetentionRule,
 ) -> RecordDeletion:
     """Delete every record of the learner once the retention period is over; 409 before."""
     end = end_of_training(db, learner)
-    until = add_years(end, years)
+    until = add_years(end, rule.years, rule.leap_day_to)
     if now < until:
         raise HTTPException(status.HTTP_409_CONFLICT, f"Records are kept until {until.isoformat()}")
     playbacks = select(Playback.id).where(Playback.learner_id == learner.id)

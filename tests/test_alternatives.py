@@ -179,7 +179,6 @@ def watching(**changes: object) -> PlaybackState:
 def test_the_alternative_is_read_into_the_rules() -> None:
     assert STOPS.overdue_stops_credit
     assert not CreditRules.of(ActiveDefects(), ChosenAlternatives()).overdue_stops_credit
-    assert not CreditRules.of(ActiveDefects()).overdue_stops_credit
 
 
 def test_overdue_capture_is_settled_without_a_replacement_at_once() -> None:

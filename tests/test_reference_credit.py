@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.credit import (
     Beat,
     CreditRules,
@@ -195,11 +196,12 @@ def test_capture_points_lie_in_5_to_90_percent_of_each_hour_and_differ() -> None
 
 # ---- the defects' switches ---------------------------------------------------------------------
 def test_credit_rules_are_read_from_the_defects() -> None:
-    assert CreditRules.of(ActiveDefects()) == CreditRules()
-    assert CreditRules.of(ActiveDefects(["credits_fast_playback", "trusts_client_position"])) == (
-        CreditRules(ignore_rate=True, trust_position=True)
-    )
-    assert CreditRules.of(ActiveDefects(["credits_duplicate_heartbeats"])).pay_duplicates
+    assert CreditRules.of(ActiveDefects(), ChosenAlternatives()) == CreditRules()
+    assert CreditRules.of(
+        ActiveDefects(["credits_fast_playback", "trusts_client_position"]), ChosenAlternatives()
+    ) == (CreditRules(ignore_rate=True, trust_position=True))
+    duplicates = ActiveDefects(["credits_duplicate_heartbeats"])
+    assert CreditRules.of(duplicates, ChosenAlternatives()).pay_duplicates
 
 
 def test_trusts_client_position_moves_the_furthest_point_on_a_jump() -> None:

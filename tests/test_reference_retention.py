@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from reference_platform.retention import add_years
+from reference_platform.defects import ActiveDefects
+from reference_platform.retention import RetentionRule, add_years, retention_rule
 from tests.test_reference_support import running_platform
 
 SH = dt.timezone(dt.timedelta(hours=8))
@@ -110,3 +111,12 @@ def test_a_learner_with_quiz_answers_and_a_certificate_is_deleted(tmp_path):
                     .where(table.learner_id == learner.learner_id)
                 )
                 assert left == 0, table.__tablename__
+
+
+def test_the_retention_rule_is_the_policys_unless_a_defect_swaps_one_value() -> None:
+    assert retention_rule(ActiveDefects()) == RetentionRule(3, (3, 1))
+    assert retention_rule(ActiveDefects({"deletes_after_one_year"})).years == 1
+    leap = retention_rule(ActiveDefects({"retention_leap_day_ends_28_february"}))
+    assert leap == RetentionRule(3, (2, 28))
+    moment = dt.datetime(2028, 2, 29, 9, 0, tzinfo=SH)
+    assert add_years(moment, 3, leap.leap_day_to) == dt.datetime(2031, 2, 28, 9, 0, tzinfo=SH)

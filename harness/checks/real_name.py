@@ -143,3 +143,67 @@ def registration_follows_the_identity_authority(probe: Probe) -> None:
         f"{len(rows)} registrations the identity authority refuses were refused (4xx) and kept "
         "nothing; the person then registered with the right name and photos"
     )
+
+
+def gif_of(photo_b64: str) -> str:
+    """The photo converted to GIF: a real image, of a format the interface does not take."""
+    with Image.open(io.BytesIO(base64.b64decode(photo_b64))) as image:
+        data = io.BytesIO()
+        image.convert("RGB").save(data, format="GIF")
+    return b64(data.getvalue())
+
+
+@check("ID-01")
+def registration_refuses_photos_that_are_not_images(probe: Probe) -> None:
+    """A registration whose face or ID-card photo is not a PNG or JPEG image is refused (4xx)
+    and keeps nothing; the person then registers with the right photos.
+
+    Space: both photo fields; for each, text that is not base64, base64 of text, a GIF (a real
+    image of another format) and the photo cut short (a PNG with no end); the ID card matters
+    most, since only the platform reads it (the face photo is also refused by the province, and
+    `registration_follows_the_identity_authority` tries it against that)."""
+    person = probe.learners.person()
+    values: dict[str, Callable[[str], str]] = {
+        "text that is not base64": lambda _photo: "not base64: %%%",
+        "base64 of text": lambda _photo: b64("这不是一张照片 / not a photo".encode()),
+        "a GIF": gif_of,
+        "a PNG cut short": cut_short,
+    }
+    cases = [
+        (f"{label}: {what}", field, make)
+        for field, label in (("id_card_photo", "ID-card photo"), ("face_photo", "face photo"))
+        for what, make in values.items()
+    ]
+    rows: list[dict[str, Any]] = []
+    for case, field, make in cases:
+        outcome = _register(probe, person, **{field: make(getattr(person, field))})
+        kept = attempt(lambda: probe.supervisor.learner(person.id_number))
+        row: dict[str, Any] = {
+            "case": case,
+            "answer": _answer(outcome),
+            "kept": not isinstance(kept, Refused) and kept is not None,
+        }
+        if not isinstance(outcome, Refused):  # a 5xx fails the check where it is sent
+            row["problem"] = f"{case}: answered {_answer(outcome)}, not a 4xx refusal"
+        elif row["kept"]:
+            row["problem"] = f"{case}: refused, but a learner {person.id_number} is kept"
+        rows.append(row)
+        if "problem" in row:
+            break  # the person may be registered now: the other values would say nothing
+    right = None if "problem" in rows[-1] else _register(probe, person)
+    probe.evidence.attach_json(
+        "photo-refusals", {"cases": rows, "right_photos": right and _answer(right)}
+    )
+    problems = [row["problem"] for row in rows if "problem" in row]
+    if problems:
+        raise CheckFailure(
+            "Registration takes a photo that is not a PNG or JPEG image",
+            received=problems,
+            expected="each refused with a 4xx and a reason, no learner kept",
+        )
+    if isinstance(right, Refused):
+        raise CannotProbe(PROBE, f"the person with the right photos was refused: {_answer(right)}")
+    probe.evidence.note(
+        f"{len(rows)} registrations with a photo that is not a PNG or JPEG image were refused "
+        "(4xx) and kept nothing; the person then registered with the right photos"
+    )

@@ -9,7 +9,8 @@ February → 1 March). From a certification instance started in 2026 the span al
 Probes, moving the test clock: deletion right away, and one second before `kept_until`, is
 refused (4xx) and the learner's records stay; one second after, it is allowed, the records are
 gone from the supervision view and the deletion log names the learner.
-This check moves the platform's clock about 3 years on, so it runs after every other check.
+This check moves the platform's clock years on (3 years past the next 29 February), so it runs
+after every other check.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ from typing import Any
 
 from harness.api import Refused, attempt
 from harness.checks._support import CHINA, a_course
-from harness.failures import CheckFailure
+from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
-from harness.scenarios.trail import learner_with_trail
+from harness.scenarios.study import Enrolled, enrolled_learner
+from harness.scenarios.trail import learner_with_trail, trail_of
 from harness.spec.supervision import RecordDeletionOut
 from harness.supervision import SupervisionClient
 
 BYSTANDER_AFTER_S = 3600  # another learner trains this long after the end of training
+LEAP_DAY_START = dt.time(9)  # the leap-day learner trains from here (its capture within 45 min)
+PROBE = "retention of a training ended on 29 February"
 
 RECORDS_PATH = "/api/v1/records/learners/{learner_id}"
 DELETIONS_PATH = "/api/v1/records/deletions"
@@ -78,6 +82,9 @@ def records_are_kept_three_years_after_training(probe: Probe) -> None:
     authority = probe.supervisors.authority
     course = a_course(probe.platform)
     trail = learner_with_trail(probe, course)
+    # Enrolled now, while a voucher issued today is valid (the province's date, not the moved
+    # clock's, bounds it); it studies on the next 29 February (`_ended_on_a_leap_day`).
+    leap_learner = enrolled_learner(probe.learners, probe.platform, course)
     learner_id = trail.learner_id
     end = end_of_training(authority, learner_id)
     kept_until = add_years(end, years)
@@ -121,7 +128,65 @@ def records_are_kept_three_years_after_training(probe: Probe) -> None:
             received={"answer": shown["1 s after kept_until"], "gone": gone, "logged": logged},
             expected="allowed, the records gone from supervision, the deletion logged",
         )
-    probe.evidence.note(f"refused until {kept_until.isoformat()}, allowed and logged after")
+    leap = _ended_on_a_leap_day(probe, leap_learner, years)
+    probe.evidence.attach_json("retention-leap-day", leap)
+    if "problem" in leap:
+        raise CheckFailure(
+            "A training ended on 29 February is not kept until 1 March, 3 years on",
+            received=leap,
+            expected="deletion refused until 1 March (Asia/Shanghai) 3 years after, allowed then",
+        )
+    probe.evidence.note(
+        f"refused until {kept_until.isoformat()}, allowed and logged after; a training ended on "
+        f"29 February kept until {leap['kept_until']}"
+    )
+
+
+def next_leap_day(after: dt.date) -> dt.date:
+    year = after.year
+    while True:
+        try:
+            day = dt.date(year, 2, 29)
+        except ValueError:
+            day = None
+        if day is not None and day > after:
+            return day
+        year += 1
+
+
+def _ended_on_a_leap_day(probe: Probe, enrolled: Enrolled, years: int) -> dict[str, Any]:
+    """The interface's 29 February → 1 March: a learner whose training ends on the next 29
+    February (Shanghai, the morning) must be kept until 1 March `years` on — one second before,
+    refused; one second after, allowed. A platform counting 365-day years, or taking 28 February,
+    allows it a day early; one whose date arithmetic fails on the leap day answers a 5xx."""
+    authority = probe.supervisors.authority
+    today = probe.clock.now().astimezone(CHINA).date()
+    leap_day = next_leap_day(today)
+    morning = dt.datetime.combine(leap_day, LEAP_DAY_START, tzinfo=CHINA)
+    probe.clock.advance((morning - probe.clock.now()).total_seconds())
+    trail = trail_of(probe, enrolled)
+    end = end_of_training(authority, trail.learner_id)
+    if end.astimezone(CHINA).date() != leap_day:
+        raise CannotProbe(PROBE, f"the leap-day learner's training ended on {end.isoformat()}")
+    kept_until = add_years(end, years)
+    found: dict[str, Any] = {"end_of_training": end, "kept_until": kept_until.isoformat()}
+    probe.clock.advance((kept_until - probe.clock.now()).total_seconds() - 1)
+    before = delete(authority, trail.learner_id)
+    probe.clock.advance((kept_until - probe.clock.now()).total_seconds() + 1)
+    after = delete(authority, trail.learner_id)
+    found["1 s before kept_until"] = _shown(before)
+    found["1 s after kept_until"] = _shown(after)
+    if not isinstance(before, Refused):
+        found["problem"] = "deleted one second before 1 March"
+    elif isinstance(after, Refused):
+        found["problem"] = "still refused one second after 1 March"
+    return found
+
+
+def _shown(outcome: RecordDeletionOut | Refused) -> str | dict[str, Any]:
+    if isinstance(outcome, Refused):
+        return f"{outcome.status} {outcome.detail}"
+    return outcome.model_dump(mode="json")
 
 
 records_are_kept_three_years_after_training.runs_last = True  # type: ignore[attr-defined]

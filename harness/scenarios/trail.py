@@ -6,6 +6,7 @@ such a trail."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from harness.failures import CannotProbe
@@ -27,9 +28,15 @@ class Trail:
 
 def learner_with_trail(probe: Probe, course: CourseOut) -> Trail:
     """A fresh learner of `course` with one playback, heartbeats and one answered capture."""
-    enrolled = enrolled_learner(probe.learners, probe.platform, course)
+    return trail_of(probe, enrolled_learner(probe.learners, probe.platform, course))
+
+
+def trail_of(probe: Probe, enrolled: Enrolled) -> Trail:
+    """`enrolled`'s trail from now: one playback, heartbeats and one answered capture (signed
+    in again first when its token would lapse within the lesson)."""
+    enrolled.renew_if_expiring(probe.clock.now(), dt.timedelta(hours=1))
     if not enrolled.lessons:
-        raise CannotProbe("a learner's trail", f"course {course.course_id} has no lesson")
+        raise CannotProbe("a learner's trail", f"course {enrolled.course.course_id} has no lesson")
     study = Study(probe.platform, probe.time, probe.province, enrolled, enrolled.lessons[0])
     study.open()
     challenge = study.watch_until_challenge()

@@ -14,7 +14,7 @@ from harness.spec.supervision import RecordDeletionOut
 from reference_platform.dependencies import Context, CurrentSupervisor, Db, PathId, PlatformClock
 from reference_platform.errors import responses
 from reference_platform.models import Learner, RecordDeletion
-from reference_platform.retention import RETENTION_YEARS, delete_learner_records
+from reference_platform.retention import delete_learner_records, retention_rule
 from reference_platform.scope import PLATFORM_WIDE
 
 router = APIRouter(prefix="/records", tags=["records"])
@@ -52,8 +52,8 @@ def delete_learner(
     learner = db.scalar(select(Learner).where(Learner.id == learner_id))
     if learner is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Learner not found")
-    years = 1 if context.defects.active("deletes_after_one_year") else RETENTION_YEARS
-    row = delete_learner_records(db, learner, clock.now(), account.username, years)
+    rule = retention_rule(context.defects)
+    row = delete_learner_records(db, learner, clock.now(), account.username, rule)
     return deletion_out(row)
 
 
