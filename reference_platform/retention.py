@@ -40,11 +40,9 @@ RETENTION_YEARS = 3
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
-def add_years(
-    moment: dt.datetime, years: int, leap_day_to: tuple[int, int] = (3, 1)
-) -> dt.datetime:
-    """`moment` plus calendar years in Shanghai; 29 February becomes 1 March (`leap_day_to`
-    (month, day) is there for the defect that makes it 28 February)."""
+def add_years(moment: dt.datetime, years: int, leap_day_to: tuple[int, int]) -> dt.datetime:
+    """`moment` plus calendar years in Shanghai; a 29 February becomes `leap_day_to` (month,
+    day) of a common year: 1 March under the policy's rule (`RetentionRule`)."""
     local = moment.astimezone(CHINA)
     try:
         return local.replace(year=local.year + years)

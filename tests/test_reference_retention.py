@@ -22,7 +22,7 @@ SH = dt.timezone(dt.timedelta(hours=8))
     ],
 )
 def test_three_calendar_years_and_29_february_becomes_1_march(moment, expected):
-    assert add_years(moment, 3) == expected
+    assert add_years(moment, 3, RetentionRule().leap_day_to) == expected
 
 
 def test_deletion_refused_one_second_before_and_allowed_and_logged_after(tmp_path):

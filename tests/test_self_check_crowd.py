@@ -108,8 +108,9 @@ def test_an_event_reporting_player_adds_honest_reports_soon_after_a_heartbeat():
 
 
 def test_a_timer_driven_player_is_one_gap_short_of_machine_regular():
-    """ON_THE_DOT gaps of exactly one interval (one short of the interface's 12), then one of
-    two: its only run of 12 gaps spreads far past the 0.5 s below which a platform may flag."""
+    """One gap of two intervals, then ON_THE_DOT gaps of exactly one (one short of the
+    interface's 12): its only run of 12 gaps spreads far past the 0.5 s below which a platform
+    may flag, and the dots are the last gaps (a window sliding past the end meets 11 of them)."""
     from harness.scenarios.crowd import ON_THE_DOT, HonestJourney, plan
 
     seeding.draws.seed(11)
@@ -118,5 +119,5 @@ def test_a_timer_driven_player_is_one_gap_short_of_machine_regular():
     moments = [m.at_s for m in sorted(journey.moves)]  # gaps between heartbeats, as judged
     gaps = [b - a for a, b in itertools.pairwise(moments)]
     assert ON_THE_DOT == RUN - 1
-    assert gaps == [INTERVAL] * ON_THE_DOT + [2 * INTERVAL]
+    assert gaps == [2 * INTERVAL] + [INTERVAL] * ON_THE_DOT
     assert statistics.pstdev(gaps[-RUN:]) > NEVER_FLAGGED_STDEV_S

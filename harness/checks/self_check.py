@@ -30,22 +30,21 @@ The space probed (docs/interface.md, "Self-check"), judged through
   own, heartbeats with a person's jitter (a spread of 2.5–5 s, now and then a double gap, never
   under the promised 0.5 s), positions advancing with the clock, captures answered live at once,
   some answering quiz questions after 15–60 s of reading each, RETRYING of them on a flaky
-  network resending a report (same seq and position) 4 s before their next heartbeat, four
-  times (a duplicate moves no baseline: measured from the resend, the next heartbeat would be
-  ahead of the clock), EVENT_REPORTING of them reporting on events too (an extra heartbeat 5 s
-  after a regular one, its position 5 s further, four times: never ahead of the clock, but
-  flagged by a rule that drops the interface's 2 s of slack), one whose player keeps time with
-  a timer for 11 gaps on the dot, one short of the 12 the interface calls machine-regular, then
-  pauses for one gap of two intervals (never flagged: its one run of 12 spreads far past 0.5 s;
-  a rule counting runs of 11 flags it), HOUSEHOLD of them signing in
-  from one address, HOUSEHOLD_COMPUTER of those on one device (the interface: 2 accounts on one
-  device never flagged, 3 always); and a training room: TRAINING_ROOM employees of one
-  enterprise (enrolled by its account, ENT-01) signing in from its one address, each on a
-  device of its own; and one
-  learner who plays 20 minutes of a lesson from 00:20 and leaves the player paused until the
-  evening, heartbeating now and then (over 16 h open, 20 min played: `round_the_clock` counts
-  content played). None may be flagged. The share flagged is the false-positive rate, reported
-  in the evidence;
+  network resending a report (same seq and position) 4 s before their next heartbeat, four times
+  (a duplicate moves no baseline: measured from the resend, the next heartbeat would be ahead of
+  the clock), EVENT_REPORTING of them reporting on events too (an extra heartbeat 5 s after a
+  regular one, its position 5 s further, four times: never ahead of the clock, but flagged by a
+  rule that drops the interface's 2 s of slack), one whose player pauses for one gap of two
+  intervals, then keeps time with a timer for 11 gaps on the dot, one short of the 12 the
+  interface calls machine-regular (never flagged: its one run of 12 spreads far past 0.5 s; a
+  rule counting runs of 11 flags it, as does one whose window slides past the last gap),
+  HOUSEHOLD of them signing in from one address, HOUSEHOLD_COMPUTER of those on one device (the
+  interface: 2 accounts on one device never flagged, 3 always); and a training room:
+  TRAINING_ROOM employees of one enterprise (enrolled by its account, ENT-01) signing in from
+  its one address, each on a device of its own; and one learner who plays 20 minutes of a lesson
+  from 00:20 and leaves the player paused until the evening, heartbeating now and then (over 16
+  h open, 20 min played: `round_the_clock` counts content played). None may be flagged. The
+  share flagged is the false-positive rate, reported in the evidence;
 - every finding names the learner asked for, its trace names no other learner, and holds 1–20
   records (the interface's bound: the round-the-clock learner's day alone has hundreds of
   heartbeats, so a trace cut one record too late shows).

@@ -46,11 +46,11 @@ RESEND_BEFORE_NEXT_S = 4.0
 EVENT_REPORTS = 4
 EVENT_EVERY = 2  # after every second heartbeat, from the second
 EVENT_AFTER_S = 5.0
-# A player driven by a timer for a while: ON_THE_DOT gaps between heartbeats of exactly one
-# interval, one short of
-# the 12 the interface calls machine-regular, then one gap of two intervals (a glance away). Its
-# only run of 12 gaps spreads far past 0.5 s, so the interface says it is never flagged; a rule
-# counting runs of 11 flags it.
+# A player driven by a timer after a glance away: one gap of two intervals, then ON_THE_DOT gaps
+# between heartbeats of exactly one interval, one short of the 12 the interface calls
+# machine-regular. Its only run of 12 gaps spreads far past 0.5 s, so the interface says it is
+# never flagged; a rule counting runs of 11 flags it, also one that slides its window of 12 past
+# the last gap (a run of 11 at the end read as a run). The dots come last for that reason.
 ON_THE_DOT = 11
 # A player left paused for the rest of a day (a tab in the background, heartbeating now and
 # then): PLAYED_BEFORE_PAUSE_S of content, then PAUSED_BEATS paused heartbeats PAUSED_GAP_S
@@ -111,8 +111,8 @@ def plan(
     moment, position = 0.0, study.position
     gaps = natural_gaps(float(study.interval), journey.spread_s, span_s)
     if timer_driven:
-        # from the opening: the first heartbeat, then ON_THE_DOT gaps between heartbeats
-        gaps = [float(study.interval)] * (ON_THE_DOT + 1) + [2.0 * study.interval]
+        # from the opening: the first heartbeat, a gap of two intervals, then ON_THE_DOT gaps
+        gaps = [float(study.interval), 2.0 * study.interval] + [float(study.interval)] * ON_THE_DOT
     resent_before = (
         {index for index in range(RESEND_EVERY, len(gaps), RESEND_EVERY)[:RESENDS]}
         if resends
