@@ -125,8 +125,8 @@ _DEFECT_LIST = (
         "stores_id_card_photo_unread",
         ("ID-01",),
         ("registration_refuses_photos_that_are_not_images",),
-        "The ID-card photo is stored as sent, never read as an image (an attachment field): text,"
-        " a GIF or a PNG cut short registers the learner with an ID card no one can open.",
+        "The ID-card photo is stored as sent, never read as an image (an attachment field): text"
+        " or a PNG cut short registers the learner with an ID card no one can open.",
     ),
     Defect(
         "liveness_only_on_first_login",

@@ -145,28 +145,23 @@ def registration_follows_the_identity_authority(probe: Probe) -> None:
     )
 
 
-def gif_of(photo_b64: str) -> str:
-    """The photo converted to GIF: a real image, of a format the interface does not take."""
-    with Image.open(io.BytesIO(base64.b64decode(photo_b64))) as image:
-        data = io.BytesIO()
-        image.convert("RGB").save(data, format="GIF")
-    return b64(data.getvalue())
-
-
 @check("ID-01")
 def registration_refuses_photos_that_are_not_images(probe: Probe) -> None:
     """A registration whose face or ID-card photo is not a PNG or JPEG image is refused (4xx)
     and keeps nothing; the person then registers with the right photos.
 
-    Space: both photo fields; for each, text that is not base64, base64 of text, a GIF (a real
-    image of another format) and the photo cut short (a PNG with no end); the ID card matters
-    most, since only the platform reads it (the face photo is also refused by the province, and
-    `registration_follows_the_identity_authority` tries it against that)."""
+    Space: both photo fields; for each, nothing (an empty string), text that is not base64,
+    base64 of text and the photo cut short (a PNG with no end) — the interface's "missing or
+    undecodable photo". The ID card matters most, since only the platform reads it (the face
+    photo is also refused by the province, and `registration_follows_the_identity_authority`
+    tries it against that). Left out: an image of another format (a GIF) — the interface names
+    PNG and JPEG as the wire format but promises a refusal only for what cannot be decoded, so a
+    platform that converts one is not judged here."""
     person = probe.learners.person()
     values: dict[str, Callable[[str], str]] = {
-        "text that is not base64": lambda _photo: "not base64: %%%",
+        "nothing": lambda _photo: "",
+        "text that is not base64": lambda _photo: "not base64 at all: %%% plain text, no image",
         "base64 of text": lambda _photo: b64("这不是一张照片 / not a photo".encode()),
-        "a GIF": gif_of,
         "a PNG cut short": cut_short,
     }
     cases = [
