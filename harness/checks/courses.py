@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+import uuid
 
+from harness.api import Refused, attempt
 from harness.catalogue import load_catalogue
-from harness.checks._support import offered_courses
-from harness.failures import CheckFailure
+from harness.checks._support import answer_text, offered_courses
+from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
+from harness.spec.courses import CourseOut
 
 OCCUPATION_CODE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$")
 LEVELS = ("junior", "intermediate", "senior")
+PROBE = "enrolment in a course that is not offered"
 
 
 @check("COURSE-01")
@@ -23,9 +27,16 @@ def every_offered_course_has_a_valid_provincial_approval(probe: Probe) -> None:
     Each must carry an approval number that the province's registry holds as valid, for this
     platform, with the course's occupation, level and lesson hours (the derived values the
     registry approved); a course without one, an unknown or revoked number, another platform's
-    number or an approval for other content is a failure."""
+    number or an approval for other content is a failure.
+
+    And only an offered course can be enrolled in ("unapproved courses cannot be enrolled in"):
+    a learner holding a valid voucher for an offered course tries a course id no course has, and
+    every course id this platform applied to the province for that was rejected or is pending
+    (none on the reference). Each is refused with a 4xx (a 5xx fails), and the voucher is left
+    unredeemed: it then enrols the learner in the offered course."""
     problems, rows = [], []
-    for course in offered_courses(probe.platform):
+    offered = offered_courses(probe.platform)
+    for course in offered:
         record = probe.province.approval(course.approval.number) if course.approval else None
         rows.append(
             {
@@ -60,7 +71,68 @@ def every_offered_course_has_a_valid_provincial_approval(probe: Probe) -> None:
             received=problems,
             expected="a valid approval for every course",
         )
-    probe.evidence.note(f"{len(rows)} offered courses, all approved by the registry")
+    tried = _enrolment_needs_an_offered_course(probe, offered)
+    probe.evidence.note(
+        f"{len(rows)} offered courses, all approved by the registry; enrolment refused for "
+        f"{len(tried)} course id(s) not offered, the voucher left for the offered one"
+    )
+
+
+def _enrolment_needs_an_offered_course(probe: Probe, offered: list[CourseOut]) -> list[str]:
+    """The ids tried: each refused (4xx) without redeeming the voucher, which then enrols."""
+    if not offered:
+        raise CannotProbe(PROBE, "the platform offers no course")
+    course = offered[0]
+    offered_ids = {c.course_id for c in offered}
+    not_offered = [f"crs-not-offered-{uuid.uuid4().hex[:8]}"]
+    not_offered += sorted(
+        {
+            a.platform_course_id
+            for a in probe.province.course_applications()
+            if a.platform_id == probe.platform_id
+            and a.status in ("pending", "rejected")
+            and a.platform_course_id not in offered_ids
+        }
+    )
+    learner, login = probe.learners.logged_in()
+    voucher = probe.learners.voucher(learner, course)
+    answers = {
+        course_id: attempt(
+            lambda course_id=course_id: probe.platform.enrol(
+                login.token, course_id=course_id, voucher_code=voucher.code
+            )
+        )
+        for course_id in not_offered
+    }
+    state_after = probe.province.voucher(voucher.code).state
+    enrolled = attempt(
+        lambda: probe.platform.enrol(
+            login.token, course_id=course.course_id, voucher_code=voucher.code
+        )
+    )
+    shown = {k: answer_text(v, "enrolled") for k, v in answers.items()}
+    probe.evidence.attach_json(
+        "enrolment-in-courses-not-offered",
+        {
+            "tried": shown,
+            "voucher_state_after": state_after,
+            "then_offered_course": {course.course_id: answer_text(enrolled, "enrolled")},
+        },
+    )
+    accepted = [k for k, v in answers.items() if not isinstance(v, Refused)]
+    if accepted:
+        raise CheckFailure(
+            "A course that is not offered was enrolled in",
+            received={k: shown[k] for k in accepted},
+            expected="4xx: only an offered (approved) course can be enrolled in",
+        )
+    if state_after != "issued" or isinstance(enrolled, Refused):
+        raise CheckFailure(
+            "A refused enrolment in a course that is not offered used up the voucher",
+            received={"voucher_state": state_after, "offered_course": answer_text(enrolled, "")},
+            expected="the voucher unredeemed, then enrolling in the offered course",
+        )
+    return not_offered
 
 
 @check("COURSE-03")
