@@ -51,8 +51,8 @@ def queue_report(
 
 def deliver_pending(
     db: Session, province: ProvinceClient, now: dt.datetime, defects: ActiveDefects
-) -> int:
-    """Send the unacknowledged reports; answer how many the province acknowledged now."""
+) -> None:
+    """Send the unacknowledged reports."""
     unsent: ColumnElement[bool] = CompletionReport.acknowledged_at.is_(None)
     if defects.active("duplicates_completion_report"):
         unsent = true()  # every report, again and again
@@ -65,7 +65,6 @@ def deliver_pending(
         .order_by(CompletionReport.created_at)
         .limit(MAX_BATCH)
     ).all()
-    acknowledged = 0
     for report, cert, learner, course in pending:
         report.attempts += 1
         report_id = report.id
@@ -91,6 +90,4 @@ def deliver_pending(
             log.warning("completion report %s not delivered: %s", report.id, exc)
             break  # the province is down: retry everything at the next sweep
         report.acknowledged_at, report.offline_voucher_code = now, answer.offline_voucher_code
-        acknowledged += 1
     db.commit()
-    return acknowledged
