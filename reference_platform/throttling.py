@@ -31,7 +31,7 @@ def supervisor_key(username: str) -> str:
     return "supervisor:" + username
 
 
-def refuse_if_locked(db: Session, key: str, now: dt.datetime, enabled: bool = True) -> None:
+def refuse_if_locked(db: Session, key: str, now: dt.datetime, enabled: bool) -> None:
     """429 when the key has `MAX_FAILURES` failures within `WINDOW` and the last is under `LOCK`
     ago. `enabled` is False only under the `no_login_throttling` defect."""
     if not enabled:

@@ -37,6 +37,7 @@ LONG_LESSON_STEP_S = 60  # heartbeat steps through a lesson of several hours: a 
 # [5 %, 90 %] of its part; the challenge comes with the first heartbeat at or past the point.
 POINT_BAND = (0.05, 0.90)
 AT_ONCE = 3  # answers to one challenge sent together (STUDY-02)
+UNKNOWN_CHALLENGE = "cap-sxcert-never-issued"  # a challenge id no platform issues
 
 
 def hour_windows(lesson: LessonOut, step_s: float) -> list[tuple[float, float]]:
@@ -241,6 +242,19 @@ def _failed_capture_answered_again(probe: Probe, session: Study) -> list[str]:
     return [f"a failed capture {failed_id} answered again with the live face: {answer}, not 409"]
 
 
+def _unknown_challenge_answered(probe: Probe, session: Study) -> list[str]:
+    """The live face sent as the answer to a challenge id the platform never issued: refused
+    with a 4xx (the interface: 404), and nothing passes (the caller sees the hour uncredited)."""
+    image = session.capture_image("live")
+    token = session.token or session.enrolled.token
+    answer = attempt(lambda: probe.platform.answer_capture(token, UNKNOWN_CHALLENGE, image))
+    shown = f"{answer.status} {answer.detail}" if isinstance(answer, Refused) else answer
+    session.sent.append({"capture": UNKNOWN_CHALLENGE, "kind": "live", "unknown": str(shown)})
+    if isinstance(answer, Refused):
+        return []
+    return [f"an answer to a challenge never issued ({UNKNOWN_CHALLENGE}) was taken: {shown}"]
+
+
 def _genuine_capture_answered_at_once(probe: Probe, session: Study) -> list[str]:
     """The lesson's next challenge answered with the live face by AT_ONCE requests released
     together, each with a fresh frame (a client retrying while its first answer is under way):
@@ -289,7 +303,8 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
       must judge every capture, not remember an earlier verdict);
     - a failed challenge answered again, in time, with the learner's live face: refused 409
       (already answered, the interface's status), so a failed verdict is final and the hour
-      waits for a new challenge;
+      waits for a new challenge; and the live face sent to a challenge id never issued: refused
+      (4xx, the interface's 404), the hour still not credited;
     - the genuine capture sent by AT_ONCE requests together: one answered, the others 409, and
       the lesson's `captures_passed` is 1 (a race that judged every answer counts it again);
     - derived values: the lesson's `hour_credited` and the course's `credited_hours` in the
@@ -323,6 +338,7 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
         session.watch_to_end(captures=kind)
         if index == 0:
             problems += _failed_capture_answered_again(probe, session)
+            problems += _unknown_challenge_answered(probe, session)
         journal += session.sent
         observe(f"hour {index + 1} watched, {kind} captures only", index, False, 0)
     retry = study(probe, enrolled, 0)
