@@ -55,7 +55,7 @@ def refusal(
     deadline: dt.datetime | None,
     now: dt.datetime,
     logins_live: bool,
-    playback_open: bool = True,
+    playback_open: bool,
 ) -> str | None:
     """Why an answer at `now` may not be judged, or None if it may.
 

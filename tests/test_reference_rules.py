@@ -45,12 +45,15 @@ def test_superseded_still_earns_only_with_its_defect_and_never_once_expired() ->
 
 
 def test_a_capture_answer_is_refused_in_the_contract_order() -> None:
-    assert refusal(False, False, LATER, NOW, logins_live=True) is None
-    assert refusal(False, False, NOW, NOW, logins_live=True) is None, "the deadline is inclusive"
-    assert refusal(True, True, EARLIER, NOW, logins_live=False) == ALREADY_ANSWERED
-    assert refusal(False, True, LATER, NOW, logins_live=True) == EXPIRED
-    assert refusal(False, False, EARLIER, NOW, logins_live=False) == EXPIRED
-    assert refusal(False, False, LATER, NOW, logins_live=False) == PLAYBACK_ENDED
+    def judged(answered: bool, settled: bool, deadline: dt.datetime, live: bool) -> str | None:
+        return refusal(answered, settled, deadline, NOW, logins_live=live, playback_open=True)
+
+    assert judged(False, False, LATER, live=True) is None
+    assert judged(False, False, NOW, live=True) is None, "the deadline is inclusive"
+    assert judged(True, True, EARLIER, live=False) == ALREADY_ANSWERED
+    assert judged(False, True, LATER, live=True) == EXPIRED
+    assert judged(False, False, EARLIER, live=False) == EXPIRED
+    assert judged(False, False, LATER, live=False) == PLAYBACK_ENDED
 
 
 def test_only_the_provinces_pass_admits_a_login() -> None:

@@ -77,7 +77,10 @@ def records_are_kept_three_years_after_training(probe: Probe) -> None:
     enrolment, login, liveness, playback, heartbeats, capture issued and answered); and another
     learner's whole trail made BYSTANDER_AFTER_S after the end of training, which must move
     nobody else's end of training (a platform taking any record's latest time across learners
-    keeps the first learner past its moment)."""
+    keeps the first learner past its moment); a learner who enrolled and never studied (its end
+    of training is its sign-in or enrolment: no playback, heartbeat or capture to read); and a
+    learner whose training ends on the next 29 February, kept until 1 March `years` on — both
+    sides of each learner's moment."""
     years = probe.thresholds.retention_years
     authority = probe.supervisors.authority
     course = a_course(probe.platform)
@@ -90,6 +93,7 @@ def records_are_kept_three_years_after_training(probe: Probe) -> None:
     kept_until = add_years(end, years)
     probe.clock.advance(BYSTANDER_AFTER_S)
     bystander = learner_with_trail(probe, course)
+    never_studied = enrolled_learner(probe.learners, probe.platform, course)
     findings: dict[str, Any] = {
         "end_of_training": end,
         "kept_until": kept_until,
@@ -128,6 +132,14 @@ def records_are_kept_three_years_after_training(probe: Probe) -> None:
             received={"answer": shown["1 s after kept_until"], "gone": gone, "logged": logged},
             expected="allowed, the records gone from supervision, the deletion logged",
         )
+    sparse = _both_sides_of_kept_until(probe, never_studied.learner.learner_id or "", years)
+    probe.evidence.attach_json("retention-never-studied", sparse)
+    if "problem" in sparse:
+        raise CheckFailure(
+            "A learner who enrolled but never studied is not kept exactly 3 years",
+            received=sparse,
+            expected="deletion refused until 3 years after its last record, allowed then",
+        )
     leap = _ended_on_a_leap_day(probe, leap_learner, years)
     probe.evidence.attach_json("retention-leap-day", leap)
     if "problem" in leap:
@@ -137,8 +149,9 @@ def records_are_kept_three_years_after_training(probe: Probe) -> None:
             expected="deletion refused until 1 March (Asia/Shanghai) 3 years after, allowed then",
         )
     probe.evidence.note(
-        f"refused until {kept_until.isoformat()}, allowed and logged after; a training ended on "
-        f"29 February kept until {leap['kept_until']}"
+        f"refused until {kept_until.isoformat()}, allowed and logged after; a learner who never "
+        f"studied kept until {sparse['kept_until']}; a training ended on 29 February kept until "
+        f"{leap['kept_until']}"
     )
 
 
@@ -168,18 +181,26 @@ def _ended_on_a_leap_day(probe: Probe, enrolled: Enrolled, years: int) -> dict[s
     end = end_of_training(authority, trail.learner_id)
     if end.astimezone(CHINA).date() != leap_day:
         raise CannotProbe(PROBE, f"the leap-day learner's training ended on {end.isoformat()}")
+    return _both_sides_of_kept_until(probe, trail.learner_id, years)
+
+
+def _both_sides_of_kept_until(probe: Probe, learner_id: str, years: int) -> dict[str, Any]:
+    """Deletion of the learner one second before its `kept_until` (refused) and one second after
+    (allowed), the clock moved there; `problem` says what went wrong."""
+    authority = probe.supervisors.authority
+    end = end_of_training(authority, learner_id)
     kept_until = add_years(end, years)
     found: dict[str, Any] = {"end_of_training": end, "kept_until": kept_until.isoformat()}
     probe.clock.advance((kept_until - probe.clock.now()).total_seconds() - 1)
-    before = delete(authority, trail.learner_id)
+    before = delete(authority, learner_id)
     probe.clock.advance((kept_until - probe.clock.now()).total_seconds() + 1)
-    after = delete(authority, trail.learner_id)
+    after = delete(authority, learner_id)
     found["1 s before kept_until"] = _shown(before)
     found["1 s after kept_until"] = _shown(after)
     if not isinstance(before, Refused):
-        found["problem"] = "deleted one second before 1 March"
+        found["problem"] = "deleted one second before its kept_until"
     elif isinstance(after, Refused):
-        found["problem"] = "still refused one second after 1 March"
+        found["problem"] = "still refused one second after its kept_until"
     return found
 
 
