@@ -213,7 +213,7 @@ def capture_points(
     rng: random.Random = _SYSTEM_RANDOM,
     fixed_offset_s: float | None = None,
     *,
-    all_in_first_hour: bool = False,
+    all_in_first_hour: bool,
 ) -> list[float]:
     """One capture point per lesson hour, drawn uniformly in [5 %, 90 %] of the hour (from the
     OS's entropy, so no learner can predict it), or `fixed_offset_s` into every hour (the

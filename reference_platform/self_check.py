@@ -139,7 +139,7 @@ class DeviceLogin:
     device_id: str
     started_at: dt.datetime
 
-    def shown(self, own: bool = True) -> dict[str, Any]:
+    def shown(self, own: bool) -> dict[str, Any]:
         """Another account's sign-in is shown without its learner id: every supervision account
         sees the same finding, and one outside that account's scope is not named (the authority
         finds it in the logins view by the device id)."""
@@ -167,7 +167,7 @@ class AddressLogin:
             return f"enterprise:{self.enterprise_id}"
         return f"learner:{self.learner_id}"
 
-    def shown(self, own: bool = True) -> dict[str, Any]:
+    def shown(self, own: bool) -> dict[str, Any]:
         """Another account's sign-in without its learner id (as DeviceLogin.shown)."""
         return {
             "kind": "login",

@@ -182,14 +182,15 @@ def test_hour_needing_capture_takes_the_first_passed_point_without_a_capture() -
 
 def test_capture_points_lie_in_5_to_90_percent_of_each_hour_and_differ() -> None:
     rng = random.Random(7)
-    drawn = [capture_points(LESSON, 1, rng=rng)[0] for _ in range(500)]
+    drawn = [capture_points(LESSON, 1, rng=rng, all_in_first_hour=False)[0] for _ in range(500)]
     assert all(0.05 * LESSON <= point <= 0.90 * LESSON for point in drawn)
     assert len(set(drawn)) > 490 and max(drawn) - min(drawn) > 0.7 * LESSON
-    two_hours = capture_points(2 * LESSON, 2, rng=rng)
+    two_hours = capture_points(2 * LESSON, 2, rng=rng, all_in_first_hour=False)
     assert 0.05 * LESSON <= two_hours[0] <= 0.9 * LESSON
     assert 1.05 * LESSON <= two_hours[1] <= 1.9 * LESSON
-    assert capture_points(LESSON, 1, fixed_offset_s=600) == [600.0]
-    assert capture_points(2 * LESSON, 2, fixed_offset_s=600) == [600.0, LESSON + 600]
+    assert capture_points(LESSON, 1, fixed_offset_s=600, all_in_first_hour=False) == [600.0]
+    fixed = capture_points(2 * LESSON, 2, fixed_offset_s=600, all_in_first_hour=False)
+    assert fixed == [600.0, LESSON + 600]
     first_hour_only = capture_points(2 * LESSON, 2, rng=rng, all_in_first_hour=True)
     assert all(0.05 * LESSON <= point <= 0.9 * LESSON for point in first_hour_only)
 
