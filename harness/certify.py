@@ -200,14 +200,15 @@ def _validate_selection(options: CertifyOptions) -> Profile | None:
     cost a run, nor an earlier report). Answers the loaded profile (None: the embedded one)."""
     profile = None
     if options.profile is not None:
-        if options.reference_defects:
-            raise RunFailed("--reference-defect applies only to the embedded reference platform")
-        if options.reference_alternatives:
-            raise RunFailed(
-                "--reference-alternative applies only to the embedded reference platform"
-            )
-        if options.reference_database:
-            raise RunFailed("--reference-database applies only to the embedded reference platform")
+        embedded_only = {
+            "--reference-defect": bool(options.reference_defects),
+            "--reference-alternative": bool(options.reference_alternatives),
+            "--reference-database": bool(options.reference_database),
+            "--reference-processes": options.reference_processes != 1,
+        }
+        for flag, given in embedded_only.items():
+            if given:
+                raise RunFailed(f"{flag} applies only to the embedded reference platform")
         try:
             profile = load_profile(options.profile)
         except ProfileError as exc:
