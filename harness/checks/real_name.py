@@ -80,6 +80,23 @@ def _answer(outcome: Any) -> str:
     return answer_text(outcome, "registered")
 
 
+def _refusal_row(probe: Probe, case: str, number: str, outcome: Any) -> dict[str, Any]:
+    """What one registration that must be refused did: its answer, whether a learner under
+    `number` is kept, and the `problem` when it was not a 4xx or kept something."""
+    kept = attempt(lambda: probe.supervisor.learner(number))
+    row: dict[str, Any] = {
+        "case": case,
+        "id_number": number,
+        "answer": _answer(outcome),
+        "kept": not isinstance(kept, Refused) and kept is not None,
+    }
+    if not isinstance(outcome, Refused):  # a 5xx fails the check where it is sent
+        row["problem"] = f"{case}: answered {_answer(outcome)}, not a 4xx refusal"
+    elif row["kept"]:
+        row["problem"] = f"{case}: refused, but a learner {number} is kept"
+    return row
+
+
 @check("ID-01")
 def registration_follows_the_identity_authority(probe: Probe) -> None:
     """What the identity authority refuses — a name that is not the person's, an ID number it
@@ -108,19 +125,7 @@ def registration_follows_the_identity_authority(probe: Probe) -> None:
     }
     rows: list[dict[str, Any]] = []
     for case, (number, send) in cases.items():
-        outcome = send()
-        kept = attempt(lambda number=number: probe.supervisor.learner(number))
-        row: dict[str, Any] = {
-            "case": case,
-            "id_number": number,
-            "answer": _answer(outcome),
-            "kept": not isinstance(kept, Refused) and kept is not None,
-        }
-        if not isinstance(outcome, Refused):  # a 5xx fails the check where it is sent
-            row["problem"] = f"{case}: answered {_answer(outcome)}, not a 4xx refusal"
-        elif row["kept"]:
-            row["problem"] = f"{case}: refused, but a learner {number} is kept"
-        rows.append(row)
+        rows.append(_refusal_row(probe, case, number, send()))
     refusals = [
         e.model_dump(mode="json")
         for number in (person.id_number, ghost)
@@ -172,16 +177,7 @@ def registration_refuses_photos_that_are_not_images(probe: Probe) -> None:
     rows: list[dict[str, Any]] = []
     for case, field, make in cases:
         outcome = _register(probe, person, **{field: make(getattr(person, field))})
-        kept = attempt(lambda: probe.supervisor.learner(person.id_number))
-        row: dict[str, Any] = {
-            "case": case,
-            "answer": _answer(outcome),
-            "kept": not isinstance(kept, Refused) and kept is not None,
-        }
-        if not isinstance(outcome, Refused):  # a 5xx fails the check where it is sent
-            row["problem"] = f"{case}: answered {_answer(outcome)}, not a 4xx refusal"
-        elif row["kept"]:
-            row["problem"] = f"{case}: refused, but a learner {person.id_number} is kept"
+        row = _refusal_row(probe, case, person.id_number, outcome)
         rows.append(row)
         if "problem" in row:
             break  # the person may be registered now: the other values would say nothing

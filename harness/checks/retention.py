@@ -15,6 +15,7 @@ after every other check.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Any
 
@@ -132,22 +133,20 @@ def records_are_kept_three_years_after_training(probe: Probe) -> None:
             received={"answer": shown["1 s after kept_until"], "gone": gone, "logged": logged},
             expected="allowed, the records gone from supervision, the deletion logged",
         )
-    sparse = _both_sides_of_kept_until(probe, never_studied.learner.learner_id or "", years)
-    probe.evidence.attach_json("retention-never-studied", sparse)
-    if "problem" in sparse:
-        raise CheckFailure(
-            "A learner who enrolled but never studied is not kept exactly 3 years",
-            received=sparse,
-            expected="deletion refused until 3 years after its last record, allowed then",
-        )
-    leap = _ended_on_a_leap_day(probe, leap_learner, years)
-    probe.evidence.attach_json("retention-leap-day", leap)
-    if "problem" in leap:
-        raise CheckFailure(
-            "A training ended on 29 February is not kept until 1 March, 3 years on",
-            received=leap,
-            expected="deletion refused until 1 March (Asia/Shanghai) 3 years after, allowed then",
-        )
+    sparse = _judged(
+        probe,
+        "retention-never-studied",
+        _both_sides_of_kept_until(probe, never_studied.learner.learner_id or "", years),
+        "A learner who enrolled but never studied is not kept exactly 3 years",
+        "deletion refused until 3 years after its last record, allowed then",
+    )
+    leap = _judged(
+        probe,
+        "retention-leap-day",
+        _ended_on_a_leap_day(probe, leap_learner, years),
+        "A training ended on 29 February is not kept until 1 March, 3 years on",
+        "deletion refused until 1 March (Asia/Shanghai) 3 years after, allowed then",
+    )
     probe.evidence.note(
         f"refused until {kept_until.isoformat()}, allowed and logged after; a learner who never "
         f"studied kept until {sparse['kept_until']}; a training ended on 29 February kept until "
@@ -155,16 +154,22 @@ def records_are_kept_three_years_after_training(probe: Probe) -> None:
     )
 
 
+def _judged(
+    probe: Probe, evidence: str, found: dict[str, Any], failure: str, expected: str
+) -> dict[str, Any]:
+    """One learner's deletion probe attached as evidence; its `problem` fails the check."""
+    probe.evidence.attach_json(evidence, found)
+    if "problem" in found:
+        raise CheckFailure(failure, received=found, expected=expected)
+    return found
+
+
 def next_leap_day(after: dt.date) -> dt.date:
-    year = after.year
-    while True:
-        try:
-            day = dt.date(year, 2, 29)
-        except ValueError:
-            day = None
-        if day is not None and day > after:
-            return day
+    """The first 29 February after `after`."""
+    year = after.year if (after.month, after.day) < (2, 29) else after.year + 1
+    while not calendar.isleap(year):
         year += 1
+    return dt.date(year, 2, 29)
 
 
 def _ended_on_a_leap_day(probe: Probe, enrolled: Enrolled, years: int) -> dict[str, Any]:
