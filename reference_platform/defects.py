@@ -675,6 +675,13 @@ _DEFECT_LIST = (
         "before it.",
     ),
     Defect(
+        "self_check_reads_any_seek_as_forged_end",
+        ("POST-06",),
+        ("self_check_flags_every_cheat_and_no_honest_learner",),
+        "The self-check reads any report ahead of the clock as a forged report of the lesson's "
+        "end, so a learner who drags the slider forward once, mid-lesson, is flagged.",
+    ),
+    Defect(
         "self_check_counts_study_per_lesson",
         ("POST-06",),
         ("self_check_flags_every_cheat_and_no_honest_learner",),

@@ -210,6 +210,7 @@ class Thresholds:
     employees_count_as_one: bool = True
     address_keyed_by_device: bool = False
     own_sign_in_named: bool = True
+    forged_end_margin_s: float = END_MARGIN_S
 
 
 COMPLIANT = Thresholds()
@@ -232,6 +233,9 @@ def limits_for(defects: ActiveDefects) -> Thresholds:
         limits = replace(limits, address_keyed_by_device=True)
     if defects.active("self_check_traces_hide_own_sign_in"):
         limits = replace(limits, own_sign_in_named=False)
+    if defects.active("self_check_reads_any_seek_as_forged_end"):
+        # The slip: "the end" measured with no bound, so a seek to the lesson's middle is one.
+        limits = replace(limits, forged_end_margin_s=float("inf"))
     return limits
 
 
@@ -324,7 +328,7 @@ def forged_end_report(learner_id: str, beats: Sequence[Beat], limits: Thresholds
     for playback_id, playback in _by_playback(beats).items():
         advances = _advances(playback, starts[playback_id])
         for index, (beat, is_ahead) in enumerate(advances):
-            if is_ahead and beat.position_s >= beat.duration_s - END_MARGIN_S:
+            if is_ahead and beat.position_s >= beat.duration_s - limits.forged_end_margin_s:
                 before = [b.shown() for b, _ in advances[max(0, index - 3) : index]]
                 return [
                     Finding(

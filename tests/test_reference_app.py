@@ -118,6 +118,7 @@ FINAL_DEFECTS = {
     "self_check_address_rule_keyed_by_device": ("POST-06",),
     "self_check_flags_training_room": ("POST-06",),
     "self_check_traces_hide_own_sign_in": ("POST-06",),
+    "self_check_reads_any_seek_as_forged_end": ("POST-06",),
     "restore_loses_last_table": ("POST-04",),
     "heartbeat_takes_300_ms": ("LOAD-01",),
     "drops_heartbeat_under_concurrency": ("LOAD-02",),

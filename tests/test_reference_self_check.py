@@ -95,6 +95,23 @@ def test_forged_end_report_and_its_defect():
     assert fired(traces(beats=forged), silent) == set()
 
 
+@pytest.mark.parametrize(("short_of_end_s", "flagged"), [(1.0, True), (1.01, False)])
+def test_forged_end_report_at_both_sides_of_the_end_margin(short_of_end_s, flagged):
+    """The interface's end: position ≥ duration − 1 s; a report just short of it is one seek."""
+    jump = beats([30.0], advance=[LESSON_S - short_of_end_s])
+    assert fired(traces(beats=jump)) == ({"forged_end_report"} if flagged else set())
+
+
+def test_one_seek_mid_lesson_is_no_forged_end_report_but_for_its_defect():
+    """A learner drags the slider 600 s ahead once, the player snaps back and plays on: one
+    heartbeat ahead of the clock, far from the end. Defect `self_check_reads_any_seek_as_forged_end`
+    reads it as the end (a mutation survivor: the end's bound dropped)."""
+    seeking = beats([30.0] * 8, advance=[30.0, 30.0, 30.0, 630.0, -570.0, 30.0, 30.0, 30.0])
+    assert fired(traces(beats=seeking)) == set()
+    unbounded = dataclasses.replace(COMPLIANT, forged_end_margin_s=float("inf"))
+    assert fired(traces(beats=seeking), unbounded) == {"forged_end_report"}
+
+
 def test_reaching_the_end_steadily_is_no_forged_report():
     assert fired(traces(beats=beats([30.0 + (i % 3) for i in range(90)]))) == set()
 

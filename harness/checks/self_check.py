@@ -37,7 +37,11 @@ The space probed (docs/interface.md, "Self-check"), judged through
   rule that drops the interface's 2 s of slack), one whose player pauses for one gap of two
   intervals, then keeps time with a timer for 11 gaps on the dot, one short of the 12 the
   interface calls machine-regular (never flagged: its one run of 12 spreads far past 0.5 s; a
-  rule counting runs of 11 flags it, as does one whose window slides past the last gap),
+  rule counting runs of 11 flags it, as does one whose window slides past the last gap), one
+  who drags the slider crowd.SEEK_AHEAD_S (600 s) ahead once, in the lesson's first half, and
+  plays on from where the player snapped back (one ahead heartbeat, far from the end: neither
+  `ahead_of_clock` nor `forged_end_report`; a rule reading any report ahead of the clock as
+  the end flags it),
   HOUSEHOLD of them signing in from one address, HOUSEHOLD_COMPUTER of those on one device (the
   interface: 2 accounts on one device never flagged, 3 always); and a training room:
   TRAINING_ROOM employees of one enterprise (enrolled by its account, ENT-01) signing in from
@@ -49,11 +53,11 @@ The space probed (docs/interface.md, "Self-check"), judged through
   records (the interface's bound: the round-the-clock learner's day alone has hundreds of
   heartbeats, so a trace cut one record too late shows).
 
-Left out, with the reason: a single seek and a paused heartbeat (the credit rules refuse their
-credit; one seek is not brushing), a "lesson finished" call (the interface has no such call: its
-heartbeat form is the forged end report), replayed heartbeats (a proxy, not a learner's
-pattern). The honest side of `round_the_clock` (10 h a day never flagged) is the subsidy
-cohort's: its learners study at most 8 h a day and are claimable only if never flagged.
+Left out, with the reason: a paused heartbeat (the credit rules refuse its credit), a "lesson
+finished" call (the interface has no such call: its heartbeat form is the forged end report),
+replayed heartbeats (a proxy, not a learner's pattern). The honest side of `round_the_clock`
+(10 h a day never flagged) is the subsidy cohort's: its learners study at most 8 h a day and
+are claimable only if never flagged.
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ HOUSEHOLD = 3  # of the honest crowd: three accounts sharing one address, never 
 HOUSEHOLD_COMPUTER = 2  # of the household: two accounts on one computer (device), never flagged
 HONEST_CROWD = 12
 QUIZ_TAKERS = 4  # of the crowd: honest learners who answer a few quiz questions
+SEEKING = QUIZ_TAKERS  # of the crowd (the one after the quiz takers): drags the slider once
 RETRYING = 2  # of the crowd (its last ones): players on a flaky network that resend reports
 EVENT_REPORTING = 2  # of the crowd (the two before): players that also report on events
 TIMER_DRIVEN = HONEST_CROWD - RETRYING - EVENT_REPORTING - 1  # the one before: 11 gaps on the dot
@@ -308,6 +313,7 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             <= index
             < HONEST_CROWD - RETRYING,
             timer_driven=index == TIMER_DRIVEN,
+            seeks=index == SEEKING,
         )
     crowd_s = crowd.play(probe, journeys)
     phase_s["crowd"] = time.monotonic() - began - sum(phase_s.values())
@@ -398,6 +404,7 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         "honest_resending_reports": RETRYING,
         "honest_reporting_events": EVENT_REPORTING,
         "honest_timer_driven": 1,
+        "honest_seeking_once": 1,
         "training_room": {"enterprise": room.enterprise, "address": room.address},
         "honest_flagged": len(flagged_honest),
         "false_positive_rate": false_positive_rate,

@@ -52,6 +52,13 @@ EVENT_AFTER_S = 5.0
 # never flagged; a rule counting runs of 11 flags it, also one that slides its window of 12 past
 # the last gap (a run of 11 at the end read as a run). The dots come last for that reason.
 ON_THE_DOT = 11
+# A learner who drags the slider forward once, mid-lesson: the heartbeat after the SEEK_AT-th
+# reports SEEK_AHEAD_S more than was played (refused as a seek; the player snaps back to the
+# furthest point and plays on). One ahead heartbeat is a seek, not brushing (the interface), and
+# far from the end it reports no lesson's end: a rule reading any report ahead of the clock as a
+# forged end report flags it.
+SEEK_AT = 3
+SEEK_AHEAD_S = 600.0
 # A player left paused for the rest of a day (a tab in the background, heartbeating now and
 # then): PLAYED_BEFORE_PAUSE_S of content, then PAUSED_BEATS paused heartbeats PAUSED_GAP_S
 # (+ up to 2 min) apart — over 16 h open, 20 min played.
@@ -101,10 +108,11 @@ def plan(
     resends: bool = False,
     event_reports: bool = False,
     timer_driven: bool = False,
+    seeks: bool = False,
 ) -> None:
-    """Plan one learner's heartbeats (and maybe quiz answers, resent reports and reports on
-    events) over `span_s` seconds; a `timer_driven` player's gaps are ON_THE_DOT intervals and
-    one of two."""
+    """Plan one learner's heartbeats (and maybe quiz answers, resent reports, reports on events
+    or one seek ahead) over `span_s` seconds; a `timer_driven` player's gaps are ON_THE_DOT
+    intervals and one of two."""
     rng = seeding.rng()
     study = journey.study
     journey.spread_s = rng.uniform(*SPREAD_S)
@@ -136,7 +144,10 @@ def plan(
         moment += gap
         position = min(position + gap, float(study.lesson.duration_s))
         counter[0] += 1
-        journey.moves.append(Move(moment, counter[0], _beat(study, position)))
+        sent = position
+        if seeks and index == SEEK_AT:  # in the lesson's first half, far from its end
+            sent = max(position, min(position + SEEK_AHEAD_S, study.lesson.duration_s / 2))
+        journey.moves.append(Move(moment, counter[0], _beat(study, sent)))
     if not answers_quiz:
         return
     questions = [
