@@ -675,6 +675,13 @@ _DEFECT_LIST = (
         "before it.",
     ),
     Defect(
+        "refuses_playback_while_any_is_open",
+        ("STUDY-04",),
+        ("abandoned_playback_never_locks_the_learner_out",),
+        "A new playback is refused while any of the account's playbacks is open, however long it "
+        "has been idle: a learner whose browser closed without closing the player is locked out.",
+    ),
+    Defect(
         "self_check_reads_any_seek_as_forged_end",
         ("POST-06",),
         ("self_check_flags_every_cheat_and_no_honest_learner",),

@@ -143,8 +143,11 @@ def open_playback(
         raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_ENROLLED)
     now = clock.now()
     lock_account(db, login.learner_id)
-    if alternatives.chosen("refuses_second_playback"):
+    locks_out = defects.active("refuses_playback_while_any_is_open")
+    if alternatives.chosen("refuses_second_playback") or locks_out:
         in_use_since = now - dt.timedelta(seconds=IN_USE_INTERVALS * settings.heartbeat_interval_s)
+        if locks_out:  # the defect: refusing for good, while any playback is left open
+            in_use_since = now - dt.timedelta(days=3650)
         # A playback whose login ended (logout, a newer login, expiry) has ended with it: it is
         # in use by nobody, however recent its last heartbeat (docs/interface.md: 409 "playback
         # ended ... or its login ended").

@@ -163,6 +163,99 @@ def heartbeats_from_another_window_earn_nothing(probe: Probe) -> None:
     )
 
 
+# STUDY-04's abandoned players: (did the old player beat once before it was left, is the new
+# playback of the same lesson). Chained on one learner: each new playback is the next one left.
+ABANDONED_PLAYERS = ((True, False), (False, True), (True, True), (False, False))
+IN_USE_INTERVALS = 2  # the interface: in use = a heartbeat, or the opening, this recently
+
+
+@check("STUDY-04")
+def abandoned_playback_never_locks_the_learner_out(probe: Probe) -> None:
+    """A playback left without `close` (a browser that crashed) stops counting as in use once it
+    has been idle longer than two heartbeat intervals: the learner's next playback opens (201).
+
+    Space (one learner, four players left in a chain, each new playback opened straight after
+    the old one has been idle IN_USE_INTERVALS intervals + 1 s on the platform's clock, never
+    closed by the harness): the old player's last sign of life its opening or a heartbeat one
+    interval in; the new playback of another lesson of the course, and of the same lesson
+    again (a reload). Either choice of the interface passes: ending the old playback at once
+    (the reference's default) or refusing while it is in use (`refuses_second_playback`); a
+    platform refusing for longer locks the learner out of study (the interface: "refusing for
+    good would lock out a learner whose browser closed without close"). The side before the
+    bound (still in use) is not judged: both 201 and 409 are compliant there."""
+    enrolled = study_setup(probe)
+    if len(enrolled.lessons) < 2:
+        raise CannotProbe("abandoned players", "the course has fewer than two lessons")
+    token, course_id = enrolled.token, enrolled.course.course_id
+    lesson_index, window = 0, 1
+
+    def open_playback(index: int, window: int) -> Any:
+        return attempt(
+            lambda: probe.platform.open_playback(
+                token,
+                course_id=course_id,
+                lesson_id=enrolled.lessons[index].lesson_id,
+                window_id=f"window-{window}",
+            )
+        )
+
+    current = open_playback(lesson_index, window)
+    if isinstance(current, Refused):
+        raise CannotProbe("abandoned players", f"the first playback: {_answer(current)}")
+    rows: list[dict[str, Any]] = []
+    locked_out: list[dict[str, Any]] = []
+    for beat_first, same_lesson in ABANDONED_PLAYERS:
+        interval = float(current.heartbeat_interval_s)
+        left_at = probe.clock.now()
+        beat: Any = None
+        if beat_first:
+            probe.clock.advance(interval)
+            beat = attempt(
+                lambda current=current, interval=interval, window=window: probe.platform.heartbeat(
+                    token,
+                    current.playback_id,
+                    seq=1,
+                    position_s=current.resume_position_s + interval,
+                    rate=1.0,
+                    window_id=f"window-{window}",
+                )
+            )
+            left_at = probe.clock.now()
+        idle_s = IN_USE_INTERVALS * interval + 1.0
+        probe.clock.advance(idle_s - (probe.clock.now() - left_at).total_seconds())
+        if not same_lesson:
+            lesson_index = (lesson_index + 1) % len(enrolled.lessons)
+        window += 1
+        opened = open_playback(lesson_index, window)
+        row = {
+            "left": current.playback_id,
+            "left_after": "a heartbeat" if beat_first else "its opening",
+            "heartbeat": None if beat is None else _answer(beat),
+            "idle_s": round((probe.clock.now() - left_at).total_seconds(), 3),
+            "new_lesson": "the same lesson" if same_lesson else "another lesson",
+            "opened": _answer(opened),
+        }
+        rows.append(row)
+        if isinstance(opened, Refused):
+            locked_out.append(row)
+            break  # the chain needs a playback to leave next
+        current = opened
+    probe.evidence.attach_json("abandoned-players", {"players": rows})
+    if locked_out:
+        raise CheckFailure(
+            "A playback left without close locked the learner out after it was idle",
+            received=locked_out,
+            expected=(
+                f"201: a playback idle over {IN_USE_INTERVALS} heartbeat intervals is no longer "
+                "in use (docs/interface.md, the last credit rule)"
+            ),
+        )
+    probe.evidence.note(
+        f"{len(rows)} players left without close: each time the next playback opened after "
+        f"{IN_USE_INTERVALS} intervals + 1 s idle"
+    )
+
+
 def _beat_ahead(session: Study, honest: float, ahead_s: float) -> tuple[int, float]:
     """One interval of clock, then a heartbeat `ahead_s` beyond furthest + elapsed + interval
     (0: exactly at that bound). Answers the heartbeat's seq and the advance made."""
