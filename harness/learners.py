@@ -71,10 +71,12 @@ class LearnerFactory:
         device_id: str = "device-A",
         kind: str = "live",
         network_address: str | None = None,
+        frame_count: int = 5,
     ) -> LoginOut:
-        """Sign in on `device_id`, from `network_address` when given (else the device's own);
-        a custom driver is passed the address only when one is given."""
-        frames = self.frames(learner, kind)
+        """Sign in on `device_id` with `frame_count` camera frames, from `network_address` when
+        given (else the device's own); a custom driver is passed the address only when one is
+        given."""
+        frames = self.frames(learner, kind, frame_count)
         where = {"network_address": network_address} if network_address else {}
         return self.platform.login(
             id_number=learner.id_number,
@@ -84,8 +86,8 @@ class LearnerFactory:
             **where,
         )
 
-    def frames(self, learner: Learner, kind: str = "live") -> list[str]:
-        return self.province.liveness_frames(learner.id_number, kind=kind, count=5)
+    def frames(self, learner: Learner, kind: str = "live", count: int = 5) -> list[str]:
+        return self.province.liveness_frames(learner.id_number, kind=kind, count=count)
 
     def logged_in(self, birth_date: dt.date | None = None) -> tuple[Learner, LoginOut]:
         learner = self.registered(birth_date)

@@ -675,6 +675,13 @@ _DEFECT_LIST = (
         "before it.",
     ),
     Defect(
+        "refuses_only_known_liveness_failures",
+        ("ID-02",),
+        ("every_login_passes_its_own_liveness_check",),
+        "A login is refused only for the liveness failures the platform names (a replayed still, "
+        "another face), so one or two camera frames, too few for the authority to judge, sign in.",
+    ),
+    Defect(
         "refuses_playback_while_any_is_open",
         ("STUDY-04",),
         ("abandoned_playback_never_locks_the_learner_out",),

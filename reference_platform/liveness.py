@@ -52,6 +52,10 @@ def tolerated_reasons(defects: ActiveDefects) -> frozenset[str]:
         tolerated.add("face_mismatch")
     if defects.active("ignores_still_replay"):
         tolerated.add("still_replay")
+    if defects.active("refuses_only_known_liveness_failures"):
+        # The slip: a deny-list of the failures the vendor met (a still, another face), so a
+        # verdict of too few frames to judge reads as a pass.
+        tolerated.add("too_few_frames")
     return frozenset(tolerated)
 
 

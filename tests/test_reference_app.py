@@ -120,6 +120,7 @@ FINAL_DEFECTS = {
     "self_check_traces_hide_own_sign_in": ("POST-06",),
     "self_check_reads_any_seek_as_forged_end": ("POST-06",),
     "refuses_playback_while_any_is_open": ("STUDY-04",),
+    "refuses_only_known_liveness_failures": ("ID-02",),
     "restore_loses_last_table": ("POST-04",),
     "heartbeat_takes_300_ms": ("LOAD-01",),
     "drops_heartbeat_under_concurrency": ("LOAD-02",),

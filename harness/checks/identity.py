@@ -11,6 +11,7 @@ from harness.api import Refused, attempt
 from harness.failures import CannotProbe, CheckFailure
 from harness.learners import Learner
 from harness.probe import Probe
+from harness.province.liveness import MIN_FRAMES
 from harness.registry import check
 from harness.spec.identity import LoginOut
 from harness.spec.sandbox import LogEntry
@@ -101,14 +102,19 @@ def _answer(outcome: object) -> object:
 def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
     """Every login that gets a study token rests on a passed liveness check made for it.
 
-    Space: every way a client reaches a study token — a login without frames, the first
-    login, and a re-login on the same device or another, with and without logging out first
-    (the four `RELOGIN_PATHS`, in that order, each from the account's current session).
+    Space: every way a client reaches a study token — a login without frames, with 1 and with
+    MIN_FRAMES − 1 live frames (the interface admits 1–16 images; the identity authority judges
+    fewer than MIN_FRAMES `too_few_frames`, a failed check: a platform refusing only the reasons
+    it knows, `still_replay` and `face_mismatch`, lets them in), the first login with exactly
+    MIN_FRAMES live frames (the other side: passed at the authority, so it must be admitted),
+    and a re-login on the same device or another, with and without logging out first (the four
+    `RELOGIN_PATHS`, in that order, each from the account's current session).
 
-    Without frames: refused. Every login that gets a token must have a passed verification at the
-    identity authority made *for it* (logged after the previous login's), distinct from every
-    earlier one, and the supervision view must link the login to it. A re-login without logout
-    may be refused (409, STUDY-03's first alternative); after a logout it must be accepted."""
+    Without frames, or with too few: refused, no token. Every login that gets a token must have
+    a passed verification at the identity authority made *for it* (logged after the previous
+    login's), distinct from every earlier one, and the supervision view must link the login to
+    it. A re-login without logout may be refused (409, STUDY-03's first alternative); after a
+    logout it must be accepted."""
     learner = probe.learners.registered()
     bare = attempt(
         lambda: probe.platform.login(
@@ -126,11 +132,23 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
         )
     rows: list[dict[str, object]] = []
     problems: list[str] = []
+    for count in sorted({1, MIN_FRAMES - 1}):
+        few = attempt(lambda count=count: probe.learners.login(learner, frame_count=count))
+        rows.append({"path": f"login with {count} live frame(s)", "answer": _answer(few)})
+        if not isinstance(few, Refused):
+            problems.append(
+                f"a login with {count} live frame(s) (the authority: too_few_frames) got a token "
+                f"for login {few.login_id}"
+            )
+            with suppress(Refused):  # the finding is kept; the journey goes on from no session
+                probe.platform.logout(few.token)
     seen_before: set[str] = set(_passed_verifications(probe, learner))
 
-    def login_on(device: str, path: str) -> LoginOut | None:
+    def login_on(device: str, path: str, frame_count: int = 5) -> LoginOut | None:
         nonlocal seen_before
-        outcome = attempt(lambda: probe.learners.login(learner, device_id=device))
+        outcome = attempt(
+            lambda: probe.learners.login(learner, device_id=device, frame_count=frame_count)
+        )
         passed = _passed_verifications(probe, learner)
         fresh = set(passed) - seen_before
         seen_before = set(passed)
@@ -146,9 +164,16 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
             )
         return outcome
 
-    current = login_on("device-A", "first login on device-A")
+    first = f"first login on device-A, {MIN_FRAMES} live frames"
+    current = login_on("device-A", first, frame_count=MIN_FRAMES)
     if current is None:
-        raise CannotProbe("first login", "the platform refused a genuine first login")
+        if not _passed_verifications(probe, learner):  # the authority failed it: nothing to judge
+            raise CannotProbe("first login", "the platform refused a genuine first login")
+        raise CheckFailure(
+            "A login whose liveness check passed was refused",
+            received=rows,
+            expected=f"a token for {MIN_FRAMES} live frames the identity authority passed",
+        )
     logins = [current]
     for device, log_out_first in RELOGIN_PATHS:
         path = f"re-login on {device} {'after logging out' if log_out_first else 'without logout'}"
@@ -183,7 +208,8 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
             expected="one fresh passed verification per login, on every path",
         )
     probe.evidence.note(
-        f"no token without frames; {len(logins)} logins over {len(RELOGIN_PATHS) + 1} paths, "
+        f"no token without frames or with too few; {len(logins)} logins over "
+        f"{len(RELOGIN_PATHS) + 1} paths, "
         "each with its own fresh passed verification"
     )
 
