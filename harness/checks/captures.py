@@ -108,7 +108,8 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
     can retrieve, the image byte for byte as the learner's camera sent it; a lesson of several
     hours has a capture inside each of its hours.
 
-    Space: the first two lessons of a course (one hour each): a passed capture each, its answer
+    Space: the first two lessons of a course (one hour each): a passed capture each (and no
+    second: one capture point per lesson hour, never challenged again once passed), its answer
     time inside its window, its deadline within the profile's answer time, its image kept byte
     for byte; the first lesson of several hours the platform offers (the reference's last lesson
     of its junior course B, 2 h), watched in 60 s steps: a capture issued inside each hour's
@@ -133,6 +134,11 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
         mine = [c for c in captures if c.lesson_id == lesson.lesson_id and c.passed]
         if not mine:
             problems.append(f"lesson {lesson.lesson_id}: no passed capture on record")
+        if len(mine) > lesson.lesson_hours:  # an hour is challenged until its capture passes
+            problems.append(
+                f"lesson {lesson.lesson_id}: {len(mine)} passed captures for "
+                f"{lesson.lesson_hours} lesson hour(s) (one capture point per lesson hour)"
+            )
         for capture in mine:
             image = probe.supervisor.capture_image(capture.challenge_id)
             digest = hashlib.sha256(image).hexdigest() if image else None
@@ -155,7 +161,7 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
         raise CheckFailure(
             "Lesson hours without a kept biometric capture",
             received=problems,
-            expected="≥ 1 capture per hour with its time and image kept, answered within "
+            expected="one passed capture per hour, its time and image kept, answered within "
             f"{probe.thresholds.capture_answer_seconds} s",
         )
     probe.evidence.note(f"{len(rows)} captures over {SAMPLE_LESSONS} hours, time and image kept")
