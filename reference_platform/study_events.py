@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import Select, event, false, inspect, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
+from reference_platform.defects import ActiveDefects
 from reference_platform.models import (
     CompletionReport,
     Learner,
@@ -220,6 +221,16 @@ def position_of(session: Session, event_id: int) -> StreamPosition:
         .limit(1)
     ).first()
     return (row.xact, row.id) if row else START
+
+
+def stream_start(
+    session: Session, last_event_id: int | None, defects: ActiveDefects
+) -> StreamPosition:
+    """Where a stream starts: after `last_event_id` when the client resumes (nothing it missed
+    while disconnected is lost), else from now."""
+    if last_event_id is None or defects.active("stream_resume_starts_from_now"):
+        return latest_position(session)
+    return position_of(session, last_event_id)
 
 
 def studying_now(session: Session, account: Supervisor, now: dt.datetime) -> list[Any]:

@@ -27,9 +27,8 @@ from reference_platform.models import StudyEvent, Supervisor
 from reference_platform.study_events import (
     StreamPosition,
     events_after,
-    latest_position,
     position,
-    position_of,
+    stream_start,
     studying_now,
 )
 
@@ -116,10 +115,7 @@ async def events(
     """Study events in the account's scope, as Server-Sent Events: without `Last-Event-ID`
     from now on; with it, every event after that id first (nothing missed, nothing twice)."""
     after_id = _resume_point(last_event_id)
-    if after_id is None:
-        after = await run_in_threadpool(latest_position, db)
-    else:
-        after = await run_in_threadpool(position_of, db, after_id)
+    after = await run_in_threadpool(stream_start, db, after_id, context.defects)
     db.close()  # the stream polls with sessions of its own
     request.state.db_slot.release()  # and must not hold a request slot while it lasts
     return EventSourceResponse(_events(request, context, account, after), ping=PING_S)
