@@ -621,6 +621,13 @@ _DEFECT_LIST = (
         "was disconnected never arrives.",
     ),
     Defect(
+        "live_view_lists_signed_out_learners",
+        ("STUDY-09",),
+        ("study_events_reach_exactly_their_scope_in_real_time",),
+        "The live view lists a learner who logged out as studying while the playback was never "
+        "closed: it looks at the login's expiry, not at the logout.",
+    ),
+    Defect(
         "stream_leaks_other_scope",
         ("STUDY-09",),
         ("study_events_reach_exactly_their_scope_in_real_time",),

@@ -233,14 +233,19 @@ def stream_start(
     return position_of(session, last_event_id)
 
 
-def studying_now(session: Session, account: Supervisor, now: dt.datetime) -> list[Any]:
+def studying_now(
+    session: Session, account: Supervisor, now: dt.datetime, defects: ActiveDefects
+) -> list[Any]:
     """Who is studying now: every open playback on a login that is signed in (not ended, not
     expired), in `account`'s scope, with its learner's name."""
+    signed_in = [Login.ended_at.is_(None), Login.expires_at > now]
+    if defects.active("live_view_lists_signed_out_learners"):
+        signed_in = [Login.expires_at > now]  # the slip: a logout is not looked at
     query = (
         select(Playback, Login, Learner.name)
         .join(Login, Login.id == Playback.login_id)
         .join(Learner, Learner.id == Playback.learner_id)
-        .where(Playback.ended_at.is_(None), Login.ended_at.is_(None), Login.expires_at > now)
+        .where(Playback.ended_at.is_(None), *signed_in)
     )
     query = restrict(query, account, Playback.learner_id, Playback.course_id)
     return list(session.execute(query.order_by(Playback.opened_at)).all())

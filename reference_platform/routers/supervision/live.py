@@ -122,7 +122,9 @@ async def events(
 
 
 @router.get("/live", response_model=list[SupStudying])
-def live(db: Db, account: CurrentSupervisor, clock: PlatformClock) -> list[SupStudying]:
+def live(
+    db: Db, account: CurrentSupervisor, clock: PlatformClock, context: Context
+) -> list[SupStudying]:
     """Who is studying now: learners in scope with an open playback on a signed-in login."""
     return [
         SupStudying(
@@ -133,5 +135,5 @@ def live(db: Db, account: CurrentSupervisor, clock: PlatformClock) -> list[SupSt
             playback_id=playback.id,
             since=playback.opened_at,
         )
-        for playback, _login, name in studying_now(db, account, clock.now())
+        for playback, _login, name in studying_now(db, account, clock.now(), context.defects)
     ]
