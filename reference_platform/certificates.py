@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reference_platform.completion import credited_lessons
+from reference_platform.completion import COMPLETION_MINIMUM_HOURS, credited_lessons
 from reference_platform.completion_reports import deliver_pending, queue_report
 from reference_platform.defects import ActiveDefects
 from reference_platform.exams import learner_standing, quiz_score
@@ -86,7 +86,11 @@ def issue_due(
                 )
             )
         )
-        standing = learner_standing(db, learner.id, course.id, course.level, rows, rules, defects)
+        level = course.level
+        if defects.active("certificate_at_the_lowest_level_minimum"):
+            # The slip: one minimum for every level, the smallest (senior's 40 h).
+            level = min(COMPLETION_MINIMUM_HOURS, key=COMPLETION_MINIMUM_HOURS.__getitem__)
+        standing = learner_standing(db, learner.id, course.id, level, rows, rules, defects)
         hours_only = defects.active("certificate_for_failing_learner")
         if not (
             standing.completed

@@ -589,6 +589,13 @@ _DEFECT_LIST = (
         " verification of its number.",
     ),
     Defect(
+        "certificate_at_the_lowest_level_minimum",
+        ("COURSE-05",),
+        ("completion_needs_the_level_minimum_of_credited_hours",),
+        "Certificates are issued at the smallest level minimum (senior's 40 h) for every level, "
+        "so a junior or intermediate learner short of the course's minimum is certified.",
+    ),
+    Defect(
         "issues_certificate_twice",
         ("POST-02",),
         ("certificate_only_for_a_pass_once_and_verifiable",),

@@ -102,6 +102,7 @@ FINAL_DEFECTS = {
     "unverifiable_certificate_number": ("POST-02",),
     "certificate_qr_points_elsewhere": ("POST-02",),
     "issues_certificate_twice": ("POST-02",),
+    "certificate_at_the_lowest_level_minimum": ("COURSE-05",),
     "no_completion_report": ("VOUCH-03",),
     "duplicates_completion_report": ("VOUCH-03",),
     "stream_delayed_30s": ("STUDY-09",),

@@ -45,7 +45,10 @@ def completion_needs_the_level_minimum_of_credited_hours(probe: Probe) -> None:
       the minimum (completed);
     - derived value: the minimum-th hour first watched to its end with a failed capture (another
       person's face): a watched hour without a passed capture must not count toward completion
-      (STUDY-02's rule, one level further), then a genuine capture completes the course.
+      (STUDY-02's rule, one level further), then a genuine capture completes the course;
+    - derived value, one level further (POST-02): no certificate of the course listed at the
+      minimum − 1 nor with the failed capture, exactly one listed once the course is completed
+      (the listing issues what a pass has earned, so a platform issuing lazily is judged too).
     Time: the clock is advanced once per lesson step for all learners, who study in threads, so
     150 lesson hours take seconds, not 112 hours."""
     minimum: dict[str, int] = load_catalogue().get("COURSE-05").params["min_credited_hours"]

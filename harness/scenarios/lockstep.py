@@ -35,6 +35,9 @@ class LevelStudy:
     enrolled: Enrolled
     hours_studied: int = 0
     snapshots: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # the certificate numbers of the course a supervisor saw at the same moments (POST-02's
+    # listing issues what a pass has earned: none below the minimum, one at a pass)
+    certificates: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -46,6 +49,7 @@ class LevelStudy:
             "required_hours": self.required,
             "hours_studied": self.hours_studied,
             "course_progress": self.snapshots,
+            "certificates": self.certificates,
         }
 
     def problems(self) -> list[str]:
@@ -60,7 +64,18 @@ class LevelStudy:
                     f"{self.level} (minimum {self.required} h), at {moment}: credited_hours "
                     f"{row['credited_hours']}, completed {row['completed']}"
                 )
+        for moment in (MINUS_ONE, FAILED_CAPTURE):  # derived: no certificate below the minimum
+            if self.certificates.get(moment):
+                found.append(
+                    f"{self.level} (minimum {self.required} h), at {moment}: certificate(s) "
+                    f"{self.certificates[moment]} issued"
+                )
         at = self.snapshots.get(MINIMUM)
+        if at is not None and at["completed"] and len(self.certificates.get(MINIMUM, [])) != 1:
+            found.append(
+                f"{self.level}: completed at {self.required} h, certificates listed "
+                f"{self.certificates.get(MINIMUM, [])} (one per pass)"
+            )
         if at is None:
             found.append(f"{self.level}: no course progress seen at the minimum")
         elif not at["completed"] or at["credited_hours"] < self.required:
@@ -71,9 +86,13 @@ class LevelStudy:
         return found
 
 
-def _snapshot(probe: Probe, study: LevelStudy) -> dict[str, Any] | None:
+def _snapshot(probe: Probe, study: LevelStudy, moment: str) -> dict[str, Any] | None:
+    """The course progress a supervisor sees now (also keeping the course's certificates)."""
     learner_id = study.enrolled.learner.learner_id or ""
     course_id = study.enrolled.course.course_id
+    study.certificates[moment] = [
+        c.number for c in probe.supervisor.certificates(learner_id) if c.course_id == course_id
+    ]
     row = next(
         (p for p in probe.supervisor.course_progress(learner_id) if p.course_id == course_id),
         None,
@@ -94,14 +113,14 @@ def _finish_lesson(probe: Probe, study: LevelStudy, session: Study) -> None:
     last_hour = study.hours_studied + session.lesson.lesson_hours >= study.required
     if last_hour and session.open_challenge is not None:
         session.answer("impostor")
-        study.snapshots[FAILED_CAPTURE] = _snapshot(probe, study)
+        study.snapshots[FAILED_CAPTURE] = _snapshot(probe, study, FAILED_CAPTURE)
         session.beat(session.position)  # a failed capture is replaced at the next heartbeat
     session.pass_open_capture()  # a platform may re-issue; the journey answers what it is asked
     study.hours_studied += session.lesson.lesson_hours
     if study.hours_studied == study.required - 1:
-        study.snapshots[MINUS_ONE] = _snapshot(probe, study)
+        study.snapshots[MINUS_ONE] = _snapshot(probe, study, MINUS_ONE)
     if study.done:
-        study.snapshots[MINIMUM] = _snapshot(probe, study)
+        study.snapshots[MINIMUM] = _snapshot(probe, study, MINIMUM)
 
 
 def study_in_lockstep(
