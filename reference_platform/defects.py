@@ -354,6 +354,13 @@ _DEFECT_LIST = (
         "A capture image is served to a request without any token.",
     ),
     Defect(
+        "throttles_per_device",
+        ("POST-03",),
+        ("failed_sign_ins_are_throttled",),
+        "Failed sign-ins are counted per learner and device, so a guesser naming a new device id "
+        "for every try is never locked out.",
+    ),
+    Defect(
         "no_login_throttling",
         ("POST-03",),
         ("failed_sign_ins_are_throttled",),

@@ -23,8 +23,11 @@ LOCK = dt.timedelta(minutes=15)
 LOCKED = "Too many failed sign-ins; try again later"
 
 
-def learner_key(id_number: str) -> str:
-    return "learner:" + id_number.strip().upper()
+def learner_key(id_number: str, device_id: str = "", *, per_device: bool = False) -> str:
+    """The learner's key: the ID number alone, whatever device a guesser sends (`per_device` is
+    the `throttles_per_device` defect, whose count a guesser resets by naming a new device)."""
+    key = "learner:" + id_number.strip().upper()
+    return f"{key}@{device_id}" if per_device else key
 
 
 def supervisor_key(username: str) -> str:

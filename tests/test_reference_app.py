@@ -122,6 +122,7 @@ FINAL_DEFECTS = {
     "self_check_flags_training_room": ("POST-06",),
     "self_check_traces_hide_own_sign_in": ("POST-06",),
     "self_check_reads_any_seek_as_forged_end": ("POST-06",),
+    "throttles_per_device": ("POST-03",),
     "refuses_playback_while_any_is_open": ("STUDY-04",),
     "refuses_only_known_liveness_failures": ("ID-02",),
     "restore_loses_last_table": ("POST-04",),

@@ -42,11 +42,16 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
     """After at most 10 consecutive failed sign-ins of one learner or supervision username,
     sign-in is refused (429) — the right password too — for at least 5 minutes; after 2 it is
     not, nor after runs of 2 broken by the key's own successes; another key's successes do not
-    reset the count."""
+    reset the count.
+
+    Space: the learner's failures from one device, and each from a device of its own (the
+    client chooses `device_id`: the count is the learner's, whatever device); runs of 2 and of
+    10; the lock just under 5 minutes later; the 10th failure just inside the 15-minute window;
+    another key's successes in between; supervision usernames alike."""
     learners, platform = probe.learners, probe.platform
     findings: dict[str, object] = {}
 
-    def learner_sign_in(learner, password: str) -> int:
+    def learner_sign_in(learner, password: str, device_id: str = "device-A") -> int:
         """The sign-in's status; a successful one is logged out at once (so that a platform
         refusing a second login judges the next sign-in by its password alone)."""
         frames = learners.frames(learner)
@@ -54,7 +59,7 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
             lambda: platform.login(
                 id_number=learner.id_number,
                 password=password,
-                device_id="device-A",
+                device_id=device_id,
                 liveness_frames=frames,
             )
         )
@@ -96,6 +101,12 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
     findings["learner: right password after 9 failures and a 10th 15 min less 5 s later"] = (
         learner_sign_in(spread, spread.password)
     )
+    roaming = learners.registered()  # the key is the learner: a device of its own per try
+    for attempt_number in range(AT_MOST):
+        learner_sign_in(roaming, "wrong-" + secrets.token_hex(4), f"device-{attempt_number}")
+    findings["learner: right password after 10 failures, each from a device of its own"] = (
+        learner_sign_in(roaming, roaming.password, f"device-{AT_MOST}")
+    )
     broken = learners.registered()
     runs = []
     for _ in range(3):
@@ -132,6 +143,7 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
         "learner: right password after 10 failures between another's successes": 429,
         "learner: 3 runs of 2 failures, each ended by a success": [401, 401, 200] * 3,
         "learner: right password after 9 failures and a 10th 15 min less 5 s later": 429,
+        "learner: right password after 10 failures, each from a device of its own": 429,
         "supervisor: sign-in after 10 failures between another's successes": 429,
     }
     wrong = {case: findings[case] for case, status in expected.items() if findings[case] != status}

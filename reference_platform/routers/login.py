@@ -71,7 +71,10 @@ def login(
     `expires_at` is the token's first expiry: it slides, each accepted request moving it to 12 h
     after that request, so a learner studying for longer than 12 h is not logged out mid-lesson.
     """
-    key, throttled = learner_key(body.id_number), not defects.active("no_login_throttling")
+    key = learner_key(
+        body.id_number, body.device_id, per_device=defects.active("throttles_per_device")
+    )
+    throttled = not defects.active("no_login_throttling")
     refuse_if_locked(db, key, clock.now(), throttled)
     learner = db.scalar(select(Learner).where(Learner.id_number == body.id_number.upper()))
     hasher = settings.password_hasher
