@@ -622,6 +622,13 @@ _DEFECT_LIST = (
         "Every certificate sweep reports each completion again under a new report id.",
     ),
     Defect(
+        "institution_sees_other_courses_playbacks",
+        ("STUDY-08",),
+        ("institution_sees_only_its_own_courses_of_a_shared_learner",),
+        "The playbacks view narrows an institution to its learners but not to its courses: of a "
+        "learner also enrolled elsewhere, it sees the other institution's lessons played.",
+    ),
+    Defect(
         "stream_delayed_30s",
         ("STUDY-09",),
         ("study_events_reach_exactly_their_scope_in_real_time",),

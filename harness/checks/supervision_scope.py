@@ -24,12 +24,12 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.api import Refused, attempt
-from harness.checks._support import offered_courses
+from harness.checks._support import also_enrolled, offered_courses
 from harness.failures import CannotProbe, CheckFailure
 from harness.interface_paths import supervision_write_probes
 from harness.probe import Probe
 from harness.registry import check
-from harness.scenarios.trail import Trail, learner_with_trail
+from harness.scenarios.trail import Trail, learner_with_trail, trail_of
 from harness.spec.courses import CourseOut
 from harness.spec.supervision import SUPERVISOR_KINDS
 from harness.supervision import SupervisionClient
@@ -62,6 +62,8 @@ WHOLE_VIEWS: dict[str, Callable[[SupervisionClient], list[Any]]] = {
 PHOTO_KINDS = ("face", "id-card")
 # Views the trail always fills for the authority: every list.
 FILLED_VIEWS = frozenset(LEARNER_VIEWS)
+# The course-bound lists (rows with a `course_id`): an institution sees only its own courses'.
+COURSE_BOUND_VIEWS = ("enrolments", "progress", "course-progress", "playbacks", "captures")
 
 
 def rows(items: list[Any]) -> list[Any]:
@@ -179,6 +181,79 @@ def every_account_kind_sees_exactly_its_scope(probe: Probe) -> None:
             expected="in scope: what the authority sees; out of scope: nothing (404 photos)",
         )
     probe.evidence.note(f"{len(matrix)} cells (account × learner × view) as the scope rule says")
+
+
+@check("STUDY-08")
+def institution_sees_only_its_own_courses_of_a_shared_learner(probe: Probe) -> None:
+    """Of a learner enrolled both in a course the institution runs and in another institution's
+    course, the institution sees the learner and its sign-ins, but of the course-bound records
+    only those of its own course.
+
+    Space: one learner with a trail (playback, heartbeats, a passed capture) in each of the two
+    courses, the outside one made last (a view keeping the first course it meets, or the newest,
+    both show); every learner-filtered list, both playbacks' heartbeats, both capture images and
+    both photos; judged against the authority's view: not course-bound (learners, logins,
+    liveness events, photos) equal, course-bound (enrolments, lesson and course progress,
+    playbacks, captures) equal to the authority's rows of the inside course, the outside
+    playback's heartbeats an empty list and its capture image 404 (the interface)."""
+    accounts = accounts_by_kind(probe)
+    institution = accounts["institution"]
+    inside_course, outside_course = courses_inside_and_outside(probe, institution.scope or "")
+    inside = learner_with_trail(probe, inside_course)
+    outside = trail_of(probe, also_enrolled(probe, inside.enrolled, outside_course))
+    authority = probe.supervisors.authority
+    truth = {"inside": view_of(authority, inside), "outside": view_of(authority, outside)}
+    seen = {"inside": view_of(institution, inside), "outside": view_of(institution, outside)}
+    expected: dict[str, dict[str, Any]] = {"inside": {}, "outside": {}}
+    for side in expected:
+        for name, rows_seen in truth[side].items():
+            if name in COURSE_BOUND_VIEWS:
+                expected[side][name] = [
+                    r for r in rows_seen if r.get("course_id") == inside_course.course_id
+                ]
+            elif name in ("heartbeats", "capture-image") and side == "outside":
+                expected[side][name] = [] if name == "heartbeats" else None
+            else:
+                expected[side][name] = rows_seen
+    wrong = [
+        {"trail": side, "view": name, "seen": seen[side][name], "expected": want}
+        for side, views in expected.items()
+        for name, want in views.items()
+        if seen[side][name] != want
+    ]
+    outside_rows = [
+        name
+        for name in COURSE_BOUND_VIEWS
+        if len(truth["inside"][name]) == len(expected["inside"][name])
+    ]
+    probe.evidence.attach_json(
+        "shared-learner",
+        {
+            "inside_course": inside_course.course_id,
+            "outside_course": outside_course.course_id,
+            "authority": truth,
+            "institution": seen,
+            "wrong": wrong,
+        },
+    )
+    if outside_rows:
+        raise CannotProbe(
+            "a learner of two institutions",
+            f"the authority's {', '.join(outside_rows)} show nothing of the outside course",
+        )
+    if wrong:
+        raise CheckFailure(
+            f"The institution's {wrong[0]['view']} view shows another institution's course",
+            received=wrong[:5],
+            expected=(
+                f"of course-bound records only those of {inside_course.course_id}; the learner, "
+                "its sign-ins and photos as the authority sees them"
+            ),
+        )
+    probe.evidence.note(
+        f"{sum(len(v) for v in expected.values())} views of a learner of two institutions: "
+        "only the institution's own course of the course-bound records"
+    )
 
 
 @check("STUDY-08")
