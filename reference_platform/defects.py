@@ -274,6 +274,13 @@ _DEFECT_LIST = (
         " and credited.",
     ),
     Defect(
+        "breakpoint_kept_per_device",
+        ("STUDY-07",),
+        ("reentering_a_lesson_resumes_where_it_stopped",),
+        "A lesson resumes at its breakpoint only on a device it was played on: on another device "
+        "the learner starts from the beginning.",
+    ),
+    Defect(
         "loses_resume_position",
         ("STUDY-07",),
         (

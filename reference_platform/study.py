@@ -199,6 +199,14 @@ def open_playback(
     resume = progress.furthest_position_s
     if defects.active("loses_resume_position"):
         resume = 0.0
+    if defects.active("breakpoint_kept_per_device") and login.device_id not in set(
+        db.scalars(  # the slip: a breakpoint found only on a device the lesson was played on
+            select(Login.device_id)
+            .join(Playback, Playback.login_id == Login.id)
+            .where(Playback.progress_id == progress.id, Playback.id != playback.id)
+        )
+    ):
+        resume = 0.0
     return PlaybackOut(
         playback_id=playback.id,
         course_id=course.id,
