@@ -78,6 +78,13 @@ CATALOGUE = (
         "《电工国家职业技能标准（2018年版）》", 60,
         ("电工安全规程", "电子技术", "变配电设备", "电力拖动与控制", "PLC 应用", "故障诊断"),
     ),
+    # Applied for and refused by the province (40 h, under the senior minimum of 60): never
+    # offered, so a platform's enrolment must refuse it too (COURSE-01 tries its id).
+    CourseDefinition(
+        "crs-elec-senior-short", "电工（高级）短训班", "6-31-01-03", "电工", "senior",
+        "《电工国家职业技能标准（2018年版）》", 40,
+        ("电工安全规程", "变配电设备", "PLC 应用"),
+    ),
 )  # fmt: skip
 # The training institutions that run the courses (what an institution supervisor sees).
 COOKING_SCHOOL, CARE_AND_TRADES_SCHOOL = "INST-001", "INST-002"
@@ -87,6 +94,7 @@ COURSE_INSTITUTIONS = {
     "crs-cook-junior-x": COOKING_SCHOOL,
     "crs-care-intermediate": CARE_AND_TRADES_SCHOOL,
     "crs-elec-senior": CARE_AND_TRADES_SCHOOL,
+    "crs-elec-senior-short": CARE_AND_TRADES_SCHOOL,
 }
 UNAPPROVED_COURSE = CourseDefinition(
     "crs-cook-junior-x", "中式烹调师（初级）速成班", "4-03-02-01", "中式烹调师", "junior",

@@ -48,6 +48,18 @@ def offered_course(db: Session, approvals: ApprovalSync, course_id: str) -> Cour
     return course
 
 
+def enrollable_course(
+    db: Session, approvals: ApprovalSync, course_id: str, defects: ActiveDefects
+) -> Course:
+    """The course a learner may enrol in: an offered one (`CourseNotOffered` otherwise). The
+    `enrols_in_courses_not_offered` defect takes any course of the catalogue, approved or not."""
+    if defects.active("enrols_in_courses_not_offered"):
+        course = db.get(Course, course_id)  # the slip: the list is filtered, the enrolment not
+        if course is not None:
+            return course
+    return offered_course(db, approvals, course_id)
+
+
 def course_out(course: Course, defects: ActiveDefects) -> CourseOut:
     """The course as learners see it; `course_without_standard` hides one course's standard."""
     hide_standard = course.id == STANDARDLESS_COURSE_ID and defects.active(

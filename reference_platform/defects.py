@@ -67,6 +67,13 @@ _DEFECT_LIST = (
         " never issued, and can be enrolled in.",
     ),
     Defect(
+        "enrols_in_courses_not_offered",
+        ("COURSE-01",),
+        ("every_offered_course_has_a_valid_provincial_approval",),
+        "The course list shows approved courses only, but an enrolment is taken for any course "
+        "of the catalogue: one awaiting its approval, or refused one, redeems a voucher.",
+    ),
+    Defect(
         "course_without_standard",
         ("COURSE-03",),
         ("every_course_names_occupation_level_and_standard",),

@@ -93,6 +93,8 @@ class CourseApplicationRecord(Out):
     platform_id: str
     platform_course_id: str
     title: str
+    occupation_code: str | None = None  # what was applied for: a voucher for it can be issued
+    level: Level | None = None
     applied_on: dt.date
     review_due: dt.date | None = None
     reviewed_on: dt.date | None = None

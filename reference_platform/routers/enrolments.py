@@ -10,7 +10,7 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 
 from harness.spec.vouchers import EnrolmentIn, EnrolmentOut
-from reference_platform.courses import CourseNotOffered, offered_course
+from reference_platform.courses import CourseNotOffered, enrollable_course
 from reference_platform.dependencies import Context, CurrentLearner, Db, PlatformClock
 from reference_platform.enrolment import enrol as enrol_with_voucher
 from reference_platform.errors import responses
@@ -51,7 +51,7 @@ def enrol(
     body: EnrolmentIn, learner: CurrentLearner, db: Db, clock: PlatformClock, context: Context
 ) -> EnrolmentOut:
     try:
-        course = offered_course(db, context.approvals, body.course_id)
+        course = enrollable_course(db, context.approvals, body.course_id, context.defects)
     except CourseNotOffered:
         raise not_found() from None
     enrolment = enrol_with_voucher(

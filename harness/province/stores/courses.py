@@ -198,6 +198,8 @@ class CourseStore:
             platform_id=received.platform_id,
             platform_course_id=received.application.platform_course_id,
             title=received.application.title,
+            occupation_code=received.application.occupation_code,
+            level=received.application.level,
             applied_on=received.applied_on,
             review_due=due,
             reviewed_on=received.reviewed_on,
