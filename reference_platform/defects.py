@@ -738,6 +738,13 @@ _DEFECT_LIST = (
         "has been idle: a learner whose browser closed without closing the player is locked out.",
     ),
     Defect(
+        "self_check_flags_one_missed_capture",
+        ("POST-06",),
+        ("self_check_flags_every_cheat_and_no_honest_learner",),
+        "The self-check reads every failed capture as another person's face, so an honest "
+        "learner who let one capture challenge expire is flagged at once.",
+    ),
+    Defect(
         "self_check_reads_any_seek_as_forged_end",
         ("POST-06",),
         ("self_check_flags_every_cheat_and_no_honest_learner",),

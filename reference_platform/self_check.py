@@ -211,6 +211,7 @@ class Thresholds:
     address_keyed_by_device: bool = False
     own_sign_in_named: bool = True
     forged_end_margin_s: float = END_MARGIN_S
+    any_failure_is_mismatch: bool = False
 
 
 COMPLIANT = Thresholds()
@@ -233,6 +234,9 @@ def limits_for(defects: ActiveDefects) -> Thresholds:
         limits = replace(limits, address_keyed_by_device=True)
     if defects.active("self_check_traces_hide_own_sign_in"):
         limits = replace(limits, own_sign_in_named=False)
+    if defects.active("self_check_flags_one_missed_capture"):
+        # The slip: every failed capture read as another person's face, flagged at once.
+        limits = replace(limits, any_failure_is_mismatch=True)
     if defects.active("self_check_reads_any_seek_as_forged_end"):
         # The slip: "the end" measured with no bound, so a seek to the lesson's middle is one.
         limits = replace(limits, forged_end_margin_s=float("inf"))
@@ -344,10 +348,12 @@ def forged_end_report(learner_id: str, beats: Sequence[Beat], limits: Thresholds
     return []
 
 
-def capture_failures(learner_id: str, captures: Sequence[Capture]) -> list[Finding]:
+def capture_failures(
+    learner_id: str, captures: Sequence[Capture], limits: Thresholds = COMPLIANT
+) -> list[Finding]:
     """Another person's face at once; more than MAX_CAPTURE_FAILURES failures of other kinds."""
     failed = [c for c in captures if c.passed is False]
-    mismatch = [c for c in failed if c.reason == FACE_MISMATCH]
+    mismatch = [c for c in failed if c.reason == FACE_MISMATCH or limits.any_failure_is_mismatch]
     if mismatch:
         return [
             Finding(
@@ -530,7 +536,7 @@ def findings(traces: LearnerTraces, limits: Thresholds = COMPLIANT) -> list[Find
         *regular_heartbeats(learner, traces.beats, limits),
         *ahead_of_clock(learner, traces.beats, limits),
         *forged_end_report(learner, traces.beats, limits),
-        *capture_failures(learner, traces.captures),
+        *capture_failures(learner, traces.captures, limits),
         *shared_device(learner, traces.logins, traces.on_devices, limits),
         *shared_address(learner, traces.address_logins, traces.from_addresses, limits),
         *fast_quiz_answers(learner, traces.answers),

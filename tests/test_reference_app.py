@@ -122,6 +122,7 @@ FINAL_DEFECTS = {
     "self_check_flags_training_room": ("POST-06",),
     "self_check_traces_hide_own_sign_in": ("POST-06",),
     "self_check_reads_any_seek_as_forged_end": ("POST-06",),
+    "self_check_flags_one_missed_capture": ("POST-06",),
     "throttles_per_device": ("POST-03",),
     "enrols_in_courses_not_offered": ("COURSE-01",),
     "breakpoint_kept_per_device": ("STUDY-07",),

@@ -134,6 +134,14 @@ def test_capture_failures(made, flagged):
     assert ("capture_failures" in fired(t)) is flagged
 
 
+def test_one_missed_capture_is_flagged_only_by_its_defect():
+    """Defect `self_check_flags_one_missed_capture` reads every failure as another face."""
+    t = traces(captures=[capture("expired", False), capture("ok", True)])
+    assert "capture_failures" not in fired(t)
+    reading_all = dataclasses.replace(COMPLIANT, any_failure_is_mismatch=True)
+    assert "capture_failures" in fired(t, reading_all)
+
+
 def logins_on(device: str, learners: list[str], hours_apart: float) -> list[DeviceLogin]:
     return [
         DeviceLogin(learner, device, T0 + dt.timedelta(hours=i * hours_apart))

@@ -47,7 +47,9 @@ The space probed (docs/interface.md, "Self-check"), judged through
   TRAINING_ROOM employees of one enterprise (enrolled by its account, ENT-01) signing in from
   its one address, each on a device of its own; and one learner who plays 20 minutes of a lesson
   from 00:20 and leaves the player paused until the evening, heartbeating now and then (over 16
-  h open, 20 min played: `round_the_clock` counts content played). None may be flagged. The
+  h open, 20 min played: `round_the_clock` counts content played), and one who lets one
+  capture challenge expire (a glance away) and answers the next live (one failed capture among
+  passed ones: never `capture_failures`). None may be flagged. The
   share flagged is the false-positive rate, reported in the evidence;
 - every finding names the learner asked for, its trace names no other learner, and holds 1–20
   records (the interface's bound: the round-the-clock learner's day alone has hundreds of
@@ -289,12 +291,12 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     first_of_shop = shop_makers[0]()
     advance_s = SHARED_ADDRESS_WINDOW_S - SHOP_EDGE_S
     probe.clock.advance(advance_s - (probe.clock.now() - before_first).total_seconds())
-    paused_maker = learner(own_device("honest"))
-    made = in_parallel([*makers, *shop_makers[1:], paused_maker, *room.makers])
+    paused_maker, missing_maker = learner(own_device("honest")), learner(own_device("honest"))
+    made = in_parallel([*makers, *shop_makers[1:], paused_maker, missing_maker, *room.makers])
     people, made = made[: len(makers)], made[len(makers) :]
     shop_people = [first_of_shop, *made[: len(shop_makers) - 1]]
-    paused_person = made[len(shop_makers) - 1]
-    employees = [e.learner.learner_id or "" for e in made[len(shop_makers) :]]
+    paused_person, missing_person = made[len(shop_makers) - 1 : len(shop_makers) + 1]
+    employees = [e.learner.learner_id or "" for e in made[len(shop_makers) + 1 :]]
     phase_s["learners"] = time.monotonic() - began
     honest_people = people[:HONEST_CROWD]
     cheat_people = people[HONEST_CROWD : HONEST_CROWD + len(library)]
@@ -349,11 +351,15 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     }
 
     phase_s["cheats"] = time.monotonic() - began - sum(phase_s.values())
+    records["one_capture_missed"] = crowd.one_capture_missed(
+        opened(probe, missing_person), float(probe.thresholds.capture_answer_seconds)
+    )
     records["paused_for_a_day"] = crowd.paused_for_a_day(opened(probe, paused_person))
     phase_s["paused"] = time.monotonic() - began - sum(phase_s.values())
     authority = probe.supervisors.authority
     honest_ids = [j.learner_id for j in journeys] + employees
     honest_ids.append(paused_person.learner.learner_id or "")
+    honest_ids.append(missing_person.learner.learner_id or "")
     asked = honest_ids + [learner_id for _, _, learner_id in expected]
     seen = dict(
         zip(asked, in_parallel([lambda i=i: findings_of(authority, i) for i in asked]), strict=True)
@@ -405,6 +411,7 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         "honest_reporting_events": EVENT_REPORTING,
         "honest_timer_driven": 1,
         "honest_seeking_once": 1,
+        "honest_missing_one_capture": 1,
         "training_room": {"enterprise": room.enterprise, "address": room.address},
         "honest_flagged": len(flagged_honest),
         "false_positive_rate": false_positive_rate,

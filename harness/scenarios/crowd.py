@@ -23,6 +23,7 @@ from typing import Any
 
 from harness import seeding
 from harness.api import Refused
+from harness.failures import CannotProbe
 from harness.probe import Probe
 from harness.province_sandbox import CHINA
 from harness.scenarios.study import Enrolled, Study
@@ -239,4 +240,24 @@ def paused_for_a_day(study: Study) -> dict[str, Any]:
         "played_s": study.position,
         "paused_beats": PAUSED_BEATS,
         "open_until": study.time.now().astimezone(CHINA).isoformat(),
+    }
+
+
+def one_capture_missed(study: Study, answer_within_s: float) -> dict[str, Any]:
+    """An honest learner who looks away once: its first capture challenge is left past its
+    deadline, the next one answered live at once. One failed or expired capture among passed
+    ones is never flagged (the interface); a rule reading every failure as another person's face
+    flags it at once."""
+    missed = study.watch_until_challenge(step=300)
+    if missed is None:
+        raise CannotProbe("an honest learner missing one capture", "no capture challenge")
+    study.wait(answer_within_s + 1)
+    study.open_challenge = None  # the deadline passed: the player does not hold on to it
+    study.beat(study.position)
+    replacement = study.await_challenge(step=30, beats=2)
+    not_passed = study.pass_open_capture()
+    return {
+        "missed": missed.challenge_id,
+        "then_answered": replacement.challenge_id if replacement else None,
+        "answers_not_passed": not_passed,
     }
