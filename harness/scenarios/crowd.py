@@ -31,6 +31,7 @@ from harness.scenarios.study import Enrolled, Study
 SPREAD_S = (2.5, 5.0)  # each learner's standard deviation of heartbeat gaps: a person's range
 LONG_GAP_CHANCE = 0.05  # a gap of two intervals (buffering, a glance away), now and then
 READING_S = (15.0, 60.0)  # reading one quiz question and its options
+READ_EACH_S = 11.0  # a learner reading each quiz question: over the interface's never-flagged 10 s
 QUIZ_ANSWERS = 3  # questions an answering learner takes
 # A player on a flaky network resends its last report (same seq and position: a retry after a
 # lost answer) RESEND_BEFORE_NEXT_S before its next heartbeat, on RESENDS heartbeats. A resent
@@ -247,7 +248,9 @@ def one_capture_missed(study: Study, answer_within_s: float) -> dict[str, Any]:
     """An honest learner who looks away once: its first capture challenge is left past its
     deadline, the next one answered live at once. One failed or expired capture among passed
     ones is never flagged (the interface); a rule reading every failure as another person's face
-    flags it at once."""
+    flags it at once. A quiz met on the way is answered reading each question (READ_EACH_S
+    apart), as a person does: the hour's quiz may come before its capture point."""
+    study.enrolled.quiz.between_answers = lambda: study.wait(READ_EACH_S)
     missed = study.watch_until_challenge(step=300)
     if missed is None:
         raise CannotProbe("an honest learner missing one capture", "no capture challenge")

@@ -45,6 +45,9 @@ class QuizTaker:
     key_source: KeySource | None = None
     plan: Plan = all_right
     ignoring: bool = False  # a learner who leaves the quiz unanswered (EXAM-01's gate probe)
+    # called before every answer but an hour's first: a learner reading each question (the
+    # self-check's honest side: answers 10 s or more apart are never `fast_quiz_answers`)
+    between_answers: Callable[[], None] | None = None
     given: list[GivenAnswer] = field(default_factory=list)
     _questions: dict[str, list[QuestionOut]] = field(default_factory=dict)
     _keys: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -87,6 +90,8 @@ class QuizTaker:
         made = []
         before = now() if due else None  # one reading for the hour: the answers follow at once
         for index, question in enumerate(due):
+            if index and self.between_answers is not None:
+                self.between_answers()
             options = [o.key for o in question.options]
             correct_option = key.get(question.question_id)
             if correct_option is None:
