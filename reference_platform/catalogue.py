@@ -287,4 +287,4 @@ class ApprovalSync:
             course.approval_number = answer.approval_number
             course.approved_on = answer.approved_on
         else:
-            log.error("course %s was not approved: %s", course.id, answer.reason)
+            log.warning("course %s was not approved: %s", course.id, answer.reason)

@@ -143,11 +143,23 @@ def open_playback(
         raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_ENROLLED)
     now = clock.now()
     lock_account(db, login.learner_id)
-    locks_out = defects.active("refuses_playback_while_any_is_open")
-    if alternatives.chosen("refuses_second_playback") or locks_out:
+    if defects.active("refuses_playback_while_any_is_open") and (
+        db.scalar(  # the defect: refused for good while any playback is left open
+            select(Playback.id)
+            .join(Login, Login.id == Playback.login_id)
+            .where(
+                Playback.learner_id == login.learner_id,
+                Playback.ended_at.is_(None),
+                Login.ended_at.is_(None),
+                Login.expires_at > now,
+            )
+            .limit(1)
+        )
+        is not None
+    ):
+        raise HTTPException(status.HTTP_409_CONFLICT, ANOTHER_PLAYBACK)
+    if alternatives.chosen("refuses_second_playback"):
         in_use_since = now - dt.timedelta(seconds=IN_USE_INTERVALS * settings.heartbeat_interval_s)
-        if locks_out:  # the defect: refusing for good, while any playback is left open
-            in_use_since = now - dt.timedelta(days=3650)
         # A playback whose login ended (logout, a newer login, expiry) has ended with it: it is
         # in use by nobody, however recent its last heartbeat (docs/interface.md: 409 "playback
         # ended ... or its login ended").

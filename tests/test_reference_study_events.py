@@ -78,7 +78,11 @@ def _study(platform: PlatformDriver, learner: Learner, course: str) -> Player:
         player.step(30)
     player.answer()
     answers = player.take_quiz(0)
-    assert all(a["status"] == 200 for a in answers), answers
+    # the player answers the hour's quiz itself when it meets the gate before the capture point
+    # (drawn at random): then the questions are answered already
+    assert all(a["status"] == 200 or a["detail"] == "Question already answered" for a in answers), (
+        answers
+    )
     return player
 
 
