@@ -47,13 +47,15 @@ EMBEDDED_LOAD = {"load_users": 10, "load_duration_seconds": 6, "load_pacing_seco
 # cost about a third of the API checks' time (~40 ms each on a 2-core machine, 1.4 ms at 10).
 # A real profile's platform hashes however it does, and no check judges the hash's cost.
 THROWAWAY_PASSWORD_HASH_COST = 10
-# One account of every kind. The enterprise and institution ids are the reference platform's:
-# INST-001 runs its cooking courses; ENT-001's employees are those it enrols (ENT-01).
+# One account of every kind, and a second enterprise. The enterprise and institution ids are the
+# reference platform's: INST-001 runs its cooking courses; an enterprise's employees are those it
+# enrols (ENT-01, which also has ENT-002 try to take one of ENT-001's).
 EMBEDDED_ACCOUNTS = (
     ("authority", "hr-authority", None),
     ("auditor", "audit-office", None),
     ("enterprise", "enterprise-ent-001", "ENT-001"),
     ("institution", "institution-inst-001", "INST-001"),
+    ("enterprise", "enterprise-ent-002", "ENT-002"),
 )
 
 

@@ -23,8 +23,10 @@ _B64 = re.compile(r"^[A-Za-z0-9+/=\s]+$")
 # In a text that cannot be parsed (the first bytes of a large answer): `"password": "…"` pairs,
 # also a value cut off at the end of the text, and long base64 runs (image data; longer than a
 # sha512 in hex, which evidence must keep readable).
+# The same in a Python repr (`{'token': '…'}`), as a check's finding may quote an answer.
 _SECRET_PAIR = re.compile(
-    r'("(?:' + "|".join(sorted(SECRET_FIELDS)) + r')"\s*:\s*)"[^"]*(?:"|$)', re.IGNORECASE
+    r"""(["'](?:""" + "|".join(sorted(SECRET_FIELDS)) + r""")["']\s*:\s*)(["'])[^"']*(?:["']|$)""",
+    re.IGNORECASE,
 )
 _B64_RUN = re.compile(r"[A-Za-z0-9+/]{160,}={0,2}")
 # A secret in a query string (`/events?token=…`, as EventSource clients must send it).
@@ -42,6 +44,7 @@ def _reduce_string(value: str) -> Any:
             return {"base64": digest(base64.b64decode(value, validate=False))}
         except (binascii.Error, ValueError):
             pass
+    value = _SECRET_PARAM.sub(r"\1=***", _SECRET_PAIR.sub(r"\1\2***\2", value))
     if len(value) > STRING_LIMIT:
         return value[:STRING_LIMIT] + f"… ({len(value)} chars)"
     return value
@@ -78,6 +81,6 @@ def redact_url(url: str | None) -> str | None:
 
 def scrub_text(text: str) -> str:
     """Redact text that is not parseable JSON (the head of a cut-off answer, an error message)."""
-    text = _SECRET_PAIR.sub(r'\1"***"', text)
+    text = _SECRET_PAIR.sub(r"\1\2***\2", text)
     text = _SECRET_PARAM.sub(r"\1=***", text)
     return _B64_RUN.sub("[base64 …]", text)

@@ -116,7 +116,9 @@ def new_facts(db: Session, now: dt.datetime, defects: ActiveDefects) -> list[Fac
                 "passed": bool(row.passed),
                 "reason": row.reason,
             }
-            at = row.answered_at or row.deadline
+            at = row.answered_at or row.deadline  # answered, or expired at its deadline
+            if defects.active("archive_dates_captures_at_their_deadline"):
+                at = row.deadline
             facts.append(_fact(row.learner_id, "capture", row.id, at, data))
     answers = select(QuizAnswer).where(_unarchived("quiz_answer", cast(QuizAnswer.id, String)))
     for row in db.scalars(answers):

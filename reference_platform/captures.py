@@ -86,14 +86,17 @@ ANY_FACE = FaceVerdict(True, "ok", None)  # `accepts_any_capture_face`: nobody a
 UNREGISTERED = FaceVerdict(False, "identity_not_registered", None)
 
 
-def face_verdict(province: ProvinceClient, id_number: str, image_b64: str) -> FaceVerdict:
-    """Ask the province's face match; 422 if it refuses the image as malformed."""
+def face_verdict(
+    province: ProvinceClient, id_number: str, image_b64: str, fail_open: bool
+) -> FaceVerdict:
+    """Ask the province's face match; 422 if it refuses the image as malformed. `fail_open` is
+    the defect passes_captures_the_authority_cannot_judge: no verdict read as a pass."""
     try:
         match = province.match_face(id_number, image_b64)
     except ProvinceRefused as exc:
         if exc.status_code == 422:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, IMAGE_REFUSED) from None
-        return UNREGISTERED
+        return ANY_FACE if fail_open else UNREGISTERED
     return FaceVerdict(match.passed, match.reason, match.match_id)
 
 
@@ -150,7 +153,8 @@ def answer_challenge(
         verdict = ANY_FACE
     else:
         id_number = db.scalar(select(Learner.id_number).where(Learner.id == login.learner_id))
-        verdict = face_verdict(province, id_number or "", image_b64)
+        fail_open = defects.active("passes_captures_the_authority_cannot_judge")
+        verdict = face_verdict(province, id_number or "", image_b64, fail_open)
     keep = not defects.active("capture_image_not_kept")
     claimed = db.execute(  # the first write: a concurrent answer to the same challenge loses here
         update(CaptureChallenge)

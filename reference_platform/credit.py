@@ -49,6 +49,7 @@ class CreditRules:
     # capture nothing is earned until a capture of that hour passes
     overdue_stops_credit: bool = False
     fastest_credited_rate: float = 1.0  # credits_stock_player_rates: 1.5, the player's menu
+    sub_second_is_review: bool = False  # sub_second_advances_read_as_review: < 1 s earns 0
 
     @classmethod
     def of(cls, defects: ActiveDefects, alternatives: ChosenAlternatives) -> CreditRules:
@@ -60,6 +61,7 @@ class CreditRules:
             trust_position=defects.active("trusts_client_position"),
             overdue_stops_credit=alternatives.chosen("overdue_capture_stops_credit"),
             fastest_credited_rate=1.5 if defects.active("credits_stock_player_rates") else 1.0,
+            sub_second_is_review=defects.active("sub_second_advances_read_as_review"),
         )
 
 
@@ -170,7 +172,9 @@ def judge(
         reason = "paused"
     elif beat.rate > rules.fastest_credited_rate and not rules.ignore_rate:
         reason = "speed"
-    elif gap < 0:
+    elif gap < 0:  # noqa: SIM114 (the defect's branch below kept apart)
+        reason = "review"
+    elif rules.sub_second_is_review and gap < 1:
         reason = "review"
     elif jump and not rules.trust_position:
         reason = "seek"

@@ -738,6 +738,50 @@ _DEFECT_LIST = (
         "has been idle: a learner whose browser closed without closing the player is locked out.",
     ),
     Defect(
+        "archive_dates_captures_at_their_deadline",
+        ("ARCH-01", "ARCH-02"),
+        ("archive_holds_what_supervision_shows",),
+        "The archive dates every capture record at the challenge's deadline, not when it was "
+        "answered: the learner's training archive says a capture happened up to a minute later "
+        "than it did.",
+    ),
+    Defect(
+        "passes_captures_the_authority_cannot_judge",
+        ("STUDY-02",),
+        ("hour_without_passed_capture_is_not_credited",),
+        "A capture passes when the identity authority gives no verdict (it no longer knows the "
+        "person): the platform fails open, and a lesson hour is credited on no face check at all.",
+    ),
+    Defect(
+        "admits_logins_the_authority_cannot_judge",
+        ("ID-02",),
+        ("every_login_passes_its_own_liveness_check",),
+        "A login is admitted when the identity authority gives no liveness verdict (it no longer "
+        "knows the person): the platform fails open, and study starts on no liveness check.",
+    ),
+    Defect(
+        "sub_second_advances_read_as_review",
+        ("STUDY-06",),
+        ("honest_heartbeats_earn_exactly_their_advance",),
+        "A heartbeat advancing less than a second (a player reporting on a click or a fullscreen "
+        "change) is read as a review and earns nothing: honest study goes uncredited.",
+    ),
+    Defect(
+        "enterprise_takes_another_enterprises_employee",
+        ("ENT-01",),
+        ("enterprise_enrols_employees_and_follows_their_training",),
+        "An enterprise can enrol a learner another enterprise already employs: the learner's "
+        "training records move to the new enterprise, out of the employer's sight.",
+    ),
+    Defect(
+        "refuses_playback_after_its_login_ended",
+        ("STUDY-04",),
+        ("abandoned_playback_never_locks_the_learner_out",),
+        "A new playback is refused while another was used in the last two heartbeat intervals, "
+        "even when that one's login has ended: a learner who signs out and in again (on another "
+        "device, which cannot close the old player) waits a minute to study.",
+    ),
+    Defect(
         "self_check_flags_one_missed_capture",
         ("POST-06",),
         ("self_check_flags_every_cheat_and_no_honest_learner",),

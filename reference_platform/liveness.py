@@ -105,6 +105,9 @@ def liveness_verdict(
     except ProvinceRefused as exc:
         if exc.status_code == 422:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, FRAMES_REFUSED) from None
-        return Verdict(False, UNREGISTERED, None)
+        # the defect admits_logins_the_authority_cannot_judge: no verdict read as a pass
+        return Verdict(
+            defects.active("admits_logins_the_authority_cannot_judge"), UNREGISTERED, None
+        )
     passed = admits(answer.passed, answer.reason, tolerated_reasons(defects))
     return Verdict(passed, answer.reason, answer.verification_id)

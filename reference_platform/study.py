@@ -120,6 +120,29 @@ def lock_account(db: Session, learner_id: str) -> None:
     db.execute(select(Learner.id).where(Learner.id == learner_id).with_for_update())
 
 
+def _refuse_as_the_lock_out_defects_do(
+    db: Session,
+    learner_id: str,
+    now: dt.datetime,
+    settings: PlatformSettings,
+    defects: ActiveDefects,
+) -> None:
+    """The two ways a refusing platform wrongly keeps a learner from study (defects, kept apart
+    from the compliant refusing choice below so that choice reads whole): refusing while any
+    playback is left open however long it has been idle, or while one was used recently although
+    its login has ended (a learner who signs out and in again, on a device that never knew the
+    old player, cannot close it)."""
+    left_open = [Playback.learner_id == learner_id, Playback.ended_at.is_(None)]
+    if defects.active("refuses_playback_while_any_is_open"):
+        left_open += [Login.ended_at.is_(None), Login.expires_at > now]
+    else:  # refuses_playback_after_its_login_ended
+        idle_bound = dt.timedelta(seconds=IN_USE_INTERVALS * settings.heartbeat_interval_s)
+        left_open.append(Playback.last_credit_at >= now - idle_bound)
+    found = select(Playback.id).join(Login, Login.id == Playback.login_id).where(*left_open)
+    if db.scalar(found.limit(1)) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, ANOTHER_PLAYBACK)
+
+
 def open_playback(
     db: Session,
     login: Login,
@@ -143,21 +166,11 @@ def open_playback(
         raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_ENROLLED)
     now = clock.now()
     lock_account(db, login.learner_id)
-    if defects.active("refuses_playback_while_any_is_open") and (
-        db.scalar(  # the defect: refused for good while any playback is left open
-            select(Playback.id)
-            .join(Login, Login.id == Playback.login_id)
-            .where(
-                Playback.learner_id == login.learner_id,
-                Playback.ended_at.is_(None),
-                Login.ended_at.is_(None),
-                Login.expires_at > now,
-            )
-            .limit(1)
-        )
-        is not None
-    ):
-        raise HTTPException(status.HTTP_409_CONFLICT, ANOTHER_PLAYBACK)
+    lock_out_defect = defects.active("refuses_playback_while_any_is_open") or defects.active(
+        "refuses_playback_after_its_login_ended"
+    )
+    if lock_out_defect:
+        _refuse_as_the_lock_out_defects_do(db, login.learner_id, now, settings, defects)
     if alternatives.chosen("refuses_second_playback"):
         in_use_since = now - dt.timedelta(seconds=IN_USE_INTERVALS * settings.heartbeat_interval_s)
         # A playback whose login ended (logout, a newer login, expiry) has ended with it: it is

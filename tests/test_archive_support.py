@@ -99,7 +99,11 @@ def _facts() -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def _chain(facts: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+def _chain(
+    facts: list[tuple[str, dict[str, Any]]], at: dict[int, str] | None = None
+) -> list[dict[str, Any]]:
+    """The facts as a verified chain, each record at AT (17:00 in Shanghai) unless `at` gives
+    another time for its position (0-based)."""
     records, previous = [], GENESIS_HASH
     for seq, (kind, data) in enumerate(facts, start=1):
         record = {
@@ -107,7 +111,7 @@ def _chain(facts: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
             "id_number": "14010719770604165X",
             "seq": seq,
             "kind": kind,
-            "at": "2026-12-02T17:00:00+08:00",
+            "at": (at or {}).get(seq - 1, "2026-12-02T17:00:00+08:00"),
             "data": data,
             "prev_hash": previous,
         }
@@ -199,3 +203,33 @@ def test_only_the_judged_kinds_are_judged() -> None:
     records = _chain(_without("capture", "cap-passed"))
     kinds = frozenset({"enrolment", "session", "quiz_answer"})
     assert archive_problems(_view(), records, kinds) == []
+
+
+PASSED_CAPTURE = 4  # its position in _facts()
+
+
+@pytest.mark.parametrize(
+    ("at", "misdated"),
+    [
+        ("2026-12-02T17:00:01+08:00", False),  # 1 s after: within the tolerance
+        ("2026-12-02T16:59:59+08:00", False),  # 1 s before
+        ("2026-12-02T09:00:00.800000+00:00", False),  # the same moment in another offset
+        ("2026-12-02T17:00:01.500000+08:00", True),  # 1.5 s after: misdated
+        ("2026-12-02T16:59:58.500000+08:00", True),  # 1.5 s before
+        ("2026-12-02T17:01:00+08:00", True),  # the deadline, a minute after the answer
+        ("2026-12-02T17:00:00", True),  # no offset: not a moment
+        ("yesterday", True),
+    ],
+)
+def test_a_record_is_dated_when_its_fact_happened(at: str, misdated: bool) -> None:
+    problems = archive_problems(_view(), _chain(_facts(), {PASSED_CAPTURE: at}))
+    named = [p for p in problems if p.startswith("misdated: the capture record of cap-passed")]
+    assert bool(named) is misdated, problems
+    assert len(problems) == len(named), problems
+
+
+def test_an_expired_capture_and_a_credited_lesson_are_not_dated_by_the_view() -> None:
+    view = _view()
+    view.captures[0] = view.captures[0].model_copy(update={"answered_at": None})
+    later = "2026-12-02T17:05:00+08:00"
+    assert archive_problems(view, _chain(_facts(), {3: later, 6: later})) == []

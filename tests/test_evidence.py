@@ -306,7 +306,16 @@ def test_no_password_or_token_reaches_any_evidence_file(server, recorder):
             http.post(server + "/hang", json={"password": PASSWORD}, timeout=0.3)
         events = f"{server}/events?count=3&token={TOKEN}"
         http.get(events, headers={"Cookie": f"s={TOKEN}"}, timeout=5)
-    recorder.attach_json("login", {"password": PASSWORD, "nested": [{"admin_token": TOKEN}]})
+    recorder.attach_json(
+        "login",
+        {
+            "password": PASSWORD,
+            "nested": [{"admin_token": TOKEN}],
+            # a finding quoting an answer as Python prints it, and a URL in a sentence
+            "received": [f"logged in: {{'token': '{TOKEN}', 'login_id': 'lgn'}}"],
+            "note": f"streamed from /events?token={TOKEN}&n=1",
+        },
+    )
     recorder.stream("events").record({"token": TOKEN, "n": 1})
     files = written(recorder)
     assert len(files) == 3 and len(recorder.exchanges) == 5

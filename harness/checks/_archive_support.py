@@ -9,6 +9,7 @@ each held earlier in the chain). The comparison is pure, so that it is tested wi
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -31,6 +32,9 @@ KEY_FIELDS = {
 }
 # A credited lesson's links: data field → the kind of record each link names.
 LINKS = {"sessions": "session", "captures": "capture", "quiz_answers": "quiz_answer"}
+# A record's `at` is when its fact happened: the moment the view shows for it, to this much (a
+# platform may keep whole seconds where the view shows milliseconds).
+AT_TOLERANCE_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,10 @@ class Expected:
     kind: str
     key: str
     fields: dict[str, Any] = field(default_factory=dict, hash=False)
+    # when the fact happened, as the view shows it; None where the view shows no one moment (an
+    # expired capture: noticed at some heartbeat after its deadline; a credited lesson and a
+    # certificate: dated when archived)
+    at: dt.datetime | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -72,20 +80,31 @@ class SupervisionView:
 
     def expected(self) -> list[Expected]:
         rows = [
-            Expected("enrolment", e.enrolment_id, {"course_id": e.course_id})
+            Expected("enrolment", e.enrolment_id, {"course_id": e.course_id}, e.enrolled_at)
             for e in self.enrolments
         ]
         rows += [
-            Expected("session", p.playback_id, {"course_id": p.course_id, "lesson_id": p.lesson_id})
+            Expected(
+                "session",
+                p.playback_id,
+                {"course_id": p.course_id, "lesson_id": p.lesson_id},
+                p.opened_at,
+            )
             for p in self.playbacks
         ]
         rows += [
-            Expected("capture", c.challenge_id, {"lesson_id": c.lesson_id, "passed": c.passed})
+            Expected(
+                "capture",
+                c.challenge_id,
+                {"lesson_id": c.lesson_id, "passed": c.passed},
+                c.answered_at,  # None for an expired one
+            )
             for c in self.captures
             if c.passed is not None  # settled: answered, or expired
         ]
         rows += [
-            Expected("quiz_answer", q.question_id, {"option": q.option}) for q in self.quiz_answers
+            Expected("quiz_answer", q.question_id, {"option": q.option}, q.answered_at)
+            for q in self.quiz_answers
         ]
         rows += [
             Expected("credited_hours", c.lesson_id, {"lesson_hours": c.lesson_hours})
@@ -161,6 +180,9 @@ def archive_problems(
                     f"inconsistent: the {item.kind} record of {item.key} has {name}"
                     f" {data.get(name)!r}, the supervision view {value!r}"
                 )
+        misdated = _misdated(item, records[positions[0]].get("at"))
+        if misdated:
+            problems.append(misdated)
     known = view.known()
     for (kind, key), positions in index.items():
         if kind not in judged:
@@ -173,6 +195,25 @@ def archive_problems(
         for lesson in view.credited():
             problems += _link_problems(lesson, records, index)
     return problems
+
+
+def _misdated(item: Expected, at: object) -> str | None:
+    """A record whose `at` is not the moment the view shows for its fact (docs/interface.md:
+    `at` is when the fact happened): the archive would date the learner's training wrongly."""
+    if item.at is None:
+        return None
+    try:
+        held = dt.datetime.fromisoformat(str(at))
+        off_s = abs((held - item.at).total_seconds())
+    except (TypeError, ValueError):  # no offset (naive) or not a time at all
+        shown = f"`at` {at!r}"
+        return f"misdated: the {item.kind} record of {item.key} has {shown}, not a time with offset"
+    if off_s <= AT_TOLERANCE_S:
+        return None
+    return (
+        f"misdated: the {item.kind} record of {item.key} is at {at}, the supervision view "
+        f"{item.at.isoformat()} ({off_s:g} s apart)"
+    )
 
 
 def _link_problems(

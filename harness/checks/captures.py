@@ -313,6 +313,12 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
       (4xx, the interface's 404), the hour still not credited;
     - the genuine capture sent by AT_ONCE requests together: one answered, the others 409, and
       the lesson's `captures_passed` is 1 (a race that judged every answer counts it again);
+    - the authority cannot judge: another learner, whose registration the identity authority
+      has dropped (a province-side reset), watches a lesson hour answering every capture with
+      the live face: the face match answers 404, so every answer is a failed capture (200,
+      `passed: false`: the interface's reason `identity_not_registered`, not a refusal that
+      leaves the challenge open) and the hour is not credited — a platform that lets a capture
+      pass when the authority gives no verdict fails open;
     - derived values: the lesson's `hour_credited` and the course's `credited_hours` in the
       supervision view, at every step."""
     enrolled = study_setup(probe)
@@ -355,6 +361,7 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     after.watch_to_end(captures="impostor")
     journal += after.sent
     observe("hour 3 watched after a genuine pass, impostor captures only", 2, False, 1)
+    problems += _unknown_to_the_authority(probe, journal, steps)
     probe.evidence.attach_json("hours-without-capture", {"journal": journal, "steps": steps})
     if problems:
         raise CheckFailure(
@@ -366,6 +373,49 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
         "impostor and still-photo captures earned no hour, before and after a genuine one; "
         "a genuine capture released its hour, counted once toward the course"
     )
+
+
+def _unknown_to_the_authority(
+    probe: Probe, journal: list[Any], steps: list[dict[str, Any]]
+) -> list[str]:
+    """A learner the identity authority no longer knows answers the captures of a lesson hour
+    with the live face: none may pass, and the hour is not credited."""
+    enrolled = study_setup(probe)
+    session = study(probe, enrolled, 0)
+    dropped = probe.province.forget_registrations(enrolled.learner.id_number)
+    session.watch_to_end(captures="live")
+    journal += session.sent
+    row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, "unregistered")
+    course = course_progress(probe, enrolled)
+    passed = [
+        c.challenge_id
+        for c in probe.supervisor.captures(enrolled.learner.learner_id or "")
+        if c.passed
+    ]
+    steps.append(
+        {
+            "step": "a learner the authority no longer knows, live captures",
+            "registrations_dropped": dropped,
+            "lesson": row.model_dump(mode="json"),
+            "passed_captures": passed,
+            "course_hours": course.credited_hours if course else None,
+        }
+    )
+    answers = [e for e in session.sent if "capture" in e]
+    problems = []
+    if not answers:
+        problems.append("no capture challenge came in a watched lesson hour")
+    not_a_verdict = [e for e in answers if e.get("passed") is not False]
+    if not_a_verdict:
+        problems.append(
+            f"a live capture the authority could not match was answered {not_a_verdict}, not "
+            "200 with `passed: false` (the interface's `identity_not_registered`)"
+        )
+    if passed:
+        problems.append(f"captures {passed} passed though the authority knows no such person")
+    if row.hour_credited or (course is not None and course.credited_hours):
+        problems.append("the hour of a learner the authority no longer knows was credited")
+    return problems
 
 
 @check("STUDY-02")

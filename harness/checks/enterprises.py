@@ -7,6 +7,10 @@ registered — and the views the enterprise follows its employee through (every 
 supervision list and both photos). Expected: before enrolment the enterprise sees nothing of the
 learner; a wrong name or an unknown person is refused and changes nothing; the right name is
 accepted, names the learner, and from then on the enterprise sees exactly what the authority sees.
+Then the employer enrols its employee again (the same answer), and a second enterprise account of
+the profile (the embedded set has ENT-002) tries to enrol the employee: refused (the interface:
+409, employed by another enterprise), seeing nothing of the learner, the employer still seeing
+everything. A profile with one enterprise account leaves that part untried (said in the note).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from harness.checks.supervision_scope import view_of
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
-from harness.scenarios.trail import learner_with_trail
+from harness.scenarios.trail import Trail, learner_with_trail
+from harness.supervision import SupervisionClient
 
 
 def other_name(name: str) -> str:
@@ -91,4 +96,54 @@ def enterprise_enrols_employees_and_follows_their_training(probe: Probe) -> None
             received={name: followed[name] for name in differing},
             expected="every supervision view of the employee as the authority sees it",
         )
-    probe.evidence.note("wrong name and unregistered person refused; employee followed in full")
+    probe.evidence.note(
+        "wrong name and unregistered person refused; employee followed in full; "
+        + _another_enterprise_cannot_take_the_employee(probe, enterprises, trail, authority_view)
+    )
+
+
+def _another_enterprise_cannot_take_the_employee(
+    probe: Probe, enterprises: list[SupervisionClient], trail: Trail, authority_view: dict
+) -> str:
+    """The employer enrols its employee again (the interface: the same answer); a second
+    enterprise of the profile tries to enrol the same learner: refused (409, "employed by another
+    enterprise"), it sees nothing of the learner, and the employer still sees everything."""
+    employer, learner = enterprises[0], trail.enrolled.learner
+    again = attempt(lambda: employer.enrol_employee(learner.id_number, learner.name))
+    problems = []
+    if isinstance(again, Refused) or again.enterprise_id != employer.scope:
+        problems.append(f"enrolling its own employee again: {_shown(again)}, not the same answer")
+    if len(enterprises) < 2:
+        if problems:
+            raise CheckFailure("An enterprise's own employee enrolled again", received=problems)
+        return "a second enterprise not tried: the profile has one enterprise account"
+    other = enterprises[1]
+    taken = attempt(lambda: other.enrol_employee(learner.id_number, learner.name))
+    if not isinstance(taken, Refused):
+        problems.append(f"another enterprise enrolled the employee: {_shown(taken)}")
+    other_sees = view_of(other, trail)
+    seen = [name for name, rows in other_sees.items() if rows]
+    if seen:
+        problems.append(f"the other enterprise sees the employee in {seen}")
+    employer_view = view_of(employer, trail)
+    lost = [name for name in employer_view if employer_view[name] != authority_view[name]]
+    if lost:
+        problems.append(f"the employer no longer sees its employee in {lost}")
+    probe.evidence.attach_json(
+        "another-enterprise",
+        {"enrolled_again": _shown(again), "other_enterprise": _shown(taken), "seen": seen},
+    )
+    if problems:
+        raise CheckFailure(
+            "An enterprise took another enterprise's employee",
+            received=problems,
+            expected="the employer's second enrolment answered the same; another enterprise "
+            "refused (409), seeing nothing; the employer still seeing everything",
+        )
+    return f"another enterprise refused ({_shown(taken)}) and sees nothing"
+
+
+def _shown(outcome: object) -> object:
+    if isinstance(outcome, Refused):
+        return f"{outcome.status} {outcome.detail}"
+    return outcome.model_dump(mode="json") if hasattr(outcome, "model_dump") else outcome

@@ -111,7 +111,11 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
     it knows, `still_replay` and `face_mismatch`, lets them in), the first login with exactly
     MIN_FRAMES live frames (the other side: passed at the authority, so it must be admitted),
     and a re-login on the same device or another, with and without logging out first (the four
-    `RELOGIN_PATHS`, in that order, each from the account's current session).
+    `RELOGIN_PATHS`, in that order, each from the account's current session); last, after a
+    logout, a login with live frames once the identity authority has dropped the person's
+    registration (a province-side reset): its liveness check answers 404, no verdict, so the
+    login must be refused as a failed liveness check (403) — a platform that admits a login the
+    authority could not judge fails open.
 
     Without frames, or with too few: refused, no token. Every login that gets a token must have
     a passed verification at the identity authority made *for it* (logged after the previous
@@ -201,6 +205,7 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
                 f"login {login.login_id}: the supervision view shows "
                 f"{by_login.get(login.login_id)!r} as its verification"
             )
+    problems += _unknown_to_the_authority_refused(probe, learner, current, rows)
     probe.evidence.attach_json(
         "liveness-per-login", {"logins": rows, "supervision_logins": by_login}
     )
@@ -215,6 +220,25 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
         f"{len(RELOGIN_PATHS) + 1} paths, "
         "each with its own fresh passed verification"
     )
+
+
+def _unknown_to_the_authority_refused(
+    probe: Probe, learner: Learner, current: LoginOut, rows: list[dict[str, object]]
+) -> list[str]:
+    """Log out, have the authority drop the person's registration, and log in with live frames:
+    refused 403 (docs/interface.md: liveness failed), no token."""
+    with suppress(Refused):
+        probe.platform.logout(current.token)
+    dropped = probe.province.forget_registrations(learner.id_number)
+    unknown = attempt(lambda: probe.learners.login(learner, device_id="device-A"))
+    path = "login after the authority dropped the person's registration"
+    rows.append({"path": path, "registrations_dropped": dropped, "answer": _answer(unknown)})
+    if isinstance(unknown, Refused) and unknown.status == 403:
+        return []
+    if not isinstance(unknown, Refused):
+        with suppress(Refused):
+            probe.platform.logout(unknown.token)
+    return [f"{path}: {_answer(unknown)}, not 403 (liveness failed: the authority has no verdict)"]
 
 
 def _refused_login(

@@ -165,34 +165,51 @@ def heartbeats_from_another_window_earn_nothing(probe: Probe) -> None:
 
 # STUDY-04's abandoned players: (did the old player beat once before it was left, is the new
 # playback of the same lesson). Chained on one learner: each new playback is the next one left.
-ABANDONED_PLAYERS = ((True, False), (False, True), (True, True), (False, False))
+# STUDY-04's players left without close, in a chain: (its last sign of life a heartbeat rather
+# than its opening, the next playback of the same lesson, how the player was left).
+ABANDONED_PLAYERS = (
+    (True, False, "idle"),
+    (False, True, "idle"),
+    (True, True, "idle"),
+    (False, False, "idle"),
+    (True, True, "signed out"),
+    (True, False, "signed in elsewhere"),
+)
 IN_USE_INTERVALS = 2  # the interface: in use = a heartbeat, or the opening, this recently
 
 
 @check("STUDY-04")
 def abandoned_playback_never_locks_the_learner_out(probe: Probe) -> None:
     """A playback left without `close` (a browser that crashed) stops counting as in use once it
-    has been idle longer than two heartbeat intervals: the learner's next playback opens (201).
+    has been idle longer than two heartbeat intervals, or at once when its login has ended: the
+    learner's next playback opens (201).
 
-    Space (one learner, four players left in a chain, each new playback opened straight after
-    the old one has been idle IN_USE_INTERVALS intervals + 1 s on the platform's clock, never
-    closed by the harness): the old player's last sign of life its opening or a heartbeat one
-    interval in; the new playback of another lesson of the course, and of the same lesson
-    again (a reload). Either choice of the interface passes: ending the old playback at once
-    (the reference's default) or refusing while it is in use (`refuses_second_playback`); a
-    platform refusing for longer locks the learner out of study (the interface: "refusing for
-    good would lock out a learner whose browser closed without close"). The side before the
-    bound (still in use) is not judged: both 201 and 409 are compliant there."""
+    Space (one learner, six players left in a chain, never closed by the harness):
+    - idle: the next playback opened straight after the old one has been idle IN_USE_INTERVALS
+      intervals + 1 s on the platform's clock, the old player's last sign of life its opening or
+      a heartbeat one interval in; the new playback of another lesson of the course, and of the
+      same lesson again (a reload);
+    - login ended: a heartbeat just now, then the learner signs out and in again on another
+      device (which never knew the old player and cannot close it) and opens the same lesson at
+      once; then signs in on a third device without signing out, and opens another lesson at
+      once (probed only where the platform accepts that login by ending the first: refusing it
+      is STUDY-03's compliant choice). A playback ends with its login (docs/interface.md: 409
+      "playback ended … or its login ended"), so nothing of the old one is in use.
+    Either choice of the interface passes: ending the old playback at once (the reference's
+    default) or refusing while it is in use (`refuses_second_playback`); a platform refusing for
+    longer locks the learner out of study (the interface: "refusing for good would lock out a
+    learner whose browser closed without close"). The side before the idle bound (still in use,
+    its login live) is not judged: both 201 and 409 are compliant there."""
     enrolled = study_setup(probe)
     if len(enrolled.lessons) < 2:
         raise CannotProbe("abandoned players", "the course has fewer than two lessons")
-    token, course_id = enrolled.token, enrolled.course.course_id
+    course_id = enrolled.course.course_id
     lesson_index, window = 0, 1
 
     def open_playback(index: int, window: int) -> Any:
         return attempt(
             lambda: probe.platform.open_playback(
-                token,
+                enrolled.token,
                 course_id=course_id,
                 lesson_id=enrolled.lessons[index].lesson_id,
                 window_id=f"window-{window}",
@@ -204,7 +221,7 @@ def abandoned_playback_never_locks_the_learner_out(probe: Probe) -> None:
         raise CannotProbe("abandoned players", f"the first playback: {_answer(current)}")
     rows: list[dict[str, Any]] = []
     locked_out: list[dict[str, Any]] = []
-    for beat_first, same_lesson in ABANDONED_PLAYERS:
+    for beat_first, same_lesson, left in ABANDONED_PLAYERS:
         interval = float(current.heartbeat_interval_s)
         left_at = probe.clock.now()
         beat: Any = None
@@ -212,7 +229,7 @@ def abandoned_playback_never_locks_the_learner_out(probe: Probe) -> None:
             probe.clock.advance(interval)
             beat = attempt(
                 lambda current=current, interval=interval, window=window: probe.platform.heartbeat(
-                    token,
+                    enrolled.token,
                     current.playback_id,
                     seq=1,
                     position_s=current.resume_position_s + interval,
@@ -221,8 +238,18 @@ def abandoned_playback_never_locks_the_learner_out(probe: Probe) -> None:
                 )
             )
             left_at = probe.clock.now()
-        idle_s = IN_USE_INTERVALS * interval + 1.0
-        probe.clock.advance(idle_s - (probe.clock.now() - left_at).total_seconds())
+        if left == "idle":
+            idle_s = IN_USE_INTERVALS * interval + 1.0
+            probe.clock.advance(idle_s - (probe.clock.now() - left_at).total_seconds())
+        elif left == "signed out":
+            probe.platform.logout(enrolled.token)
+            enrolled.token = probe.learners.login(enrolled.learner, device_id="device-B").token
+        else:
+            login = attempt(lambda: probe.learners.login(enrolled.learner, device_id="device-C"))
+            if isinstance(login, Refused):
+                rows.append({"left": current.playback_id, "not probed": _answer(login)})
+                break  # the platform refuses a second login (STUDY-03): nothing to judge
+            enrolled.token = login.token
         if not same_lesson:
             lesson_index = (lesson_index + 1) % len(enrolled.lessons)
         window += 1
@@ -231,6 +258,7 @@ def abandoned_playback_never_locks_the_learner_out(probe: Probe) -> None:
             "left": current.playback_id,
             "left_after": "a heartbeat" if beat_first else "its opening",
             "heartbeat": None if beat is None else _answer(beat),
+            "then": left,
             "idle_s": round((probe.clock.now() - left_at).total_seconds(), 3),
             "new_lesson": "the same lesson" if same_lesson else "another lesson",
             "opened": _answer(opened),
@@ -243,16 +271,16 @@ def abandoned_playback_never_locks_the_learner_out(probe: Probe) -> None:
     probe.evidence.attach_json("abandoned-players", {"players": rows})
     if locked_out:
         raise CheckFailure(
-            "A playback left without close locked the learner out after it was idle",
+            "A playback left without close locked the learner out",
             received=locked_out,
             expected=(
-                f"201: a playback idle over {IN_USE_INTERVALS} heartbeat intervals is no longer "
-                "in use (docs/interface.md, the last credit rule)"
+                f"201: a playback idle over {IN_USE_INTERVALS} heartbeat intervals, or whose "
+                "login has ended, is no longer in use (docs/interface.md, the last credit rule)"
             ),
         )
     probe.evidence.note(
-        f"{len(rows)} players left without close: each time the next playback opened after "
-        f"{IN_USE_INTERVALS} intervals + 1 s idle"
+        f"{len(rows)} players left without close: each time the next playback opened, after "
+        f"{IN_USE_INTERVALS} intervals + 1 s idle or at once after the login ended"
     )
 
 
@@ -495,6 +523,128 @@ def credited_time_never_exceeds_wall_clock(probe: Probe) -> None:
             expected="credited ≤ elapsed clock time",
         )
     probe.evidence.note(f"{credited:g} s credited in {elapsed:g} s despite replays and a burst")
+
+
+# STUDY-06's honest timings: (clock seconds since the previous heartbeat, content advance).
+HONEST_TIMINGS = (
+    (30.0, 30.0),  # on the interval
+    (0.5, 0.5),  # half a second later (a player reporting on an event: a click, fullscreen)
+    (5.0, 0.0),  # the same position 5 s later (a stalled player, not paused)
+    (30.0, 20.0),  # 20 s of content in 30 s (buffering)
+    (45.0, 45.0),  # a late heartbeat (a throttled background tab)
+    (30.0, 35.0),  # 5 s ahead of the clock, inside the seek bound: the clock's 30 s earned
+    (1.0, 1.0),  # 1 s later, the position still 5 s ahead: the clock's 1 s earned
+    (30.0, 30.0),
+)
+EXACT_S = 0.05  # credit is computed, not measured: only the platform's rounding may differ
+
+
+@check("STUDY-06")
+def honest_heartbeats_earn_exactly_their_advance(probe: Probe) -> None:
+    """Every honest heartbeat earns exactly `min(advance, elapsed)` with reason `ok`, whatever
+    its timing, and the playback's and the lesson's credit are the sums of what they earned.
+
+    Space (one playback of a fresh learner, captures answered live at once; `advance` = the
+    position sent − the lesson's furthest point before it, `elapsed` = the platform's own time
+    between the heartbeat and the previous accepted one, or the opening): the heartbeat
+    interval; half a second and 1 s after the previous one (a player reporting on an event:
+    a sub-second advance is still honest study, never `review`); the same position again (a
+    stalled player: `ok`, 0 s, not `review` — review is a position *behind* the furthest point);
+    less content than clock (buffering); a late heartbeat (45 s: more than one interval, all of
+    it earned); a position 5 s ahead of the clock inside the seek bound (the clock's time
+    earned, not the content's). Derived values: `SupPlayback.credited_s` and the lesson's
+    `credited_s` in the supervision view equal the sum of the heartbeats' `credited_delta_s`
+    (docs/interface.md: a playback's own share; the lesson's total)."""
+    enrolled = study_setup(probe)
+    session = study(probe, enrolled, 0)
+    rows: list[dict[str, Any]] = []
+    furthest = float(session.playback.resume_position_s) if session.playback else 0.0
+    sent = furthest
+    for clock_s, advance_s in HONEST_TIMINGS:
+        session.wait(clock_s)
+        sent += advance_s
+        answer = session.beat(sent)
+        rows.append(
+            {
+                "clock_s": clock_s,
+                "sent_position_s": sent,
+                "furthest_before_s": furthest,
+                "seq": session.seq,
+                "answer": cheats.short_answer(answer),
+            }
+        )
+        if isinstance(answer, HeartbeatOut):
+            furthest = answer.furthest_position_s
+        session.position = sent  # the player plays on from where it is, not from the furthest
+        if session.open_challenge is not None:
+            session.answer("live")
+    beats = {b.seq: b for b in probe.supervisor.heartbeats(session.playback_id)}
+    playback = next(
+        (
+            p
+            for p in probe.supervisor.playbacks(enrolled.learner.learner_id or "")
+            if p.playback_id == session.playback_id
+        ),
+        None,
+    )
+    row = studied_lesson_progress(probe, enrolled, session.lesson.lesson_id, "honest timings")
+    problems = _honest_timing_problems(rows, beats, playback)
+    earned = sum(b.credited_delta_s for b in beats.values())
+    if playback is None or abs(playback.credited_s - earned) > EXACT_S:
+        problems.append(
+            f"the playback's credited_s is {playback.credited_s if playback else None}, its "
+            f"heartbeats earned {earned:g} s"
+        )
+    if abs(row.credited_s - earned) > EXACT_S:
+        problems.append(
+            f"the lesson's credited_s is {row.credited_s:g}, its heartbeats earned {earned:g} s"
+        )
+    probe.evidence.attach_json(
+        "honest-timings",
+        {
+            "heartbeats": rows,
+            "view": [b.model_dump(mode="json") for b in beats.values()],
+            "playback": playback.model_dump(mode="json") if playback else None,
+            "lesson": row.model_dump(mode="json"),
+        },
+    )
+    if problems:
+        raise CheckFailure(
+            "An honest heartbeat did not earn min(advance, elapsed)",
+            received=problems,
+            expected=f"reason ok and min(advance, elapsed) ± {EXACT_S:g} s for each; the "
+            "playback's and the lesson's credit the sum",
+        )
+    probe.evidence.note(
+        f"{len(rows)} honest heartbeats at {len(HONEST_TIMINGS)} timings each earned "
+        f"min(advance, elapsed); {earned:g} s in all, as the playback and the lesson show"
+    )
+
+
+def _honest_timing_problems(
+    rows: list[dict[str, Any]], beats: dict[int, SupHeartbeat], playback: Any
+) -> list[str]:
+    """Each honest heartbeat's verdict against `min(advance, elapsed)`, the elapsed time read
+    from the platform's own timestamps (the test clock also runs in real time)."""
+    problems = []
+    previous_at = playback.opened_at if playback is not None else None
+    for row in rows:
+        beat = beats.get(row["seq"])
+        if beat is None or previous_at is None:
+            problems.append(f"heartbeat seq {row['seq']}: not in the supervision view")
+            continue
+        elapsed = (beat.at - previous_at).total_seconds()
+        advance = row["sent_position_s"] - row["furthest_before_s"]
+        expected = max(0.0, min(advance, elapsed))
+        row["platform_elapsed_s"], row["expected_s"] = elapsed, expected
+        if beat.reason != "ok" or abs(beat.credited_delta_s - expected) > EXACT_S:
+            problems.append(
+                f"{row['clock_s']:g} s after the previous heartbeat, {advance:g} s of advance: "
+                f"{beat.reason}, {beat.credited_delta_s:g} s (expected ok, {expected:g} s)"
+            )
+        if beat.accepted:
+            previous_at = beat.at
+    return problems
 
 
 def _replays_had_no_effect(replays: cheats.CheatRecord, next_beat: Any, interval: float) -> None:

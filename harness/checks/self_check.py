@@ -49,7 +49,9 @@ The space probed (docs/interface.md, "Self-check"), judged through
   from 00:20 and leaves the player paused until the evening, heartbeating now and then (over 16
   h open, 20 min played: `round_the_clock` counts content played), and one who lets one
   capture challenge expire (a glance away) and answers the next live (one failed capture among
-  passed ones: never `capture_failures`). None may be flagged. The
+  passed ones: never `capture_failures`) and then plays on to the lesson's end (its last
+  report the end, reached by heartbeats none ahead of the clock: never `forged_end_report`;
+  a rule reading any report of the end as forged flags it). None may be flagged. The
   share flagged is the false-positive rate, reported in the evidence;
 - every finding names the learner asked for, its trace names no other learner, and holds 1–20
   records (the interface's bound: the round-the-clock learner's day alone has hundreds of
@@ -351,9 +353,16 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     }
 
     phase_s["cheats"] = time.monotonic() - began - sum(phase_s.values())
+    missing_study = opened(probe, missing_person)
     records["one_capture_missed"] = crowd.one_capture_missed(
-        opened(probe, missing_person), float(probe.thresholds.capture_answer_seconds)
+        missing_study, float(probe.thresholds.capture_answer_seconds)
     )
+    records["one_capture_missed"]["on_to_the_end"] = crowd.on_to_the_end(missing_study)
+    if missing_study.position < missing_study.lesson.duration_s - FORGED_END_SHORT_S:
+        raise CannotProbe(
+            "an honest learner reaching a lesson's end",
+            f"stopped at {missing_study.position:g} s of {missing_study.lesson.duration_s} s",
+        )
     records["paused_for_a_day"] = crowd.paused_for_a_day(opened(probe, paused_person))
     phase_s["paused"] = time.monotonic() - began - sum(phase_s.values())
     authority = probe.supervisors.authority

@@ -264,3 +264,25 @@ def one_capture_missed(study: Study, answer_within_s: float) -> dict[str, Any]:
         "then_answered": replacement.challenge_id if replacement else None,
         "answers_not_passed": not_passed,
     }
+
+
+def on_to_the_end(study: Study) -> dict[str, Any]:
+    """The honest learner plays on to the lesson's end at a person's uneven pace (gaps drawn as
+    the crowd's), answering each capture live at once and each quiz as it comes: its last report
+    is the lesson's end (position ≥ duration − 1 s), reached by heartbeats none of which is ahead
+    of the clock. The interface never flags that as `forged_end_report`; a rule reading any report
+    of the end as forged flags it (the crowd's other learners stop mid-lesson)."""
+    rng = seeding.rng()
+    duration = float(study.lesson.duration_s)
+    span_s = duration - study.position + 4 * study.interval  # room for a quiz's hold
+    gaps = natural_gaps(float(study.interval), rng.uniform(*SPREAD_S), span_s)
+    for gap in gaps:
+        if study.position >= duration - 1e-6 or study.quiz_blocked:
+            break
+        study.wait(gap)
+        answer = study.beat(min(study.position + gap, duration))
+        if isinstance(answer, Refused):
+            break
+        if study.open_challenge is not None:
+            study.pass_open_capture()
+    return {"reached_s": study.position, "duration_s": duration}
