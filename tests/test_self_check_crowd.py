@@ -121,3 +121,41 @@ def test_a_timer_driven_player_is_one_gap_short_of_machine_regular():
     assert ON_THE_DOT == RUN - 1
     assert gaps == [2 * INTERVAL] + [INTERVAL] * ON_THE_DOT
     assert statistics.pstdev(gaps[-RUN:]) > NEVER_FLAGGED_STDEV_S
+
+
+class _RecordingStudy:
+    """A player on the clock: records what was waited and reported, answers every report."""
+
+    interval = int(INTERVAL)
+    quiz_blocked = False
+    open_challenge = None
+
+    class lesson:  # stands in for the LessonOut
+        duration_s = 2700
+
+    def __init__(self, position: float) -> None:
+        self.position, self.clock, self.reports = position, 0.0, []
+
+    def wait(self, seconds: float) -> None:
+        self.clock += seconds
+
+    def beat(self, position: float) -> object:
+        self.reports.append((self.clock, position))
+        self.position = position
+        return object()
+
+
+def test_an_honest_learner_plays_on_to_the_lessons_end_never_ahead_of_the_clock():
+    """The last report is the lesson's end; every advance is exactly the clock time since the
+    previous report (never ahead of it: an honest end, never `forged_end_report`)."""
+    from harness.scenarios.crowd import on_to_the_end
+
+    seeding.draws.seed(11)
+    study = _RecordingStudy(position=1234.5)
+    outcome = on_to_the_end(study)  # type: ignore[arg-type]
+    assert outcome == {"reached_s": 2700.0, "duration_s": 2700.0}
+    points = [(0.0, 1234.5), *study.reports]
+    for (at, position), (later_at, later_position) in itertools.pairwise(points):
+        assert later_position - position <= later_at - at + 1e-9
+        assert later_at - at >= INTERVAL / 2
+    assert study.reports[-1][1] == 2700.0
