@@ -15,12 +15,14 @@ The space probed (docs/interface.md, "Self-check"), judged through
   expire, two answered with a still photo, one answered with another person's face →
   `capture_failures` (expected only where the platform's own capture view shows those
   failures: a platform that passed such captures breaks STUDY-01/02, judged there, and leaves
-  its self-check nothing to flag); three accounts signed in on one device → `shared_device`
-  (each of the three); SHARED_ADDRESS_ACCOUNTS accounts signed in from one network address,
-  each on a device of its own, spread over up to three courses, every other one with an
-  address of its own choosing forged before the proxy's in `X-Forwarded-For`, the first of them
-  signing in SHOP_EDGE_S less than a day before the other nine (the window's far side: a rule
-  counting fewer than 24 h leaves the first account unflagged) → `shared_address` (each of
+  its self-check nothing to flag); three accounts signed in on one device, the first of them
+  SHOP_EDGE_S less than a day before the other two (the window's far side, as the shop's
+  below) → `shared_device` (each of the three); SHARED_ADDRESS_ACCOUNTS accounts signed in
+  from one network address, each on a device of its own, spread over up to three courses,
+  every other one with an address of its own choosing forged before the proxy's in
+  `X-Forwarded-For`, the first of them signing in SHOP_EDGE_S less than a day before the
+  other nine (the window's far side: a rule counting fewer than 24 h leaves the first account
+  unflagged) → `shared_address` (each of
   them; harness/network_address.py; the trace of each of these sign-in findings shows the
   learner's own sign-in under its own id, the others' as "another account"); five quiz
   answers with no time to read → `fast_quiz_answers`; lessons played honestly back to back
@@ -280,7 +282,7 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         for i in range(HONEST_CROWD)
     ]
     makers += [learner(own_device("cheat")) for _ in library]
-    makers += [learner(shared) for _ in range(3)]
+    shared_makers = [learner(shared) for _ in range(3)]
     shop_makers = [
         learner(own_device("shop"), forwarded_for(shop, forged=i % 2 == 1), spread[i % len(spread)])
         for i in range(SHARED_ADDRESS_ACCOUNTS)
@@ -291,18 +293,21 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
     # else of this check has begun, so no other learner's session spans the clock's jump.
     before_first = probe.clock.now()
     first_of_shop = shop_makers[0]()
+    first_on_device = shared_makers[0]()  # the device's first account: also a day less before
     advance_s = SHARED_ADDRESS_WINDOW_S - SHOP_EDGE_S
     probe.clock.advance(advance_s - (probe.clock.now() - before_first).total_seconds())
     paused_maker, missing_maker = learner(own_device("honest")), learner(own_device("honest"))
-    made = in_parallel([*makers, *shop_makers[1:], paused_maker, missing_maker, *room.makers])
+    made = in_parallel(
+        [*makers, *shared_makers[1:], *shop_makers[1:], paused_maker, missing_maker, *room.makers]
+    )
     people, made = made[: len(makers)], made[len(makers) :]
+    shared_people, made = [first_on_device, *made[:2]], made[2:]
     shop_people = [first_of_shop, *made[: len(shop_makers) - 1]]
     paused_person, missing_person = made[len(shop_makers) - 1 : len(shop_makers) + 1]
     employees = [e.learner.learner_id or "" for e in made[len(shop_makers) + 1 :]]
     phase_s["learners"] = time.monotonic() - began
     honest_people = people[:HONEST_CROWD]
     cheat_people = people[HONEST_CROWD : HONEST_CROWD + len(library)]
-    shared_people = people[HONEST_CROWD + len(library) : HONEST_CROWD + len(library) + 3]
 
     journeys = [crowd.HonestJourney(opened(probe, e)) for e in honest_people]
     counter = [0]
@@ -338,7 +343,11 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         expected.append(
             (f"shared_device_{number}", "shared_device", enrolled.learner.learner_id or "")
         )
-    records["accounts_on_one_device"] = {"device_id": shared, "accounts": len(shared_people)}
+    records["accounts_on_one_device"] = {
+        "device_id": shared,
+        "accounts": len(shared_people),
+        "first_sign_in_before_the_others_s": advance_s,
+    }
     for number, enrolled in enumerate(shop_people, 1):
         expected.append(
             (f"shared_address_{number}", "shared_address", enrolled.learner.learner_id or "")
