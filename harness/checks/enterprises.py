@@ -22,6 +22,7 @@ from harness.checks.supervision_scope import view_of
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
+from harness.scenarios.cheats import short_answer
 from harness.scenarios.trail import Trail, learner_with_trail
 from harness.supervision import SupervisionClient
 
@@ -114,7 +115,9 @@ def _another_enterprise_cannot_take_the_employee(
     again = attempt(lambda: employer.enrol_employee(learner.id_number, learner.name))
     problems = []
     if isinstance(again, Refused) or again.enterprise_id != employer.scope:
-        problems.append(f"enrolling its own employee again: {_shown(again)}, not the same answer")
+        problems.append(
+            f"enrolling its own employee again: {short_answer(again)}, not the same answer"
+        )
     if len(enterprises) < 2:
         if problems:
             raise CheckFailure("An enterprise's own employee enrolled again", received=problems)
@@ -125,7 +128,7 @@ def _another_enterprise_cannot_take_the_employee(
     other_before = view_of(other, trail)
     taken = attempt(lambda: other.enrol_employee(learner.id_number, learner.name))
     if not isinstance(taken, Refused):
-        problems.append(f"another enterprise enrolled the employee: {_shown(taken)}")
+        problems.append(f"another enterprise enrolled the employee: {short_answer(taken)}")
     other_after = view_of(other, trail)
     seen = [name for name in other_after if other_after[name] != other_before[name]]
     if seen:
@@ -136,7 +139,11 @@ def _another_enterprise_cannot_take_the_employee(
         problems.append(f"the employer no longer sees its employee in {lost}")
     probe.evidence.attach_json(
         "another-enterprise",
-        {"enrolled_again": _shown(again), "other_enterprise": _shown(taken), "seen": seen},
+        {
+            "enrolled_again": short_answer(again),
+            "other_enterprise": short_answer(taken),
+            "seen": seen,
+        },
     )
     if problems:
         raise CheckFailure(
@@ -145,10 +152,4 @@ def _another_enterprise_cannot_take_the_employee(
             expected="the employer's second enrolment answered the same; another enterprise "
             "refused (409), seeing no more than before; the employer still seeing everything",
         )
-    return f"another enterprise refused ({_shown(taken)}), seeing no more than before"
-
-
-def _shown(outcome: object) -> object:
-    if isinstance(outcome, Refused):
-        return f"{outcome.status} {outcome.detail}"
-    return outcome.model_dump(mode="json") if hasattr(outcome, "model_dump") else outcome
+    return f"another enterprise refused ({short_answer(taken)}), seeing no more than before"

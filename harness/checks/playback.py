@@ -23,7 +23,7 @@ from harness.registry import check
 from harness.scenarios import cheats, spaces
 from harness.scenarios.study import Study
 from harness.spec.study import HeartbeatOut
-from harness.spec.supervision import SupHeartbeat
+from harness.spec.supervision import SupHeartbeat, SupPlayback
 
 TOLERANCE_S = 1.0
 REVIEW_BEHIND_S = (120.0, 50.0, 20.0, 0.0)  # STUDY-05: back, and re-watching forward again
@@ -163,10 +163,9 @@ def heartbeats_from_another_window_earn_nothing(probe: Probe) -> None:
     )
 
 
-# STUDY-04's abandoned players: (did the old player beat once before it was left, is the new
-# playback of the same lesson). Chained on one learner: each new playback is the next one left.
-# STUDY-04's players left without close, in a chain: (its last sign of life a heartbeat rather
-# than its opening, the next playback of the same lesson, how the player was left).
+# STUDY-04's players left without close, chained on one learner (each new playback is the next
+# one left): (its last sign of life a heartbeat rather than its opening, the next playback of the
+# same lesson, how the player was left).
 ABANDONED_PLAYERS = (
     (True, False, "idle"),
     (False, True, "idle"),
@@ -622,7 +621,7 @@ def honest_heartbeats_earn_exactly_their_advance(probe: Probe) -> None:
 
 
 def _honest_timing_problems(
-    rows: list[dict[str, Any]], beats: dict[int, SupHeartbeat], playback: Any
+    rows: list[dict[str, Any]], beats: dict[int, SupHeartbeat], playback: SupPlayback | None
 ) -> list[str]:
     """Each honest heartbeat's verdict against `min(advance, elapsed)`, the elapsed time read
     from the platform's own timestamps (the test clock also runs in real time)."""
