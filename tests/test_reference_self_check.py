@@ -75,9 +75,15 @@ def test_ahead_of_clock_needs_three_heartbeats(ahead, flagged):
     assert ("ahead_of_clock" in fired(traces(beats=beats(gaps, advance=advance)))) is flagged
 
 
-def test_a_reported_speed_up_is_ahead_of_the_clock_whatever_the_position():
+@pytest.mark.parametrize(
+    ("rate", "flagged"), [(2.0, True), (1.25, True), (1.01, True), (1.0, False)]
+)
+def test_a_reported_speed_up_is_ahead_of_the_clock_whatever_the_position(rate, flagged):
+    """The interface: heartbeats "each reporting rate > 1", at a stock player's 1.25× or just
+    above 1× as well as at 2×; positions advancing with the clock, so only the rate counts."""
     gaps = [31.0, 29.0, 33.0]
-    assert "ahead_of_clock" in fired(traces(beats=beats(gaps, advance=[0, 0, 0], rate=2.0)))
+    found = fired(traces(beats=beats(gaps, rate=rate)))
+    assert ("ahead_of_clock" in found) is flagged
 
 
 def test_slack_of_the_ahead_rule():

@@ -6,7 +6,8 @@ voucher for it. The space probed (docs/interface.md, `POST /playbacks`, quiz ans
 - the learner: enrolled in course A (a voucher for it), not in course B; and a learner with no
   enrolment at all;
 - the pair a client names: (B, a lesson of B), (A, a lesson of B), (B, a lesson of A), (A, a
-  lesson id no course has), and for the learner without enrolment (A, a lesson of A);
+  lesson id no course has), (a course id no platform has, a lesson of A: a 4xx, never a 5xx),
+  and for the learner without enrolment (A, a lesson of A);
 - the quiz: an answer to a question of course B (its id read by a learner enrolled in B);
 - each must be refused with a 4xx, and nothing may be kept: no playback of the learner outside
   course A, no progress of any lesson of B, no answer of the learner to B's question;
@@ -27,6 +28,7 @@ from harness.scenarios.study import enrolled_learner
 PROBE = "study outside the learner's enrolment"
 WINDOW = "window-enrolment-probe"
 UNKNOWN_LESSON = "lesson-sxcert-never-offered"  # a lesson id no platform offers
+UNKNOWN_COURSE = "course-sxcert-never-offered"  # a course id no platform offers
 
 
 @check("VOUCH-01")
@@ -71,6 +73,9 @@ def study_needs_an_enrolment_in_the_lessons_course(probe: Probe) -> None:
         ),
         f"open ({course_a.course_id}, {UNKNOWN_LESSON}): the enrolled course, no such lesson": (
             opening(token, course_a.course_id, UNKNOWN_LESSON)
+        ),
+        f"open ({UNKNOWN_COURSE}, {a1}): no such course, the enrolled course's lesson": (
+            opening(token, UNKNOWN_COURSE, a1)
         ),
     }
     if questions_b:

@@ -12,6 +12,7 @@ from harness.failures import CannotProbe, CheckFailure
 from harness.learners import Learner
 from harness.probe import Probe
 from harness.registry import check
+from harness.scenarios.cheats import short_answer
 from harness.spec.identity import LoginOut
 from harness.spec.sandbox import LogEntry
 
@@ -95,12 +96,6 @@ def _passed_verifications(probe: Probe, learner: Learner) -> dict[str, LogEntry]
     }
 
 
-def _answer(outcome: object) -> object:
-    if isinstance(outcome, Refused):
-        return f"{outcome.status} {outcome.detail}"
-    return outcome.model_dump(mode="json") if hasattr(outcome, "model_dump") else outcome
-
-
 @check("ID-02")
 def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
     """Every login that gets a study token rests on a passed liveness check made for it.
@@ -141,7 +136,7 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
     problems: list[str] = []
     for count in sorted({1, MIN_FRAMES - 1}):
         few = attempt(lambda count=count: probe.learners.login(learner, frame_count=count))
-        rows.append({"path": f"login with {count} live frame(s)", "answer": _answer(few)})
+        rows.append({"path": f"login with {count} live frame(s)", "answer": short_answer(few)})
         if not isinstance(few, Refused):
             problems.append(
                 f"a login with {count} live frame(s) (the authority: too_few_frames) got a token "
@@ -160,7 +155,7 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
         fresh = set(passed) - seen_before
         seen_before = set(passed)
         rows.append(
-            {"path": path, "answer": _answer(outcome), "fresh_verifications": sorted(fresh)}
+            {"path": path, "answer": short_answer(outcome), "fresh_verifications": sorted(fresh)}
         )
         if isinstance(outcome, Refused):
             return None
@@ -232,13 +227,15 @@ def _unknown_to_the_authority_refused(
     dropped = probe.province.forget_registrations(learner.id_number)
     unknown = attempt(lambda: probe.learners.login(learner, device_id="device-A"))
     path = "login after the authority dropped the person's registration"
-    rows.append({"path": path, "registrations_dropped": dropped, "answer": _answer(unknown)})
+    rows.append({"path": path, "registrations_dropped": dropped, "answer": short_answer(unknown)})
     if isinstance(unknown, Refused) and unknown.status == 403:
         return []
     if not isinstance(unknown, Refused):
         with suppress(Refused):
             probe.platform.logout(unknown.token)
-    return [f"{path}: {_answer(unknown)}, not 403 (liveness failed: the authority has no verdict)"]
+    return [
+        f"{path}: {short_answer(unknown)}, not 403 (liveness failed: the authority has no verdict)"
+    ]
 
 
 def _refused_login(
@@ -252,7 +249,7 @@ def _refused_login(
     new_active = [x for x in logins if x.active and x.login_id not in before]
     row: dict[str, object] = {
         "case": case,
-        "answer": _answer(outcome),
+        "answer": short_answer(outcome),
         "new_active_logins": [x.model_dump(mode="json") for x in new_active],
     }
     if not isinstance(outcome, Refused) or new_active:

@@ -24,6 +24,7 @@ from harness.checks._support import CHINA, a_course
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
+from harness.scenarios.cheats import short_answer
 from harness.scenarios.study import Enrolled, enrolled_learner
 from harness.scenarios.trail import learner_with_trail, trail_of
 from harness.spec.supervision import RecordDeletionOut
@@ -200,19 +201,13 @@ def _both_sides_of_kept_until(probe: Probe, learner_id: str, years: int) -> dict
     before = delete(authority, learner_id)
     probe.clock.advance((kept_until - probe.clock.now()).total_seconds() + 1)
     after = delete(authority, learner_id)
-    found["1 s before kept_until"] = _shown(before)
-    found["1 s after kept_until"] = _shown(after)
+    found["1 s before kept_until"] = short_answer(before)
+    found["1 s after kept_until"] = short_answer(after)
     if not isinstance(before, Refused):
         found["problem"] = "deleted one second before its kept_until"
     elif isinstance(after, Refused):
         found["problem"] = "still refused one second after its kept_until"
     return found
-
-
-def _shown(outcome: RecordDeletionOut | Refused) -> str | dict[str, Any]:
-    if isinstance(outcome, Refused):
-        return f"{outcome.status} {outcome.detail}"
-    return outcome.model_dump(mode="json")
 
 
 records_are_kept_three_years_after_training.runs_last = True  # type: ignore[attr-defined]

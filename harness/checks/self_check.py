@@ -6,8 +6,10 @@ The space probed (docs/interface.md, "Self-check"), judged through
 - every brushing cheat of the cheat library (harness/scenarios/cheats.py) that leaves a trace a
   platform stores, each by a learner of its own, each to be flagged with the rule the interface
   names for it and the learner who did it:
-  machine-regular heartbeats (13 on the dot) → `regular_heartbeats`; a 2× speed-up over 3
-  heartbeats, 3 heartbeats claiming real time whose position is 1 s past the interface's line
+  machine-regular heartbeats (13 on the dot) → `regular_heartbeats`; 3 heartbeats at 2×,
+  1.25× and 1.01× (only the first also ahead by its position: a rule that reads positions and
+  not `rate`, or a rate line above 1.01, leaves it unflagged), 3 heartbeats claiming real
+  time whose position is 1 s past the interface's line
   (1.25 × the time since the previous one + 2 s) and a burst of 7 heartbeats with no time
   between → `ahead_of_clock`; the lesson's
   end reported right after opening, 1 s short of the duration (the interface's line:
@@ -57,7 +59,9 @@ The space probed (docs/interface.md, "Self-check"), judged through
   share flagged is the false-positive rate, reported in the evidence;
 - every finding names the learner asked for, its trace names no other learner, and holds 1–20
   records (the interface's bound: the round-the-clock learner's day alone has hundreds of
-  heartbeats, so a trace cut one record too late shows).
+  heartbeats, so a trace cut one record too late shows); a cheat's finding holds at least the
+  records a compliant rule fires on (FEWEST_FIRING_RECORDS: the 13 heartbeats of a regular run,
+  the 3 accounts on one device, …), so a trace cut too early shows as well.
 
 Left out, with the reason: a paused heartbeat (the credit rules refuse its credit), a "lesson
 finished" call (the interface has no such call: its heartbeat form is the forged end report),
@@ -88,6 +92,21 @@ from harness.supervision import SupervisionClient
 
 FINDINGS_PATH = "/api/v1/supervision/self-check/findings"
 SIGN_IN_RULES = ("shared_device", "shared_address")  # fired by a learner's own sign-in
+SPEED_UP_RATES = (2.0, 1.25, 1.01)  # the interface: 3 heartbeats each reporting rate > 1
+# The fewest records a compliant rule fires on, by the interface's bands (a platform may choose
+# a stricter threshold inside its band): a finding's trace holds "the records that made it
+# fire", so at least these. 12 gaps are 13 heartbeats; ahead_of_clock may fire on 2 (1 never);
+# shared_address on 4 sign-ins (3 never); fast answers and a long day on 1.
+FEWEST_FIRING_RECORDS = {
+    "regular_heartbeats": 13,
+    "ahead_of_clock": 2,
+    "forged_end_report": 1,
+    "capture_failures": 1,
+    "shared_device": 3,
+    "shared_address": 4,
+    "fast_quiz_answers": 1,
+    "round_the_clock": 1,
+}
 MAX_TRACE_RECORDS = 20  # a finding's trace: 1–20 records (docs/interface.md; at least 1 parsed)
 SHARED_ADDRESS_ACCOUNTS = 10  # the interface's must-flag case: 10 unrelated accounts in a day
 SHARED_ADDRESS_WINDOW_S = 24 * 3600  # "in a day": the sign-ins the rule must count together
@@ -126,7 +145,13 @@ def cheat_library(probe: Probe) -> list[Cheat]:
         Cheat(
             "machine_regular_heartbeats", "regular_heartbeats", cheats.machine_regular_heartbeats
         ),
-        Cheat("speed_up_2x", "ahead_of_clock", lambda s: cheats.speed_up(s, 2.0, beats=3)),
+        # three heartbeats above 1×: 2× (also ahead by its position), 1.25× (a stock player's
+        # rate) and 1.01× (just above the line): two are ahead of the clock by `rate` alone
+        Cheat(
+            "speed_up_at_rates",
+            "ahead_of_clock",
+            lambda s: cheats.speed_up_at_rates(s, SPEED_UP_RATES),
+        ),
         # rate 1 claimed, each position 1 s past the interface's line (1.25 × elapsed + 2 s)
         Cheat("creep_ahead", "ahead_of_clock", lambda s: cheats.creep_ahead(s, beats=3)),
         # 7 beats: a platform snapping the player back after each refused jump sees every other
@@ -161,6 +186,14 @@ def cheat_library(probe: Probe) -> list[Cheat]:
         # last: it moves the clock on to the next day's 00:30 and plays 17 h of lessons
         Cheat("round_the_clock", "round_the_clock", cheats.round_the_clock),
     ]
+
+
+def _fewest_firing_records(library: list[Cheat], case: str, rule: str) -> int:
+    """The records a compliant rule needs to fire on this case; a capture cheat's own count."""
+    cheat = next((c for c in library if c.name == case), None)
+    if cheat is not None and cheat.failures_needed:
+        return cheat.failures_needed
+    return FEWEST_FIRING_RECORDS[rule]
 
 
 def own_device(label: str) -> str:
@@ -413,6 +446,14 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         if f.rule == rule
         and not any(e.get("kind") == "login" and e.get("learner_id") == i for e in f.trace)
     ]
+    # A finding holds "the records that made it fire" (the interface): at least as many as the
+    # fewest a compliant rule fires on; a capture finding on two failures holds both.
+    thin = [
+        {"learner_id": i, "rule": f.rule, "trace_records": len(f.trace), "fewest": fewest}
+        for case, rule, i in expected
+        for f in seen[i]
+        if f.rule == rule and len(f.trace) < (fewest := _fewest_firing_records(library, case, rule))
+    ]
     overlong = [
         {"learner_id": i, "rule": f.rule, "trace_records": len(f.trace)}
         for i in asked
@@ -468,6 +509,13 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
             "A self-check finding's trace holds more records than the interface allows",
             received=overlong[:5],
             expected=f"1 to {MAX_TRACE_RECORDS} records in every finding's trace",
+        )
+    if thin:
+        raise CheckFailure(
+            "A self-check finding's trace holds fewer records than made its rule fire",
+            received=thin[:5],
+            expected="at least the records a compliant rule fires on (13 regular heartbeats, "
+            "3 sign-ins on one device, 4 from one address, 2 failed captures, …)",
         )
     if missed:
         raise CheckFailure(

@@ -50,7 +50,22 @@ def short_answer(answer: Any) -> Any:
 def speed_up(study: Study, rate: float, beats: int = 3) -> CheatRecord:
     """playbackRate forced above 1×: each heartbeat reports rate× the wall-clock advance."""
     record = CheatRecord(f"speed_up_{rate:g}x", f"playback at {rate:g}× for {beats} heartbeats")
-    for _ in range(beats):
+    return _beat_at_rates(study, record, (rate,) * beats)
+
+
+def speed_up_at_rates(study: Study, rates: tuple[float, ...]) -> CheatRecord:
+    """One heartbeat per rate, each reporting rate× the wall-clock advance: a 2× heartbeat is
+    ahead of the clock by its position too, the slower ones (1.25×, just above 1×) only by the
+    rate they report, so only a rule that reads `rate` counts them all."""
+    shown = ", ".join(f"{rate:g}×" for rate in rates)
+    return _beat_at_rates(
+        study, CheatRecord("speed_up_at_rates", f"one heartbeat at each of {shown}"), rates
+    )
+
+
+def _beat_at_rates(study: Study, record: CheatRecord, rates: tuple[float, ...]) -> CheatRecord:
+    """One heartbeat an interval after the previous per rate, reporting rate× that advance."""
+    for rate in rates:
         study.wait(study.interval)
         record.answers.append(study.beat(study.position + study.interval * rate, rate=rate))
     return record
