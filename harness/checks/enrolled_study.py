@@ -8,7 +8,8 @@ voucher for it. The space probed (docs/interface.md, `POST /playbacks`, quiz ans
 - the pair a client names: (B, a lesson of B), (A, a lesson of B), (B, a lesson of A), (A, a
   lesson id no course has), (a course id no platform has, a lesson of A: a 4xx, never a 5xx),
   and for the learner without enrolment (A, a lesson of A);
-- the quiz: an answer to a question of course B (its id read by a learner enrolled in B);
+- the quiz: the list of course B's questions, and an answer to one of them (its id read by a
+  learner enrolled in B);
 - each must be refused with a 4xx, and nothing may be kept: no playback of the learner outside
   course A, no progress of any lesson of B, no answer of the learner to B's question;
 - the honest side: (A, a lesson of A) opens for the enrolled learner.
@@ -78,6 +79,9 @@ def study_needs_an_enrolment_in_the_lessons_course(probe: Probe) -> None:
             opening(token, UNKNOWN_COURSE, a1)
         ),
     }
+    cases[f"list the questions of {course_b.course_id}, not enrolled in it"] = attempt(
+        lambda: probe.platform.questions(token, course_b.course_id)
+    )
     if questions_b:
         question = questions_b[0]
         cases[f"answer question {question.question_id} of {course_b.course_id}"] = attempt(
