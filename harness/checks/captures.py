@@ -25,6 +25,7 @@ from harness.checks._support import (
 from harness.failures import CheckFailure
 from harness.probe import Probe
 from harness.registry import check
+from harness.scenarios.cheats import short_answer
 from harness.scenarios.lockstep import watch_until_challenges
 from harness.scenarios.study import Study
 from harness.spec.courses import LessonOut
@@ -102,6 +103,46 @@ def long_lesson_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
     return problems, evidence
 
 
+def long_lesson_missed_hour_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
+    """The derived side of the same rule: a lesson of several hours watched to its end by a
+    learner who answers the first hour's capture live and every later challenge with another
+    person's face (a failed capture, so credit keeps flowing and the content is fully watched)
+    is not credited, and none of its hours counts toward the course (docs/interface.md:
+    credited only when each of its lesson hours has a passed capture; a rule reading "any
+    hour" instead of "each" credits it)."""
+    session = long_lesson_session(probe)
+    if session is None:
+        return [], dict(NO_LONG_LESSON)
+    enrolled, lesson = session.enrolled, session.lesson
+    first = session.watch_until_challenge(step=LONG_LESSON_STEP_S)
+    first_answer = session.answer("live") if first is not None else None
+    session.watch_to_end(step=LONG_LESSON_STEP_S, captures="impostor")
+    row = lesson_progress(probe, enrolled, lesson.lesson_id)
+    standing = course_progress(probe, enrolled)
+    evidence = {
+        "long_lesson": lesson.model_dump(mode="json"),
+        "first_challenge": first.model_dump(mode="json") if first else None,
+        "first_answer": short_answer(first_answer),
+        "progress": row.model_dump(mode="json") if row else None,
+        "course_progress": standing.model_dump(mode="json") if standing else None,
+        "journal": session.sent,
+    }
+    if first is None:  # no challenge in the whole lesson: long_lesson_problems reports it
+        return [], evidence
+    problems = []
+    if row is None or row.hour_credited:
+        problems.append(
+            f"lesson {lesson.lesson_id}: credited with only its first hour's capture passed,"
+            f" shown {evidence['progress']}"
+        )
+    if standing is None or standing.credited_hours != 0:
+        problems.append(
+            f"lesson {lesson.lesson_id}: with hours lacking a passed capture, the course counts"
+            f" {standing.credited_hours if standing else None} credited hours, not 0"
+        )
+    return problems, evidence
+
+
 @check("STUDY-01")
 def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
     """Two honestly watched lesson hours each get a capture whose time and image a supervisor
@@ -116,8 +157,11 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
     band ([5 %, 90 %] of its part, one step of lateness), none of the hours left without one
     and no hour challenged again once its capture passed (exactly one challenge per hour),
     the lesson credited with a passed capture per hour and its hours counted in the course's
-    credited hours."""
+    credited hours; and the same lesson, watched to its end by another learner who passes the
+    first hour's capture and fails every later one: not credited, 0 hours counted (an hour
+    that must not count counts toward nothing)."""
     long_problems, long_evidence = long_lesson_problems(probe)
+    missed_problems, missed_evidence = long_lesson_missed_hour_problems(probe)
     enrolled = study_setup(probe)
     sent: set[str] = set()
     journal = []
@@ -156,7 +200,8 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
                 problems.append(f"capture {capture.challenge_id}: image not kept as sent")
     probe.evidence.attach_json("captures", {"supervision": rows, "journal": journal})
     probe.evidence.attach_json("long-lesson", long_evidence)
-    problems += long_problems
+    probe.evidence.attach_json("long-lesson-hour-missed", missed_evidence)
+    problems += long_problems + missed_problems
     if problems:
         raise CheckFailure(
             "Lesson hours without a kept biometric capture",
