@@ -125,6 +125,9 @@ def long_lesson_missed_hour_problems(probe: Probe) -> tuple[list[str], dict[str,
         "first_answer": short_answer(first_answer),
         "progress": row.model_dump(mode="json") if row else None,
         "course_progress": standing.model_dump(mode="json") if standing else None,
+        # False: the platform stopped crediting the content (its choice after failed captures),
+        # so "not credited" here says nothing about the capture rule
+        "content_fully_credited": row is not None and row.credited_s >= row.duration_s,
         "journal": session.sent,
     }
     if first is None:  # no challenge in the whole lesson: long_lesson_problems reports it
@@ -219,6 +222,11 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
             f"lesson of {long_evidence['long_lesson']['lesson_hours']} hours: a capture inside each"
             " hour, all passed, the hours credited"
         )
+        if not missed_evidence.get("content_fully_credited"):
+            probe.evidence.note(
+                "the learner failing the later hours' captures was not credited the whole"
+                " content: its uncredited lesson does not prove the each-hour rule"
+            )
 
 
 @check("STUDY-02")
