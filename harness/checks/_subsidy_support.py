@@ -7,7 +7,9 @@ studies every hour of a senior course but answers every question wrong (no certi
 cheater who completes the senior course but once shows another person's face to a capture
 (flagged by the self-check at once, docs/interface.md "Self-check"), a senior completer
 whose archive the province refuses from the start (a sandbox fault, lifted once the claim is
-filed), so that the platform cannot complete it, and a senior completer of the next quarter.
+filed), so that the platform cannot complete it, and a senior completer of the next quarter;
+before them, two senior completers certified on either side of the end of the quarter the clock
+is in (in a December run, the year's end).
 Everything an honest learner
 does stays outside every self-check band: each learner signs in on a device of its own, quiz
 answers come at least QUIZ_GAP_S apart (the interface: answers ≥ 10 s apart are never flagged),
@@ -96,10 +98,9 @@ def advance_to(probe: Probe, moment: dt.datetime) -> None:
     probe.clock.advance(seconds)
 
 
-def move_to_next_quarter(probe: Probe) -> str:
-    """Advance the platform's test clock to 09:00 (Shanghai) on the next quarter's first day;
+def move_to_quarter(probe: Probe, start: dt.date) -> str:
+    """Advance the platform's test clock to 09:00 (Shanghai) on a quarter's first day `start`;
     answers that quarter."""
-    start = next_quarter_start(probe.clock.now().astimezone(CHINA).date())
     advance_to(probe, dt.datetime.combine(start, dt.time(9), tzinfo=CHINA))
     return quarter_of(start)
 
@@ -107,7 +108,7 @@ def move_to_next_quarter(probe: Probe) -> str:
 @dataclass
 class Member:
     role: str  # junior, intermediate, senior, failer, cheater, unarchived, next_quarter,
-    # quarter_before
+    # quarter_before, quarter_first_day
     enrolled: Enrolled
     required: int
     answers_right: bool = True
@@ -251,11 +252,12 @@ def _build(probe: Probe) -> Cohort:
 
     timings: dict[str, float] = {}
     started = time.monotonic()
-    earlier = _certified_before_the_quarter(
-        probe, lambda: make(("quarter_before", senior, True, False, "quarter_end"))
+    cohort_starts = next_quarter_start(platform_today(probe.time))
+    earlier = _certified_around_this_quarters_end(
+        probe, lambda role, at: make((role, senior, True, False, at))
     )
     timings["quarter_before_s"] = time.monotonic() - started
-    quarter = move_to_next_quarter(probe)
+    quarter = move_to_quarter(probe, cohort_starts)
     _first, last = quarter_days(quarter)
     before_end = last - dt.timedelta(days=STUDY_DAYS_BEFORE_END)
     advance_to(probe, dt.datetime.combine(before_end, dt.time(9), tzinfo=CHINA))
@@ -287,7 +289,7 @@ def _build(probe: Probe) -> Cohort:
                     _observe(probe, member)
             _pass_at_the_boundary(probe, [m for m in members if m.passes_at], last)
             timings["boundary_s"] = time.monotonic() - started
-            members += [earlier] if earlier is not None else []
+            members += earlier
             _await_archive(probe, members)
             timings["archive_s"] = time.monotonic() - started
             # Oldest first, as a platform files: the quarters before the cohort's, then its own.
@@ -305,25 +307,30 @@ def _build(probe: Probe) -> Cohort:
     return Cohort(quarter, next_quarter, members, filing, sent, accepted, rounded, earlier_filings)
 
 
-def _certified_before_the_quarter(probe: Probe, made: Callable[[], Member]) -> Member | None:
-    """A senior completer certified in the quarter the clock is in now, before the cohort's:
-    it studies from STUDY_DAYS_BEFORE_END days before that quarter's last day and passes a minute
-    before its midnight (a December run: the year's end). The quarters before the cohort's are
-    filed before its own, so this learner must be in exactly one of their claims: its own
-    quarter's (SUB-02). None (the learner is not made) when the clock is already within those
-    last days."""
+def _certified_around_this_quarters_end(
+    probe: Probe, made: Callable[[str, str], Member]
+) -> list[Member]:
+    """Two senior completers certified on either side of the end of the quarter the clock is in
+    now, before the cohort's: both study from STUDY_DAYS_BEFORE_END days before that quarter's
+    last day; `quarter_before` passes a minute before its midnight, `quarter_first_day` half a
+    minute after it (a December run: the year's end from both sides, so a quarter that ends a
+    day late or early is seen). The quarters before the cohort's are filed before its own, so
+    `quarter_before` must be in exactly one of their claims, its own quarter's (SUB-02), and
+    `quarter_first_day` in the cohort's quarter's claim alone (SUB-01, SUB-02). None are made
+    (an empty list) when the clock is already within those last days."""
     today = platform_today(probe.time)
     _first, last = quarter_days(quarter_of(today))
     start = last - dt.timedelta(days=STUDY_DAYS_BEFORE_END)
     if today >= start:
-        return None
+        return []
     advance_to(probe, dt.datetime.combine(start, dt.time(9), tzinfo=CHINA))
-    member = made()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        _answer_quizzes(probe, [member], pool)
-        _study(probe, [member], pool)
-    _pass_at_the_boundary(probe, [member], last)
-    return member
+    roles = [("quarter_before", "quarter_end"), ("quarter_first_day", "next_quarter")]
+    with ThreadPoolExecutor(max_workers=len(roles)) as pool:
+        members = list(pool.map(lambda role: made(*role), roles))
+        _answer_quizzes(probe, members, pool)
+        _study(probe, members, pool)
+    _pass_at_the_boundary(probe, members, last)
+    return members
 
 
 def _observe(probe: Probe, member: Member) -> None:

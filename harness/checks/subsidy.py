@@ -220,7 +220,8 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
     after the midnight between the quarters (the latter still the old quarter's last day by
     UTC); every quarter number of the year (the three quarters before the cohort's are filed as
     well: each answered, each line dated within its quarter, the year's end among the
-    boundaries), and no learner and course in two accepted claims."""
+    boundaries, tried from both sides when the run starts more than STUDY_DAYS_BEFORE_END days
+    before its quarter's end), and no learner and course in two accepted claims."""
     found = cohort(probe)
     probe.evidence.attach_json("cohort", found.observed())
     sent = _first_sent(probe, found)
@@ -308,8 +309,9 @@ def _earlier_quarters(probe: Probe, found: Cohort) -> tuple[list[str], dict[str,
     cohort's learner certified in the quarter before the cohort's (a minute before its midnight:
     in a December run, the year's end) is in exactly that quarter's claim, as its certificate
     shows it, and every other cohort learner in none; no learner and course is in two of the
-    office's accepted claims. Other lines come from earlier runs and other checks' learners, so
-    only their dates and their uniqueness are judged."""
+    office's accepted claims; its learner certified half a minute after that midnight is in
+    none of them (it belongs to the cohort's quarter). Other lines come from earlier runs and
+    other checks' learners, so only their dates and their uniqueness are judged."""
     problems: list[str] = []
     observed: dict[str, Any] = {}
     received = submissions_of(probe, found.earlier_filings)
