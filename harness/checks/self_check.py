@@ -63,7 +63,8 @@ The space probed (docs/interface.md, "Self-check"), judged through
   records a compliant rule fires on (FEWEST_FIRING_RECORDS: the 13 heartbeats of a regular run,
   the 3 accounts on one device, …), so a trace cut too early shows as well.
 
-Left out, with the reason: a paused heartbeat (the credit rules refuse its credit), a "lesson
+Left out, with the reason: a paused heartbeat (the credit rules refuse its credit, and the
+interface lets a platform count it or not toward `ahead_of_clock`), a "lesson
 finished" call (the interface has no such call: its heartbeat form is the forged end report),
 replayed heartbeats (a proxy, not a learner's pattern). The honest side of `round_the_clock`
 (10 h a day never flagged) is the subsidy cohort's: its learners study at most 8 h a day and
