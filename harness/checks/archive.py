@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from harness.api import Refused
+from harness.api import Refused, attempt
 from harness.checks._archive_support import (
     KEY_FIELDS,
     SupervisionView,
@@ -26,11 +26,15 @@ from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.study import Enrolled, Study
+from harness.spec.archive import MAX_BATCH
 from harness.supervision import Restarted
 
 PROBE = "the archive"
 RESTART_PROBE = "the archive across a restart"
 RESTART_KINDS = frozenset({"enrolment", "session", "quiz_answer"})  # what the outage produces
+# Quiz answers given during the outage: with the sessions' records, more than the province takes
+# in one batch (the interface: 1–MAX_BATCH records), so the backlog must be sent in several.
+BACKLOG_ANSWERS = MAX_BATCH + 1
 
 
 def supervision_view(probe: Probe, enrolled: Enrolled) -> SupervisionView:
@@ -212,8 +216,11 @@ def archive_push_survives_a_platform_restart(probe: Probe) -> None:
     restarts, reach the archive once the province is back: nothing is lost, nothing doubled.
 
     Space: a learner enrolled with a playback open (records the province may already hold);
-    then, with the province answering 503: the playback closed, a second one opened and the
-    lesson's quiz questions answered (records that cannot be acknowledged); the harness waits
+    then, with the province answering 503: the playback closed, a second one opened, the
+    lesson's quiz questions answered and then questions of the course's other lessons, until
+    more than the province's batch bound (MAX_BATCH, 200 records) waits (a backlog one batch
+    cannot carry: a platform that sends it whole, or one record too many, is refused every
+    time); the harness waits
     until the platform has tried to push (a 503 in the province's log, up to
     `realtime_seconds`), restarts the platform (`restart_platform`), ends the outage, and gives it
     `realtime_seconds` to deliver. Judged: every enrolment, session and quiz answer of the
@@ -228,6 +235,7 @@ def archive_push_survives_a_platform_restart(probe: Probe) -> None:
         probe.platform.close_playback(first.token or enrolled.token, first.playback_id)
         second = study(probe, enrolled, 0)
         second.finish_quizzes()
+        backlog = _answer_course_questions(probe, enrolled, BACKLOG_ANSWERS)
         tried = _await_a_push_attempt(probe, enrolled, marker)
         restarted = restart_platform(probe)
     finally:
@@ -245,6 +253,7 @@ def archive_push_survives_a_platform_restart(probe: Probe) -> None:
     observed = {
         "learner": enrolled.learner.id_number,
         "push_attempt_seen_during_outage": tried,
+        "backlog_answers": backlog,
         "restart": asdict(restarted),
         "expected": [f"{e.kind} {e.key}" for e in expected],
         "archive": _summary(records),
@@ -261,9 +270,38 @@ def archive_push_survives_a_platform_restart(probe: Probe) -> None:
             " province's return, once, in a verified chain",
         )
     probe.evidence.note(
-        f"{len(records)} records held {waited:.1f} s after the outage; restart lost nothing"
+        f"{len(records)} records held {waited:.1f} s after the outage ({backlog} quiz answers"
+        " of the backlog among them); restart lost nothing"
         + ("" if tried else " (no push attempt was seen during the outage)")
     )
+
+
+def _answer_course_questions(probe: Probe, enrolled: Enrolled, count: int) -> int:
+    """Answer up to `count` more of the course's questions (any lesson's: a learner may answer
+    an hour's questions once enrolled), each a record of the archive; answers how many the
+    platform took. Fewer than `count` (a small course) is written in the evidence."""
+    taker = enrolled.quiz
+    course_id = enrolled.course.course_id
+    key = taker.key(course_id)
+    done = taker.answered()
+    taken = 0
+    for question in taker.questions(probe.platform, enrolled.token, course_id):
+        if taken >= count:
+            break
+        if question.question_id in done:
+            continue
+        option = key.get(question.question_id) or question.options[0].key
+        answer = attempt(
+            lambda q=question, o=option: probe.platform.answer_question(
+                enrolled.token, q.question_id, o
+            )
+        )
+        taken += not isinstance(answer, Refused)
+    if taken < count:
+        probe.evidence.note(
+            f"the course took {taken} more answers, not {count}: the backlog may fit one batch"
+        )
+    return taken
 
 
 def _await_a_push_attempt(probe: Probe, enrolled: Enrolled, after_seq: int) -> bool:
