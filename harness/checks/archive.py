@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from harness.api import Refused, attempt
+from harness.api import Refused
 from harness.checks._archive_support import (
     KEY_FIELDS,
     SupervisionView,
@@ -277,30 +277,23 @@ def archive_push_survives_a_platform_restart(probe: Probe) -> None:
 
 
 def _answer_course_questions(probe: Probe, enrolled: Enrolled, count: int) -> int:
-    """Answer up to `count` more of the course's questions (any lesson's: a learner may answer
-    an hour's questions once enrolled), each a record of the archive; answers how many the
-    platform took. Fewer than `count` (a small course) is written in the evidence."""
-    taker = enrolled.quiz
-    course_id = enrolled.course.course_id
-    key = taker.key(course_id)
-    done = taker.answered()
+    """Answer the course's questions not answered yet, hour by hour through the learner's quiz
+    taker (any lesson's: a learner may answer an hour's questions once enrolled), until at least
+    `count` were taken, each a record of the archive; answers how many the platform took. Fewer
+    than `count` (a small course) is written in the evidence."""
+    taker, course_id = enrolled.quiz, enrolled.course.course_id
     taken = 0
-    for question in taker.questions(probe.platform, enrolled.token, course_id):
-        if taken >= count:
-            break
-        if question.question_id in done:
-            continue
-        option = key.get(question.question_id) or question.options[0].key
-        answer = attempt(
-            lambda q=question, o=option: probe.platform.answer_question(
-                enrolled.token, q.question_id, o
+    for lesson in enrolled.lessons:
+        for hour in range(max(1, lesson.lesson_hours)):
+            if taken >= count:
+                return taken
+            made = taker.take(
+                probe.platform, enrolled.token, course_id, lesson.lesson_id, hour, probe.time.now
             )
-        )
-        taken += not isinstance(answer, Refused)
-    if taken < count:
-        probe.evidence.note(
-            f"the course took {taken} more answers, not {count}: the backlog may fit one batch"
-        )
+            taken += sum(given.refused is None for given in made)
+    probe.evidence.note(
+        f"the course took {taken} more answers, not {count}: the backlog may fit one batch"
+    )
     return taken
 
 

@@ -34,8 +34,8 @@ from harness.spec.study import CaptureOut, HeartbeatOut
 SAMPLE_LEARNERS = 4
 SAMPLE_LESSONS = 2
 # STUDY-02's moments: 8 learners × their first 4 lessons. 32 draws, so that a band drawn wider
-# than the interface's (a point in its hour's last tenth, past the 90 % line and one step: 1 hour
-# in 11 when drawn up to 100 %) shows in 95 runs of 100; a fixed offset or a narrow band in every
+# than the interface's (a point past the 90 % line and one step: about 1 hour in 12 of 45 min
+# when drawn up to 100 %) shows in about 93 runs of 100; a fixed offset or a narrow band in every
 # run.
 MOMENT_LEARNERS = 8
 MOMENT_LESSONS = 4
