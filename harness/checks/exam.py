@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from harness.api import Refused, attempt
 from harness.catalogue import load_catalogue
 from harness.checks._quiz_support import BoundaryPlan, given_json, standing_of
 from harness.checks._support import (
@@ -21,9 +22,10 @@ from harness.checks._support import (
 from harness.failures import CannotJudge, CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
-from harness.scenarios.quiz import GivenAnswer, QuizTaker
+from harness.scenarios.quiz import GivenAnswer, QuizTaker, all_right
 from harness.scenarios.study import Enrolled, Study
 from harness.spec.courses import CourseOut
+from harness.spec.quizzes import QuestionOut
 
 CLOCK_TOLERANCE = dt.timedelta(seconds=2)  # an answer's recorded time vs the harness's readings
 
@@ -174,7 +176,11 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
     stopping at the gate as told; then the same player playing on past the gate for
     `PLAY_ON_BEATS` intervals in real-time steps (a player that ignores `quiz_due`): each of those
     heartbeats must earn 0 s, not a creeping second beyond the gate; then the learner answering
-    (a compliant platform must not keep the hour locked). And the first lesson of several hours
+    (a compliant platform must not keep the hour locked). Before answering, every question of
+    the due hour is sent each answer that is not one of its option keys (`_off_key_options`: the
+    letter after its last key, every key at once, nothing): each must be refused with a 4xx, or
+    a guess at every option (or at a key the question lacks) would be stored as final and count
+    toward the hour. And the first lesson of several hours
     the platform offers (the reference's junior course B ends with a 2 h lesson): the learner
     ignoring each hour's quiz in turn is held inside that hour (before its part's end) with
     that hour's `quiz_due`, not at the lesson's end; answering releases the next hour
@@ -196,6 +202,13 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
     due_seen = any(e.get("quiz_due") is not None for e in session.sent)
     played_on = _play_on_past_the_gate(session)
     held = _lesson_row(probe, enrolled, session.lesson.lesson_id)
+    due_hour = next((int(e["quiz_due"]) for e in session.sent if e.get("quiz_due") is not None), 0)
+    hour_questions = [
+        q
+        for q in taker.questions(probe.platform, enrolled.token, course.course_id)
+        if q.lesson_id == session.lesson.lesson_id and q.hour == due_hour
+    ]
+    off_key = _answer_off_key(probe, enrolled.token, hour_questions)
     taker.ignoring = False
     session.watch_to_end(step=300)  # the player asks again; the quiz is answered when due
     session.settle_capture()
@@ -213,8 +226,16 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
             "answers_recorded": [r.model_dump(mode="json") for r in recorded],
             "quiz_due_announced": due_seen,
             "played_on_past_the_gate": played_on,
+            "answers_off_the_keys": off_key,
         },
     )
+    stored = [a for a in off_key if not a["refused"]]
+    if stored:
+        raise CheckFailure(
+            "An answer that is not one of the question's option keys was accepted",
+            received=stored[:10],
+            expected="422 (any 4xx) for an option the question does not have; nothing stored",
+        )
     earned_past_gate = [a for a in played_on if a.get("credited_delta_s")]
     if due_seen and earned_past_gate:
         raise CheckFailure(
@@ -250,6 +271,30 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
         f"held at {held['credited_s']:g} of {held['duration_s']} s unanswered; "
         f"credited after {len(taker.given)} answers"
     )
+
+
+def _off_key_options(question: QuestionOut) -> list[str]:
+    """Answers a single-choice question must refuse: the key after its last (a platform that
+    checks against a longer key list than the question's), every key at once (a guess at all of
+    them), and no key."""
+    keys = [o.key for o in question.options]
+    beyond = next(
+        (chr(c) for c in range(ord(max(keys)[-1]) + 1, ord("Z") + 1) if chr(c) not in keys), "Z9"
+    )
+    return [beyond, ",".join(keys), ""]
+
+
+def _answer_off_key(probe: Probe, token: str, questions: list[QuestionOut]) -> list[dict]:
+    """Send every off-key answer to every question; what the platform made of each."""
+    sent = []
+    for question in questions:
+        for option in _off_key_options(question):
+            outcome = attempt(
+                lambda q=question, o=option: probe.platform.answer_question(token, q.question_id, o)
+            )
+            refused = f"{outcome.status} {outcome.detail}" if isinstance(outcome, Refused) else None
+            sent.append({"question_id": question.question_id, "option": option, "refused": refused})
+    return sent
 
 
 def _lesson_row(probe: Probe, enrolled: Enrolled, lesson_id: str) -> dict:
@@ -291,9 +336,13 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
 
     Space: both sides of the pass mark, one question apart; the hours requirement met on both
     sides (so only the accuracy decides); accuracy recomputed by the harness from its own answers
-    over every question of the credited hours, as shown to the learner. Then one more lesson
-    opened and watched 10 minutes, its questions unanswered: not credited, so its questions are
-    not the accuracy's, and the pass at exactly 60 % stands."""
+    over every question of the credited hours, as shown to the learner. On the side below, the
+    learner has also answered every question of the course's last lesson right without studying
+    it (`_answer_ahead`: the interface lets a learner answer at any time once enrolled): that
+    lesson is not credited, so its right answers are not the accuracy's and the course stays
+    not completed (a platform counting every right answer the learner gave passes it). Then one
+    more lesson opened and watched 10 minutes, its questions unanswered: not credited, so its
+    questions are not the accuracy's, and the pass at exactly 60 % stands."""
     percent = round(load_catalogue().get("EXAM-02").params["pass_accuracy"] * 100)
     minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
     courses = [c for c in _approved(probe) if c.level in minimum]
@@ -306,6 +355,7 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
         raise CannotProbe("the pass mark", f"{course.course_id} has no lesson beyond {required}")
     learner_id = enrolled.learner.learner_id or ""
     questions = taker.questions(probe.platform, enrolled.token, course.course_id)
+    ahead = _answer_ahead(probe, enrolled, taker, len(enrolled.lessons) - 1)
     sides = []
     for index in range(required + 1):
         if index == required:
@@ -326,6 +376,7 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
             "course": course.model_dump(mode="json"),
             "required_hours": required,
             "pass_percent": percent,
+            "answered_ahead_not_studied": [given_json(g) for g in ahead],
             "below": below,
             "reached": reached,
             "after_a_lesson_opened_not_credited": after_opening,
@@ -340,12 +391,17 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
             )
         if side["unscored"]:
             raise CannotProbe("the pass mark", "an answer could not be scored by the answer key")
+    if not ahead or any(g.refused for g in ahead):
+        raise CannotProbe(
+            "the pass mark",
+            f"answers to lesson {len(enrolled.lessons)} before studying it were refused or none",
+        )
     if 100 * below["correct"] >= percent * below["questions"]:
         raise CannotProbe("the pass mark", "the plan did not stay below the pass mark")
     if below["completed"]:
         raise CheckFailure(
             f"The course counts as passed at {below['correct']} of {below['questions']} right",
-            received=below,
+            received={"standing": below, "answered_right_in_a_lesson_not_studied": len(ahead)},
             expected=f"not completed below {percent} % (100 × correct < {percent} × questions)",
         )
     if 100 * reached["correct"] < percent * reached["questions"]:
@@ -367,6 +423,25 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
         f"completed at {reached['correct']}/{reached['questions']}"
         + (", still completed with one more lesson opened, not credited" if opened_only else "")
     )
+
+
+def _answer_ahead(
+    probe: Probe, enrolled: Enrolled, taker: QuizTaker, index: int
+) -> list[GivenAnswer]:
+    """Answer every question of lesson `index` right before studying it (its hours not
+    credited), outside the boundary plan's count."""
+    lesson, course_id = enrolled.lessons[index], enrolled.course.course_id
+    plan, taker.plan = taker.plan, all_right
+    try:
+        return [
+            given
+            for hour in range(max(1, lesson.lesson_hours))
+            for given in taker.take(
+                probe.platform, enrolled.token, course_id, lesson.lesson_id, hour, probe.time.now
+            )
+        ]
+    finally:
+        taker.plan = plan
 
 
 OPENED_ONLY_WATCH_S = 600  # of a lesson opened after the pass: far from its quiz gate and end
