@@ -49,6 +49,13 @@ def queue_report(
     )
 
 
+def reported_level(level: str, defects: ActiveDefects) -> str:
+    """The course's own level: the province issues the offline voucher at the level reported."""
+    if defects.active("voucher_report_writes_intermediate_as_junior") and level == "intermediate":
+        return "junior"  # the defect: a code table's intermediate entry copied from junior's
+    return level
+
+
 def deliver_pending(
     db: Session, province: ProvinceClient, now: dt.datetime, defects: ActiveDefects
 ) -> None:
@@ -76,7 +83,7 @@ def deliver_pending(
             "name": learner.name,
             "course_id": course.id,
             "occupation_code": course.occupation_code,
-            "level": course.level,
+            "level": reported_level(course.level, defects),
             "certificate_number": cert.number,
             "completed_on": cert.finished_on.isoformat(),
         }

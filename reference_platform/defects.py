@@ -636,6 +636,13 @@ _DEFECT_LIST = (
         "Every certificate sweep reports each completion again under a new report id.",
     ),
     Defect(
+        "voucher_report_writes_intermediate_as_junior",
+        ("VOUCH-03",),
+        ("offline_voucher_follows_the_pass_at_every_level",),
+        "The completion report's level comes from a code table whose intermediate entry was "
+        "copied from junior's: an intermediate passer's offline voucher is for the junior level.",
+    ),
+    Defect(
         "institution_sees_other_courses_playbacks",
         ("STUDY-08",),
         ("institution_sees_only_its_own_courses_of_a_shared_learner",),

@@ -105,6 +105,7 @@ FINAL_DEFECTS = {
     "certificate_at_the_lowest_level_minimum": ("COURSE-05",),
     "no_completion_report": ("VOUCH-03",),
     "duplicates_completion_report": ("VOUCH-03",),
+    "voucher_report_writes_intermediate_as_junior": ("VOUCH-03",),
     "stream_delayed_30s": ("STUDY-09",),
     "stream_leaks_other_scope": ("STUDY-09",),
     "stream_resume_starts_from_now": ("STUDY-09",),

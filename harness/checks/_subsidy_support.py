@@ -1,15 +1,15 @@
 """The subsidy checks' cohort (SUB-01, SUB-02, SUB-05): learners the harness makes and studies
 itself, so that every claim line is judged against what the harness did and saw.
 
-One cohort per run, shared by the three checks (built by the first that runs, kept for the
-process): a completer of a course of each level (junior, intermediate, senior), a learner who
-studies every hour of a senior course but answers every question wrong (no certificate), a
-cheater who completes the senior course but once shows another person's face to a capture
-(flagged by the self-check at once, docs/interface.md "Self-check"), a senior completer
-whose archive the province refuses from the start (a sandbox fault, lifted once the claim is
-filed), so that the platform cannot complete it, and a senior completer of the next quarter;
-before them, two senior completers certified on either side of the end of the quarter the clock
-is in (in a December run, the year's end).
+One cohort per run, shared by the three checks and VOUCH-03's hand-over by level (built by the first
+that runs, kept for the process): a completer of a course of each level (junior, intermediate,
+senior), a learner who studies every hour of a senior course but answers every question wrong (no
+certificate), a cheater who completes the senior course but once shows another person's face to a
+capture (flagged by the self-check at once, docs/interface.md "Self-check"), a senior completer
+whose archive the province refuses from the start (a sandbox fault, lifted once the claim is filed),
+so that the platform cannot complete it, and a senior completer of the next quarter; before them,
+two senior completers certified on either side of the end of the quarter the clock is in (in a
+December run, the year's end).
 Everything an honest learner
 does stays outside every self-check band: each learner signs in on a device of its own, quiz
 answers come at least QUIZ_GAP_S apart (the interface: answers ≥ 10 s apart are never flagged),

@@ -2,7 +2,8 @@
 practical-training voucher (完成线上培训课程后领取线下实操培训券).
 
 Judged at the province: the offline vouchers it issued and the completion reports in its call log,
-for a learner the supervision view shows completed and one it shows not completed.
+for a learner the supervision view shows completed and one it shows not completed, and for the
+subsidy cohort's passers of every level and its learner with the hours but not the accuracy.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from typing import Any
 
 from harness.catalogue import load_catalogue
+from harness.checks._subsidy_support import Member, cohort
 from harness.checks._support import offered_courses, study, study_setup
 from harness.failures import CannotJudge, CannotProbe, CheckFailure
 from harness.probe import Probe
@@ -94,6 +96,122 @@ def offline_voucher_for_every_completer_and_nobody_else(probe: Probe) -> None:
             expected="no report and no offline voucher for the non-completer",
         )
     probe.evidence.note(f"offline voucher {voucher.code} for the completer only")
+
+
+# The cohort's members whose hand-over is judged: every passer by level and at the quarter's
+# boundary, and the learner with every hour credited and every answer wrong. The impostor (flagged
+# by the self-check) and the learner whose archive the province refused are not judged here.
+COHORT_PASSERS = (
+    "junior",
+    "intermediate",
+    "senior",
+    "next_quarter",
+    "quarter_before",
+    "quarter_first_day",
+)
+COHORT_FAILER = "failer"
+
+
+@check("VOUCH-03")
+def offline_voucher_follows_the_pass_at_every_level(probe: Probe) -> None:
+    """The subsidy cohort's learners (harness/checks/_subsidy_support.py): every passer — one
+    of each level (junior, intermediate, senior) and the senior passers either side of a quarter's
+    end — has exactly one offline voucher from this platform, for its own course's occupation and
+    level, from one report id; the learner who studied every required hour of a senior course but
+    answered every question wrong (not passed under EXAM-02) has none and was never reported.
+
+    Space: every level of the enumeration (a report that writes one level's code wrong); the pass
+    condition's two halves apart (the hours met, the accuracy not: a platform that reports at the
+    hours minimum); passes at any time of day, also a minute before and half a minute after a
+    quarter's midnight. The cohort is shared with the subsidy checks (built once a run)."""
+    members = {m.role: m for m in cohort(probe).members}
+    passers = [members[role] for role in COHORT_PASSERS if role in members]
+    failer = members.get(COHORT_FAILER)
+    if failer is None or not passers:
+        raise CannotProbe(PROBE, "the subsidy cohort has no failer or no passer")
+    # The passers' completion must be visible (the report's deadline runs from it); the failer
+    # is judged by what the harness did (every hour credited, every answer wrong), not by
+    # whether the platform certified it.
+    not_passed = [m.role for m in passers if not m.certificates]
+    if not_passed or (failer.credited_hours or 0) < failer.required:
+        raise CannotProbe(
+            PROBE,
+            f"the cohort is not as studied: no certificate for {not_passed}, the failer's"
+            f" credited hours {failer.credited_hours} of {failer.required}",
+        )
+    deadline = time.monotonic() + probe.thresholds.realtime_seconds
+    while True:
+        vouchers = _platform_vouchers(probe)
+        if all(vouchers.get(m.id_number) for m in passers) or time.monotonic() >= deadline:
+            break
+        time.sleep(POLL_S)
+    reports: dict[str, list[dict[str, Any]]] = {}
+    for entry in probe.province.log(service="completion", platform_id=probe.platform_id):
+        reports.setdefault(str(entry.request.get("id_number")), []).append(
+            {
+                "seq": entry.seq,
+                "status": entry.status_code,
+                "report_id": entry.request.get("report_id"),
+            }
+        )
+    rows = [_hand_over_of(m, vouchers, reports) for m in [*passers, failer]]
+    probe.evidence.attach_json("hand-over-by-level", rows)
+    wrong = [row for row in rows if row["problem"]]
+    if wrong:
+        raise CheckFailure(
+            "The offline hand-over does not follow the pass: " + wrong[0]["problem"],
+            received=wrong,
+            expected="one offline voucher per passer, of its course's occupation and level, "
+            "from one report id; no report and no voucher for a learner who has not passed",
+        )
+    probe.evidence.note(
+        f"{len(passers)} passers (levels {sorted({m.enrolled.course.level for m in passers})})"
+        " one voucher each; the learner with the hours but not the accuracy none"
+    )
+
+
+def _platform_vouchers(probe: Probe) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    for voucher in probe.province.offline_vouchers(platform_id=probe.platform_id):
+        found.setdefault(voucher.holder_id_number, []).append(voucher)
+    return found
+
+
+def _hand_over_of(
+    member: Member, vouchers: dict[str, list[Any]], reports: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """What the province holds for one cohort member, and what is wrong with it (or None)."""
+    course = member.enrolled.course
+    mine = vouchers.get(member.id_number, [])
+    sent = reports.get(member.id_number, [])
+    row: dict[str, Any] = {
+        "role": member.role,
+        "id_number": member.id_number,
+        "course": {
+            "course_id": course.course_id,
+            "occupation_code": course.occupation_code,
+            "level": course.level,
+        },
+        "vouchers": [v.model_dump(mode="json") for v in mine],
+        "reports": sent,
+        "problem": None,
+    }
+    if member.role == COHORT_FAILER:
+        if mine or sent:
+            row["problem"] = (
+                f"a learner with every hour credited but the quiz failed was reported"
+                f" ({len(sent)} reports, {len(mine)} vouchers)"
+            )
+    elif len(mine) != 1:
+        row["problem"] = f"the {member.role} passer has {len(mine)} offline vouchers, not one"
+    elif (mine[0].occupation_code, mine[0].level) != (course.occupation_code, course.level):
+        row["problem"] = (
+            f"the {member.role} passer's voucher is for {mine[0].occupation_code}"
+            f" {mine[0].level}, its course {course.occupation_code} {course.level}"
+        )
+    elif len({r["report_id"] for r in sent}) != 1:
+        row["problem"] = f"the {member.role} passer was reported under several report ids"
+    return row
 
 
 def _completed(probe: Probe, enrolled: Enrolled) -> bool:
