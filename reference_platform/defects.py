@@ -636,6 +636,13 @@ _DEFECT_LIST = (
         "Every certificate sweep reports each completion again under a new report id.",
     ),
     Defect(
+        "yields_the_hour_on_its_first_answer",
+        ("EXAM-01",),
+        ("an_hours_last_minutes_wait_for_its_quiz",),
+        "An hour's quiz counts as answered once any of its questions is: the hour's last minutes "
+        "are released with the other questions unanswered.",
+    ),
+    Defect(
         "voucher_report_writes_intermediate_as_junior",
         ("VOUCH-03",),
         ("offline_voucher_follows_the_pass_at_every_level",),

@@ -96,6 +96,7 @@ FINAL_DEFECTS = {
     "four_questions_in_one_hour": ("EXAM-01",),
     "credits_hour_without_quiz": ("EXAM-01",),
     "quiz_gates_at_lesson_end": ("EXAM-01",),
+    "yields_the_hour_on_its_first_answer": ("EXAM-01",),
     "passes_at_50_percent": ("EXAM-02", "POST-02"),
     "rounds_accuracy_to_whole_percent": ("EXAM-02", "POST-02"),
     "certificate_for_failing_learner": ("POST-02",),

@@ -176,7 +176,9 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
     stopping at the gate as told; then the same player playing on past the gate for
     `PLAY_ON_BEATS` intervals in real-time steps (a player that ignores `quiz_due`): each of those
     heartbeats must earn 0 s, not a creeping second beyond the gate; then the learner answering
-    (a compliant platform must not keep the hour locked). Before answering, every question of
+    all of the hour's questions but its last and playing on again (every question is needed, not
+    most: 0 s a heartbeat and `quiz_due` still announced); then the last answered (a compliant
+    platform must not keep the hour locked). Before answering, every question of
     the due hour is sent each answer that is not one of its option keys (`_off_key_options`: the
     letter after its last key, every key at once, nothing): each must be refused with a 4xx, or
     a guess at every option (or at a key the question lacks) would be stored as final and count
@@ -209,7 +211,11 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
         if q.lesson_id == session.lesson.lesson_id and q.hour == due_hour
     ]
     off_key = _answer_off_key(probe, enrolled.token, hour_questions)
-    taker.ignoring = False
+    taker.ignoring, taker.leave_unanswered = False, 1
+    session.take_quiz(due_hour)  # all of the hour's questions but its last
+    played_on_partly = _play_on_past_the_gate(session)
+    held_partly = _lesson_row(probe, enrolled, session.lesson.lesson_id)
+    taker.leave_unanswered = 0
     session.watch_to_end(step=300)  # the player asks again; the quiz is answered when due
     session.settle_capture()
     released = _lesson_row(probe, enrolled, session.lesson.lesson_id)
@@ -227,6 +233,8 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
             "quiz_due_announced": due_seen,
             "played_on_past_the_gate": played_on,
             "answers_off_the_keys": off_key,
+            "one_question_unanswered": held_partly,
+            "played_on_with_one_question_unanswered": played_on_partly,
         },
     )
     stored = [a for a in off_key if not a["refused"]]
@@ -254,6 +262,24 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
             "The platform never said the hour's quiz was due",
             received={"quiz_due_announced": due_seen, "lesson": held},
             expected="`quiz_due` in a heartbeat answer once the hour's questions are needed",
+        )
+    partly_released = [a for a in played_on_partly if a.get("credited_delta_s")] + (
+        [held_partly]
+        if held_partly["hour_credited"] or held_partly["credited_s"] >= held_partly["duration_s"]
+        else []
+    )
+    if partly_released:
+        raise CheckFailure(
+            "A lesson hour was released with one of its questions unanswered",
+            received=partly_released,
+            expected="the hour held (0 s past the gate) until all its questions are answered",
+        )
+    unannounced = [a for a in played_on_partly if "quiz_due" not in a]
+    if unannounced:
+        raise CheckFailure(
+            "The quiz stopped being due with one of its questions unanswered",
+            received=unannounced,
+            expected="`quiz_due` in every heartbeat answer until the hour's questions are answered",
         )
     refused = [given_json(g) for g in taker.given if g.refused]
     if refused:

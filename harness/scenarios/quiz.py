@@ -45,6 +45,9 @@ class QuizTaker:
     key_source: KeySource | None = None
     plan: Plan = all_right
     ignoring: bool = False  # a learner who leaves the quiz unanswered (EXAM-01's gate probe)
+    # how many of each due hour's questions stay unanswered, the last ones listed (EXAM-01's
+    # partly answered hour: all of them are needed, not most)
+    leave_unanswered: int = 0
     # called before every answer but an hour's first: a learner reading each question (the
     # self-check's honest side: answers 10 s or more apart are never `fast_quiz_answers`)
     between_answers: Callable[[], None] | None = None
@@ -85,6 +88,7 @@ class QuizTaker:
             for q in self.questions(platform, token, course_id)
             if q.lesson_id == lesson_id and q.hour == hour and q.question_id not in self.answered()
         ]
+        due = due[: max(0, len(due) - self.leave_unanswered)]
         key = self.key(course_id)
         right = self.plan(lesson_id, hour, len(due))
         made = []
