@@ -366,7 +366,10 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
     learner has also answered every question of the course's last lesson right without studying
     it (`_answer_ahead`: the interface lets a learner answer at any time once enrolled): that
     lesson is not credited, so its right answers are not the accuracy's and the course stays
-    not completed (a platform counting every right answer the learner gave passes it). Then one
+    not completed (a platform counting every right answer the learner gave passes it); and it
+    has sent `ANSWERED_AGAIN` of its wrong answers again with the right option: answers are
+    final, so each is refused and the accuracy stays below (a platform taking the last answer,
+    or any right one, lets a learner try every option). Then one
     more lesson opened and watched 10 minutes, its questions unanswered: not credited, so its
     questions are not the accuracy's, and the pass at exactly 60 % stands."""
     percent = round(load_catalogue().get("EXAM-02").params["pass_accuracy"] * 100)
@@ -382,13 +385,16 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
     learner_id = enrolled.learner.learner_id or ""
     questions = taker.questions(probe.platform, enrolled.token, course.course_id)
     ahead = _answer_ahead(probe, enrolled, taker, len(enrolled.lessons) - 1)
-    sides = []
+    sides: list[dict] = []
+    changed: list[dict] = []
     for index in range(required + 1):
         if index == required:
             plan.mode = "reach"
         session = study(probe, enrolled, index)
         session.watch_to_end(step=900)
         session.settle_capture()
+        if index == required - 1:
+            changed = _answer_again(probe, enrolled, taker)
         if index >= required - 1:
             sides.append(standing_of(probe, enrolled, learner_id, questions, taker.given))
     below, reached = sides
@@ -403,6 +409,7 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
             "required_hours": required,
             "pass_percent": percent,
             "answered_ahead_not_studied": [given_json(g) for g in ahead],
+            "wrong_answers_sent_again_right": changed,
             "below": below,
             "reached": reached,
             "after_a_lesson_opened_not_credited": after_opening,
@@ -424,6 +431,13 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
         )
     if 100 * below["correct"] >= percent * below["questions"]:
         raise CannotProbe("the pass mark", "the plan did not stay below the pass mark")
+    taken_again = [c for c in changed if not c["refused"]]
+    if taken_again or not changed:
+        raise CheckFailure(
+            "A quiz answer could be changed after it was given",
+            received=taken_again or "no wrong answer to send again",
+            expected="answers are final: a second answer to a question is refused (409)",
+        )
     if below["completed"]:
         raise CheckFailure(
             f"The course counts as passed at {below['correct']} of {below['questions']} right",
@@ -468,6 +482,41 @@ def _answer_ahead(
         ]
     finally:
         taker.plan = plan
+
+
+ANSWERED_AGAIN = 3  # wrong answers of the side below the mark sent again, right
+
+
+def _answer_again(probe: Probe, enrolled: Enrolled, taker: QuizTaker) -> list[dict]:
+    """Send the right option to `ANSWERED_AGAIN` questions the learner answered wrong (from
+    different lessons); what the platform made of each."""
+    key = taker.key(enrolled.course.course_id)
+    wrong, lessons = [], set()
+    for given in taker.given:
+        if given.correct is False and given.refused is None and given.lesson_id not in lessons:
+            wrong.append(given)
+            lessons.add(given.lesson_id)
+    enrolled.renew_if_expiring(probe.time.now(), dt.timedelta(minutes=10))
+    sent = []
+    for given in wrong[:ANSWERED_AGAIN]:
+        option = key[given.question_id]
+        outcome = attempt(
+            lambda g=given, o=option: probe.platform.answer_question(
+                enrolled.token, g.question_id, o
+            )
+        )
+        if isinstance(outcome, Refused) and outcome.status == 401:
+            raise CannotProbe("final answers", f"the learner's token was refused: {outcome}")
+        refused = f"{outcome.status} {outcome.detail}" if isinstance(outcome, Refused) else None
+        sent.append(
+            {
+                "question_id": given.question_id,
+                "first": given.option,
+                "again": option,
+                "refused": refused,
+            }
+        )
+    return sent
 
 
 OPENED_ONLY_WATCH_S = 600  # of a lesson opened after the pass: far from its quiz gate and end
