@@ -22,6 +22,9 @@ class BoundaryPlan:
     mode: str = "below"
     right: int = 0
     total: int = 0
+    # right answers beyond the fewest that pass, in `reach` mode: a pass a little above the mark,
+    # whose percentage has more than two decimals (POST-02's score rounding)
+    reach_margin: int = 0
 
     def __call__(self, _lesson_id: str, _hour: int, questions: int) -> int:
         total = self.total + questions
@@ -33,7 +36,7 @@ class BoundaryPlan:
             fits = [
                 r for r in range(questions + 1) if 100 * (self.right + r) >= self.percent * total
             ]
-            choice = fits[0] if fits else questions
+            choice = min(questions, fits[0] + self.reach_margin) if fits else questions
         self.right, self.total = self.right + choice, total
         return choice
 
