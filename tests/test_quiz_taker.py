@@ -52,3 +52,16 @@ def test_without_a_pause_the_answers_follow_at_once() -> None:
     platform = _Clocked()
     made = QuizTaker().take(platform, "t", "crs", "l1", 0, lambda: platform.now)  # type: ignore[arg-type]
     assert {given.answered_at for given in made} == {T0}
+
+
+def test_a_taker_leaving_one_unanswered_never_answers_the_last() -> None:
+    """EXAM-01's partly answered hour: the first four of five, then nothing however often the
+    player asks again; with nothing left to leave, the last."""
+    platform = _Clocked()
+    taker = QuizTaker(leave_unanswered=1)
+    first = taker.take(platform, "t", "crs", "l1", 0, lambda: platform.now)  # type: ignore[arg-type]
+    again = taker.take(platform, "t", "crs", "l1", 0, lambda: platform.now)  # type: ignore[arg-type]
+    assert [g.question_id for g in first] == ["q0", "q1", "q2", "q3"] and again == []
+    taker.leave_unanswered = 0
+    last = taker.take(platform, "t", "crs", "l1", 0, lambda: platform.now)  # type: ignore[arg-type]
+    assert [g.question_id for g in last] == ["q4"]
