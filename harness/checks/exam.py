@@ -173,19 +173,18 @@ def an_hours_last_minutes_wait_for_its_quiz(probe: Probe) -> None:
     between the harness's readings of the platform clock before and after it.
 
     Space: the honest learner ignoring the quiz (the cheat: credit without a test), its player
-    stopping at the gate as told; then the same player playing on past the gate for
-    `PLAY_ON_BEATS` intervals in real-time steps (a player that ignores `quiz_due`): each of those
-    heartbeats must earn 0 s, not a creeping second beyond the gate; then the learner answering
-    all of the hour's questions but its last and playing on again (every question is needed, not
-    most: 0 s a heartbeat and `quiz_due` still announced); then the last answered (a compliant
-    platform must not keep the hour locked). Before answering, every question of
-    the due hour is sent each answer that is not one of its option keys (`_off_key_options`: the
-    letter after its last key, every key at once, nothing): each must be refused with a 4xx, or
-    a guess at every option (or at a key the question lacks) would be stored as final and count
-    toward the hour. And the first lesson of several hours
+    stopping at the gate as told; then the same player playing on past the gate for `PLAY_ON_BEATS`
+    intervals in real-time steps (a player that ignores `quiz_due`): each of those heartbeats must
+    earn 0 s, not a creeping second beyond the gate; then the learner answering all of the hour's
+    questions but its last and playing on again (every question is needed, not most: 0 s a heartbeat
+    and `quiz_due` still announced); then the last answered (a compliant platform must not keep the
+    hour locked). Before answering, every question of the due hour is sent each answer that is not
+    one of its option keys (`_off_key_options`: the letter after its last key, every key at once,
+    nothing): each must be refused with a 4xx, or a guess at every option (or at a key the question
+    lacks) would be stored as final and count toward the hour. And the first lesson of several hours
     the platform offers (the reference's junior course B ends with a 2 h lesson): the learner
-    ignoring each hour's quiz in turn is held inside that hour (before its part's end) with
-    that hour's `quiz_due`, not at the lesson's end; answering releases the next hour
+    ignoring each hour's quiz in turn is held inside that hour (before its part's end) with that
+    hour's `quiz_due`, not at the lesson's end; answering releases the next hour
     (`long_lesson_gate_problems`)."""
     long_problems, long_evidence = long_lesson_gate_problems(probe)
     probe.evidence.attach_json("quiz-gates-of-a-long-lesson", long_evidence)
@@ -304,23 +303,33 @@ def _off_key_options(question: QuestionOut) -> list[str]:
     checks against a longer key list than the question's), every key at once (a guess at all of
     them), and no key."""
     keys = [o.key for o in question.options]
-    beyond = next(
-        (chr(c) for c in range(ord(max(keys)[-1]) + 1, ord("Z") + 1) if chr(c) not in keys), "Z9"
-    )
+    last = max(keys, default="@")[-1:] or "@"
+    beyond = next((chr(c) for c in range(ord(last) + 1, ord("Z") + 1) if chr(c) not in keys), "Z9")
     return [beyond, ",".join(keys), ""]
 
 
 def _answer_off_key(probe: Probe, token: str, questions: list[QuestionOut]) -> list[dict]:
     """Send every off-key answer to every question; what the platform made of each."""
-    sent = []
-    for question in questions:
-        for option in _off_key_options(question):
-            outcome = attempt(
-                lambda q=question, o=option: probe.platform.answer_question(token, q.question_id, o)
-            )
-            refused = f"{outcome.status} {outcome.detail}" if isinstance(outcome, Refused) else None
-            sent.append({"question_id": question.question_id, "option": option, "refused": refused})
-    return sent
+    return [
+        {
+            "question_id": question.question_id,
+            "option": option,
+            "refused": _refusal(probe, token, question.question_id, option),
+        }
+        for question in questions
+        for option in _off_key_options(question)
+    ]
+
+
+def _refusal(probe: Probe, token: str, question_id: str, option: str) -> str | None:
+    """Answer a question outside the quiz taker; the refusal ("409 …") or None when taken. A
+    refused token is no answer to the probe: the check cannot judge then."""
+    outcome = attempt(lambda: probe.platform.answer_question(token, question_id, option))
+    if not isinstance(outcome, Refused):
+        return None
+    if outcome.status == 401:
+        raise CannotProbe("quiz answers", f"the learner's token was refused: {outcome}")
+    return f"{outcome.status} {outcome.detail}"
 
 
 def _lesson_row(probe: Probe, enrolled: Enrolled, lesson_id: str) -> dict:
@@ -360,18 +369,18 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
     (e.g. 119 of 200) has not completed the course; one more credited hour answered so that the
     accuracy is the smallest count at or above 60 % (e.g. 123 of 205, exactly 60 %) completes it.
 
-    Space: both sides of the pass mark, one question apart; the hours requirement met on both
-    sides (so only the accuracy decides); accuracy recomputed by the harness from its own answers
-    over every question of the credited hours, as shown to the learner. On the side below, the
-    learner has also answered every question of the course's last lesson right without studying
-    it (`_answer_ahead`: the interface lets a learner answer at any time once enrolled): that
-    lesson is not credited, so its right answers are not the accuracy's and the course stays
-    not completed (a platform counting every right answer the learner gave passes it); and it
-    has sent `ANSWERED_AGAIN` of its wrong answers again with the right option: answers are
-    final, so each is refused and the accuracy stays below (a platform taking the last answer,
-    or any right one, lets a learner try every option). Then one
-    more lesson opened and watched 10 minutes, its questions unanswered: not credited, so its
-    questions are not the accuracy's, and the pass at exactly 60 % stands."""
+    Space: both sides of the pass mark, one question apart; the hours requirement met on both sides
+    (so only the accuracy decides); accuracy recomputed by the harness from its own answers over
+    every question of the credited hours, as shown to the learner. On the side below, the learner
+    has also answered every question of the course's last lesson right without studying it
+    (`_answer_ahead`: the interface lets a learner answer at any time once enrolled): that lesson is
+    not credited, so its right answers are not the accuracy's and the course stays not completed (a
+    platform counting every right answer the learner gave passes it); and it has sent
+    `ANSWERED_AGAIN` of its wrong answers again with the right option: answers are final, so each is
+    refused and the accuracy stays below (a platform taking the last answer, or any right one, lets
+    a learner try every option). Then one more lesson opened and watched 10 minutes, its questions
+    unanswered: not credited, so its questions are not the accuracy's, and the pass at exactly 60 %
+    stands."""
     percent = round(load_catalogue().get("EXAM-02").params["pass_accuracy"] * 100)
     minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
     courses = [c for c in _approved(probe) if c.level in minimum]
@@ -431,11 +440,13 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
         )
     if 100 * below["correct"] >= percent * below["questions"]:
         raise CannotProbe("the pass mark", "the plan did not stay below the pass mark")
+    if not changed:
+        raise CannotProbe("the pass mark", "no wrong answer to send again")
     taken_again = [c for c in changed if not c["refused"]]
-    if taken_again or not changed:
+    if taken_again:
         raise CheckFailure(
             "A quiz answer could be changed after it was given",
-            received=taken_again or "no wrong answer to send again",
+            received=taken_again,
             expected="answers are final: a second answer to a question is refused (409)",
         )
     if below["completed"]:
@@ -497,26 +508,15 @@ def _answer_again(probe: Probe, enrolled: Enrolled, taker: QuizTaker) -> list[di
             wrong.append(given)
             lessons.add(given.lesson_id)
     enrolled.renew_if_expiring(probe.time.now(), dt.timedelta(minutes=10))
-    sent = []
-    for given in wrong[:ANSWERED_AGAIN]:
-        option = key[given.question_id]
-        outcome = attempt(
-            lambda g=given, o=option: probe.platform.answer_question(
-                enrolled.token, g.question_id, o
-            )
-        )
-        if isinstance(outcome, Refused) and outcome.status == 401:
-            raise CannotProbe("final answers", f"the learner's token was refused: {outcome}")
-        refused = f"{outcome.status} {outcome.detail}" if isinstance(outcome, Refused) else None
-        sent.append(
-            {
-                "question_id": given.question_id,
-                "first": given.option,
-                "again": option,
-                "refused": refused,
-            }
-        )
-    return sent
+    return [
+        {
+            "question_id": given.question_id,
+            "first": given.option,
+            "again": key[given.question_id],
+            "refused": _refusal(probe, enrolled.token, given.question_id, key[given.question_id]),
+        }
+        for given in wrong[:ANSWERED_AGAIN]
+    ]
 
 
 OPENED_ONLY_WATCH_S = 600  # of a lesson opened after the pass: far from its quiz gate and end

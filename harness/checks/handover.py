@@ -9,7 +9,8 @@ subsidy cohort's passers of every level and its learner with the hours but not t
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from harness.catalogue import load_catalogue
 from harness.checks._subsidy_support import Member, cohort
@@ -18,7 +19,9 @@ from harness.failures import CannotJudge, CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.study import Enrolled
+from harness.spec.sandbox import LogEntry
 
+T = TypeVar("T")
 PROBE = "the offline hand-over"
 POLL_S = 0.5
 
@@ -139,21 +142,14 @@ def offline_voucher_follows_the_pass_at_every_level(probe: Probe) -> None:
             f"the cohort is not as studied: no certificate for {not_passed}, the failer's"
             f" credited hours {failer.credited_hours} of {failer.required}",
         )
-    deadline = time.monotonic() + probe.thresholds.realtime_seconds
-    while True:
-        vouchers = _platform_vouchers(probe)
-        if all(vouchers.get(m.id_number) for m in passers) or time.monotonic() >= deadline:
-            break
-        time.sleep(POLL_S)
+    vouchers = _poll(
+        lambda: _platform_vouchers(probe),
+        lambda found: all(found.get(m.id_number) for m in passers),
+        probe.thresholds.realtime_seconds,
+    )
     reports: dict[str, list[dict[str, Any]]] = {}
     for entry in probe.province.log(service="completion", platform_id=probe.platform_id):
-        reports.setdefault(str(entry.request.get("id_number")), []).append(
-            {
-                "seq": entry.seq,
-                "status": entry.status_code,
-                "report_id": entry.request.get("report_id"),
-            }
-        )
+        reports.setdefault(str(entry.request.get("id_number")), []).append(_report_row(entry))
     rows = [_hand_over_of(m, vouchers, reports) for m in [*passers, failer]]
     probe.evidence.attach_json("hand-over-by-level", rows)
     wrong = [row for row in rows if row["problem"]]
@@ -220,18 +216,32 @@ def _completed(probe: Probe, enrolled: Enrolled) -> bool:
 
 
 def _poll_vouchers(probe: Probe, enrolled: Enrolled, within_s: float) -> list[Any]:
+    return _poll(
+        lambda: probe.province.offline_vouchers(id_number=enrolled.learner.id_number),
+        bool,
+        within_s,
+    )
+
+
+def _poll(read: Callable[[], T], done: Callable[[T], bool], within_s: float) -> T:
+    """`read` every POLL_S until `done` says its answer will do, or `within_s` have passed."""
     deadline = time.monotonic() + within_s
     while True:
-        found = probe.province.offline_vouchers(id_number=enrolled.learner.id_number)
-        if found or time.monotonic() >= deadline:
+        found = read()
+        if done(found) or time.monotonic() >= deadline:
             return found
         time.sleep(POLL_S)
 
 
 def _reports(probe: Probe, id_number: str) -> list[dict[str, Any]]:
     entries = probe.province.log(service="completion", id_number=id_number)
-    return [
-        {"seq": e.seq, "status": e.status_code, "report_id": e.request.get("report_id")}
-        for e in entries
-        if e.platform_id == probe.platform_id
-    ]
+    return [_report_row(e) for e in entries if e.platform_id == probe.platform_id]
+
+
+def _report_row(entry: LogEntry) -> dict[str, Any]:
+    """One completion report in the province's call log, as the evidence shows it."""
+    return {
+        "seq": entry.seq,
+        "status": entry.status_code,
+        "report_id": entry.request.get("report_id"),
+    }
