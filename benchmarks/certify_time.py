@@ -1,9 +1,11 @@
 """Benchmark: wall time of `sxcert certify` against the embedded reference platform.
 
-Reports the median of several runs of: a baseline measured in the same process (starting and
-stopping the embedded province + reference platform, no check at all), each slice narrowed with
---only, and a full certify. The differences are what the checks cost.
-Usage: python benchmarks/certify_time.py [runs]
+Reports medians of several runs: a baseline measured in the same process (starting and stopping
+the embedded province + reference platform, no check at all); all API checks
+(`--skip-browser --skip-load`) on one embedded instance and on two (the default: the clauses
+shared out, harness/shares.py), run alternately so that both meet the same machine; each slice
+narrowed with --only; with --full, also the full certify (browser probes and load included).
+Usage: python benchmarks/certify_time.py [runs] [--full]
 """
 
 from __future__ import annotations
@@ -55,20 +57,36 @@ SLICES = {
 }
 
 
+API_ONLY = ("--skip-browser", "--skip-load")
+
+
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    runs = int(numbers[0]) if numbers else 3
     baseline = statistics.median(time_baseline() for _ in range(runs))
-    print(f"runs: {runs} (medians)")
+    print(f"runs: {runs} (medians; one and two instances alternately)")
     print(f"baseline, start + stop embedded servers: {baseline:6.2f} s")
+    one: list[float] = []
+    two: list[float] = []
+    for _ in range(runs):
+        one.append(time_certify(*API_ONLY, "--reference-instances", "1"))
+        two.append(time_certify(*API_ONLY))
+    single, shared = statistics.median(one), statistics.median(two)
+    print(f"all API checks, one instance:            {single:6.2f} s  (runs: {_list(one)})")
+    print(
+        f"all API checks, two instances (default): {shared:6.2f} s  (runs: {_list(two)};"
+        f" ratio to one instance {shared / single:.2f})"
+    )
     for name, ids in SLICES.items():
         took = statistics.median(time_certify("--only", ids) for _ in range(runs))
         print(f"--only {name:<33}{took:6.2f} s  (checks: {took - baseline:5.2f} s)")
-    full = statistics.median(time_certify() for _ in range(runs))
-    print(
-        f"full certify, all checks and reports:    {full:6.2f} s"
-        f"  (checks: {full - baseline:5.2f} s,"
-        f" ratio to baseline {full / baseline:.1f}x)"
-    )
+    if "--full" in sys.argv[1:]:
+        full = statistics.median(time_certify() for _ in range(runs))
+        print(f"full certify, browser and load included: {full:6.2f} s")
+
+
+def _list(values: list[float]) -> str:
+    return ", ".join(f"{v:.1f}" for v in values)
 
 
 if __name__ == "__main__":

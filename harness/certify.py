@@ -39,14 +39,17 @@ from harness.registry import all_checks, check_modules, checks_by_requirement
 from harness.repeat import keep_flaky_evidence, merge_repetitions
 from harness.report.model import Report
 from harness.report.write import write_reports
-from harness.run_bounds import RunBounds, StopRequest, stop_on_signals
+from harness.run_bounds import DEFAULT_RUN_TIMEOUT_S, RunBounds, StopRequest, stop_on_signals
+from harness.second_instance import InstanceJoin, SecondInstance, second_instance
 from harness.seed_plugin import RunSeed
 from harness.seeding import new_seed
 from harness.servers import ServerStartError, reachable
+from harness.shares import Share, plan_shares
 from harness.supervision import Supervisors, TestClock
 from harness.transport import TARGETS
 
 INI = Path(__file__).with_name("pytest-certify.ini")
+DEFAULT_REFERENCE_INSTANCES = 2  # one per core of the 2-core machines DESIGN.md targets
 REPORT_FILES = ("report.json", "report.html", "junit.xml")
 REPORT_DIRS = ("evidence", "allure-results")
 
@@ -64,6 +67,9 @@ class CertifyOptions:
     reference_alternatives: tuple[str, ...] = ()
     reference_database: str | None = None  # an empty database for the embedded reference
     reference_processes: int = 1  # server processes of the embedded reference (embedded.py)
+    # Embedded reference instances judging shares of the clauses side by side (shares.py);
+    # None: DEFAULT_REFERENCE_INSTANCES where a run can be shared, else 1.
+    reference_instances: int | None = None
     skip_browser: bool = False
     skip_load: bool = False
     fuzz: bool = False  # run the optional fuzzing check (also `[fuzz] enabled` in the profile)
@@ -133,8 +139,17 @@ def _run(
 ) -> tuple[int, CertificationSession]:
     stop = StopRequest()
     TARGETS.reset()  # what preflight sees of a dead target counts for the checks too
+    shares = plan_run_shares(options)
     try:
-        with stop_on_signals(stop), _target(options, given) as profile:
+        with stop_on_signals(stop), ExitStack() as stack:
+            other = None
+            if len(shares) > 1:  # started first: both instances start side by side
+                workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sxcert-")))
+                args = _instance_args(options, shares[1], seed)
+                other = stack.enter_context(
+                    second_instance(shares[1], args, workdir, DEFAULT_RUN_TIMEOUT_S, stop)
+                )
+            profile = stack.enter_context(_target(options, given))
             context = RunContext.build(
                 profile,
                 staging,
@@ -147,6 +162,8 @@ def _run(
                 if options.profile is None
                 else None,
                 fuzz=options.fuzz,
+                delegated=other.share.clauses if other is not None else frozenset(),
+                reference_instances=len(shares) if options.profile is None else 1,
             )
             _preflight(context)
             bounds = RunBounds(
@@ -155,7 +172,7 @@ def _run(
                 run_timeout_s=profile.target.run_timeout_seconds,
                 stop=stop,
             )
-            return _repetitions(options, context, bounds, RunSeed(seed))
+            return _repetitions(options, context, bounds, RunSeed(seed), other)
     except ProfileError as exc:
         raise RunFailed(str(exc)) from None
     except ServerStartError as exc:
@@ -165,7 +182,11 @@ def _run(
 
 
 def _repetitions(
-    options: CertifyOptions, context: RunContext, bounds: RunBounds, seed: RunSeed
+    options: CertifyOptions,
+    context: RunContext,
+    bounds: RunBounds,
+    seed: RunSeed,
+    other: SecondInstance | None = None,
 ) -> tuple[int, CertificationSession]:
     """Run the checks `options.repeat` times against the same target; the first repetition
     writes into the staging folder (its evidence is the report's), the others into their own
@@ -178,11 +199,14 @@ def _repetitions(
         run_context = context if index == 0 else dataclasses.replace(context, out_dir=out)
         session = CertificationSession(run_context, announce=False, lang=options.lang)
         progress = RunProgress(Messages(options.lang), session.status_of)
+        join = InstanceJoin(other, session, progress) if other is not None else None
         try:
-            plugins = [session, bounds, seed, progress]
+            plugins = [session, bounds, seed, progress, *([join] if join else [])]
             code = pytest.main(_pytest_args(options, out), plugins=plugins)
         finally:
             progress.close()
+        if join is not None and join.failure is not None:
+            raise RunFailed(join.failure)
         sessions.append(session)
         if code == pytest.ExitCode.INTERRUPTED or session.report is None:
             break
@@ -192,6 +216,42 @@ def _repetitions(
         later = [(s.context.out_dir, s.report) for s in sessions[1:]]
         keep_flaky_evidence(first.report, later, context.out_dir)
     return code, first
+
+
+def plan_run_shares(options: CertifyOptions) -> list[Share]:
+    """The run's shares: one per embedded instance. A run is shared only where its instances
+    cannot meet: a fresh embedded reference each (a profile's platform is one platform, a
+    given database one database), one session's results (not repetitions or chosen checks)."""
+    wanted = options.reference_instances
+    shareable = (
+        options.profile is None
+        and options.repeat == 1
+        and options.checks is None
+        and not options.pytest_args
+        and options.reference_database in (None, "sqlite://")
+    )
+    count = (DEFAULT_REFERENCE_INSTANCES if wanted is None else wanted) if shareable else 1
+    catalogue = load_catalogue()
+    selected = options.only or [c.id for c in catalogue.clauses if c.judged]
+    skipped = options.skip_kinds | (set() if options.fuzz else {"fuzz"})
+    return plan_shares(selected, all_checks(), count, skipped)
+
+
+def _instance_args(options: CertifyOptions, share: Share, seed: int) -> list[str]:
+    """The second instance's command line: the run's own choices, narrowed to its share; the
+    load check stays with the run (shares.py)."""
+    args = ["--only", ",".join(sorted(share.clauses)), "--seed", str(seed), "--lang", options.lang]
+    args += ["--reference-instances", "1", "--skip-load"]
+    args += ["--reference-processes", str(options.reference_processes)]
+    args += [arg for name in options.reference_defects for arg in ("--reference-defect", name)]
+    args += [
+        arg for name in options.reference_alternatives for arg in ("--reference-alternative", name)
+    ]
+    if options.skip_browser:
+        args.append("--skip-browser")
+    if options.fuzz:
+        args.append("--fuzz")
+    return args
 
 
 def _validate_selection(options: CertifyOptions) -> Profile | None:
@@ -205,6 +265,7 @@ def _validate_selection(options: CertifyOptions) -> Profile | None:
             "--reference-alternative": bool(options.reference_alternatives),
             "--reference-database": bool(options.reference_database),
             "--reference-processes": options.reference_processes != 1,
+            "--reference-instances": (options.reference_instances or 1) != 1,
         }
         for flag, given in embedded_only.items():
             if given:

@@ -105,6 +105,16 @@ def certify_command(
             "checks about 12 % faster; 1, the default, is what the test suite certifies)",
         ),
     ] = 1,
+    reference_instances: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=4,
+            help="embedded reference instances judging shares of the clauses side by side "
+            "(default: 2; 1 where a run cannot be shared: a given database, --repeat, "
+            "--rerun-failed)",
+        ),
+    ] = None,
     skip_browser: Annotated[bool, typer.Option(help="skip browser checks")] = False,
     skip_load: Annotated[bool, typer.Option(help="skip load checks")] = False,
     fuzz: Annotated[
@@ -174,6 +184,7 @@ def certify_command(
         reference_alternatives=alternatives,
         reference_database=reference_database,
         reference_processes=reference_processes,
+        reference_instances=reference_instances,
         skip_browser=skip_browser,
         skip_load=skip_load,
         fuzz=fuzz,

@@ -30,6 +30,10 @@ class RunContext:
     reference_defects: tuple[str, ...] = ()
     reference_alternatives: tuple[str, ...] = ()
     reference_database: str | None = None  # the embedded reference's backend
+    # Clauses a second embedded instance judges (second_instance.py): their checks are not
+    # collected here, their results are folded in; the run's scope is `only`, as ever.
+    delegated: frozenset[str] = frozenset()
+    reference_instances: int = 1
 
     @property
     def partial(self) -> bool:
@@ -53,6 +57,8 @@ class RunContext:
         reference_alternatives: tuple[str, ...] = (),
         reference_database: str | None = None,
         fuzz: bool = False,
+        delegated: frozenset[str] = frozenset(),
+        reference_instances: int = 1,
     ) -> RunContext:
         """Resolve secrets and validate the narrowing; ProfileError names what is wrong."""
         catalogue = load_catalogue()
@@ -84,4 +90,6 @@ class RunContext:
             reference_defects=reference_defects,
             reference_alternatives=reference_alternatives,
             reference_database=reference_database,
+            delegated=delegated,
+            reference_instances=reference_instances,
         )

@@ -114,6 +114,7 @@ class CertificationSession:
         self.results: dict[str, CheckResult] = {}
         self.started_at = dt.datetime.now(dt.UTC).astimezone()
         self.report: Any = None
+        self.extra_junit_cases: list[Any] = []  # a second instance's (second_instance.py)
 
     # ---- selection ---------------------------------------------------------------------------
     def pytest_collection_modifyitems(
@@ -125,6 +126,8 @@ class CertificationSession:
             selected = bool(requirements) and kind not in self.context.skip_kinds
             if self.context.only is not None:
                 selected = selected and bool(requirements & self.context.only)
+            if requirements and requirements <= self.context.delegated:
+                selected = False  # judged by the second instance, folded in at the end
             if selected:  # junit.xml carries them, so CI dashboards can group by requirement
                 item.user_properties += [
                     ("requirements", ",".join(sorted(requirements))),
@@ -136,12 +139,11 @@ class CertificationSession:
         if drop:
             config.hook.pytest_deselected(items=drop)
         # Checks that move the test clock years on (retention) run last, so that no other check
-        # meets a platform living in a year its vouchers and calendars do not expect.
+        # meets a platform living in a year its vouchers and calendars do not expect; the load
+        # check just before them, so that a run shared with a second instance waits for it once,
+        # when nothing but the load is left (second_instance.py).
         items[:] = sorted(
-            keep,
-            key=lambda item: bool(
-                getattr(item, "function", None) and getattr(item.function, "runs_last", False)
-            ),
+            keep, key=lambda item: (_runs_last(item), _requirements(item)[1] == "load")
         )
 
     # ---- results -----------------------------------------------------------------------------
@@ -211,7 +213,7 @@ class CertificationSession:
         write_reports(self.report, self.context.out_dir, self.lang)
         junit = getattr(session.config.option, "xmlpath", None)
         if junit:
-            complete_junit(Path(junit), self.report)
+            complete_junit(Path(junit), self.report, self.extra_junit_cases)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.report is not None and self.announce:

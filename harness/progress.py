@@ -137,7 +137,12 @@ class RunProgress:
         del self.pending[clause]
         if self.live:
             return  # the bar says it; the summary table follows
-        status = clause_status([self.status_of(n) for n in self.checks_of[clause]])
+        self._write_clause_line(
+            clause, clause_status([self.status_of(n) for n in self.checks_of[clause]])
+        )
+        self.stream.flush()
+
+    def _write_clause_line(self, clause: str, status: str) -> None:
         line = self.t(
             "progress.done_line",
             done=self.done,
@@ -148,6 +153,20 @@ class RunProgress:
             status=self.t(f"status.{status}"),
         )
         self.stream.write(line + "\n")
+
+    def delegated_finished(self, results: list[Any]) -> None:
+        """The second instance's checks are done (second_instance.py): one line per clause
+        they judge, as for the run's own clauses (the live bar says nothing of them)."""
+        if self.live:
+            return
+        by_clause: dict[str, list[str]] = {}
+        for result in results:
+            for clause in result.requirements:
+                by_clause.setdefault(clause, []).append(result.status)
+        self.done += len(results)
+        self.total += len(results)
+        for clause in sorted(by_clause):
+            self._write_clause_line(clause, clause_status(by_clause[clause]))
         self.stream.flush()
 
     def elapsed(self) -> str:

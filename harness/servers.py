@@ -74,7 +74,7 @@ atexit.register(_stop_all)
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Child side, between fork and exec: ask Linux to SIGTERM this process when its parent
     dies (elsewhere a no-op: the parent's handlers and atexit still end the children)."""
     try:
@@ -124,7 +124,7 @@ def start_server(
             stderr=subprocess.STDOUT,
             pass_fds=(sock.fileno(),),
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
         )
     sock.close()
     server = ServerProcess(name, url, process, log_path)

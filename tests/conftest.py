@@ -52,6 +52,11 @@ def run_sxcert(*args: str, env: dict[str, str] | None = None, timeout: float = 6
     repository's reports/."""
     if args and args[0] == "certify" and "--out" not in args:
         args = (*args, "--out", tempfile.mkdtemp(prefix="sxcert-test-out-"))
+    if args and args[0] == "certify" and not {"--profile", "--reference-instances"} & set(args):
+        # The suite already runs two certify runs side by side (-n 2): a second reference
+        # instance per run would only add CPU. The shared run is certified by the tests that
+        # ask for it (--reference-instances 2: the clean run, tests/test_second_instance.py).
+        args = (*args, "--reference-instances", "1")
     return subprocess.run(
         [sys.executable, "-c", "from harness.cli import main; main()", *args],
         capture_output=True,

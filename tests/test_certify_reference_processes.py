@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import read_report, run_sxcert
 
 
-def test_processes_need_the_embedded_reference(tmp_path: Path) -> None:
+@pytest.mark.parametrize("flag", ["--reference-processes", "--reference-instances"])
+def test_processes_and_instances_need_the_embedded_reference(tmp_path: Path, flag: str) -> None:
+    """A profile's platform is one platform with one clock: neither served by more processes
+    nor shared out between instances (tests/test_second_instance.py)."""
     profile = Path(__file__).resolve().parents[1] / "examples/profile.toml"
-    done = run_sxcert(
-        "certify", "--profile", str(profile), "--out", str(tmp_path), "--reference-processes", "2"
-    )
+    done = run_sxcert("certify", "--profile", str(profile), "--out", str(tmp_path), flag, "2")
     assert done.returncode == 2
-    assert "--reference-processes applies only to the embedded reference platform" in (
-        done.stderr + done.stdout
-    )
+    assert f"{flag} applies only to the embedded reference platform" in (done.stderr + done.stdout)
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "report.json").exists()
 

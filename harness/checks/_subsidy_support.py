@@ -459,8 +459,9 @@ def _study(probe: Probe, members: list[Member], pool: ThreadPoolExecutor) -> Non
             _next_morning(probe)
             today_s = 0.0
         today_s += longest + 1
+        now = probe.time.now()  # one reading for all: no test-clock time passes between them
         for member in active:
-            member.enrolled.renew_if_expiring(probe.time.now(), dt.timedelta(seconds=longest + 60))
+            member.enrolled.renew_if_expiring(now, dt.timedelta(seconds=longest + 60))
         sessions = list(pool.map(_open, [probe] * len(active), active, [index] * len(active)))
         probe.time.wait(max(s.lesson.duration_s - s.position for s in sessions) + 1)
         list(pool.map(lambda m, s: _finish(probe, m, s), active, sessions))

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.load.stats import HistoryRow, latest_history_row
-from harness.servers import _die_with_parent
+from harness.servers import die_with_parent
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 STOP_TIMEOUT_S = 5  # how long learners get to finish their step and log out at the end
@@ -68,7 +68,7 @@ def _start_locust_process(open_files: int) -> None:
     """In the child before exec: the open-file limit, and death with its parent."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, hard))
-    _die_with_parent()
+    die_with_parent()
 
 
 @dataclass(frozen=True)

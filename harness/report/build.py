@@ -200,6 +200,7 @@ def _target(context: RunContext) -> dict:
         "reference_defects": list(context.reference_defects),
         "reference_alternatives": list(context.reference_alternatives),
         "reference_database": context.reference_database,
+        "reference_instances": context.reference_instances,
         "profile": str(context.profile.source) if context.profile.source else None,
         "only": sorted(context.only) if context.only is not None else None,
         "skipped_kinds": sorted(context.skip_kinds),

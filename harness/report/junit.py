@@ -26,8 +26,10 @@ LEVEL_RANK = ("MUST", "ATTEST", "SHOULD")
 RESULT_TAGS = ("failure", "error", "skipped")
 
 
-def complete_junit(path: Path, report: Report) -> None:
-    """Add the clause suite and the requirement properties to pytest's junit.xml at `path`."""
+def complete_junit(path: Path, report: Report, completed: list[ET.Element] | None = None) -> None:
+    """Add the clause suite and the requirement properties to pytest's junit.xml at `path`;
+    `completed`: test cases of a second instance's checks, already carrying theirs, joined to
+    the first suite."""
     if not path.is_file():
         return
     tree = ET.parse(path)
@@ -44,6 +46,10 @@ def complete_junit(path: Path, report: Report) -> None:
             if ids:
                 _mark_check(case, ids, [levels[i] for i in ids])
         _recount(suite)
+    first = root.find("testsuite")
+    if completed and first is not None:
+        first.extend(completed)
+        _recount(first)
     clauses = ET.SubElement(root, "testsuite", name=CLAUSE_SUITE)
     ET.SubElement(ET.SubElement(clauses, "properties"), "property", name="verdict").set(
         "value", report.verdict
