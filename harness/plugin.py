@@ -273,7 +273,8 @@ class CertificationSession:
         return TestClock(target.url, http, self.context.test_token, target.timeout_seconds)
 
     @pytest.fixture(scope="session")
-    def chromium(self, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    @staticmethod  # a session fixture bound to the plugin instance is deprecated (pytest 9.2)
+    def chromium(tmp_path_factory: pytest.TempPathFactory) -> Any:
         """The run's one Chromium (launched when a browser check first needs it), closed at
         the end of the session."""
         from harness.browser import Chromium  # only browser checks import Playwright
