@@ -120,6 +120,7 @@ EN: dict[str, str] = {
     "html.expected": "Expected",
     "html.happened": "What happened",
     "html.checks_time": "Time in checks",
+    "html.instances": "side by side on {n} embedded instances",
     "html.durations": "Check durations, slowest first",
 }
 
@@ -215,6 +216,7 @@ ZH: dict[str, str] = {
     "html.expected": "预期",
     "html.happened": "实际结果",
     "html.checks_time": "检查用时",
+    "html.instances": "由 {n} 个内置实例并行执行",
     "html.durations": "各项检查用时（从长到短）",
 }
 
