@@ -110,3 +110,10 @@ def test_a_run_is_shared_only_where_its_instances_cannot_meet(options, instances
 def test_a_profile_target_is_one_platform():
     options = CertifyOptions(profile=Path("vendor.toml"))
     assert len(plan_run_shares(options)) == 1
+
+
+def test_every_measured_cost_names_a_registered_check():
+    """A renamed check would silently fall back to its kind's default cost and unbalance runs."""
+    from harness.shares import CHECK_SECONDS
+
+    assert set(CHECK_SECONDS) <= set(CHECKS)
