@@ -1,6 +1,7 @@
 """A small JSON-over-HTTP client base that turns a platform's answers into typed outcomes.
 
-4xx is a refusal the check may have wanted (`Refused`); 5xx, timeouts, garbage or a wrong shape are
+4xx is a refusal the check may have wanted (`Refused`); a busy platform's 503 with Retry-After is
+honoured (harness/overload.py); other 5xx, timeouts, garbage or a wrong shape are
 violations of the interface (`ProtocolViolation`, a failed check with the exchange as evidence).
 The session is a parameter so that evidence hooks (and later locust users) see every request.
 """
@@ -14,6 +15,7 @@ import requests
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from harness.failures import ProtocolViolation
+from harness.overload import BUSY, retry_after_s
 from harness.transport import TARGETS, BodyTooLarge, bounded
 
 M = TypeVar("M")
@@ -61,28 +63,22 @@ class ApiClient:
     ) -> Any:
         """Make the call; answer parsed JSON (or bytes when `raw`), None for an empty 2xx."""
         headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
-        url = self.base_url + path
-        try:
-            response = self.session.request(
-                method, url, json=json, params=params, headers=headers, timeout=self.timeout
+        patience = BUSY.patience(self.base_url)
+        while True:
+            response = self._send(method, path, json=json, params=params, headers=headers)
+            delay_s = retry_after_s(response)
+            if delay_s is None or not patience.wait(delay_s):
+                break
+        if delay_s is None:
+            BUSY.served(self.base_url)
+        else:
+            BUSY.outlasted(self.base_url)
+            raise ProtocolViolation(
+                f"{method} {path}: still at capacity (503 with Retry-After) after "
+                f"{patience.refusals} refusals over {patience.total_s:g} s",
+                received=response.text[:500],
+                expected="an answer within the patience after honouring Retry-After",
             )
-        except requests.Timeout:
-            TARGETS.failed(self.base_url, f"{method} {path}: no answer within {self.timeout:g} s")
-            raise ProtocolViolation(
-                f"{method} {path}: no complete answer within {self.timeout:g} s",
-                expected="an answer within the profile's timeout (target.timeout_seconds)",
-            ) from None
-        except BodyTooLarge as exc:
-            TARGETS.answered(self.base_url)
-            raise ProtocolViolation(
-                f"{method} {path}: the answer is too large", received=str(exc)
-            ) from None
-        except requests.RequestException as exc:
-            TARGETS.failed(self.base_url, f"{method} {path}: {type(exc).__name__}")
-            raise ProtocolViolation(
-                f"{method} {path}: connection failed", received=type(exc).__name__
-            ) from None
-        TARGETS.answered(self.base_url)
         if response.status_code >= 500:
             raise ProtocolViolation(
                 f"{method} {path}: server error {response.status_code}",
@@ -101,6 +97,44 @@ class ApiClient:
             raise ProtocolViolation(
                 f"{method} {path}: the answer is not JSON", received=response.text[:300]
             ) from None
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any,
+        params: dict[str, Any] | None,
+        headers: dict[str, str],
+    ) -> requests.Response:
+        """One bounded exchange; no answer at all is a protocol violation, told to the watch."""
+        try:
+            response = self.session.request(
+                method,
+                self.base_url + path,
+                json=json,
+                params=params,
+                headers=headers,
+                timeout=self.timeout,
+            )
+        except requests.Timeout:
+            TARGETS.failed(self.base_url, f"{method} {path}: no answer within {self.timeout:g} s")
+            raise ProtocolViolation(
+                f"{method} {path}: no complete answer within {self.timeout:g} s",
+                expected="an answer within the profile's timeout (target.timeout_seconds)",
+            ) from None
+        except BodyTooLarge as exc:
+            TARGETS.answered(self.base_url)
+            raise ProtocolViolation(
+                f"{method} {path}: the answer is too large", received=str(exc)
+            ) from None
+        except requests.RequestException as exc:
+            TARGETS.failed(self.base_url, f"{method} {path}: {type(exc).__name__}")
+            raise ProtocolViolation(
+                f"{method} {path}: connection failed", received=type(exc).__name__
+            ) from None
+        TARGETS.answered(self.base_url)
+        return response
 
     @staticmethod
     def parse(model: type[M] | Any, data: Any, what: str) -> M:

@@ -44,6 +44,12 @@ CHROMIUM_ARGS = (
     "--use-fake-ui-for-media-stream",  # grants the camera without a prompt
     "--use-fake-device-for-media-stream",
 )
+# Chromium calls Google on its own (update.googleapis.com, accounts.google.com, clients2.google.com)
+# whatever its flags say, through any proxy the environment names. The embedded reference's pages
+# need no other host, so for it Chromium gets a proxy that goes nowhere (the discard port) and
+# reaches loopback only (always bypassed): such a run sends nothing off this machine. A vendor's
+# pages may load a player from a CDN, so their Chromium keeps the environment's network.
+NOWHERE_PROXY = "--proxy-server=http://127.0.0.1:9"
 CAMERA_FPS = 5
 LAUNCH_TIMEOUT_MS = 30_000
 SCREENSHOT_TIMEOUT_MS = 5_000
@@ -211,7 +217,9 @@ class Chromium:
         self._playwright: Any = None
         self._browser: Any = None
 
-    def browser(self) -> Any:
+    def browser(self, *, loopback_only: bool = False) -> Any:
+        """The run's Chromium; `loopback_only` (decided by the first caller: the embedded
+        reference's run) launches it unable to reach anything but this machine."""
         if self._browser is not None and self._browser.is_connected():
             return self._browser
         if self._playwright is None:
@@ -223,6 +231,8 @@ class Chromium:
         if not self.camera.exists():
             self.show([_grey_frame()])
         args = [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={self.camera}"]
+        if loopback_only:
+            args.append(NOWHERE_PROXY)
         executable = chromium_executable()
         try:
             self._browser = self._playwright.chromium.launch(
@@ -266,6 +276,7 @@ class BrowserLab:
     base_url: str
     evidence: EvidenceRecorder
     chromium: Chromium
+    loopback_only: bool = False  # the embedded reference: Chromium reaches nothing else
     _contexts: list[dict[str, Any]] = field(default_factory=list)
 
     def show_camera(self, frames: list[bytes]) -> None:
@@ -274,7 +285,8 @@ class BrowserLab:
     def context(self, *, refuse_camera: bool = False, userscripts: tuple[str, ...] = ()) -> Any:
         """A fresh browser profile (no cookies or storage); `userscripts` run in every page
         before the page's own scripts, as a userscript manager injects them."""
-        context = self.chromium.browser().new_context(viewport={"width": 800, "height": 600})
+        browser = self.chromium.browser(loopback_only=self.loopback_only)
+        context = browser.new_context(viewport={"width": 800, "height": 600})
         context.set_default_timeout(self.pages.wait_seconds * 1000)
         context.add_init_script(RECORDER_SCRIPT)
         if refuse_camera:

@@ -19,6 +19,7 @@ from harness.envvars import PROVINCE_VARIABLES, REFERENCE_VARIABLES, epilog
 from harness.i18n import LANGS, Messages, default_lang
 from harness.load.command import load_command
 from harness.province.timeline_cli import province_timeline
+from harness.proxies import bypass_proxies_for_loopback
 from harness.registry import checks_by_requirement
 from harness.report.terminal import print_summary
 from harness.servers import KEEP_ALIVE_S
@@ -243,6 +244,7 @@ def alternatives_command(as_json: Annotated[bool, typer.Option("--json")] = Fals
         {
             "name": a.name,
             "clauses": list(a.clauses),
+            "not_for": list(a.not_for),
             "where": a.where,
             "also": list(a.sites[1:]),
             "description": a.description,
@@ -255,6 +257,9 @@ def alternatives_command(as_json: Annotated[bool, typer.Option("--json")] = Fals
     for row in rows:
         clauses = ", ".join(row["clauses"])
         console.print(f"[bold]{row['name']}[/]  leaves {clauses} open", highlight=False)
+        if row["not_for"]:
+            spared = ", ".join(row["not_for"])
+            console.print(f"  not for {spared} (the interface's own rule)", highlight=False)
         console.print(f"  where   {row['where']}", highlight=False, soft_wrap=True)
         for site in row["also"]:
             console.print(f"  also    {site}", highlight=False, soft_wrap=True)
@@ -395,4 +400,5 @@ app.command("init")(cli_vendor.init_command)
 
 
 def main() -> None:
+    bypass_proxies_for_loopback()  # before anything connects (harness/proxies.py)
     app()

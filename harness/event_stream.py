@@ -21,6 +21,8 @@ from typing import Any
 import httpx
 from httpx_sse import SSEError, connect_sse
 
+from harness.overload import Patience, retry_after_s
+
 CONNECT_S = 5.0  # connecting, and waiting for the answer's headers
 READ_S = 3.0  # no byte for this long: reconnect with Last-Event-ID
 EVENTS_PATH = "/api/v1/supervision/events"
@@ -54,6 +56,7 @@ class StreamWatcher:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _response: httpx.Response | None = None
     _thread: threading.Thread | None = None
+    _busy: Patience | None = None  # refusals at capacity since the last open stream
 
     def start(self) -> None:
         """Start reading in the background; `connected` says when the stream is open."""
@@ -111,6 +114,12 @@ class StreamWatcher:
                     self._response = source.response
                 if self._stopping.is_set():
                     return
+                busy_s = retry_after_s(source.response)
+                if busy_s is not None:  # at capacity (harness/overload.py): connect again
+                    source.response.read()
+                    self._busy = self._busy or Patience()
+                    if self._busy.wait(busy_s):
+                        return
                 if source.response.status_code != 200:
                     source.response.read()
                     self.problems.append(
@@ -120,6 +129,7 @@ class StreamWatcher:
                     self._stopping.set()
                     return
                 source.response.raise_for_status()
+                self._busy = None
                 self._connected.set()
                 for message in source.iter_sse():
                     if time.monotonic() >= self.deadline:

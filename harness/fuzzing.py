@@ -5,7 +5,8 @@ generated requests, both valid ones (positive: to reach deep paths past validati
 ones (negative: every kind of wrong input), sent with the bearer token its security scheme names
 (a learner's, a supervisor's), so that the fuzzer is not stopped at 401. Each answer is judged by
 schemathesis's checks, within what docs/interface.md promises:
-- `not_a_server_error`: no 5xx, whatever was sent;
+- `not_a_server_error`: no 5xx, whatever was sent (a busy 503 with Retry-After is sent again
+  after its delay, harness/overload.py, and judged only if it outlasts the patience);
 - a refusal (4xx) is judged only as the interface judges refusals: a 4xx of any code (the
   interface never judges which 4xx, so an undeclared 400 is compliant) whose body is JSON with a
   `detail` reason (a sentence, or FastAPI's list form for validation errors);
@@ -44,6 +45,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from harness.overload import PATIENCE_S, Patience, retry_after_s
 from harness.redaction import redact, redact_headers, redact_url, scrub_text
 from harness.transport import bounded
 
@@ -254,16 +256,21 @@ class Fuzzer:
     def _send(self, label: str, case: Any, headers: dict[str, str]) -> None:
         self.outcome.cases += 1
         self.outcome.cases_by_operation[label] += 1
-        try:
-            response = case.call(
-                base_url=self.base_url,
-                session=self.session,
-                headers=headers,
-                timeout=self.budget.request_timeout,
-            )
-        except requests.RequestException as exc:
-            self._record(label, [("transport", f"{type(exc).__name__}: {exc}")], case, None)
-            return
+        patience = Patience(min(PATIENCE_S, max(0.0, self._deadline - time.monotonic())))
+        while True:  # a busy platform's 503 with Retry-After is sent again (harness/overload.py)
+            try:
+                response = case.call(
+                    base_url=self.base_url,
+                    session=self.session,
+                    headers=headers,
+                    timeout=self.budget.request_timeout,
+                )
+            except requests.RequestException as exc:
+                self._record(label, [("transport", f"{type(exc).__name__}: {exc}")], case, None)
+                return
+            delay_s = retry_after_s(response)
+            if delay_s is None or not patience.wait(delay_s):
+                break
         self.outcome.statuses[response.status_code] += 1
         if 400 <= response.status_code < 500 and not self.strict_refusals:
             problem = refusal_problem(response)

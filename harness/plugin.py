@@ -26,6 +26,7 @@ from harness.learners import LearnerFactory
 from harness.probe import Probe
 from harness.profile import ProfileError, load_profile
 from harness.province_sandbox import ProvinceSandboxClient
+from harness.proxies import bypass_proxies_for_loopback
 from harness.redaction import scrub_text
 from harness.report.build import CheckResult, build_report, check_title
 from harness.report.junit import complete_junit
@@ -53,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
     if current_session(config) is not None or not config.getoption("sxcert_profile", None):
         return
+    bypass_proxies_for_loopback()  # plain pytest does not pass through `sxcert` (proxies.py)
     only = config.getoption("sxcert_only")
     skip = {
         k
@@ -290,7 +292,13 @@ class CertificationSession:
         from harness.browser import BrowserLab
 
         profile = self.context.profile
-        lab = BrowserLab(profile.browser, str(profile.target.url), evidence, chromium)
+        lab = BrowserLab(
+            profile.browser,
+            str(profile.target.url),
+            evidence,
+            chromium,
+            loopback_only=self.context.embedded,
+        )
         yield lab
         lab.close()
 

@@ -41,6 +41,32 @@ RETRY_AFTER_S = 1  # what a refused client is told to wait: the queue drains in 
 class Overloaded(Exception):
     """The platform is at capacity; nothing was done (answered 503 with Retry-After)."""
 
+    def __init__(self, retry_after_s: int = RETRY_AFTER_S) -> None:
+        super().__init__(retry_after_s)
+        self.retry_after_s = retry_after_s
+
+
+SHED_EVERY = 20  # under `sheds_load_now_and_then`: one request in this many is refused, once
+
+
+class Shedding:
+    """The compliant alternative `sheds_load_now_and_then`: one request in `every` is refused as
+    at capacity (503, `Retry-After: 0`) before anything is done, whatever the load. The interface
+    allows a busy platform that answer to any request at any time, so a client — and the harness —
+    must send the request again; a platform that sheds is as compliant as one that never does."""
+
+    def __init__(self, chosen: Callable[[], bool], every: int = SHED_EVERY) -> None:
+        self._chosen = chosen  # asked per request: the alternative can be switched at runtime
+        self._every = every
+        self._count = 0
+
+    def check(self) -> None:
+        """Raise `Overloaded` for this request when it is the one refused."""
+        if self._chosen():
+            self._count += 1
+            if self._count % self._every == 0:
+                raise Overloaded(retry_after_s=0)
+
 
 class WouldWait(Exception):
     """A unit run on the event loop waited its short bound for a lock: it stops before writing
@@ -72,7 +98,10 @@ class RequestSlots:
     """At most `slots` requests inside at once; up to `max_waiting` wait, each `max_wait_s` at
     most. Built in the app's lifespan (its semaphore belongs to the serving event loop)."""
 
-    def __init__(self, slots: int, max_waiting: int, max_wait_s: float) -> None:
+    def __init__(
+        self, slots: int, max_waiting: int, max_wait_s: float, shedding: Shedding | None = None
+    ) -> None:
+        self._shedding = shedding
         self._semaphore = asyncio.Semaphore(slots)
         self._max_waiting = max_waiting
         self._max_wait_s = max_wait_s
@@ -81,6 +110,8 @@ class RequestSlots:
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[HeldSlot]:
         """A slot, held until the block ends or `HeldSlot.release` gives it back earlier."""
+        if self._shedding is not None:
+            self._shedding.check()
         if self._waiting >= self._max_waiting:
             raise Overloaded
         self._waiting += 1
@@ -142,7 +173,9 @@ class WorkQueue:
         max_wait_s: float = 5.0,
         gauge: InFlight | None = None,  # also counts the units under way (in_flight.py)
         inline: Callable[[], bool] | None = None,  # asked per unit: may it run on the loop?
+        shedding: Shedding | None = None,
     ) -> None:
+        self._shedding = shedding
         self.workers = workers
         self.inline = inline
         self._gauge = gauge
@@ -156,6 +189,8 @@ class WorkQueue:
         return self._pending * self._unit_s / self.workers
 
     async def run(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        if self._shedding is not None:
+            self._shedding.check()
         quick = self._unit_s <= self.INLINE_MAX_UNIT_S
         if self.inline is not None and quick and self.inline():
             if self._gauge is not None:

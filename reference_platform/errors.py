@@ -66,14 +66,14 @@ async def _province_unavailable(_request: Request, exc: Exception) -> JSONRespon
 BUSY = "Busy: try again after Retry-After seconds"
 
 
-def busy_response() -> JSONResponse:
+def busy_response(retry_after_s: int = RETRY_AFTER_S) -> JSONResponse:
     return JSONResponse(
-        {"detail": BUSY}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)}
+        {"detail": BUSY}, status_code=503, headers={"Retry-After": str(retry_after_s)}
     )
 
 
 async def _overloaded(_request: Request, exc: Exception) -> JSONResponse:
-    return busy_response()
+    return busy_response(getattr(exc, "retry_after_s", RETRY_AFTER_S))
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from harness.spec.base import INTERFACE_VERSION
-from reference_platform.admission import RequestSlots, WorkQueue
+from reference_platform.admission import RequestSlots, Shedding, WorkQueue
 from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.archive_pusher import ArchivePusher
 from reference_platform.catalogue import ApprovalSync, seed
@@ -106,7 +106,8 @@ def start(settings: PlatformSettings) -> PlatformContext:
         pusher = ArchivePusher(sessions, province, defects, round_lock=round_lock)
         if round_lock is not None:  # open as long as the pusher is
             weakref.finalize(pusher, round_lock.close)
-    slots = RequestSlots(REQUEST_SLOTS, MAX_WAITING_REQUESTS, MAX_WAIT_S)
+    shedding = Shedding(lambda: alternatives.chosen("sheds_load_now_and_then"))
+    slots = RequestSlots(REQUEST_SLOTS, MAX_WAITING_REQUESTS, MAX_WAIT_S, shedding)
     heartbeats = WorkQueue(
         heartbeat_workers(database_url),
         MAX_QUEUED_HEARTBEATS,
@@ -114,6 +115,7 @@ def start(settings: PlatformSettings) -> PlatformContext:
         MAX_WAIT_S,
         gauge=STUDY_REQUESTS,
         inline=_inline_unless_racing(defects) if heartbeats_inline(engine) else None,
+        shedding=shedding,
     )
     return PlatformContext(
         settings,

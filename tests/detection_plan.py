@@ -109,9 +109,9 @@ def plan_groups(defects: Mapping[str, DefectLike] | Iterable[DefectLike]) -> lis
 # A false REJECT is a test failure like a missed defect: the clean reference platform, under each
 # compliant alternative (reference_platform/alternatives.py) and under every compatible set of
 # them at once, must be ADMIT with every check passing. An alternative may upset any check that
-# leans on how the reference happens to behave, so its runs are never narrowed to the clauses the
-# alternative names: each is a run of every covered clause, on the running reference switched at
-# runtime (no restart), which costs about what one full run of the checks costs.
+# leans on how the reference happens to behave, so the run under all of them at once judges every
+# covered clause (browser probes included); each solo run judges the clauses its alternative names
+# (`Alternative.clauses`), on the running reference switched at runtime (no restart).
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from contextlib import contextmanager, suppress
 
 HEALTH = b"/api/v1/health"
 HEALTH_BODY = b'{"status": "ok", "response": {}}'
-MODES = ("hang", "trickle", "html", "server_error", "huge", "reset", "not_found", "sse")
+MODES = ("hang", "trickle", "html", "server_error", "huge", "reset", "not_found", "sse", "busy")
 
 
 def _answer(status: str, body: bytes, content_type: str = "application/json") -> bytes:
@@ -101,6 +101,15 @@ class HostileServer:
     def _server_error(self, conn: socket.socket) -> None:
         status = random.choice(["500 Internal Server Error", "502 Bad Gateway", "503 Busy"])
         conn.sendall(_answer(status, b'{"detail": "oops"}'))
+
+    def _busy(self, conn: socket.socket) -> None:
+        """Always at capacity, as the interface lets a platform say it: 503 with Retry-After."""
+        body = b'{"detail": "Busy: try again after Retry-After seconds"}'
+        head = (
+            f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            f"Retry-After: 1\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        conn.sendall(head.encode() + body)
 
     def _huge(self, conn: socket.socket) -> None:
         conn.sendall(

@@ -82,7 +82,9 @@ def certify_against(tmp_path: Path, base_url: str, *extra: str):
     return done, out, took
 
 
-@pytest.mark.parametrize("mode", ["hang", "trickle", "html", "server_error", "huge", "reset"])
+@pytest.mark.parametrize(
+    "mode", ["hang", "trickle", "html", "server_error", "huge", "reset", "busy"]
+)
 def test_a_misbehaving_target_gets_failed_checks_within_a_bound(tmp_path, mode):
     with hostile(mode, trickle_every_s=1.0, huge_bytes=256 << 20) as server:
         done, out, took = certify_against(tmp_path, server.url)

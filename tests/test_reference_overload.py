@@ -16,14 +16,16 @@ import importlib.util
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
-from reference_platform.admission import Overloaded, RequestSlots, WorkQueue
+from reference_platform.admission import Overloaded, RequestSlots, Shedding, WorkQueue
 from reference_platform.errors import BUSY
-from tests.test_reference_study_support import Player, enrolled
+from tests.test_reference_study_support import LESSON_S, Player, enrolled
 from tests.test_reference_support import running_platform
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -271,3 +273,55 @@ def test_an_inline_unit_that_finds_the_writer_lock_taken_runs_again_on_a_worker(
     assert runs[0] == "MainThread" and ran_on.startswith("inline"), runs
     assert len(runs) == 2 and written == ["other", "unit"]
     assert took >= 0.25 > LOOP_LOCK_WAIT_S  # the worker waited for the other's commit
+
+
+def test_shedding_refuses_one_request_in_every_and_only_when_chosen() -> None:
+    chosen = [False]
+    shedding = Shedding(lambda: chosen[0], every=3)
+    for _ in range(9):
+        shedding.check()  # not chosen: nothing is ever refused
+    chosen[0] = True
+    refused = []
+    for i in range(9):
+        try:
+            shedding.check()
+        except Overloaded as exc:
+            refused.append((i, exc.retry_after_s))
+    assert refused == [(2, 0), (5, 0), (8, 0)]
+
+
+def test_a_shedding_platform_refuses_with_retry_after_and_the_retry_is_credited(
+    tmp_path: Path,
+) -> None:
+    """Under `sheds_load_now_and_then` every kind of request is refused now and then, 503 with
+    `Retry-After: 0` and the busy reason, before anything is done: a client that sends each
+    refused request again studies a lesson to its end exactly as on a platform that never sheds
+    (every heartbeat recorded once, the lesson credited in full, each hour's quiz answered)."""
+    refused: Counter[str] = Counter()
+    with running_platform(tmp_path) as platform:
+        learner = enrolled(platform)
+        player = Player(platform, learner)
+        player.open()
+        send = platform.client.request
+
+        def patient(method: str, url: Any, **kwargs: Any) -> Any:
+            answer = send(method, url, **kwargs)
+            while answer.status_code == 503:
+                assert answer.headers["Retry-After"] == "0"
+                assert answer.json() == {"detail": BUSY}
+                refused[str(url).rsplit("/", 1)[-1].split("?")[0]] += 1
+                answer = send(method, url, **kwargs)
+            return answer
+
+        platform.client.request = patient  # type: ignore[method-assign]
+        context = platform.client.app.state.platform  # type: ignore[attr-defined]
+        context.alternatives.switch({"sheds_load_now_and_then"})
+        last = player.watch_to_end()
+        context.alternatives.switch(())
+        assert refused["heartbeats"] >= 1 and refused["advance"] >= 1, refused
+        assert sum(refused.values()) >= 5, refused
+        beats = platform.supervise("heartbeats", playback_id=player.playback_id)
+        seqs = [h["seq"] for h in beats]
+        assert sorted(seqs) == list(range(1, player.seq + 1))  # each once, none lost
+        progress = player.progress()
+        assert progress["credited_s"] == last["credited_s"] == LESSON_S

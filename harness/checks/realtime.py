@@ -42,6 +42,7 @@ from harness.api import Refused, attempt
 from harness.checks.supervision_scope import accounts_by_kind, courses_inside_and_outside
 from harness.event_stream import CONNECT_S, EVENTS_PATH, Arrival, StreamWatcher
 from harness.failures import CannotProbe, CheckFailure, ProtocolViolation
+from harness.overload import Patience, retry_after_s
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.quiz import QuizTaker
@@ -387,11 +388,15 @@ def refuses_without_supervision_token(probe: Probe, learner_token: str) -> None:
         ("no token", {}),
         ("a learner's token", {"Authorization": f"Bearer {learner_token}"}),
     ):
-        try:
-            with httpx.stream("GET", url, headers=headers, timeout=CONNECT_S) as answer:
-                status = answer.status_code
-        except httpx.HTTPError as failed:
-            raise CannotProbe("the event stream", f"{label}: {failed}") from None
+        patience = Patience()
+        while True:  # a busy platform's 503 with Retry-After is asked again (overload.py)
+            try:
+                with httpx.stream("GET", url, headers=headers, timeout=CONNECT_S) as answer:
+                    status, busy_s = answer.status_code, retry_after_s(answer)
+            except httpx.HTTPError as failed:
+                raise CannotProbe("the event stream", f"{label}: {failed}") from None
+            if busy_s is None or not patience.wait(busy_s):
+                break
         if status not in (401, 403):
             raise CheckFailure(
                 f"The event stream answered a caller with {label}",

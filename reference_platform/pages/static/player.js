@@ -20,12 +20,23 @@ function token() {
   return localStorage.getItem("sxcert-token") || "";
 }
 
+// A busy platform answers 503 with Retry-After having done nothing (docs/interface.md): the
+// same request is sent again after the delay, a few times, before the page gives up.
+const BUSY_RETRIES = 5;
+
 async function api(path, { method = "GET", body } = {}) {
   const headers = { "Content-Type": "application/json" };
   if (token()) headers.Authorization = `Bearer ${token()}`;
-  const answer = await fetch(API + path, {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let answer;
+  for (let attempt = 0; ; attempt++) {
+    answer = await fetch(API + path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const delay = Number(answer.headers.get("Retry-After"));
+    if (answer.status !== 503 || !answer.headers.has("Retry-After") || !(delay >= 0)) break;
+    if (attempt >= BUSY_RETRIES) break;
+    await sleep(Math.max(delay * 1000, 50));
+  }
   const data = answer.status === 204 ? null : await answer.json().catch(() => null);
   return { ok: answer.ok, status: answer.status, data };
 }

@@ -1,0 +1,86 @@
+"""Loopback never goes through a proxy (harness/proxies.py).
+
+A vendor's CI behind a corporate proxy sets HTTP_PROXY; before, `requests` sent the embedded
+run's calls to 127.0.0.1 through it, and certify ended at start-up ("province did not answer
+within 30 s"). Probed: the variables as set (either spelling, with a NO_PROXY that omits
+loopback), and a real certify run — browser probe included — with every proxy variable naming a
+listening "proxy" that must see no connection at all: not the run's calls to its embedded
+servers, and not Chromium's own calls to Google's hosts (its proxy goes nowhere in such a run).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from harness.proxies import LOOPBACK, bypass_proxies_for_loopback
+from tests.conftest import read_report, run_sxcert
+
+
+def test_without_a_proxy_nothing_is_changed() -> None:
+    environ = {"PATH": "/bin", "NO_PROXY": "example.org"}
+    bypass_proxies_for_loopback(environ)
+    assert environ == {"PATH": "/bin", "NO_PROXY": "example.org"}
+
+
+@pytest.mark.parametrize("proxy", ["HTTP_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])
+def test_a_proxy_keeps_its_exceptions_and_gains_loopback(proxy: str) -> None:
+    environ = {proxy: "http://proxy.corp:3128", "no_proxy": "intranet.corp, .corp"}
+    bypass_proxies_for_loopback(environ)
+    for name in ("NO_PROXY", "no_proxy"):
+        entries = set(environ[name].split(","))
+        assert entries == {"intranet.corp", ".corp", *LOOPBACK}, environ
+    assert environ[proxy] == "http://proxy.corp:3128"  # a real target still goes through it
+
+
+@pytest.fixture
+def proxy() -> Iterator[tuple[str, list[bytes]]]:
+    """A listening 'proxy' that records the first bytes of every connection made to it."""
+    seen: list[bytes] = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    seen.append(conn.recv(200))
+                except OSError:
+                    seen.append(b"")
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}", seen
+    stop.set()
+    thread.join(2)
+    server.close()
+
+
+def test_a_run_behind_a_proxy_reaches_its_embedded_servers_directly(tmp_path, proxy) -> None:
+    url, seen = proxy
+    env = {
+        name: url
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy")
+    }
+    env |= {"NO_PROXY": "intranet.corp", "no_proxy": "intranet.corp"}
+    out = tmp_path / "out"
+    done = run_sxcert(
+        "certify", "--only", "ID-01,ID-02", "--skip-load", "--out", str(out), env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = read_report(out)
+    assert report["verdict"] == "ADMIT"
+    kinds = {c["kind"] for cl in report["clauses"] for c in cl["checks"] if c["status"] == "pass"}
+    assert {"api", "browser"} <= kinds, kinds  # the browser probe ran behind the proxy too
+    assert seen == [], seen
