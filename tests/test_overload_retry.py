@@ -172,6 +172,17 @@ def test_a_target_found_always_busy_costs_one_patience_not_one_per_call(
     assert _statuses(recorder) == [503, 503, 503, 200, 503, 200]
 
 
+def test_a_delay_past_the_patience_is_judged_at_once(client) -> None:
+    """`Retry-After: 3600` is not waited out: the call fails now, with the refusal as evidence."""
+    api, recorder = client
+    Scripted.script = [(503, "3600")]
+    started = time.monotonic()
+    with pytest.raises(ProtocolViolation, match="still at capacity"):
+        api.request("POST", "/api/v1/login", json={})
+    assert time.monotonic() - started < 1.0
+    assert _statuses(recorder) == [503]
+
+
 def test_retry_after_zero_forever_does_not_spin(monkeypatch) -> None:
     monkeypatch.setattr(overload, "PATIENCE_S", 0.5)
     patience = Patience()
