@@ -55,7 +55,8 @@ def test_the_load_check_stays_with_the_run_and_weighs_on_no_share():
             check_seconds(info)
             for info in CHECKS.values()
             if info.kind not in ("load", "fuzz") and set(info.requirements) & shares[0].clauses
-        )
+        ),
+        abs=0.05,  # a share's seconds are rounded to a tenth
     )
 
 
