@@ -35,7 +35,7 @@ def retry_after_s(response: requests.Response | Any) -> float | None:
     if response.status_code != 503:
         return None
     value = _header(response.headers, "retry-after").strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not "²", which isdigit() also takes
         return float(value)
     try:
         when = parsedate_to_datetime(value)

@@ -101,6 +101,8 @@ def _http_date(seconds_from_now: float) -> str:
         (503, "soon", None),
         (503, "-1", None),
         (503, "1.5", None),  # delay-seconds is a whole number
+        (503, "\u00b2", None),  # a digit to str.isdigit, not to the header's grammar
+        (503, "99999999999999999999", 1e20),  # read; the patience then judges it at once
         (500, "1", None),  # only a 503 is an overload answer
         (429, "1", None),  # a 4xx is a refusal the check judges, never retried
         (200, "1", None),
