@@ -15,7 +15,7 @@ import requests
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from harness.failures import ProtocolViolation
-from harness.overload import BUSY, retry_after_s
+from harness.overload import BUSY, send_while_busy
 from harness.transport import TARGETS, BodyTooLarge, bounded
 
 M = TypeVar("M")
@@ -64,11 +64,9 @@ class ApiClient:
         """Make the call; answer parsed JSON (or bytes when `raw`), None for an empty 2xx."""
         headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         patience = BUSY.patience(self.base_url)
-        while True:
-            response = self._send(method, path, json=json, params=params, headers=headers)
-            delay_s = retry_after_s(response)
-            if delay_s is None or not patience.wait(delay_s):
-                break
+        response, delay_s = send_while_busy(
+            lambda: self._send(method, path, json=json, params=params, headers=headers), patience
+        )
         if delay_s is None:
             BUSY.served(self.base_url)
         else:

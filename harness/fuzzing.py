@@ -45,7 +45,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from harness.overload import PATIENCE_S, Patience, retry_after_s
+from harness.overload import PATIENCE_S, Patience, send_while_busy
 from harness.redaction import redact, redact_headers, redact_url, scrub_text
 from harness.transport import bounded
 
@@ -257,20 +257,19 @@ class Fuzzer:
         self.outcome.cases += 1
         self.outcome.cases_by_operation[label] += 1
         patience = Patience(min(PATIENCE_S, max(0.0, self._deadline - time.monotonic())))
-        while True:  # a busy platform's 503 with Retry-After is sent again (harness/overload.py)
-            try:
-                response = case.call(
+        try:  # a busy platform's 503 with Retry-After is sent again (harness/overload.py)
+            response, _ = send_while_busy(
+                lambda: case.call(
                     base_url=self.base_url,
                     session=self.session,
                     headers=headers,
                     timeout=self.budget.request_timeout,
-                )
-            except requests.RequestException as exc:
-                self._record(label, [("transport", f"{type(exc).__name__}: {exc}")], case, None)
-                return
-            delay_s = retry_after_s(response)
-            if delay_s is None or not patience.wait(delay_s):
-                break
+                ),
+                patience,
+            )
+        except requests.RequestException as exc:
+            self._record(label, [("transport", f"{type(exc).__name__}: {exc}")], case, None)
+            return
         self.outcome.statuses[response.status_code] += 1
         if 400 <= response.status_code < 500 and not self.strict_refusals:
             problem = refusal_problem(response)

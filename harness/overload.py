@@ -18,11 +18,14 @@ harness/transport.py's `TargetWatch` does for a target that stopped answering).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
+
+R = TypeVar("R")
 
 PATIENCE_S = 30.0  # a call refused for longer than this has not been served in time
 MIN_PAUSE_S = 0.05  # `Retry-After: 0` repeated must not spin
@@ -70,6 +73,16 @@ class Patience:
             return False
         time.sleep(pause)
         return True
+
+
+def send_while_busy(send: Callable[[], R], patience: Patience) -> tuple[R, float | None]:
+    """Call `send` again while it is answered busy and the patience lasts: the last answer, and
+    the delay it asked for (None: it is no busy answer; else the patience ran out on it)."""
+    while True:
+        response = send()
+        delay_s = retry_after_s(response)
+        if delay_s is None or not patience.wait(delay_s):
+            return response, delay_s
 
 
 class BusyTargets:

@@ -12,12 +12,13 @@ real target elsewhere and none to this machine.
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _VARIABLES = ("NO_PROXY", "no_proxy")
 
 
-def bypass_proxies_for_loopback(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
+def bypass_proxies_for_loopback(environ: MutableMapping[str, str] = os.environ) -> None:
     """Add the loopback names to `NO_PROXY` and `no_proxy` in `environ` (where a proxy is set)."""
     if not any(
         environ.get(name)

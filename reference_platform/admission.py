@@ -30,6 +30,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
+    from reference_platform.alternatives import ChosenAlternatives
     from reference_platform.in_flight import InFlight
 
 P = ParamSpec("P")
@@ -54,6 +55,10 @@ class Shedding:
     at capacity (503, `Retry-After: 0`) before anything is done, whatever the load. The interface
     allows a busy platform that answer to any request at any time, so a client — and the harness —
     must send the request again; a platform that sheds is as compliant as one that never does."""
+
+    @classmethod
+    def of(cls, alternatives: ChosenAlternatives) -> Shedding:
+        return cls(lambda: alternatives.chosen("sheds_load_now_and_then"))
 
     def __init__(self, chosen: Callable[[], bool], every: int = SHED_EVERY) -> None:
         self._chosen = chosen  # asked per request: the alternative can be switched at runtime

@@ -106,7 +106,7 @@ def start(settings: PlatformSettings) -> PlatformContext:
         pusher = ArchivePusher(sessions, province, defects, round_lock=round_lock)
         if round_lock is not None:  # open as long as the pusher is
             weakref.finalize(pusher, round_lock.close)
-    shedding = Shedding(lambda: alternatives.chosen("sheds_load_now_and_then"))
+    shedding = Shedding.of(alternatives)
     slots = RequestSlots(REQUEST_SLOTS, MAX_WAITING_REQUESTS, MAX_WAIT_S, shedding)
     heartbeats = WorkQueue(
         heartbeat_workers(database_url),

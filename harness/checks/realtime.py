@@ -42,7 +42,7 @@ from harness.api import Refused, attempt
 from harness.checks.supervision_scope import accounts_by_kind, courses_inside_and_outside
 from harness.event_stream import CONNECT_S, EVENTS_PATH, Arrival, StreamWatcher
 from harness.failures import CannotProbe, CheckFailure, ProtocolViolation
-from harness.overload import Patience, retry_after_s
+from harness.overload import Patience, send_while_busy
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.quiz import QuizTaker
@@ -382,21 +382,23 @@ def judge_live_view(
                 )
 
 
+def _stream_answer(url: str, headers: dict[str, str]) -> httpx.Response:
+    """The event stream's answer to `headers`, its status and headers read, its body not."""
+    with httpx.stream("GET", url, headers=headers, timeout=CONNECT_S) as answer:
+        return answer
+
+
 def refuses_without_supervision_token(probe: Probe, learner_token: str) -> None:
     url = probe.supervisor.base_url.rstrip("/") + EVENTS_PATH
     for label, headers in (
         ("no token", {}),
         ("a learner's token", {"Authorization": f"Bearer {learner_token}"}),
     ):
-        patience = Patience()
-        while True:  # a busy platform's 503 with Retry-After is asked again (overload.py)
-            try:
-                with httpx.stream("GET", url, headers=headers, timeout=CONNECT_S) as answer:
-                    status, busy_s = answer.status_code, retry_after_s(answer)
-            except httpx.HTTPError as failed:
-                raise CannotProbe("the event stream", f"{label}: {failed}") from None
-            if busy_s is None or not patience.wait(busy_s):
-                break
+        try:  # a busy platform's 503 with Retry-After is asked again (harness/overload.py)
+            answer, _ = send_while_busy(lambda h=headers: _stream_answer(url, h), Patience())
+        except httpx.HTTPError as failed:
+            raise CannotProbe("the event stream", f"{label}: {failed}") from None
+        status = answer.status_code
         if status not in (401, 403):
             raise CheckFailure(
                 f"The event stream answered a caller with {label}",
