@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from harness.proxies import DirectLoopbackSession
 from harness.redaction import digest, redact, redact_headers, redact_url, scrub_text
 
 TEXT_LIMIT = 64 * 1024  # characters of a non-JSON text body kept whole
@@ -141,7 +142,7 @@ class ExchangeLog:
         }
 
 
-class RecordingSession(requests.Session):
+class RecordingSession(DirectLoopbackSession):
     """A session whose every exchange lands in `log`, including the ones that raise."""
 
     def __init__(self, log: ExchangeLog) -> None:

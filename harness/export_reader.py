@@ -16,9 +16,6 @@ import zipfile
 from collections import Counter, defaultdict
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from harness.spec.export import CSV_FALSE, CSV_TRUE, EXPORT_COLUMNS, UTF8_BOM
 
 Row = tuple[Any, ...]
@@ -139,7 +136,10 @@ def read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
 
 def xlsx_lines(data: bytes) -> tuple[list[str], list[list[Any]]]:
     """The header and the rows' cells, as openpyxl reads them, of an XLSX export's first
-    worksheet."""
+    worksheet. openpyxl is imported here: only the export check reads XLSX."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

@@ -11,8 +11,14 @@ real target elsewhere and none to this machine.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import MutableMapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.sessions import merge_setting
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _VARIABLES = ("NO_PROXY", "no_proxy")
@@ -41,3 +47,44 @@ def bypass_proxies_for_loopback(environ: MutableMapping[str, str] = os.environ) 
     value = ",".join(sorted(listed | set(LOOPBACK)))
     for name in _VARIABLES:
         environ[name] = value
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether `url` names this machine (127.0.0.0/8, ::1 or localhost)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class DirectLoopbackSession(requests.Session):
+    """A session that reads no proxy from the environment for a loopback URL.
+
+    Loopback never goes through a proxy (above), yet `requests` looks the proxy variables up in
+    the whole environment on every call: about 6 % of the harness's CPU in an embedded run, where
+    every call is loopback. A CA bundle named in the environment is still honoured (a vendor's
+    platform on this machine may serve HTTPS with its own certificate)."""
+
+    def merge_environment_settings(
+        self,
+        url: str,
+        proxies: Any,
+        stream: Any,
+        verify: Any,
+        cert: Any,
+    ) -> dict[str, Any]:
+        if not (self.trust_env and is_loopback_url(url)):
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is True or verify is None:
+            verify = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or verify
+            )
+        return {
+            "proxies": merge_setting(proxies, self.proxies),
+            "stream": merge_setting(stream, self.stream),
+            "verify": merge_setting(verify, self.verify),
+            "cert": merge_setting(cert, self.cert),
+        }

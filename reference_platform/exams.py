@@ -8,6 +8,7 @@ only reads and writes rows, one transaction per request.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol, TypeVar
 
 from fastapi import HTTPException, status
 from sqlalchemy import select
@@ -27,7 +28,12 @@ from reference_platform.quizzes import (
     question_bank,
     questions_set,
 )
-from reference_platform.study import NOT_ENROLLED, enrolment_in, lesson_progress
+from reference_platform.study import (
+    NOT_ENROLLED,
+    enrolment_in,
+    existing_lesson_progress,
+    lesson_progress,
+)
 
 QUESTION_NOT_FOUND = "Question not found"
 ALREADY_ANSWERED = "Question already answered"
@@ -56,10 +62,22 @@ def seed_questions(session: Session, rules: QuizRules) -> None:
             )
 
 
-def asked(questions: Iterable[QuizQuestion], defects: ActiveDefects) -> list[QuizQuestion]:
+class BankEntry(Protocol):
+    """What `asked` reads of a question: a mapped `QuizQuestion` or a row of these columns."""
+
+    id: str
+    lesson_seq: int
+    hour_index: int
+    number: int
+
+
+Q = TypeVar("Q", bound=BankEntry)
+
+
+def asked(questions: Iterable[Q], defects: ActiveDefects) -> list[Q]:
     """The questions of the bank that are put to learners (all of them when compliant)."""
     rows = list(questions)
-    by_lesson: dict[int, list[QuizQuestion]] = {}
+    by_lesson: dict[int, list[Q]] = {}
     for row in rows:
         by_lesson.setdefault(row.lesson_seq, []).append(row)
     kept = set()
@@ -134,23 +152,30 @@ def answer_question(
     except IntegrityError:
         db.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, ALREADY_ANSWERED) from None
-    lesson = db.get(Lesson, question.lesson_id)
-    assert lesson is not None
-    progress = lesson_progress(db, login.learner_id, lesson, defects)
-    progress.quiz_hours_done = sorted(lesson_hours_answered(db, login.learner_id, lesson, defects))
+    progress = existing_lesson_progress(db, login.learner_id, question.lesson_id)
+    if progress is None:  # answered before the lesson was first opened
+        lesson = db.get(Lesson, question.lesson_id)
+        assert lesson is not None
+        progress = lesson_progress(db, login.learner_id, lesson, defects)
+    progress.quiz_hours_done = sorted(
+        lesson_hours_answered(db, login.learner_id, question.lesson_id, defects)
+    )
     db.commit()
     return QuizAnswerOut(question_id=question.id, option=option, answered_at=now)
 
 
 def lesson_hours_answered(
-    db: Session, learner_id: str, lesson: Lesson, defects: ActiveDefects
+    db: Session, learner_id: str, lesson_id: str, defects: ActiveDefects
 ) -> set[int]:
-    questions = asked(
-        db.scalars(select(QuizQuestion).where(QuizQuestion.lesson_id == lesson.id)), defects
-    )
+    """The lesson's hours whose every question the learner answered. The bank is read as plain
+    rows (the four columns `asked` reads), not as mapped objects: every answer asks this."""
+    bank = select(
+        QuizQuestion.id, QuizQuestion.lesson_seq, QuizQuestion.hour_index, QuizQuestion.number
+    ).where(QuizQuestion.lesson_id == lesson_id)
+    questions = asked(db.execute(bank), defects)
     answered = db.execute(
         select(QuizAnswer.hour_index, QuizAnswer.number).where(
-            QuizAnswer.learner_id == learner_id, QuizAnswer.lesson_id == lesson.id
+            QuizAnswer.learner_id == learner_id, QuizAnswer.lesson_id == lesson_id
         )
     ).all()
     if defects.active("yields_the_hour_on_its_first_answer"):  # the defect: any answer will do

@@ -15,13 +15,12 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from typing import TYPE_CHECKING, Any
 
 from harness.spec.export import CSV_FALSE, CSV_TRUE, EXPORT_COLUMNS, UTF8_BOM
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 CSV_CHUNK_ROWS = 500
 FILE_CHUNK_BYTES = 64 * 1024
@@ -37,6 +36,8 @@ def _csv_cell(value: Any) -> Any:
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     """Text stays text: openpyxl would store a string starting with `=` as a formula."""
     if isinstance(value, str) and value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         return cell
@@ -66,7 +67,11 @@ def csv_chunks(
 def xlsx_chunks(
     rows: Iterable[list[Any]], columns: Sequence[str] = tuple(EXPORT_COLUMNS)
 ) -> Iterator[bytes]:
-    """The XLSX file in chunks, built in a write-only workbook on disk and then read back."""
+    """The XLSX file in chunks, built in a write-only workbook on disk and then read back.
+    openpyxl is imported here, not at start-up: it is a third of the platform's import time and
+    only an XLSX export needs it."""
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET_TITLE)
     sheet.append(list(columns))

@@ -66,15 +66,19 @@ CAPTURE_ANSWER_TIME = dt.timedelta(seconds=60)
 FIXED_CAPTURE_OFFSET_S = 600.0  # where capture_at_fixed_offset puts every hour's capture
 
 
+def existing_lesson_progress(db: Session, learner_id: str, lesson_id: str) -> LessonProgress | None:
+    return db.scalar(
+        select(LessonProgress).where(
+            LessonProgress.learner_id == learner_id, LessonProgress.lesson_id == lesson_id
+        )
+    )
+
+
 def lesson_progress(
     db: Session, learner_id: str, lesson: Lesson, defects: ActiveDefects
 ) -> LessonProgress:
     """The learner's row for the lesson, made (with its secret capture points) on first use."""
-    row = db.scalar(
-        select(LessonProgress).where(
-            LessonProgress.learner_id == learner_id, LessonProgress.lesson_id == lesson.id
-        )
-    )
+    row = existing_lesson_progress(db, learner_id, lesson.id)
     if row is not None:
         return row
     fixed = FIXED_CAPTURE_OFFSET_S if defects.active("capture_at_fixed_offset") else None

@@ -16,7 +16,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.proxies import LOOPBACK, bypass_proxies_for_loopback
+from harness.proxies import (
+    LOOPBACK,
+    DirectLoopbackSession,
+    bypass_proxies_for_loopback,
+    is_loopback_url,
+)
 from tests.conftest import read_report, run_sxcert
 
 
@@ -34,6 +39,49 @@ def test_a_proxy_keeps_its_exceptions_and_gains_loopback(proxy: str) -> None:
         entries = set(environ[name].split(","))
         assert entries == {"intranet.corp", ".corp", *LOOPBACK}, environ
     assert environ[proxy] == "http://proxy.corp:3128"  # a real target still goes through it
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:8000/api", True),
+        ("http://127.9.9.9/", True),
+        ("http://localhost:1/x", True),
+        ("http://[::1]:80/", True),
+        ("https://platform.example.org/", False),
+        ("http://10.0.0.1/", False),
+        ("http://127.0.0.1.example.org/", False),
+        ("not a url", False),
+    ],
+)
+def test_loopback_urls(url: str, loopback: bool) -> None:
+    assert is_loopback_url(url) is loopback
+
+
+def test_the_session_skips_the_environments_proxy_only_for_loopback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/vendor.pem")
+    session = DirectLoopbackSession()
+    local = session.merge_environment_settings("https://127.0.0.1:8443/", {}, None, None, None)
+    assert local["proxies"] == {} and local["verify"] == "/etc/ssl/vendor.pem"
+    remote = session.merge_environment_settings(
+        "https://platform.example.org/", {}, None, None, None
+    )
+    assert remote["proxies"]["https"] == "http://proxy.corp:3128"
+    assert remote["verify"] == "/etc/ssl/vendor.pem"
+    explicit = session.merge_environment_settings(
+        "http://127.0.0.1/", {"http": "http://chosen:1"}, None, False, None
+    )
+    assert explicit["proxies"] == {"http": "http://chosen:1"} and explicit["verify"] is False
+    session.trust_env = False
+    assert (
+        session.merge_environment_settings("https://x.org/", {}, None, None, None)["proxies"] == {}
+    )
 
 
 @pytest.fixture
