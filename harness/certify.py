@@ -30,6 +30,7 @@ from harness.context import RunContext
 from harness.database_urls import DatabaseUrlError, backend, check_reference_database
 from harness.embedded import PLATFORM_HEALTH, PROVINCE_HEALTH, embedded_target, running_province
 from harness.failures import CheckFailure
+from harness.heap import settle_heap
 from harness.i18n import Messages
 from harness.plugin import CertificationSession
 from harness.profile import Profile, ProfileError, load_profile
@@ -194,6 +195,7 @@ def _repetitions(
     the merged report."""
     sessions: list[CertificationSession] = []
     code: int = pytest.ExitCode.OK
+    settle_heap()  # the checks and the frame are imported: nothing to walk again (heap.py)
     for index in range(options.repeat):
         out = context.out_dir if index == 0 else context.out_dir / f".repeat-{index + 1}"
         run_context = context if index == 0 else dataclasses.replace(context, out_dir=out)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import requests
 
+from harness.heap import settle_heap
 from harness.spec.test_hooks import OWN_PROCESS_VARIABLE
 
 SERVER_PROCESSES_VARIABLE = "SXCERT_SERVER_PROCESSES"  # how many processes serve the socket
@@ -220,6 +221,8 @@ def serve_inherited_socket(factory: str, fd: int) -> None:
 
         Multiprocess(config, sockets=[sock]).run()
     else:
+        config.load()  # the app built before serving, so that its objects are frozen (heap.py)
+        settle_heap()
         uvicorn.Server(config).run(sockets=[sock])
 
 
