@@ -7,6 +7,7 @@ a bounded record, and no password or token may reach any evidence file.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import socket
@@ -21,7 +22,7 @@ import pytest
 import requests
 
 from harness.api import ApiClient
-from harness.evidence import EvidenceRecorder
+from harness.evidence import EvidenceRecorder, exchanges_text
 from harness.exchanges import RAW_LIMIT, TEXT_LIMIT, body_record
 from harness.failures import ProtocolViolation
 
@@ -327,3 +328,18 @@ def test_no_password_or_token_reaches_any_evidence_file(server, recorder):
     assert exchanges[0]["response"]["headers"]["Set-Cookie"] == "***"
     assert exchanges[2]["response"]["body"]["binary"]["sha256"] == hashlib.sha256(PNG).hexdigest()
     assert exchanges[4]["request"]["url"].endswith("/events?count=3&token=***")
+
+
+def test_the_exchange_log_is_one_json_array_with_an_exchange_per_line() -> None:
+    entries = [
+        {"n": 1, "request": {"url": "/a", "body": {"name": "张三"}}, "response": None},
+        {"n": 2, "at": dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC), "multi": "line\nbreak"},
+    ]
+    text = exchanges_text(entries)
+    lines = text.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 4
+    assert "张三" in lines[1], "names stay readable, not \\u-escaped"
+    parsed = json.loads(text)
+    assert parsed[0] == entries[0]
+    assert parsed[1]["at"] == "2026-12-06 09:00:00+00:00" and parsed[1]["multi"] == "line\nbreak"
+    assert json.loads(exchanges_text([])) == []
