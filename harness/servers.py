@@ -29,6 +29,7 @@ from harness.heap import settle_heap
 from harness.spec.test_hooks import OWN_PROCESS_VARIABLE
 
 SERVER_PROCESSES_VARIABLE = "SXCERT_SERVER_PROCESSES"  # how many processes serve the socket
+PARENT_VARIABLE = "SXCERT_SERVER_PARENT"  # the PID of the process that started the server
 
 
 class ServerStartError(RuntimeError):
@@ -85,6 +86,20 @@ def die_with_parent() -> None:
         pass
 
 
+def stay_with_parent() -> None:
+    """Child side, at every start of the server's process image: ask for the parent's death
+    signal again, and end at once if the parent is already gone. The setting belongs to the
+    thread that asked for it, and the reference's restart hook replaces the process image from
+    another thread (process_restart.py): after one restart the server outlived a killed test
+    run, its parent PID 1."""
+    parent = os.environ.get(PARENT_VARIABLE, "")
+    if not parent.isdigit() or not sys.platform.startswith("linux"):
+        return
+    die_with_parent()
+    if os.getppid() != int(parent):
+        os._exit(0)  # the parent died before the signal was asked for
+
+
 def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -120,7 +135,12 @@ def start_server(
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
-            env={**os.environ, **env, SERVER_PROCESSES_VARIABLE: str(processes)},
+            env={
+                **os.environ,
+                **env,
+                SERVER_PROCESSES_VARIABLE: str(processes),
+                PARENT_VARIABLE: str(os.getpid()),
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
             pass_fds=(sock.fileno(),),
@@ -227,4 +247,5 @@ def serve_inherited_socket(factory: str, fd: int) -> None:
 
 
 if __name__ == "__main__":
+    stay_with_parent()
     serve_inherited_socket(sys.argv[1], int(sys.argv[2]))
