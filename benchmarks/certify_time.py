@@ -5,7 +5,11 @@ the embedded province + reference platform, no check at all); all API checks
 (`--skip-browser --skip-load`) on one embedded instance and on two (the default: the clauses
 shared out, harness/shares.py), run alternately so that both meet the same machine; each slice
 narrowed with --only; with --full, also the full certify (browser probes and load included).
-Usage: python benchmarks/certify_time.py [runs] [--full]
+With --shared-only, only the default two-instance API run, `runs` times in a row, each after a
+fixed CPU-bound workload is timed: on this virtual machine the same run takes 54-67 s as the
+host's speed drifts (the run's CPU seconds drift with it); the workload's time says how fast the
+machine was.
+Usage: python benchmarks/certify_time.py [runs] [--full | --shared-only]
 """
 
 from __future__ import annotations
@@ -60,9 +64,31 @@ SLICES = {
 API_ONLY = ("--skip-browser", "--skip-load")
 
 
+def cpu_probe() -> float:
+    """Seconds for a fixed pure-Python workload (about 0.5 s on this machine when quiet)."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(4_000_000):
+        total += i * i % 7
+    return time.perf_counter() - started
+
+
+def shared_only(runs: int) -> None:
+    rows = []
+    for _ in range(runs):
+        probe = cpu_probe()
+        rows.append((time_certify(*API_ONLY), probe))
+        print(f"  two instances: {rows[-1][0]:6.2f} s  (CPU probe before it {probe:.3f} s)")
+    walls = [wall for wall, _ in rows]
+    print(f"all API checks, two instances (default): {statistics.median(walls):6.2f} s median")
+
+
 def main() -> None:
     numbers = [a for a in sys.argv[1:] if a.isdigit()]
     runs = int(numbers[0]) if numbers else 3
+    if "--shared-only" in sys.argv[1:]:
+        shared_only(runs)
+        return
     baseline = statistics.median(time_baseline() for _ in range(runs))
     print(f"runs: {runs} (medians; one and two instances alternately)")
     print(f"baseline, start + stop embedded servers: {baseline:6.2f} s")
