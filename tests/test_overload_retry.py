@@ -25,9 +25,11 @@ import requests
 
 from harness import overload
 from harness.api import ApiClient
+from harness.browser import BrowserLab
 from harness.evidence import EvidenceRecorder
 from harness.failures import ProtocolViolation
 from harness.overload import Patience, retry_after_s
+from harness.profile import BrowserPages
 
 
 class Scripted(BaseHTTPRequestHandler):
@@ -237,3 +239,77 @@ def test_the_fuzzer_sends_a_busy_answer_again(server, header, sent_again) -> Non
     assert outcome.statuses[503] == 1 - sent_again
     server_errors = [f for f in outcome.failures if "server" in f.check.lower()]
     assert len(server_errors) == 1 - sent_again, outcome.failures
+
+
+class _PageResponse:
+    def __init__(self, status: int, headers: dict[str, str]) -> None:
+        self.status, self.headers = status, headers
+
+
+class _Page:
+    url = "http://127.0.0.1:9/courses/c/lessons/l"
+
+
+def _lab(tmp_path: Path, base_url: str) -> BrowserLab:
+    recorder = EvidenceRecorder(tmp_path / "evidence" / "a_check", tmp_path)
+    return BrowserLab(BrowserPages(), base_url, recorder, chromium=None)  # type: ignore[arg-type]
+
+
+def test_a_busy_page_is_loaded_again_after_its_delay_and_noted(tmp_path: Path) -> None:
+    """The browser probes' page loads honour a busy answer as the API client does (a lesson page
+    answered 503 by `sheds_load_now_and_then` was judged a page without its video)."""
+    answers = [
+        _PageResponse(503, {"retry-after": "0"}),
+        _PageResponse(503, {"retry-after": "0"}),
+        _PageResponse(200, {"content-type": "text/html"}),
+    ]
+    loads: list[int] = []
+
+    def go() -> _PageResponse:
+        loads.append(1)
+        return answers[len(loads) - 1]
+
+    lab = _lab(tmp_path, "http://127.0.0.1:9/busy-page")
+    lab.navigate(_Page(), go)
+    assert len(loads) == 3
+    assert lab.evidence.notes == [
+        f"{_Page.url}: answered 503 with Retry-After 2 time(s), loaded again after the delay"
+        " (last status 200)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "answer", [_PageResponse(200, {}), _PageResponse(503, {}), _PageResponse(404, {}), None]
+)
+def test_a_page_answer_that_is_not_busy_is_left_to_the_check(
+    tmp_path: Path, answer: _PageResponse | None
+) -> None:
+    loads: list[int] = []
+
+    def go() -> _PageResponse | None:
+        loads.append(1)
+        return answer
+
+    lab = _lab(tmp_path, "http://127.0.0.1:9/plain-page")
+    lab.navigate(_Page(), go)
+    assert loads == [1] and lab.evidence.notes == []
+
+
+def test_a_page_busy_past_the_patience_is_left_on_the_page(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(overload, "PATIENCE_S", 0.3)
+    base_url = "http://127.0.0.1:9/always-busy-page"
+    loads: list[int] = []
+
+    def go() -> _PageResponse:
+        loads.append(1)
+        return _PageResponse(503, {"retry-after": "0"})
+
+    lab = _lab(tmp_path, base_url)
+    started = time.monotonic()
+    lab.navigate(_Page(), go)
+    assert time.monotonic() - started < 2 and len(loads) >= 2
+    assert "(last status 503)" in lab.evidence.notes[0]
+    loads.clear()
+    lab.navigate(_Page(), go)  # the target is known busy now: judged at once
+    assert loads == [1]
+    overload.BUSY.served(base_url)

@@ -176,8 +176,9 @@ def player_resumes_at_breakpoint(probe: Probe, browser_lab: BrowserLab) -> None:
     # the page goes: the paused page's playback is left idle past that on the test clock, so
     # that the reload is judged on where it resumes, under either choice.
     probe.clock.advance(IN_USE_INTERVALS * tolerance + 1)
-    player.page.reload()
-    player = browser_lab.player_on(player.page, player.url)
+    page = player.page
+    browser_lab.navigate(page, page.reload)
+    player = browser_lab.player_on(page, player.url)
     entries.append(_entry(probe, who, player, "reload"))
     player.screenshot("after-reload")
     playbacks = [
