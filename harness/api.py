@@ -15,7 +15,7 @@ import requests
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from harness.failures import ProtocolViolation
-from harness.overload import BUSY, send_while_busy
+from harness.overload import BUSY
 from harness.transport import TARGETS, BodyTooLarge, bounded
 
 M = TypeVar("M")
@@ -63,14 +63,11 @@ class ApiClient:
     ) -> Any:
         """Make the call; answer parsed JSON (or bytes when `raw`), None for an empty 2xx."""
         headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
-        patience = BUSY.patience(self.base_url)
-        response, delay_s = send_while_busy(
-            lambda: self._send(method, path, json=json, params=params, headers=headers), patience
+        response, delay_s, patience = BUSY.send(
+            self.base_url,
+            lambda: self._send(method, path, json=json, params=params, headers=headers),
         )
-        if delay_s is None:
-            BUSY.served(self.base_url)
-        else:
-            BUSY.outlasted(self.base_url)
+        if delay_s is not None:
             raise ProtocolViolation(
                 f"{method} {path}: still at capacity (503 with Retry-After) after "
                 f"{patience.refusals} refusals over {patience.total_s:g} s",

@@ -30,7 +30,7 @@ from typing import Any
 
 from harness.evidence import EvidenceRecorder
 from harness.failures import CannotProbe
-from harness.overload import BUSY, send_while_busy
+from harness.overload import BUSY
 from harness.profile import BrowserPages
 
 CHROMIUM_ARGS = (
@@ -343,12 +343,7 @@ class BrowserLab:
         `sheds_load_now_and_then`, seen in the run under every alternative). Each refused load
         is noted in the evidence (and is in the trace); a refusal beyond the patience stays on
         the page for the check to judge."""
-        patience = BUSY.patience(self.base_url)
-        answer, delay_s = send_while_busy(lambda: _PageAnswer.of(go()), patience)
-        if delay_s is None:
-            BUSY.served(self.base_url)
-        else:
-            BUSY.outlasted(self.base_url)
+        answer, _, patience = BUSY.send(self.base_url, lambda: _PageAnswer.of(go()))
         if patience.refusals:
             self.evidence.note(
                 f"{page.url}: answered 503 with Retry-After {patience.refusals} time(s), loaded"

@@ -101,5 +101,16 @@ class BusyTargets:
     def served(self, base_url: str) -> None:
         self._busy.discard(base_url)
 
+    def send(self, base_url: str, send: Callable[[], R]) -> tuple[R, float | None, Patience]:
+        """`send_while_busy` with the target's patience, remembering whether it outlasted it:
+        the last answer, its delay (None: not busy) and the patience (its refusals)."""
+        patience = self.patience(base_url)
+        response, delay_s = send_while_busy(send, patience)
+        if delay_s is None:
+            self.served(base_url)
+        else:
+            self.outlasted(base_url)
+        return response, delay_s, patience
+
 
 BUSY = BusyTargets()

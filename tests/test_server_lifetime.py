@@ -20,6 +20,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 PROGRAM = textwrap.dedent(
@@ -51,26 +52,11 @@ PROGRAM = textwrap.dedent(
 )
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
 def _alive(pid: int) -> bool:
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    return state != "Z"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the death signal is Linux's")
@@ -97,7 +83,7 @@ def test_servers_end_with_their_parent(
         assert program.stdout is not None
         line = program.stdout.readline()
         assert line.strip() == "READY", line + program.stdout.read(2000)
-        servers = _children(program.pid)
+        servers = [child.pid for child in psutil.Process(program.pid).children()]
         assert len(servers) == 2, "the province and the reference"
         os.kill(program.pid, signal_number)
         program.wait(timeout=10)
