@@ -22,7 +22,7 @@ import json
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,12 +262,18 @@ def wire(record: ArchiveRecord, id_number: str) -> dict[str, Any]:
     }
 
 
-def pending(db: Session) -> dict[str, list[dict[str, Any]]]:
-    """The unacknowledged records, as pushed, by learner id, each learner's in chain order."""
+def pending(db: Session, waiting: Collection[str] = ()) -> dict[str, list[dict[str, Any]]]:
+    """The unacknowledged records, as pushed, by learner id, each learner's in chain order;
+    none of the `waiting` learners (a refused chain waits for its retry: its records, hundreds
+    for a learner the province refuses, are not read on every round, nor take the round's
+    MAX_PENDING places from the learners whose records can go)."""
+    unacknowledged = ArchiveRecord.acknowledged_at.is_(None)
+    if waiting:
+        unacknowledged &= ArchiveRecord.learner_id.not_in(list(waiting))
     rows = db.execute(
         select(ArchiveRecord, Learner.id_number)
         .join(Learner, Learner.id == ArchiveRecord.learner_id)
-        .where(ArchiveRecord.acknowledged_at.is_(None))
+        .where(unacknowledged)
         .order_by(ArchiveRecord.learner_id, ArchiveRecord.seq)
         .limit(MAX_PENDING)
     ).all()

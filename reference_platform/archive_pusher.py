@@ -104,12 +104,9 @@ class ArchivePusher:
                 db.rollback()  # another worker process chained these facts first
             if self._defects.active("archive_push_lost_on_restart"):
                 return self._hand_over_in_memory(db, now)
-            waiting = time.monotonic()
-            batches = {
-                learner_id: records
-                for learner_id, records in pending(db).items()
-                if self._refused.get(learner_id, 0) <= waiting
-            }
+            moment = time.monotonic()
+            self._refused = {learner: at for learner, at in self._refused.items() if at > moment}
+            batches = pending(db, set(self._refused))
             acknowledged, refused = deliver(db, self._province, now, batches)
             for learner_id in refused:  # a refused chain is retried, but not every round
                 self._refused[learner_id] = time.monotonic() + REFUSED_RETRY_S

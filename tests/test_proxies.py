@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from harness.proxies import (
     LOOPBACK,
@@ -82,6 +83,34 @@ def test_the_session_skips_the_environments_proxy_only_for_loopback(
     assert (
         session.merge_environment_settings("https://x.org/", {}, None, None, None)["proxies"] == {}
     )
+
+
+def test_a_netrc_entry_never_replaces_a_loopback_calls_own_authorization(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `.netrc` naming the machine: a loopback call keeps the Authorization header the probe
+    set (requests would otherwise replace it with the entry's basic credentials); a call to
+    another host still gets the entry's credentials, as requests gives them."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text(
+        "machine 127.0.0.1 login someone password secret\n"
+        "machine platform.example.org login vendor password theirs\n"
+    )
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    session = DirectLoopbackSession()
+    own = {"Authorization": "Bearer probe-token"}
+    local = session.prepare_request(
+        requests.Request("GET", "http://127.0.0.1:8000/api/v1/me", headers=own)
+    )
+    assert local.headers["Authorization"] == "Bearer probe-token"
+    unsigned = session.prepare_request(requests.Request("GET", "http://127.0.0.1:8000/"))
+    assert "Authorization" not in unsigned.headers
+    remote = session.prepare_request(requests.Request("GET", "https://platform.example.org/"))
+    assert remote.headers["Authorization"].startswith("Basic ")
+    session.trust_env = False
+    plain = session.prepare_request(requests.Request("GET", "https://platform.example.org/"))
+    assert "Authorization" not in plain.headers
 
 
 @pytest.fixture

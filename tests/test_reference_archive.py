@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from harness.spec.archive import chain_problems
+from reference_platform import archive
 from reference_platform.archive_pusher import ArchivePusher
 from reference_platform.models import ArchiveRecord
 from tests.test_reference_progress import COURSES, enrolled_in, study
@@ -146,3 +147,29 @@ def test_the_restart_hook_needs_the_test_token(tmp_path: Path) -> None:
         assert platform.client.post("/api/v1/test/restart").status_code == 401
         wrong = {"Authorization": "Bearer not-the-token"}
         assert platform.client.post("/api/v1/test/restart", headers=wrong).status_code == 401
+
+
+def test_a_refused_chain_does_not_hold_up_the_other_learners(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round reads at most MAX_PENDING records, in learner order. A learner whose chain the
+    province refuses waits for its retry; its records must not fill the round's reads meanwhile
+    (before: the round read the waiting learner's records first, then set them aside, and a
+    learner ordered after it waited as long as the refusal lasted)."""
+    monkeypatch.setattr(archive, "MAX_PENDING", 4)
+    with running_platform(tmp_path) as platform:
+        pusher = _pusher(platform)
+        pusher.stop()  # only this test's rounds push
+        first, second = sorted(
+            (enrolled_in(platform, "senior") for _ in range(2)), key=lambda x: x.learner_id
+        )
+        _answer_questions(platform, first, slice(0, 5))  # 6 records: more than a round reads
+        _answer_questions(platform, second, slice(0, 1))
+        platform.province.sandbox.refuse_archive(first.person.id_number)
+        try:
+            pusher.push_round()  # the first learner's chain is refused: it waits for its retry
+            pusher.push_round()
+            assert [r["kind"] for r in _held(platform, second)] == ["enrolment", "quiz_answer"]
+            assert _held(platform, first) == []
+        finally:
+            platform.province.sandbox.refuse_archive(first.person.id_number, refused=False)

@@ -10,7 +10,6 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 
 from harness.spec.certificates import CertificateOut, SupCertificate
-from reference_platform.certificate_pdf import render
 from reference_platform.certificates import sweep, verification_url
 from reference_platform.dependencies import (
     CurrentLogin,
@@ -63,6 +62,10 @@ def my_certificate_pdf(
     if cert is None or cert.learner_id != login.learner_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     url = verification_url(str(request.base_url), cert.number, defects)
+    # Imported on the first PDF asked for: reportlab and qrcode are a tenth of a second of every
+    # server start, and most runs of a server never draw a certificate.
+    from reference_platform.certificate_pdf import render
+
     return Response(content=render(cert, url), media_type="application/pdf")
 
 
