@@ -262,19 +262,25 @@ def wire(record: ArchiveRecord, id_number: str) -> dict[str, Any]:
     }
 
 
-def pending(db: Session, waiting: Collection[str] = ()) -> dict[str, list[dict[str, Any]]]:
+def pending(
+    db: Session, waiting: Collection[str] = (), oldest_first: bool = False
+) -> dict[str, list[dict[str, Any]]]:
     """The unacknowledged records, as pushed, by learner id, each learner's in chain order;
     none of the `waiting` learners (a refused chain waits for its retry: its records, hundreds
     for a learner the province refuses, are not read on every round, nor take the round's
-    MAX_PENDING places from the learners whose records can go)."""
+    MAX_PENDING places from the learners whose records can go). `oldest_first` (only the defect
+    `archive_push_stops_at_a_refused_chain`): the learners in the order of their oldest record."""
     unacknowledged = ArchiveRecord.acknowledged_at.is_(None)
     if waiting:
         unacknowledged &= ArchiveRecord.learner_id.not_in(list(waiting))
+    order = (ArchiveRecord.learner_id, ArchiveRecord.seq)
+    if oldest_first:
+        order = (ArchiveRecord.created_at, *order)
     rows = db.execute(
         select(ArchiveRecord, Learner.id_number)
         .join(Learner, Learner.id == ArchiveRecord.learner_id)
         .where(unacknowledged)
-        .order_by(ArchiveRecord.learner_id, ArchiveRecord.seq)
+        .order_by(*order)
         .limit(MAX_PENDING)
     ).all()
     batches: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -301,7 +307,11 @@ def acknowledge(db: Session, record_ids: Iterable[str], now: dt.datetime) -> Non
 
 
 def deliver(
-    db: Session, province: ProvinceClient, now: dt.datetime, batches: dict[str, list[dict]]
+    db: Session,
+    province: ProvinceClient,
+    now: dt.datetime,
+    batches: dict[str, list[dict]],
+    stop_at_refusal: bool = False,  # only the defect `archive_push_stops_at_a_refused_chain`
 ) -> tuple[int, set[str]]:
     """Send each learner's unacknowledged records as one batch until the province is
     unavailable. Answers how many records the province acknowledged and the learners whose
@@ -323,6 +333,8 @@ def deliver(
             error = f"{exc.status_code}: {exc.detail}"[:200]
             log.warning("archive records of %s refused: %s", learner_id, error)
             refusals[learner_id] = (ids, error)
+            if stop_at_refusal:
+                break
             continue
         except ProvinceUnavailable as exc:
             log.info("archive push waits for the province: %s", exc)

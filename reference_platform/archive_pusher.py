@@ -104,6 +104,11 @@ class ArchivePusher:
                 db.rollback()  # another worker process chained these facts first
             if self._defects.active("archive_push_lost_on_restart"):
                 return self._hand_over_in_memory(db, now)
+            if self._defects.active("archive_push_stops_at_a_refused_chain"):
+                # the defect: the outbox in the order its records were made, every round, and
+                # the round ends at the first refusal, as at an unavailable province
+                batches = pending(db, oldest_first=True)
+                return deliver(db, self._province, now, batches, stop_at_refusal=True)[0]
             moment = time.monotonic()
             self._refused = {learner: at for learner, at in self._refused.items() if at > moment}
             batches = pending(db, set(self._refused))

@@ -710,6 +710,14 @@ _DEFECT_LIST = (
         " whose archive the province refused (SUB-05).",
     ),
     Defect(
+        "archive_push_stops_at_a_refused_chain",
+        ("ARCH-01", "ARCH-02"),
+        ("archive_holds_what_supervision_shows",),
+        "The pusher sends its outbox in the order the records were made and ends each round at"
+        " the first chain the province refuses, as it does when the province is unavailable:"
+        " while one learner's records are refused, no record of any learner behind them arrives.",
+    ),
+    Defect(
         "export_omits_last_row",
         ("POST-01",),
         ("export_matches_the_supervision_view",),

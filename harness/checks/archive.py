@@ -106,8 +106,35 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
       chain, and at least one passed capture per lesson hour; and nothing else (a link claims
       the hour: the playback that earned nothing and the failed captures must not be linked);
     - tamper evidence: seq 1..n without gaps, each `prev_hash` the previous record's hash, each
-      hash the SHA-256 of the record's canonical JSON, no record id twice.
+      hash the SHA-256 of the record's canonical JSON, no record id twice;
+    - another learner's refused chain: before the journey, a second learner's records are
+      refused by the province (a sandbox fault, lifted at the end) and the platform has been
+      refused at least once, so that its records are the oldest unsent ones; the journey's
+      records must still arrive within `realtime_seconds` (a platform that sends its outbox in
+      order and stops at a refusal holds every learner up behind one the province refuses).
     Time: the test clock; the archive is polled in real time."""
+    held_up = study_setup(probe)
+    probe.province.refuse_archive(held_up.learner.id_number)
+    try:
+        refused_first = _refused_before_the_journey(probe, held_up)
+        _judge_the_journey(probe, refused_first)
+    finally:
+        probe.province.refuse_archive(held_up.learner.id_number, refused=False)
+
+
+def _refused_before_the_journey(probe: Probe, held_up: Enrolled) -> list[dict[str, Any]]:
+    """A session of `held_up` (whose archive the province refuses now), and its refused pushes:
+    waited for up to `realtime_seconds` (none means the platform had not tried yet, which the
+    evidence says; the journey is judged either way)."""
+    session = study(probe, held_up, 0)
+    probe.platform.close_playback(session.token or held_up.token, session.playback_id)
+    deadline = time.monotonic() + probe.thresholds.realtime_seconds
+    while not (refused := refused_pushes(probe, held_up)) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    return [{"learner": held_up.learner.id_number, **push} for push in refused]
+
+
+def _judge_the_journey(probe: Probe, refused_first: list[dict[str, Any]]) -> None:
     enrolled = study_setup(probe)
     first = study(probe, enrolled, 0)
     challenge = first.watch_until_challenge()
@@ -147,18 +174,24 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
         "archive": _summary(records),
         "waited_s": round(waited, 2),
         "refused_pushes": refused_pushes(probe, enrolled),
+        "another_learners_refused_pushes_before": refused_first,
     }
     probe.evidence.attach_json("archive", {**observed, "records": records, "problems": problems})
     if problems:
         raise CheckFailure(
             "The province's archive is not the supervision view, complete and traceable",
-            received={"problems": problems[:20], "refused_pushes": observed["refused_pushes"][:5]},
+            received={
+                "problems": problems[:20],
+                "refused_pushes": observed["refused_pushes"][:5],
+                "another_learners_refused_pushes_before": refused_first[:5],
+            },
             expected="a verified chain with a record of every fact the supervision view shows;"
             " the credited lesson linking its sessions, captures and quiz answers",
         )
     probe.evidence.note(
         f"{len(records)} records, chain verified, every fact of the supervision view held"
-        f" ({waited:.1f} s after the journey)"
+        f" ({waited:.1f} s after the journey), another learner's chain refused meanwhile"
+        + ("" if refused_first else " (the platform had not tried to push it before the journey)")
     )
 
 
