@@ -108,6 +108,8 @@ class Runner:
     ) -> Outcome | None:
         out = workdir / "out"
         api_only = requirements is None and self.api_only_confirm
+        if requirements is None and alternatives:
+            requirements = kept_by(alternatives)
         command = [
             sys.executable,
             "-c",
@@ -184,6 +186,20 @@ def _stop(process: subprocess.Popen, grace: float = 20.0) -> None:
         process.wait()
     except ProcessLookupError:
         pass
+
+
+def kept_by(alternatives: Iterable[str]) -> list[str] | None:
+    """Every judged clause but those the chosen alternatives do not keep by the interface's own
+    rule (`Alternative.not_for`: a platform that refuses requests at capacity costs LOAD-01's
+    error bound, as the detection matrix's run of all alternatives says); None when they spare
+    none, and the run judges everything."""
+    from harness.catalogue import load_catalogue
+    from reference_platform.alternatives import ALTERNATIVES
+
+    spared = {clause for name in alternatives for clause in ALTERNATIVES[name].not_for}
+    if not spared:
+        return None
+    return [c.id for c in load_catalogue().clauses if c.judged and c.id not in spared]
 
 
 def _failed_clauses(report: Path) -> list[str]:

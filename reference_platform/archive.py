@@ -262,25 +262,19 @@ def wire(record: ArchiveRecord, id_number: str) -> dict[str, Any]:
     }
 
 
-def pending(
-    db: Session, waiting: Collection[str] = (), oldest_first: bool = False
-) -> dict[str, list[dict[str, Any]]]:
+def pending(db: Session, waiting: Collection[str] = ()) -> dict[str, list[dict[str, Any]]]:
     """The unacknowledged records, as pushed, by learner id, each learner's in chain order;
     none of the `waiting` learners (a refused chain waits for its retry: its records, hundreds
     for a learner the province refuses, are not read on every round, nor take the round's
-    MAX_PENDING places from the learners whose records can go). `oldest_first` (only the defect
-    `archive_push_stops_at_a_refused_chain`): the learners in the order of their oldest record."""
+    MAX_PENDING places from the learners whose records can go)."""
     unacknowledged = ArchiveRecord.acknowledged_at.is_(None)
     if waiting:
         unacknowledged &= ArchiveRecord.learner_id.not_in(list(waiting))
-    order = (ArchiveRecord.learner_id, ArchiveRecord.seq)
-    if oldest_first:
-        order = (ArchiveRecord.created_at, *order)
     rows = db.execute(
         select(ArchiveRecord, Learner.id_number)
         .join(Learner, Learner.id == ArchiveRecord.learner_id)
         .where(unacknowledged)
-        .order_by(*order)
+        .order_by(ArchiveRecord.learner_id, ArchiveRecord.seq)
         .limit(MAX_PENDING)
     ).all()
     batches: dict[str, list[dict[str, Any]]] = defaultdict(list)

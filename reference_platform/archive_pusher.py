@@ -30,7 +30,7 @@ from reference_platform.province_client import ProvinceClient, ProvinceRefused, 
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 0.5
-REFUSED_RETRY_S = 10.0  # a learner whose record the province refused waits this long
+REFUSED_RETRY_S = 2.0  # a learner whose record the province refused waits this long
 
 
 class ArchivePusher:
@@ -105,10 +105,10 @@ class ArchivePusher:
             if self._defects.active("archive_push_lost_on_restart"):
                 return self._hand_over_in_memory(db, now)
             if self._defects.active("archive_push_stops_at_a_refused_chain"):
-                # the defect: the outbox in the order its records were made, every round, and
-                # the round ends at the first refusal, as at an unavailable province
-                batches = pending(db, oldest_first=True)
-                return deliver(db, self._province, now, batches, stop_at_refusal=True)[0]
+                # the defect: every learner's records every round, in the platform's own order
+                # (by learner id), and the round ends at the first refusal, as at an unavailable
+                # province
+                return deliver(db, self._province, now, pending(db), stop_at_refusal=True)[0]
             moment = time.monotonic()
             self._refused = {learner: at for learner, at in self._refused.items() if at > moment}
             batches = pending(db, set(self._refused))

@@ -713,9 +713,10 @@ _DEFECT_LIST = (
         "archive_push_stops_at_a_refused_chain",
         ("ARCH-01", "ARCH-02"),
         ("archive_holds_what_supervision_shows",),
-        "The pusher sends its outbox in the order the records were made and ends each round at"
-        " the first chain the province refuses, as it does when the province is unavailable:"
-        " while one learner's records are refused, no record of any learner behind them arrives.",
+        "The pusher sends every learner's records every round, in its own order of learners (by"
+        " learner id), and ends the round at the first chain the province refuses, as it does"
+        " when the province is unavailable: while one learner's records are refused, no record"
+        " of a learner after them in that order arrives.",
     ),
     Defect(
         "export_omits_last_row",

@@ -9,6 +9,7 @@ refuses a broken one; the harness verifies it again from the records it is shown
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -110,31 +111,113 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
     - another learner's refused chain: before the journey, a second learner's records are
       refused by the province (a sandbox fault, lifted at the end) and the platform has been
       refused at least once, so that its records are the oldest unsent ones; the journey's
-      records must still arrive within `realtime_seconds` (a platform that sends its outbox in
-      order and stops at a refusal holds every learner up behind one the province refuses).
+      records must still arrive within `realtime_seconds`; then the other way round: that
+      refusal lifted and its chain delivered, the journey's learner refused, and a new session
+      of the first learner must arrive within `realtime_seconds` (a platform that ends its round
+      at the first refusal, in any fixed order of learners, holds one of the two up).
     Time: the test clock; the archive is polled in real time."""
     held_up = study_setup(probe)
     probe.province.refuse_archive(held_up.learner.id_number)
+    refused = [held_up]
     try:
-        refused_first = _refused_before_the_journey(probe, held_up)
-        _judge_the_journey(probe, refused_first)
-    finally:
+        refused_first, held_session = _refused_before_the_journey(probe, held_up)
+        enrolled = _judge_the_journey(probe, refused_first)
         probe.province.refuse_archive(held_up.learner.id_number, refused=False)
+        refused = [enrolled]
+        probe.province.refuse_archive(enrolled.learner.id_number)
+        _judge_the_other_way_round(probe, held_up, held_session, enrolled)
+    finally:
+        for learner in refused:
+            probe.province.refuse_archive(learner.learner.id_number, refused=False)
 
 
-def _refused_before_the_journey(probe: Probe, held_up: Enrolled) -> list[dict[str, Any]]:
+def _refused_before_the_journey(
+    probe: Probe, held_up: Enrolled
+) -> tuple[list[dict[str, Any]], str]:
     """A session of `held_up` (whose archive the province refuses now), and its refused pushes:
     waited for up to `realtime_seconds` (none means the platform had not tried yet, which the
-    evidence says; the journey is judged either way)."""
+    evidence says; the journey is judged either way). Answers them and the session's id."""
     session = study(probe, held_up, 0)
     probe.platform.close_playback(session.token or held_up.token, session.playback_id)
     deadline = time.monotonic() + probe.thresholds.realtime_seconds
     while not (refused := refused_pushes(probe, held_up)) and time.monotonic() < deadline:
         time.sleep(0.25)
-    return [{"learner": held_up.learner.id_number, **push} for push in refused]
+    return [{"learner": held_up.learner.id_number, **push} for push in refused], session.playback_id
 
 
-def _judge_the_journey(probe: Probe, refused_first: list[dict[str, Any]]) -> None:
+# How long the other way round waits for the held-up learner's chain once its refusal is lifted:
+# the interface sets no time for retrying a refused chain (the reference: 2 s), so a platform
+# that takes longer is not judged that way round (the evidence says so), never failed for it.
+RETRY_WAIT_S = 30.0
+
+
+def _judge_the_other_way_round(
+    probe: Probe, held_up: Enrolled, held_session: str, journey: Enrolled
+) -> None:
+    """The roles swapped: the held-up learner's refusal lifted and its chain arrived, the
+    journey's learner refused (and refused once more, on a new session), then a new session of
+    the first learner must arrive within `realtime_seconds`. A platform that ends its round at
+    the first refusal in any fixed order of learners holds one of the two up: whichever of
+    them comes second in its order."""
+    retried = poll_until(
+        lambda: _holds_session(probe, held_up, held_session), RETRY_WAIT_S, every_s=0.25
+    )
+    if not retried:
+        probe.evidence.note(
+            f"not tried the other way round: the learner whose chain was refused was not"
+            f" retried within {RETRY_WAIT_S:.0f} s of the refusal's end (the interface sets no"
+            " time for that)"
+        )
+        return
+    mark = max((p["seq"] for p in refused_pushes(probe, journey)), default=0)
+    again = study(probe, journey, 0)
+    probe.platform.close_playback(again.token or journey.token, again.playback_id)
+    poll_until(
+        lambda: bool(refused_pushes(probe, journey, after_seq=mark)),
+        probe.thresholds.realtime_seconds,
+    )
+    fresh = study(probe, held_up, 0)
+    probe.platform.close_playback(fresh.token or held_up.token, fresh.playback_id)
+    arrived = poll_until(
+        lambda: _holds_session(probe, held_up, fresh.playback_id),
+        probe.thresholds.realtime_seconds,
+    )
+    observed = {
+        "learner": held_up.learner.id_number,
+        "session": fresh.playback_id,
+        "refused_learner": journey.learner.id_number,
+        "refused_pushes": refused_pushes(probe, journey, after_seq=mark)[:5],
+        "chain": _summary(held_chain(probe, held_up)),
+    }
+    probe.evidence.attach_json("the-other-way-round", observed)
+    if not arrived:
+        raise CheckFailure(
+            "A learner's archive records were held up behind another learner's refused chain",
+            received=observed,
+            expected=f"the session record of {fresh.playback_id} within"
+            f" {probe.thresholds.realtime_seconds:g} s while another learner's chain is refused",
+        )
+    probe.evidence.note("and the other way round: the other learner's session arrived in time")
+
+
+def _holds_session(probe: Probe, enrolled: Enrolled, playback_id: str) -> bool:
+    return any(
+        r.get("kind") == "session" and (r.get("data") or {}).get("playback_id") == playback_id
+        for r in held_chain(probe, enrolled)
+    )
+
+
+def poll_until(done: Callable[[], bool], within_s: float, every_s: float = 0.25) -> bool:
+    """Ask `done` until it says yes or `within_s` pass; answer its last word."""
+    deadline = time.monotonic() + within_s
+    while not done():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(every_s)
+    return True
+
+
+def _judge_the_journey(probe: Probe, refused_first: list[dict[str, Any]]) -> Enrolled:
     enrolled = study_setup(probe)
     first = study(probe, enrolled, 0)
     challenge = first.watch_until_challenge()
@@ -193,6 +276,7 @@ def _judge_the_journey(probe: Probe, refused_first: list[dict[str, Any]]) -> Non
         f" ({waited:.1f} s after the journey), another learner's chain refused meanwhile"
         + ("" if refused_first else " (the platform had not tried to push it before the journey)")
     )
+    return enrolled
 
 
 def _watched_without_a_passed_capture(probe: Probe, enrolled: Enrolled, before: Study) -> Study:
