@@ -301,11 +301,7 @@ def acknowledge(db: Session, record_ids: Iterable[str], now: dt.datetime) -> Non
 
 
 def deliver(
-    db: Session,
-    province: ProvinceClient,
-    now: dt.datetime,
-    batches: dict[str, list[dict]],
-    stop_at_refusal: bool = False,  # only the defect `archive_push_stops_at_a_refused_chain`
+    db: Session, province: ProvinceClient, now: dt.datetime, batches: dict[str, list[dict]]
 ) -> tuple[int, set[str]]:
     """Send each learner's unacknowledged records as one batch until the province is
     unavailable. Answers how many records the province acknowledged and the learners whose
@@ -327,8 +323,6 @@ def deliver(
             error = f"{exc.status_code}: {exc.detail}"[:200]
             log.warning("archive records of %s refused: %s", learner_id, error)
             refusals[learner_id] = (ids, error)
-            if stop_at_refusal:
-                break
             continue
         except ProvinceUnavailable as exc:
             log.info("archive push waits for the province: %s", exc)

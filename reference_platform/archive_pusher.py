@@ -105,10 +105,7 @@ class ArchivePusher:
             if self._defects.active("archive_push_lost_on_restart"):
                 return self._hand_over_in_memory(db, now)
             if self._defects.active("archive_push_stops_at_a_refused_chain"):
-                # the defect: every learner's records every round, in the platform's own order
-                # (by learner id), and the round ends at the first refusal, as at an unavailable
-                # province
-                return deliver(db, self._province, now, pending(db), stop_at_refusal=True)[0]
+                return self._deliver_until_refused(db, now)
             moment = time.monotonic()
             self._refused = {learner: at for learner, at in self._refused.items() if at > moment}
             batches = pending(db, set(self._refused))
@@ -116,6 +113,22 @@ class ArchivePusher:
             for learner_id in refused:  # a refused chain is retried, but not every round
                 self._refused[learner_id] = time.monotonic() + REFUSED_RETRY_S
             return acknowledged
+
+    def _deliver_until_refused(self, db: Session, now: Any) -> int:
+        """The defect `archive_push_stops_at_a_refused_chain`: every learner's records every
+        round, in the platform's own order of learners (by learner id), and the round ends at
+        the first refusal, as at an unavailable province."""
+        sent: list[str] = []
+        for records in pending(db).values():
+            try:
+                self._province.push_archive_records(records)
+            except (ProvinceRefused, ProvinceUnavailable):
+                break
+            sent += [r["record_id"] for r in records]
+        db.rollback()  # end the read transaction before writing, as `deliver` does
+        acknowledge(db, sent, now)
+        db.commit()
+        return len(sent)
 
     def _hand_over_in_memory(self, db: Session, now: Any) -> int:
         """The defect: records are marked sent when taken into an in-memory queue, and only
