@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -321,3 +322,14 @@ def watch_honestly(session: Study, seconds: float, probe_name: str, *, step: flo
 def answer_text(outcome: object, accepted: str = "accepted") -> str:
     """A probe's outcome for evidence: a refusal as `status detail`, anything else as `accepted`."""
     return f"{outcome.status} {outcome.detail}" if isinstance(outcome, Refused) else accepted
+
+
+def poll(read: Callable[[], T], done: Callable[[T], bool], within_s: float, every_s: float) -> T:
+    """`read` every `every_s` until `done` says its answer will do, or `within_s` have passed;
+    answers the last read (the caller judges it: a poll never waits without a bound)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        found = read()
+        if done(found) or time.monotonic() >= deadline:
+            return found
+        time.sleep(every_s)

@@ -9,7 +9,6 @@ refuses a broken one; the harness verifies it again from the records it is shown
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -22,7 +21,7 @@ from harness.checks._archive_support import (
     poll_chain,
 )
 from harness.checks._commands import run_command
-from harness.checks._support import lesson_progress, study, study_setup
+from harness.checks._support import lesson_progress, poll, study, study_setup
 from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
@@ -110,7 +109,7 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
       hash the SHA-256 of the record's canonical JSON, no record id twice;
     - another learner's refused chain: before the journey, a second learner's records are
       refused by the province (a sandbox fault, lifted at the end) and the platform has been
-      refused at least once, so that its records are the oldest unsent ones; the journey's
+      refused at least once, so that its records wait unsent; the journey's
       records must still arrive within `realtime_seconds`; then the other way round: that
       refusal lifted and its chain delivered, the journey's learner refused, and a new session
       of the first learner must arrive within `realtime_seconds` (a platform that ends its round
@@ -139,9 +138,9 @@ def _refused_before_the_journey(
     evidence says; the journey is judged either way). Answers them and the session's id."""
     session = study(probe, held_up, 0)
     probe.platform.close_playback(session.token or held_up.token, session.playback_id)
-    deadline = time.monotonic() + probe.thresholds.realtime_seconds
-    while not (refused := refused_pushes(probe, held_up)) and time.monotonic() < deadline:
-        time.sleep(0.25)
+    refused = poll(
+        lambda: refused_pushes(probe, held_up), bool, probe.thresholds.realtime_seconds, POLL_S
+    )
     return [{"learner": held_up.learner.id_number, **push} for push in refused], session.playback_id
 
 
@@ -149,6 +148,7 @@ def _refused_before_the_journey(
 # the interface sets no time for retrying a refused chain (the reference: 2 s), so a platform
 # that takes longer is not judged that way round (the evidence says so), never failed for it.
 RETRY_WAIT_S = 30.0
+POLL_S = 0.25
 
 
 def _judge_the_other_way_round(
@@ -159,9 +159,7 @@ def _judge_the_other_way_round(
     the first learner must arrive within `realtime_seconds`. A platform that ends its round at
     the first refusal in any fixed order of learners holds one of the two up: whichever of
     them comes second in its order."""
-    retried = poll_until(
-        lambda: _holds_session(probe, held_up, held_session), RETRY_WAIT_S, every_s=0.25
-    )
+    retried = poll(lambda: _holds_session(probe, held_up, held_session), bool, RETRY_WAIT_S, POLL_S)
     if not retried:
         probe.evidence.note(
             f"not tried the other way round: the learner whose chain was refused was not"
@@ -172,15 +170,19 @@ def _judge_the_other_way_round(
     mark = max((p["seq"] for p in refused_pushes(probe, journey)), default=0)
     again = study(probe, journey, 0)
     probe.platform.close_playback(again.token or journey.token, again.playback_id)
-    poll_until(
-        lambda: bool(refused_pushes(probe, journey, after_seq=mark)),
+    poll(
+        lambda: refused_pushes(probe, journey, after_seq=mark),
+        bool,
         probe.thresholds.realtime_seconds,
+        POLL_S,
     )
     fresh = study(probe, held_up, 0)
     probe.platform.close_playback(fresh.token or held_up.token, fresh.playback_id)
-    arrived = poll_until(
+    arrived = poll(
         lambda: _holds_session(probe, held_up, fresh.playback_id),
+        bool,
         probe.thresholds.realtime_seconds,
+        POLL_S,
     )
     observed = {
         "learner": held_up.learner.id_number,
@@ -205,16 +207,6 @@ def _holds_session(probe: Probe, enrolled: Enrolled, playback_id: str) -> bool:
         r.get("kind") == "session" and (r.get("data") or {}).get("playback_id") == playback_id
         for r in held_chain(probe, enrolled)
     )
-
-
-def poll_until(done: Callable[[], bool], within_s: float, every_s: float = 0.25) -> bool:
-    """Ask `done` until it says yes or `within_s` pass; answer its last word."""
-    deadline = time.monotonic() + within_s
-    while not done():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(every_s)
-    return True
 
 
 def _judge_the_journey(probe: Probe, refused_first: list[dict[str, Any]]) -> Enrolled:

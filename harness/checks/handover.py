@@ -8,13 +8,11 @@ subsidy cohort's passers of every level and its learner with the hours but not t
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from harness.catalogue import load_catalogue
 from harness.checks._subsidy_support import Member, cohort
-from harness.checks._support import offered_courses, study, study_setup
+from harness.checks._support import offered_courses, poll, study, study_setup
 from harness.failures import CannotJudge, CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
@@ -142,10 +140,11 @@ def offline_voucher_follows_the_pass_at_every_level(probe: Probe) -> None:
             f"the cohort is not as studied: no certificate for {not_passed}, the failer's"
             f" credited hours {failer.credited_hours} of {failer.required}",
         )
-    vouchers = _poll(
+    vouchers = poll(
         lambda: _platform_vouchers(probe),
         lambda found: all(found.get(m.id_number) for m in passers),
         probe.thresholds.realtime_seconds,
+        POLL_S,
     )
     reports: dict[str, list[dict[str, Any]]] = {}
     for entry in probe.province.log(service="completion", platform_id=probe.platform_id):
@@ -216,21 +215,12 @@ def _completed(probe: Probe, enrolled: Enrolled) -> bool:
 
 
 def _poll_vouchers(probe: Probe, enrolled: Enrolled, within_s: float) -> list[Any]:
-    return _poll(
+    return poll(
         lambda: probe.province.offline_vouchers(id_number=enrolled.learner.id_number),
         bool,
         within_s,
+        POLL_S,
     )
-
-
-def _poll(read: Callable[[], T], done: Callable[[T], bool], within_s: float) -> T:
-    """`read` every POLL_S until `done` says its answer will do, or `within_s` have passed."""
-    deadline = time.monotonic() + within_s
-    while True:
-        found = read()
-        if done(found) or time.monotonic() >= deadline:
-            return found
-        time.sleep(POLL_S)
 
 
 def _reports(probe: Probe, id_number: str) -> list[dict[str, Any]]:
