@@ -26,11 +26,15 @@ from pathlib import Path
 from mutants import Mutant
 
 PACKAGE = "reference_platform"
+# certify's reasons (exit 2) for a platform it cannot judge at all: one that does not start, or
+# that refuses the profile's own accounts at sign-in. Such a platform is never admitted, so a
+# mutant that makes the reference one is killed: by the run's preconditions, not by a check.
+NEVER_ADMITTED = ("A server could not be started", "A credential of the profile is refused")
 
 
 @dataclass
 class Outcome:
-    status: str  # killed | survived | timeout | error
+    status: str  # killed (also: never admitted, NEVER_ADMITTED) | survived | timeout | error
     seconds: float
     exit_code: int | None = None
     # Clauses the report failed or errored (with fail-fast: the first one only).
@@ -165,7 +169,7 @@ class Runner:
         if code == 0:
             return Outcome("survived", seconds, code, failed, checks=checks)
         reason = _first_line(workdir / "stderr.txt")
-        return Outcome("error", seconds, code, failed, reason, checks=checks)
+        return Outcome(status_without_verdict(reason), seconds, code, failed, reason, checks=checks)
 
     def stop_all(self) -> None:
         self.stopping = True
@@ -173,6 +177,12 @@ class Runner:
             running = list(self._running)
         for process in running:
             _stop(process)
+
+
+def status_without_verdict(reason: str) -> str:
+    """ "killed" when certify could not judge because the platform never gets that far
+    (NEVER_ADMITTED); "error" (run again) for any other reason: a timeout or a fault of the run."""
+    return "killed" if any(why in reason for why in NEVER_ADMITTED) else "error"
 
 
 def _stop(process: subprocess.Popen, grace: float = 20.0) -> None:

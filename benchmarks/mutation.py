@@ -450,13 +450,18 @@ def print_results(planned: list[Planned], wall: float) -> None:
     killed = sum(1 for p in ran if p.verdict and p.verdict.status == "killed")
     survived = [p for p in ran if p.verdict and p.verdict.status == "survived"]
     by_full = sum(1 for p in ran if p.full_run and p.full_run.status == "killed")
+    unjudgeable = sum(
+        1 for p in ran if p.verdict and p.verdict.status == "killed" and p.verdict.exit_code == 2
+    )
     overall = killed / (killed + len(survived)) if killed + len(survived) else None
     print(
         f"\n{len(ran)} mutants judged ({held} of them read from the ledger), "
         f"{len(ran) - held} run in {wall:.0f} s "
         f"(mean {sum(_seconds(p) for p in ran) / max(len(ran), 1):.1f} s each);"
         f" overall score {'—' if overall is None else f'{overall:.1%}'}"
-        f" ({by_full} of the kills by the full certify, after surviving their own clauses' checks)"
+        f" ({by_full} of the kills by the full certify, after surviving their own clauses' checks;"
+        f" {unjudgeable} by certify's preconditions: a platform that does not start or refuses"
+        " the profile's accounts, never admitted)"
     )
     print_unkilled(ran)
 

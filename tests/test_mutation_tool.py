@@ -559,3 +559,35 @@ def test_sigterm_stops_every_certify_run_and_leaves_no_process(tmp_path, phase):
         time.sleep(0.2)
     assert not _processes_in(tmp_path)
     assert not list(tmp_path.iterdir())  # the package copies are removed too
+
+
+def test_a_platform_certify_cannot_judge_at_all_is_a_kill_and_any_other_exit_2_is_run_again(
+    monkeypatch,
+):
+    """A mutant whose reference does not start, or refuses the profile's own accounts, is never
+    admitted (certify's exit 2 with that reason): killed. Exit 2 for any other reason is `error`,
+    which the ledger runs again."""
+    import mutant_runs
+
+    reasons = iter(
+        [
+            "sxcert: A server could not be started: reference exited with code 3:",
+            "sxcert: A credential of the profile is refused: target.accounts (authority …)",
+            "sxcert: the run was interrupted",
+        ]
+    )
+
+    class _NoVerdict:
+        def __init__(self, command, stderr, **_kwargs) -> None:
+            stderr.write(next(reasons).encode())
+
+        def wait(self, timeout=None) -> int:
+            return 2
+
+    monkeypatch.setattr(mutant_runs.subprocess, "Popen", _NoVerdict)
+    source = (ROOT / "reference_platform" / "completion.py").read_text(encoding="utf-8")
+    mutant = next(m for m in mutants_of("completion.py", source) if m.operator == "constant")
+    runner = mutant_runs.Runner(ROOT, timeout=10)
+    outcomes = [runner.certify(("COURSE-05",), mutant) for _ in range(3)]
+    assert [o.status for o in outcomes if o is not None] == ["killed", "killed", "error"]
+    assert outcomes[0] is not None and "could not be started" in outcomes[0].reason
