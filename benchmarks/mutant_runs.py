@@ -27,14 +27,15 @@ from mutants import Mutant
 
 PACKAGE = "reference_platform"
 # certify's reasons (exit 2) for a platform it cannot judge at all: one that does not start, or
-# that refuses the profile's own accounts at sign-in. Such a platform is never admitted, so a
-# mutant that makes the reference one is killed: by the run's preconditions, not by a check.
-NEVER_ADMITTED = ("A server could not be started", "A credential of the profile is refused")
+# that refuses the profile's own accounts at sign-in. A mutant that makes the reference such a
+# platform is "incompetent" (cosmic-ray's word): a verdict, never run again, but no measure of a
+# check, so it counts neither as a kill nor as a survivor.
+NEVER_JUDGEABLE = ("A server could not be started", "A credential of the profile is refused")
 
 
 @dataclass
 class Outcome:
-    status: str  # killed (also: never admitted, NEVER_ADMITTED) | survived | timeout | error
+    status: str  # killed | survived | incompetent (NEVER_JUDGEABLE) | timeout | error
     seconds: float
     exit_code: int | None = None
     # Clauses the report failed or errored (with fail-fast: the first one only).
@@ -180,9 +181,9 @@ class Runner:
 
 
 def status_without_verdict(reason: str) -> str:
-    """ "killed" when certify could not judge because the platform never gets that far
-    (NEVER_ADMITTED); "error" (run again) for any other reason: a timeout or a fault of the run."""
-    return "killed" if any(why in reason for why in NEVER_ADMITTED) else "error"
+    """`incompetent` when certify could not judge because the platform never gets that far
+    (NEVER_JUDGEABLE); `error` (run again) for any other reason: a fault of the run."""
+    return "incompetent" if any(why in reason for why in NEVER_JUDGEABLE) else "error"
 
 
 def _stop(process: subprocess.Popen, grace: float = 20.0) -> None:

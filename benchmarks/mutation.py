@@ -396,7 +396,9 @@ def per_requirement(planned: list[Planned]) -> dict[str, dict[str, int]]:
         for requirement in item.requirements:
             row = table.setdefault(
                 requirement,
-                dict.fromkeys(("killed", "survived", "timeout", "error", "equivalent"), 0),
+                dict.fromkeys(
+                    ("killed", "survived", "timeout", "error", "incompetent", "equivalent"), 0
+                ),
             )
             row[status] += 1
     return dict(sorted(table.items()))
@@ -436,23 +438,21 @@ def print_results(planned: list[Planned], wall: float) -> None:
     table = per_requirement(planned)
     print(
         f"\n{'requirement':12}{'killed':>8}{'survived':>10}{'timeout':>9}{'error':>7}"
-        f"{'equiv.':>8}{'score':>8}"
+        f"{'incomp.':>9}{'equiv.':>8}{'score':>8}"
     )
     for requirement, row in table.items():
         value = score(row)
         shown = f"{value:.0%}" if value is not None else "—"
         print(
             f"{requirement:12}{row['killed']:>8}{row['survived']:>10}{row['timeout']:>9}"
-            f"{row['error']:>7}{row['equivalent']:>8}{shown:>8}"
+            f"{row['error']:>7}{row['incompetent']:>9}{row['equivalent']:>8}{shown:>8}"
         )
     ran = [p for p in planned if p.verdict]
     held = sum(1 for p in ran if p.from_ledger)
     killed = sum(1 for p in ran if p.verdict and p.verdict.status == "killed")
     survived = [p for p in ran if p.verdict and p.verdict.status == "survived"]
     by_full = sum(1 for p in ran if p.full_run and p.full_run.status == "killed")
-    unjudgeable = sum(
-        1 for p in ran if p.verdict and p.verdict.status == "killed" and p.verdict.exit_code == 2
-    )
+    incompetent = sum(1 for p in ran if p.verdict and p.verdict.status == "incompetent")
     overall = killed / (killed + len(survived)) if killed + len(survived) else None
     print(
         f"\n{len(ran)} mutants judged ({held} of them read from the ledger), "
@@ -460,8 +460,8 @@ def print_results(planned: list[Planned], wall: float) -> None:
         f"(mean {sum(_seconds(p) for p in ran) / max(len(ran), 1):.1f} s each);"
         f" overall score {'—' if overall is None else f'{overall:.1%}'}"
         f" ({by_full} of the kills by the full certify, after surviving their own clauses' checks;"
-        f" {unjudgeable} by certify's preconditions: a platform that does not start or refuses"
-        " the profile's accounts, never admitted)"
+        f" {incompetent} incompetent, left out of the score: the platform does not start or"
+        " refuses the profile's accounts, so certify cannot judge it)"
     )
     print_unkilled(ran)
 
@@ -471,7 +471,7 @@ def _seconds(item: Planned) -> float:
 
 
 def print_unkilled(ran: list[Planned]) -> None:
-    for status in ("survived", "timeout", "error"):
+    for status in ("survived", "timeout", "error", "incompetent"):
         items = [p for p in ran if p.verdict and p.verdict.status == status]
         if not items:
             continue

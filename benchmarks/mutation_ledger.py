@@ -26,7 +26,8 @@ from mutant_runs import Outcome
 from mutants import Mutant
 
 SCHEMA = "sxcert.mutation-ledger/1"
-KEPT_STATUSES = ("killed", "survived")  # verdicts; timeout and error are run again
+# verdicts; timeout and error are run again
+KEPT_STATUSES = ("killed", "survived", "incompetent")
 
 
 def read_ledger(path: Path) -> dict[str, tuple[Outcome, Outcome | None]]:

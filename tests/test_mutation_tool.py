@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import mutation  # noqa: E402
 from defect_flags import defect_flag_values, defect_only_functions  # noqa: E402
 from mutants import Mutant, mutants_of  # noqa: E402
+from mutation_ledger import KEPT_STATUSES  # noqa: E402
 
 TINY = '''"""A tiny rule module."""
 LEVELS = frozenset({"junior", "senior"})  # an enumeration
@@ -440,15 +441,20 @@ def test_the_ledger_keeps_verdicts_across_runs_and_runs_only_what_it_lacks(tmp_p
     assert (row["killed"], row["survived"]) == (1, 3)
 
 
-def test_a_mutant_that_breaks_start_up_is_an_error_not_a_kill():
-    """certify's exit 2 (it could not judge) is reported apart, with its reason."""
+def test_a_mutant_that_breaks_start_up_is_incompetent_not_a_kill():
+    """certify's exit 2 because the platform does not start: a verdict of its own, with its
+    reason, counted neither killed nor survived (a real certify child, a module that raises)."""
     broken = Mutant(
         "scope.py", "<module>", 1, "test", "raises on import", "", "", "raise ImportError\n", "k"
     )
     outcome = mutation.Runner(ROOT, timeout=120).certify(["ELIG-01"], broken)
     assert outcome is not None
-    assert (outcome.status, outcome.exit_code) == ("error", 2)
+    assert (outcome.status, outcome.exit_code) == ("incompetent", 2)
     assert "could not be started" in outcome.reason
+    item = mutation.Planned(broken, ("ELIG-01",), outcome=outcome)
+    row = mutation.per_requirement([item])["ELIG-01"]
+    assert (row["incompetent"], row["killed"], row["survived"]) == (1, 0, 0)
+    assert mutation.score(row) is None
 
 
 def test_survivors_are_listed_with_place_mutation_and_diff(capsys):
@@ -561,12 +567,9 @@ def test_sigterm_stops_every_certify_run_and_leaves_no_process(tmp_path, phase):
     assert not list(tmp_path.iterdir())  # the package copies are removed too
 
 
-def test_a_platform_certify_cannot_judge_at_all_is_a_kill_and_any_other_exit_2_is_run_again(
-    monkeypatch,
-):
-    """A mutant whose reference does not start, or refuses the profile's own accounts, is never
-    admitted (certify's exit 2 with that reason): killed. Exit 2 for any other reason is `error`,
-    which the ledger runs again."""
+def test_only_a_platform_certify_cannot_judge_at_all_is_incompetent(monkeypatch):
+    """Exit 2 because the reference does not start, or refuses the profile's own accounts:
+    `incompetent`, kept in the ledger. Exit 2 for any other reason is `error`, run again."""
     import mutant_runs
 
     reasons = iter(
@@ -589,5 +592,5 @@ def test_a_platform_certify_cannot_judge_at_all_is_a_kill_and_any_other_exit_2_i
     mutant = next(m for m in mutants_of("completion.py", source) if m.operator == "constant")
     runner = mutant_runs.Runner(ROOT, timeout=10)
     outcomes = [runner.certify(("COURSE-05",), mutant) for _ in range(3)]
-    assert [o.status for o in outcomes if o is not None] == ["killed", "killed", "error"]
-    assert outcomes[0] is not None and "could not be started" in outcomes[0].reason
+    assert [o.status for o in outcomes if o is not None] == ["incompetent", "incompetent", "error"]
+    assert "incompetent" in KEPT_STATUSES and "error" not in KEPT_STATUSES
