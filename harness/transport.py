@@ -5,6 +5,10 @@ trickles one byte every 8 s never trips a 10 s read timeout, and a 2 GB answer i
 `DeadlineAdapter` reads answers itself, against one deadline for connect + headers + body and a
 cap on the body size, and raises the exceptions `requests` users already handle (`Timeout`,
 `ConnectionError`), so every caller, evidence hook and failure path keeps working unchanged.
+The status line and headers are read by `http.client`, also one socket read at a time: its
+connections here read them through `_DeadlineReader`, whose every read waits at most until the
+exchange's deadline (a target trickling its headers a byte every 0.5 s once held a 2 s call for a
+minute).
 
 `TargetWatch` notices when a target has stopped answering (several calls in a row without any
 answer), so that the remaining checks become `error` with one shared reason, fast, instead of each
@@ -14,6 +18,9 @@ waiting out its own timeouts.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import io
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +28,8 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 MAX_BODY_BYTES = 32 * 1024 * 1024  # far above any interface answer; a larger one is refused
@@ -33,6 +42,91 @@ class DeadlineExceeded(requests.exceptions.ReadTimeout):
 
 class BodyTooLarge(requests.exceptions.RequestException):
     """The answer is larger than the adapter accepts; it was not read to the end."""
+
+
+# ---- the status line and headers, bounded --------------------------------------------------------
+_header_deadline = threading.local()  # .at: the monotonic deadline of this thread's exchange
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's reads for `http.client`, each waiting at most until the exchange's deadline
+    (while one is armed: the body is bounded by DeadlineAdapter._read_body, and a stream asked
+    for with `stream=True` is read on its caller's terms). The reads go through the socket's own
+    `SocketIO`, which keeps the socket open while the answer is read, as `makefile` does."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self._sock = sock
+        self._io = sock.makefile("rb", buffering=0)
+        self.deadline: float | None = getattr(_header_deadline, "at", None)
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._io.fileno()
+
+    def readinto(self, buffer: Any) -> int | None:
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the answer's head did not arrive before the deadline")
+            self._sock.settimeout(remaining)
+        return self._io.readinto(buffer)
+
+    def close(self) -> None:
+        self._io.close()
+        super().close()
+
+
+class _HeadBoundSocket:
+    """What `http.client.HTTPResponse` is given instead of the socket: `makefile` answers a
+    `_DeadlineReader`; everything else is the socket's."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def makefile(self, mode: str = "rb", *_args: Any, **_kwargs: Any) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _HeadBoundResponse(http.client.HTTPResponse):
+    def __init__(self, sock: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(_HeadBoundSocket(sock), *args, **kwargs)
+
+    def disarm(self) -> None:
+        """The head is in: the body's reads are bounded elsewhere (or not at all: a stream)."""
+        raw = getattr(self.fp, "raw", None)
+        if isinstance(raw, _DeadlineReader):
+            raw.deadline = None
+
+
+class _HeadBoundHTTPConnection(HTTPConnection):
+    response_class = _HeadBoundResponse
+
+
+class _HeadBoundHTTPSConnection(HTTPSConnection):
+    response_class = _HeadBoundResponse
+
+
+class _HeadBoundHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HeadBoundHTTPConnection
+
+
+class _HeadBoundHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HeadBoundHTTPSConnection
+
+
+HEAD_BOUND_POOLS = {"http": _HeadBoundHTTPPool, "https": _HeadBoundHTTPSPool}
+
+
+def _disarm(response: requests.Response) -> None:
+    original = getattr(response.raw, "_original_response", None)
+    if isinstance(original, _HeadBoundResponse):
+        original.disarm()
 
 
 class DeadlineAdapter(HTTPAdapter):
@@ -56,6 +150,12 @@ class DeadlineAdapter(HTTPAdapter):
         if self.source_address:
             kwargs["source_address"] = (self.source_address, 0)
         super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = HEAD_BOUND_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = HEAD_BOUND_POOLS
+        return manager
 
     def send(  # type: ignore[override]
         self,
@@ -70,9 +170,19 @@ class DeadlineAdapter(HTTPAdapter):
         if isinstance(timeout, (int, float)):
             total = min(total, float(timeout))
         deadline = time.monotonic() + total
-        response = super().send(
-            request, stream=True, timeout=(total, total), verify=verify, cert=cert, proxies=proxies
-        )
+        _header_deadline.at = deadline
+        try:
+            response = super().send(
+                request,
+                stream=True,
+                timeout=(total, total),
+                verify=verify,
+                cert=cert,
+                proxies=proxies,
+            )
+        finally:
+            _header_deadline.at = None
+        _disarm(response)
         if stream:
             return response
         try:

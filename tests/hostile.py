@@ -15,7 +15,18 @@ from contextlib import contextmanager, suppress
 
 HEALTH = b"/api/v1/health"
 HEALTH_BODY = b'{"status": "ok", "response": {}}'
-MODES = ("hang", "trickle", "html", "server_error", "huge", "reset", "not_found", "sse", "busy")
+MODES = (
+    "hang",
+    "trickle",
+    "trickle_head",
+    "html",
+    "server_error",
+    "huge",
+    "reset",
+    "not_found",
+    "sse",
+    "busy",
+)
 
 
 def _answer(status: str, body: bytes, content_type: str = "application/json") -> bytes:
@@ -91,6 +102,19 @@ class HostileServer:
             f"Content-Length: {len(body)}\r\n\r\n".encode()
         )
         for byte in body:
+            if self._stop.wait(self.trickle_every_s):
+                return
+            conn.sendall(bytes([byte]))
+
+    def _trickle_head(self, conn: socket.socket) -> None:
+        """The status line and headers a byte at a time (a slow-loris answer): every socket read
+        gets a byte long before any read timeout, and the body never comes."""
+        head = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: "
+            + b"x" * 4096
+            + b"\r\nContent-Length: 2\r\n\r\n{}"
+        )
+        for byte in head:
             if self._stop.wait(self.trickle_every_s):
                 return
             conn.sendall(bytes([byte]))

@@ -83,7 +83,7 @@ def certify_against(tmp_path: Path, base_url: str, *extra: str):
 
 
 @pytest.mark.parametrize(
-    "mode", ["hang", "trickle", "html", "server_error", "huge", "reset", "busy"]
+    "mode", ["hang", "trickle", "trickle_head", "html", "server_error", "huge", "reset", "busy"]
 )
 def test_a_misbehaving_target_gets_failed_checks_within_a_bound(tmp_path, mode):
     with hostile(mode, trickle_every_s=1.0, huge_bytes=256 << 20) as server:

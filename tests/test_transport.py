@@ -42,6 +42,26 @@ def test_a_trickling_answer_is_bounded_by_the_deadline_not_by_each_read():
     assert took < 4
 
 
+def test_a_trickling_head_is_bounded_by_the_deadline_too():
+    # the status line and headers a byte every 0.3 s: http.client reads them one socket read at a
+    # time, each well inside a 1.5 s read timeout (before stop 41 such a call took 20 minutes)
+    with hostile("trickle_head", trickle_every_s=0.3) as server:
+        outcome, took = _timed(lambda: _session(1.5).get(server.url + "/x", timeout=1.5))
+    assert isinstance(outcome, requests.Timeout), outcome
+    assert took < 3
+
+
+def test_a_stream_is_read_on_past_the_deadline_once_its_head_is_in():
+    # the deadline bounds the head of a streamed answer, not the stream (events never end)
+    with hostile("sse") as server:
+        response = _session(1.0).get(server.url + "/events", stream=True, timeout=1.0)
+        time.sleep(1.5)  # past the exchange's deadline
+        lines = response.iter_lines()
+        first, second = next(lines), next(line for line in lines if line)
+        response.close()
+    assert first.startswith(b"id: ") and second
+
+
 def test_a_huge_answer_is_refused_without_reading_it_whole():
     with hostile("huge", huge_bytes=200 << 20) as server:
         session = _session(20)
@@ -79,6 +99,7 @@ def test_an_honest_answer_is_read_whole():
     [
         ("hang", "no complete answer within"),
         ("trickle", "no complete answer within"),
+        ("trickle_head", "no complete answer within"),
         ("html", "not JSON"),
         ("server_error", "server error"),
         ("reset", "connection failed"),
