@@ -27,6 +27,7 @@ import requests
 
 from harness.heap import settle_heap
 from harness.spec.test_hooks import OWN_PROCESS_VARIABLE
+from harness.transport import bounded
 
 SERVER_PROCESSES_VARIABLE = "SXCERT_SERVER_PROCESSES"  # how many processes serve the socket
 PARENT_VARIABLE = "SXCERT_SERVER_PARENT"  # the PID of the process that started the server
@@ -194,8 +195,11 @@ def reachable(url: str, timeout: float = 5.0, *, ready_within: float = 0.0) -> s
 
 
 def _probe(url: str, timeout: float) -> tuple[str | None, bool]:
+    """One health call, bounded as a whole like every exchange with a target (harness/transport.py):
+    a health answer trickled a byte at a time must not hold preflight up."""
     try:
-        response = requests.get(url, timeout=timeout)
+        with bounded(requests.Session(), timeout) as session:
+            response = session.get(url, timeout=timeout)
     except requests.Timeout:
         return f"{url} did not answer within {timeout:g} s", False
     except requests.RequestException as exc:

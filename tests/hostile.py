@@ -19,6 +19,7 @@ MODES = (
     "hang",
     "trickle",
     "trickle_head",
+    "trickle_all",
     "html",
     "server_error",
     "huge",
@@ -81,7 +82,7 @@ class HostileServer:
             request = self._read_request(conn)
             self.requests.append(request.split(b"\r\n", 1)[0])
             path = request.split(b" ", 2)[1] if b" " in request else b""
-            if path.startswith(HEALTH):
+            if path.startswith(HEALTH) and self.mode != "trickle_all":
                 conn.sendall(_answer("200 OK", HEALTH_BODY))
                 return
             getattr(self, f"_{self.mode}")(conn)
@@ -118,6 +119,10 @@ class HostileServer:
             if self._stop.wait(self.trickle_every_s):
                 return
             conn.sendall(bytes([byte]))
+
+    def _trickle_all(self, conn: socket.socket) -> None:
+        """Every answer's head trickled, the health check's too."""
+        self._trickle_head(conn)
 
     def _html(self, conn: socket.socket) -> None:
         conn.sendall(_answer("200 OK", b"<html><body>Welcome</body></html>", "text/html"))

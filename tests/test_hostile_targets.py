@@ -114,3 +114,13 @@ def test_an_unreachable_target_is_exit_2_with_the_reason(tmp_path):
     assert done.returncode == 2
     assert "Target unreachable" in done.stderr
     assert took < 60
+
+
+def test_a_target_trickling_even_its_health_answer_is_exit_2_within_the_timeout(tmp_path):
+    """Preflight's health call is bounded as a whole, like every exchange: a head sent a byte
+    every 0.5 s (each read far inside the 2 s timeout) is "did not answer", not a long wait."""
+    with hostile("trickle_all", trickle_every_s=0.5) as server:
+        done, _, took = certify_against(tmp_path, server.url)
+    assert done.returncode == 2
+    assert "Target unreachable" in done.stderr and "did not answer within 2 s" in done.stderr
+    assert took < 30, f"{took:.0f} s"
