@@ -59,6 +59,14 @@ class _DeadlineReader(io.RawIOBase):
         self._sock = sock
         self._io = sock.makefile("rb", buffering=0)
         self.deadline: float | None = getattr(_header_deadline, "at", None)
+        self._read_timeout = sock.gettimeout()  # urllib3's, set just before the head is read
+
+    def disarm(self) -> None:
+        """The head is in: later reads wait as urllib3 asked (a stream's), not as the deadline
+        had left them."""
+        if self.deadline is not None:
+            self.deadline = None
+            self._sock.settimeout(self._read_timeout)
 
     def readable(self) -> bool:
         return True
@@ -101,7 +109,7 @@ class _HeadBoundResponse(http.client.HTTPResponse):
         """The head is in: the body's reads are bounded elsewhere (or not at all: a stream)."""
         raw = getattr(self.fp, "raw", None)
         if isinstance(raw, _DeadlineReader):
-            raw.deadline = None
+            raw.disarm()
 
 
 class _HeadBoundHTTPConnection(HTTPConnection):

@@ -41,11 +41,21 @@ def _answer(status: str, body: bytes, content_type: str = "application/json") ->
 class HostileServer:
     """Answers /api/v1/health honestly (so preflight passes) and every other request per `mode`."""
 
-    def __init__(self, mode: str, *, trickle_every_s: float = 2.0, huge_bytes: int = 64 << 20):
+    def __init__(
+        self,
+        mode: str,
+        *,
+        trickle_every_s: float = 2.0,
+        huge_bytes: int = 64 << 20,
+        head_after_s: float = 0.0,
+        event_every_s: float = 0.2,
+    ):
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode}")
         self.mode = mode
         self.trickle_every_s = trickle_every_s
+        self.head_after_s = head_after_s  # sse: the end of the head comes this late
+        self.event_every_s = event_every_s  # sse: one event this often
         self.huge_bytes = huge_bytes
         self.requests: list[bytes] = []
         self._stop = threading.Event()
@@ -161,9 +171,18 @@ class HostileServer:
         conn.sendall(_answer("404 Not Found", b'{"detail": "Not Found"}'))
 
     def _sse(self, conn: socket.socket) -> None:
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
+        if self.head_after_s:  # the status line at once, the rest of the head late, in two parts
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            if self._stop.wait(self.head_after_s):
+                return
+            conn.sendall(b"Content-Type: text/event-stream\r\n")
+            if self._stop.wait(0.05):
+                return
+            conn.sendall(b"\r\n")
+        else:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
         n = 0
-        while not self._stop.wait(0.2):
+        while not self._stop.wait(self.event_every_s):
             n += 1
             conn.sendall(f'id: {n}\ndata: {{"n": {n}}}\n\n'.encode())
 

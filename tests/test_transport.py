@@ -62,6 +62,17 @@ def test_a_stream_is_read_on_past_the_deadline_once_its_head_is_in():
     assert first.startswith(b"id: ") and second
 
 
+def test_a_late_head_leaves_the_stream_its_whole_read_timeout():
+    # the head's last part 0.75 s into a 1 s deadline, then an event every 0.6 s: each read of the
+    # stream may wait the read timeout asked for (1 s), not the 0.25 s the deadline had left
+    with hostile("sse", head_after_s=0.7, event_every_s=0.6) as server:
+        response = _session(1.0).get(server.url + "/events", stream=True, timeout=1.0)
+        lines = response.iter_lines(chunk_size=1)
+        events = [next(line for line in lines if line.startswith(b"id: ")) for _ in range(3)]
+        response.close()
+    assert events == [b"id: 1", b"id: 2", b"id: 3"]
+
+
 def test_a_huge_answer_is_refused_without_reading_it_whole():
     with hostile("huge", huge_bytes=200 << 20) as server:
         session = _session(20)

@@ -8,7 +8,7 @@ subsidy cohort's passers of every level and its learner with the hours but not t
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from harness.catalogue import load_catalogue
 from harness.checks._subsidy_support import Member, cohort
@@ -19,7 +19,6 @@ from harness.registry import check
 from harness.scenarios.study import Enrolled
 from harness.spec.sandbox import LogEntry
 
-T = TypeVar("T")
 PROBE = "the offline hand-over"
 POLL_S = 0.5
 
