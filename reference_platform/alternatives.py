@@ -94,6 +94,13 @@ _ALTERNATIVE_LIST = (
         " refused with 403 instead of 422 (the interface allows either).",
     ),
     Alternative(
+        "retries_refused_chains_slowly",
+        ("ARCH-01", "ARCH-02"),
+        "A learner's archive chain the province refused is tried again 120 s after the refusal,"
+        " not 2 s (the interface sets no time for retrying a refused chain; the other learners'"
+        " records go on being sent meanwhile).",
+    ),
+    Alternative(
         "sheds_load_now_and_then",
         ("ID-01", "ID-02", "STUDY-01", "STUDY-06", "EXAM-01"),
         "One request in twenty is answered 503 with Retry-After (at capacity: nothing done)"

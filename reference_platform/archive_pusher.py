@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.archive import acknowledge, collect, deliver, pending
 from reference_platform.clock import Clock
 from reference_platform.defects import ActiveDefects
@@ -31,6 +32,9 @@ from reference_platform.province_client import ProvinceClient, ProvinceRefused, 
 log = logging.getLogger(__name__)
 INTERVAL_S = 0.5
 REFUSED_RETRY_S = 2.0  # a learner whose record the province refused waits this long
+# ... or this long, under the alternative `retries_refused_chains_slowly` (the interface sets no
+# time for retrying a refused chain; a platform may back off for minutes).
+SLOW_REFUSED_RETRY_S = 120.0
 
 
 class ArchivePusher:
@@ -41,10 +45,12 @@ class ArchivePusher:
         defects: ActiveDefects,
         interval_s: float = INTERVAL_S,
         round_lock: ProcessLock | None = None,
+        alternatives: ChosenAlternatives | None = None,
     ) -> None:
         self._sessions = sessions
         self._province = province
         self._defects = defects
+        self._alternatives = alternatives or ChosenAlternatives(())
         self._interval_s = interval_s
         self._lock = threading.Lock()  # one round at a time, also across a restart
         self._round_lock = round_lock  # and across the instance's processes (SQLite file)
@@ -110,8 +116,10 @@ class ArchivePusher:
             self._refused = {learner: at for learner, at in self._refused.items() if at > moment}
             batches = pending(db, set(self._refused))
             acknowledged, refused = deliver(db, self._province, now, batches)
+            slowly = self._alternatives.chosen("retries_refused_chains_slowly")
+            retry_s = SLOW_REFUSED_RETRY_S if slowly else REFUSED_RETRY_S
             for learner_id in refused:  # a refused chain is retried, but not every round
-                self._refused[learner_id] = time.monotonic() + REFUSED_RETRY_S
+                self._refused[learner_id] = time.monotonic() + retry_s
             return acknowledged
 
     def _deliver_until_refused(self, db: Session, now: Any) -> int:

@@ -103,7 +103,9 @@ def start(settings: PlatformSettings) -> PlatformContext:
     if settings.province_url:
         database = database_file(engine)  # rounds of several server processes take turns
         round_lock = ProcessLock(database + "-archive.lock") if database else None
-        pusher = ArchivePusher(sessions, province, defects, round_lock=round_lock)
+        pusher = ArchivePusher(
+            sessions, province, defects, round_lock=round_lock, alternatives=alternatives
+        )
         if round_lock is not None:  # open as long as the pusher is
             weakref.finalize(pusher, round_lock.close)
     shedding = Shedding.of(alternatives)

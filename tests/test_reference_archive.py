@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from harness.spec.archive import chain_problems
-from reference_platform import archive
+from reference_platform import archive, archive_pusher
 from reference_platform.archive_pusher import ArchivePusher
 from reference_platform.models import ArchiveRecord
 from tests.test_reference_progress import COURSES, enrolled_in, study
@@ -22,6 +22,7 @@ from tests.test_reference_study_support import Learner
 from tests.test_reference_support import PlatformDriver, hook_headers, running_platform
 
 COURSE = COURSES["senior"][0]
+SLOWLY = ("retries_refused_chains_slowly",)
 
 
 def _pusher(platform: PlatformDriver) -> ArchivePusher:
@@ -173,3 +174,45 @@ def test_a_refused_chain_does_not_hold_up_the_other_learners(
             assert _held(platform, first) == []
         finally:
             platform.province.sandbox.refuse_archive(first.person.id_number, refused=False)
+
+
+class _Monotonic:
+    """The pusher's clock for retries, moved by the test (the rounds are called directly)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("alternatives", "retry_s"),
+    [((), archive_pusher.REFUSED_RETRY_S), (SLOWLY, archive_pusher.SLOW_REFUSED_RETRY_S)],
+    ids=["default", "slowly"],
+)
+def test_a_refused_chain_is_tried_again_after_its_delay_and_the_others_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, alternatives: tuple[str, ...], retry_s: float
+) -> None:
+    """When a refused chain is tried again is the platform's choice (2 s, or 120 s under
+    `retries_refused_chains_slowly`); either way it is not tried before its delay, it is tried
+    at its delay, and another learner's records go on meanwhile."""
+    clock = _Monotonic()
+    monkeypatch.setattr(archive_pusher, "time", clock)
+    with running_platform(tmp_path, alternatives=frozenset(alternatives)) as platform:
+        pusher = _pusher(platform)
+        pusher.stop()  # only this test's rounds push
+        refused, other = (enrolled_in(platform, "senior") for _ in range(2))
+        platform.province.sandbox.refuse_archive(refused.person.id_number)
+        try:
+            pusher.push_round()  # refused: it waits
+        finally:
+            platform.province.sandbox.refuse_archive(refused.person.id_number, refused=False)
+        _answer_questions(platform, other, slice(0, 1))
+        clock.now += retry_s - 0.01  # the last moment before its delay ends
+        pusher.push_round()
+        assert _held(platform, refused) == []
+        assert [r["kind"] for r in _held(platform, other)] == ["enrolment", "quiz_answer"]
+        clock.now += 0.02  # its delay has passed
+        pusher.push_round()
+        assert [r["kind"] for r in _held(platform, refused)] == ["enrolment"]
