@@ -133,3 +133,45 @@ def test_an_interrupted_run_stops_locust_and_exits_2(tmp_path, inherited):
     assert process.returncode == 2, stdout + stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert locust_processes_of(out) == []
+
+
+def test_a_call_trickled_a_byte_at_a_time_is_cut_at_its_deadline_and_counted(tmp_path, monkeypatch):
+    """Every answer's head trickled a byte every 0.3 s, far inside geventhttpclient's read
+    timeout: each call is cut at its deadline (2 s here) and counted as a failed request, so
+    the statistics see it (before, none of them ended within the run: locust records a request
+    when it ends, and the run recorded nothing the target held up)."""
+    from harness.load.cohort import Cohort, CohortLearner
+    from harness.load.runner import LoadPlan, run_locust
+    from harness.load.stats import read_operations, read_totals
+    from tests.hostile import hostile
+
+    learners = [
+        CohortLearner(
+            learner_id=f"lrn-{i}",
+            id_number=f"14010519900101{i:03d}X",
+            token=f"not-a-token-{i}",
+            course_id="crs-x",
+            lesson_id="les-x",
+            lesson_duration_s=1800.0,
+            playback_id=f"pbk-{i}",
+            window_id=f"w-{i}",
+            heartbeat_interval_s=30,
+            capture_image="",
+            at_hour_end=False,
+        )
+        for i in range(3)
+    ]
+    cohort_file = tmp_path / "cohort.json"
+    Cohort(learners, []).write(cohort_file)
+    monkeypatch.setenv("SXCERT_LOAD_CALL_DEADLINE_S", "2")
+    with hostile("trickle_head", trickle_every_s=0.3) as target:
+        plan = LoadPlan(target.url, users=3, spawn_rate=3, duration_s=8, pacing_s=3.0)
+        started = time.monotonic()
+        run_locust(plan, cohort_file, tmp_path / "run")
+        took = time.monotonic() - started
+    totals = read_totals(tmp_path / "run")
+    assert totals is not None and totals.requests >= 3, totals
+    assert totals.failures == totals.requests  # no answer ever came whole
+    heartbeats = {op.name: op for op in read_operations(tmp_path / "run")}["heartbeat"]
+    assert 1900 <= heartbeats.p50_ms <= 4000, heartbeats  # cut at 2 s, not held for the run
+    assert took < 60, took

@@ -20,7 +20,7 @@ SXCERT_LOAD_LEDGER (a folder; one JSON-lines file per process), SXCERT_LOAD_SLIC
 worker takes every W-th learner from the k-th), SXCERT_LOAD_PACING (seconds between a learner's
 heartbeats; by default the platform's heartbeat interval), SXCERT_LOAD_DURATION (the timed run's
 seconds, counted from this process's first learner; unset: learners leave when the run is
-stopped).
+stopped), SXCERT_LOAD_CALL_DEADLINE_S (the bound of one call as a whole; 10 s unless set).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import gevent
 from locust import FastHttpUser, task
 from locust.exception import StopUser
 
@@ -57,6 +58,12 @@ class _Seats:
 
 
 SEATS = _Seats()
+# One call's bound as a whole, connect to last byte. geventhttpclient bounds each socket read by
+# `network_timeout` only, so a target that trickles its answer a byte at a time inside it holds
+# the call as long as it likes — and hides it: locust records a request when it ends, and a run
+# stopped while its calls trickle records none of them. A call cut here is a failed request
+# (locust counts gevent's Timeout as a failure, "no answer").
+CALL_DEADLINE_S = float(os.environ.get("SXCERT_LOAD_CALL_DEADLINE_S") or 10.0)
 _RUN_STARTED: list[float] = []  # this process's first learner's start (monotonic)
 
 
@@ -114,7 +121,8 @@ class StudyingLearner(FastHttpUser):
             return
         self.left = True
         try:
-            self.client.post("/api/v1/logout", headers=self.auth, name="logout")
+            with self._post("/api/v1/logout", None, "logout"):
+                pass  # judged by locust on its status (a 204 has no JSON to read)
         finally:  # a learner stopped while logging out (the run's end) still reports
             _write_ledger(self.ledger.as_dict())
 
@@ -149,9 +157,7 @@ class StudyingLearner(FastHttpUser):
         }
         path = f"/api/v1/playbacks/{self.me.playback_id}/heartbeats"
         self.ledger.sending_heartbeat(self.seq)  # unknown until answered (ledger.py)
-        with self.client.post(
-            path, json=body, headers=self.auth, name="heartbeat", catch_response=True
-        ) as response:
+        with self._post(path, body, "heartbeat") as response:
             answer = self._judge(response)
             if answer is None:
                 return None
@@ -198,10 +204,16 @@ class StudyingLearner(FastHttpUser):
         self, path: str, body: dict[str, Any], name: str
     ) -> dict[str, Any] | bool | None:
         """POST as this learner, named for locust's statistics, and judged by `_judge`."""
-        with self.client.post(
-            path, json=body, headers=self.auth, name=name, catch_response=True
-        ) as response:
+        with self._post(path, body, name) as response:
             return self._judge(response)
+
+    def _post(self, path: str, body: dict[str, Any] | None, name: str) -> Any:
+        """POST as this learner, named for locust's statistics, within CALL_DEADLINE_S; the
+        answer's context, which records it when left (`catch_response`)."""
+        with gevent.Timeout(CALL_DEADLINE_S):
+            return self.client.post(
+                path, json=body, headers=self.auth, name=name, catch_response=True
+            )
 
     @staticmethod
     def _judge(response: Any) -> dict[str, Any] | bool | None:
