@@ -111,7 +111,9 @@ class ArchivePusher:
             if self._defects.active("archive_push_lost_on_restart"):
                 return self._hand_over_in_memory(db, now)
             if self._defects.active("archive_push_stops_at_a_refused_chain"):
-                return self._deliver_until_refused(db, now)
+                return self._deliver_until_refused(db, now, newest_first=False)
+            if self._defects.active("archive_push_newest_first_stops_at_a_refused_chain"):
+                return self._deliver_until_refused(db, now, newest_first=True)
             moment = time.monotonic()
             self._refused = {learner: at for learner, at in self._refused.items() if at > moment}
             batches = pending(db, set(self._refused))
@@ -122,12 +124,17 @@ class ArchivePusher:
                 self._refused[learner_id] = time.monotonic() + retry_s
             return acknowledged
 
-    def _deliver_until_refused(self, db: Session, now: Any) -> int:
-        """The defect `archive_push_stops_at_a_refused_chain`: every learner's records every
-        round, in the platform's own order of learners (by learner id), and the round ends at
-        the first refusal, as at an unavailable province."""
+    def _deliver_until_refused(self, db: Session, now: Any, *, newest_first: bool) -> int:
+        """The defects `archive_push_stops_at_a_refused_chain` and
+        `archive_push_newest_first_stops_at_a_refused_chain`: every learner's records every
+        round, in the platform's own order of learners (by learner id; or the learner with the
+        newest record first), and the round ends at the first refusal, as at an unavailable
+        province."""
+        batches = list(pending(db).values())
+        if newest_first:
+            batches.sort(key=lambda records: max(r["at"] for r in records), reverse=True)
         sent: list[str] = []
-        for records in pending(db).values():
+        for records in batches:
             try:
                 self._province.push_archive_records(records)
             except (ProvinceRefused, ProvinceUnavailable):

@@ -719,6 +719,15 @@ _DEFECT_LIST = (
         " of a learner after them in that order arrives.",
     ),
     Defect(
+        "archive_push_newest_first_stops_at_a_refused_chain",
+        ("ARCH-01", "ARCH-02"),
+        ("archive_holds_what_supervision_shows",),
+        "The pusher sends every learner's records every round, the learner with the newest"
+        " record first, and ends the round at the first chain the province refuses: while a"
+        " learner's records are refused, a learner whose records are all older waits until the"
+        " refused one's are accepted (a learner who acted after the refused one is not held up).",
+    ),
+    Defect(
         "export_omits_last_row",
         ("POST-01",),
         ("export_matches_the_supervision_view",),

@@ -139,14 +139,22 @@ SKIP_LOAD = ("--skip-load",)
 # pass; a pusher that stops at a refused chain holds the subsidy cohort's learners up behind its
 # learner whose archive is refused, now and then (whose records come first is the platform's
 # order). Their solo runs, narrowed to their own requirements, prove them.
-SOLO_ONLY = frozenset({"archive_chain_broken", "archive_push_stops_at_a_refused_chain"})
+SOLO_ONLY = frozenset(
+    {
+        "archive_chain_broken",
+        "archive_push_stops_at_a_refused_chain",
+        "archive_push_newest_first_stops_at_a_refused_chain",
+    }
+)
 # Defects whose solo run needs a platform of its own: the switchable platform keeps the chains the
 # defects before it left refused for good (`archive_chain_broken`'s records, hashed wrongly,
 # stay refused after the switch back), and a pusher that stops at the first refused chain, by
 # learner id, stops there too: a learner refused for good whose id falls between the check's two
 # learners keeps the first one from being retried, and the check then tries the other way round
 # with fresh learners, who may all come first by their ids (a CI run of stop 41 passed it so).
-NEEDS_A_CLEAN_ARCHIVE = frozenset({"archive_push_stops_at_a_refused_chain"})
+NEEDS_A_CLEAN_ARCHIVE = frozenset(
+    {"archive_push_stops_at_a_refused_chain", "archive_push_newest_first_stops_at_a_refused_chain"}
+)
 # Group runs are API runs: the defects that name browser checks are proven by their solo runs.
 API_DEFECTS = {
     name: d for name, d in DEFECTS.items() if api_only(d.checks) and name not in SOLO_ONLY

@@ -115,6 +115,7 @@ FINAL_DEFECTS = {
     "archive_chain_broken": ("ARCH-01", "ARCH-02"),
     "archive_push_lost_on_restart": ("ARCH-01", "SUB-05"),
     "archive_push_stops_at_a_refused_chain": ("ARCH-01", "ARCH-02"),
+    "archive_push_newest_first_stops_at_a_refused_chain": ("ARCH-01", "ARCH-02"),
     "export_omits_last_row": ("POST-01",),
     "export_leaks_other_scope": ("POST-01",),
     "export_leaves_out_failed_captures": ("POST-01",),

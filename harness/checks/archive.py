@@ -112,10 +112,12 @@ def archive_holds_what_supervision_shows(probe: Probe) -> None:
       refused at least once, so that its records wait unsent; the journey's
       records must still arrive within `realtime_seconds`; then the other way round: that
       refusal lifted and its chain delivered, the journey's learner refused, and a new session
-      of the first learner must arrive within `realtime_seconds` (a platform that ends its round
-      at the first refusal, in any fixed order of learners, holds one of the two up); when the
-      first learner is not retried within RETRY_WAIT_S, the sessions of FRESH_LEARNERS fresh
-      learners must arrive instead.
+      of the first learner, then one more of the refused learner's (the province unavailable
+      meanwhile, so that nothing is sent in between), and the first learner's must arrive
+      within `realtime_seconds` of the province's return (a platform that ends its round at
+      the first refusal, in any fixed order of learners, or oldest or newest records first,
+      holds one of the two up); when the first learner is not retried within RETRY_WAIT_S, the
+      sessions of FRESH_LEARNERS fresh learners must arrive instead.
     Time: the test clock; the archive is polled in real time."""
     held_up = study_setup(probe)
     probe.province.refuse_archive(held_up.learner.id_number)
@@ -163,9 +165,12 @@ def _judge_the_other_way_round(
 ) -> None:
     """The roles swapped: the held-up learner's refusal lifted and its chain arrived, the
     journey's learner refused (and refused once more, on a new session), then a new session of
-    the first learner must arrive within `realtime_seconds`. A platform that ends its round at
-    the first refusal in any fixed order of learners holds one of the two up: whichever of
-    them comes second in its order.
+    the first learner, and after it one more of the refused learner's (the province unavailable
+    while both are made); the first learner's must arrive within `realtime_seconds`. A
+    platform that ends its round at the first refusal in any fixed order of learners holds one
+    of the two up: whichever of them comes second in its order; one that orders them by their
+    records' age, oldest or newest first, holds up the first learner here (the refused one's
+    records are both older and newer than its).
 
     A held-up learner not retried within RETRY_WAIT_S (a platform slow to retry, which the
     interface allows, or one whose round stops at a third learner's refused chain, between the
@@ -189,10 +194,21 @@ def _judge_the_other_way_round(
     )
     waiting = [held_up] if retried else [study_setup(probe) for _ in range(FRESH_LEARNERS)]
     sessions = []
-    for learner in waiting:
-        fresh = study(probe, learner, 0)
-        probe.platform.close_playback(fresh.token or learner.token, fresh.playback_id)
-        sessions.append((learner, fresh.playback_id))
+    # The refused learner acts last, and nothing is sent before it has: a pusher that sends the
+    # learner with the newest records first, and stops at a refusal, then meets the refused
+    # chain first, as one that sends the oldest first does (its refused records are older than
+    # the waiting ones'); the province answers 503 meanwhile, so that no round in between
+    # sends the waiting records early. The outage ends before the waiting records are timed.
+    probe.province.set_unavailable(True)
+    try:
+        for learner in waiting:
+            fresh = study(probe, learner, 0)
+            probe.platform.close_playback(fresh.token or learner.token, fresh.playback_id)
+            sessions.append((learner, fresh.playback_id))
+        last = study(probe, journey, 0)
+        probe.platform.close_playback(last.token or journey.token, last.playback_id)
+    finally:
+        probe.province.set_unavailable(False)
 
     def held_back() -> list[tuple[Enrolled, str]]:
         return [(e, s) for e, s in sessions if not _holds_session(probe, e, s)]
@@ -210,6 +226,7 @@ def _judge_the_other_way_round(
         ],
         "fresh_learners": not retried,
         "refused_learner": journey.learner.id_number,
+        "refused_learners_last_session": last.playback_id,
         "refused_pushes": refused_pushes(probe, journey, after_seq=mark)[:5],
     }
     probe.evidence.attach_json("the-other-way-round", observed)
