@@ -13,6 +13,7 @@ only in an app embedded in another program; a server process of its own restarts
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -132,7 +133,7 @@ class ArchivePusher:
         province."""
         batches = list(pending(db).values())
         if newest_first:
-            batches.sort(key=lambda records: max(r["at"] for r in records), reverse=True)
+            batches.sort(key=_newest_moment, reverse=True)
         sent: list[str] = []
         for records in batches:
             try:
@@ -162,3 +163,9 @@ class ArchivePusher:
                 break
             sent += len(self._in_memory.popleft())
         return sent
+
+
+def _newest_moment(records: list[dict[str, Any]]) -> dt.datetime:
+    """When a learner's newest record's fact happened (compared as times: the texts' second
+    fractions are not always written)."""
+    return max(dt.datetime.fromisoformat(r["at"]) for r in records)

@@ -92,6 +92,16 @@ def test_bad_input_is_exit_2_with_one_reason(tmp_path, args, reason):
     assert not (tmp_path / "load").exists()
 
 
+@pytest.mark.parametrize("value", ["soon", "0", "-2", "nan"])
+def test_a_call_deadline_that_is_not_a_positive_number_is_exit_2_naming_it(tmp_path, value):
+    env = {**os.environ, "SXCERT_LOAD_CALL_DEADLINE_S": value}
+    done = run_sxcert("load", "--out", str(tmp_path / "load"), env=env, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    said = " ".join(done.stderr.split())  # the console wraps long lines
+    assert "SXCERT_LOAD_CALL_DEADLINE_S must be a positive number of seconds" in said
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize("inherited", ["default", "ignored"])
 def test_an_interrupted_run_stops_locust_and_exits_2(tmp_path, inherited):
     """Also when the run inherited SIGINT ignored, as a background job of a non-interactive

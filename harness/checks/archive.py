@@ -210,8 +210,8 @@ def _judge_the_other_way_round(
     finally:
         probe.province.set_unavailable(False)
 
-    def held_back() -> list[tuple[Enrolled, str]]:
-        return [(e, s) for e, s in sessions if not _holds_session(probe, e, s)]
+    def held_back() -> set[str]:
+        return {s for e, s in sessions if not _holds_session(probe, e, s)}
 
     late = poll(held_back, lambda left: not left, probe.thresholds.realtime_seconds, POLL_S)
     observed = {
@@ -219,7 +219,7 @@ def _judge_the_other_way_round(
             {
                 "learner": e.learner.id_number,
                 "session": s,
-                "arrived": s not in {held for _, held in late},
+                "arrived": s not in late,
                 "chain": _summary(held_chain(probe, e)),
             }
             for e, s in sessions

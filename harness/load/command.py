@@ -27,7 +27,7 @@ from harness.failures import CheckFailure
 from harness.load.capacity import find_capacity
 from harness.load.cohort import CohortError
 from harness.load.crowd import spawn_rate as crowd_spawn_rate
-from harness.load.runner import LoadPlan, LoadRunError
+from harness.load.runner import LoadPlan, LoadRunError, call_deadline_s
 from harness.load.session import LoadResult, run_load
 from harness.load.stats import HistoryRow
 from harness.profile import Profile, ProfileError, Thresholds, load_profile
@@ -208,6 +208,7 @@ def _run(
     )
     stop = StopRequest()
     try:
+        call_deadline_s()  # a bad value is exit 2 now, not after the learners are prepared
         with stop_on_signals(stop), _target(options, given) as target:
             why = reachable(target.target.url.rstrip("/") + "/api/v1/health")
             if why is not None:

@@ -39,6 +39,7 @@ from locust.exception import StopUser
 from harness.load.cohort import Cohort, CohortLearner, QuizQuestion
 from harness.load.crowd import first_beat_delay, leaving_moment, next_question
 from harness.load.ledger import LearnerLedger
+from harness.load.runner import call_deadline_s
 
 
 class _Seats:
@@ -63,7 +64,7 @@ SEATS = _Seats()
 # the call as long as it likes — and hides it: locust records a request when it ends, and a run
 # stopped while its calls trickle records none of them. A call cut here is a failed request
 # (locust counts gevent's Timeout as a failure, "no answer").
-CALL_DEADLINE_S = float(os.environ.get("SXCERT_LOAD_CALL_DEADLINE_S") or 10.0)
+CALL_DEADLINE_S = call_deadline_s()
 _RUN_STARTED: list[float] = []  # this process's first learner's start (monotonic)
 
 

@@ -24,7 +24,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,10 +40,28 @@ STARTED_MARKS = (b"Ramping to", b"Sending spawn jobs")  # locust's log: the user
 # A locust process's own open files besides one socket per simulated learner (FastHttpUser keeps
 # its connection): the interpreter's, the CSV and log files, the ledgers, a worker's master link.
 FILES_BESIDES_USERS = 512
+CALL_DEADLINE_VARIABLE = "SXCERT_LOAD_CALL_DEADLINE_S"  # one call's bound as a whole (locustfile)
+CALL_DEADLINE_S = 10.0
 
 
 class LoadRunError(RuntimeError):
     """The load run could not be made (exit 2), with the reason and the tail of locust's log."""
+
+
+def call_deadline_s(environ: Mapping[str, str] | None = None) -> float:
+    """The bound of one simulated learner's call as a whole: CALL_DEADLINE_S, or the variable's
+    value (a test's shorter one). A value that is not a positive number is refused here, with
+    its name, before any learner is prepared or locust started."""
+    raw = (os.environ if environ is None else environ).get(CALL_DEADLINE_VARIABLE) or ""
+    if not raw:
+        return CALL_DEADLINE_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise LoadRunError(f"{CALL_DEADLINE_VARIABLE} must be a positive number of seconds")
+    return value
 
 
 def open_files_per_process(plan: LoadPlan) -> int:
@@ -148,6 +166,7 @@ def run_locust(
         "SXCERT_LOAD_LEDGER": str((folder / "ledger").resolve()),
         "SXCERT_LOAD_PACING": "" if plan.pacing_s is None else f"{plan.pacing_s:g}",
         "SXCERT_LOAD_DURATION": str(plan.duration_s),
+        CALL_DEADLINE_VARIABLE: f"{call_deadline_s():g}",
         "PYTHONPATH": os.pathsep.join(
             filter(None, [str(LOCUSTFILE.parents[2]), os.environ.get("PYTHONPATH")])
         ),
