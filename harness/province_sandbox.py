@@ -87,8 +87,10 @@ class ProvinceSandboxClient:
         region_code: str | None = None,
         sex: str | None = None,
         namesake_of: str | None = None,
+        name: tuple[str, str] | None = None,
     ) -> SandboxIdentity:
-        """A fresh synthetic person; `namesake_of` gives it the name of that identity.
+        """A fresh synthetic person; `namesake_of` gives it the name of that identity, `name`
+        a name of the caller's (汉字, Latin transcription).
 
         What is not given is drawn here from the harness's seeded generator (`seeding.draws`):
         a birth date giving an age of DRAWN_AGES on today's Shanghai date (a year inside the
@@ -100,6 +102,8 @@ class ProvinceSandboxClient:
         body: dict[str, str | int] = {}
         if namesake_of is not None:
             body["namesake_of"] = namesake_of
+        if name is not None:  # (the name, its Latin transcription)
+            body["name"], body["name_latin"] = name
         body["birth_date"] = (birth_date or _drawn_birth_date(rng)).isoformat()
         body["region_code"] = region_code or rng.choice(SHANXI_REGION_CODES)
         body["sex"] = sex or rng.choice("MF")
@@ -259,12 +263,16 @@ class ProvinceSandboxClient:
 
 
 def _drawn_birth_date(rng: random.Random) -> dt.date:
-    """A birth date giving an age within DRAWN_AGES on today's date in Shanghai."""
+    """A birth date giving an age within DRAWN_AGES on today's date in Shanghai; never 29
+    February (drawn as the 28th). ELIG-01/02 enrol people born on a leap day on purpose, so a
+    platform whose age rule fails on them fails its age checks in every run; drawn here, about
+    one run in five would have one of a few hundred learners fail some other check instead."""
     today = dt.datetime.now(CHINA).date()
     youngest, oldest = DRAWN_AGES
     latest = _years_before(today, youngest)
     earliest = _years_before(today, oldest + 1) + dt.timedelta(days=1)
-    return earliest + dt.timedelta(days=rng.randrange((latest - earliest).days + 1))
+    drawn = earliest + dt.timedelta(days=rng.randrange((latest - earliest).days + 1))
+    return drawn.replace(day=28) if (drawn.month, drawn.day) == (2, 29) else drawn
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

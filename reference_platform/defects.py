@@ -507,6 +507,22 @@ _DEFECT_LIST = (
         " registered the day before the 60th birthday is enrolled on it.",
     ),
     Defect(
+        "refuses_uncommon_name_characters",
+        ("ID-01",),
+        ("registration_keeps_real_name_face_and_id_card",),
+        "Registration takes only names of 2-4 characters of the basic CJK block (the validator"
+        " most snippets copy): a minority name with its middle dot, or a rare character, is"
+        " refused (422).",
+    ),
+    Defect(
+        "ages_fail_on_leap_day_births",
+        ("ELIG-01", "ELIG-02"),
+        ("learner_under_minimum_age_is_refused", "learner_at_upper_age_bound_is_refused"),
+        "The age rule makes this year's and next year's birthday by replacing the birth date's"
+        " year, which fails for 29 February in a common year: a learner born on a leap day"
+        " cannot enrol (500).",
+    ),
+    Defect(
         "credits_stock_player_rates",
         ("STUDY-06",),
         ("faster_than_real_time_playback_earns_no_extra_credit",),

@@ -58,6 +58,8 @@ def check_age(
     birth_date: dt.date, today: dt.date, settings: PlatformSettings, defects: ActiveDefects
 ) -> None:
     """Age in completed years on the enrolment date; `max_age` itself is already too old."""
+    if defects.active("ages_fail_on_leap_day_births"):
+        _birthdays_by_replacing_the_year(birth_date, today)
     age = resident_id.age_on(birth_date, today)
     min_age = settings.min_age - 1 if defects.active("accepts_under_16") else settings.min_age
     if age < min_age:
@@ -69,3 +71,10 @@ def check_age(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "Learner is over the age limit on the enrolment date"
         )
+
+
+def _birthdays_by_replacing_the_year(birth_date: dt.date, today: dt.date) -> list[dt.date]:
+    """The defect `ages_fail_on_leap_day_births`: this year's and next year's birthday made with
+    `date.replace`, which raises for 29 February in a common year (one of any two years is), so
+    the enrolment of a learner born on a leap day answers 500."""
+    return [birth_date.replace(year=today.year + later) for later in (0, 1)]

@@ -73,7 +73,12 @@ def test_clauses_json_has_every_clause_and_the_defects_of_each_check() -> None:
     assert elig["checks"] == [
         {
             "name": "learner_under_minimum_age_is_refused",
-            "defects": ["accepts_under_16", "ages_at_registration_date", "counts_age_by_utc_date"],
+            "defects": [
+                "accepts_under_16",
+                "ages_at_registration_date",
+                "ages_fail_on_leap_day_births",
+                "counts_age_by_utc_date",
+            ],
         }
     ]
 
@@ -86,7 +91,7 @@ def test_clauses_csv_and_markdown() -> None:
     assert elig[3] == "learner_under_minimum_age_is_refused"
     assert elig[4] == (
         "learner_under_minimum_age_is_refused: accepts_under_16, ages_at_registration_date, "
-        "counts_age_by_utc_date"
+        "ages_fail_on_leap_day_births, counts_age_by_utc_date"
     )
     md = run_sxcert("clauses", "--format", "md").stdout.splitlines()
     assert md[0] == "| clause | level | quote | checks | defects |"

@@ -133,6 +133,22 @@ def test_registration_then_re_registration(client) -> None:
     assert other_platform.json()["registration_id"] != first.json()["registration_id"]
 
 
+def test_a_person_of_a_given_name_registers_under_it(client) -> None:
+    """The sandbox makes a person of the caller's name (ID-01 tries names the common validators
+    refuse), the ID card drawn with it; a name and a namesake at once is refused."""
+    name = "赵孟\U0002b5af"
+    person = new_person(client, name=name, name_latin="Zhao Mengfu")
+    assert person["name"] == name
+    assert register(client, person).status_code == 201
+    card = client.get(f"/sandbox/v1/identities/{person['id_number']}/id-card.png", headers=ADMIN)
+    assert card.status_code == 200 and card.content.startswith(b"\x89PNG")
+    both = {"name": name, "namesake_of": person["id_number"]}
+    answer = client.post("/sandbox/v1/identities", json=both, headers=ADMIN)
+    assert answer.status_code == 422 and "not both" in answer.text
+    short = client.post("/sandbox/v1/identities", json={"name": "王"}, headers=ADMIN)
+    assert short.status_code == 422
+
+
 def test_registration_refusals(client) -> None:
     person = new_person(client)
     face = face_b64(client, person["id_number"])

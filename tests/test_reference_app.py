@@ -87,6 +87,8 @@ FINAL_DEFECTS = {
     "same_device_logins_coexist": ("STUDY-03",),
     "matches_voucher_holder_by_name": ("VOUCH-02",),
     "ages_at_registration_date": ("ELIG-01", "ELIG-02"),
+    "ages_fail_on_leap_day_births": ("ELIG-01", "ELIG-02"),
+    "refuses_uncommon_name_characters": ("ID-01",),
     "credits_stock_player_rates": ("STUDY-06",),
     "credits_windows_of_other_courses": ("STUDY-04",),
     "completion_minimum_short_below_senior": ("COURSE-05",),

@@ -189,6 +189,25 @@ def test_defects_on_age(tmp_path: Path) -> None:
             assert platform.enrol(headers, COURSE_A, code).status_code == status_code
 
 
+def test_leap_day_births_enrol_by_age_and_the_defect_fails_them(tmp_path: Path) -> None:
+    """A learner born on 29 February is aged like anyone else (its birthday is 1 March in a
+    common year); under `ages_fail_on_leap_day_births` its enrolment answers 500, whatever the
+    year (one of this year and the next is common)."""
+    for defects, expected in [((), (201, 403)), (("ages_fail_on_leap_day_births",), (500, 500))]:
+        folder = tmp_path / "-".join(defects or ("clean",))
+        folder.mkdir()
+        with running_platform(folder, defects=defects, raise_server_exceptions=False) as platform:
+            today = platform.today()
+            inside = dt.date(next(y for y in range(today.year - 16, 0, -1) if y % 4 == 0), 2, 29)
+            over = dt.date(next(y for y in range(today.year - 60, 0, -1) if y % 4 == 0), 2, 29)
+            statuses = []
+            for birth_date in (inside, over):
+                person, headers = _learner(platform, birth_date)
+                code = platform.province.issue_voucher(person.id_number)
+                statuses.append(platform.enrol(headers, COURSE_A, code).status_code)
+            assert tuple(statuses) == expected, (today, inside, over)
+
+
 def test_defect_ignores_employment_status(tmp_path: Path) -> None:
     with running_platform(tmp_path, defects=("ignores_employment_status",)) as platform:
         person, headers = _learner(platform)

@@ -7,6 +7,7 @@ values an ineligible enrolment would feed: study, completion, subsidy).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Callable
 from typing import get_args
@@ -24,6 +25,7 @@ from harness.failures import CannotJudge, CheckFailure
 from harness.learners import birth_date_for_age
 from harness.probe import Probe
 from harness.registry import check
+from harness.spec import resident_id
 from harness.spec.courses import CourseOut
 from harness.spec.vouchers import EmploymentStatus
 
@@ -84,17 +86,45 @@ def _on_one_platform_day(probe: Probe, judge: Callable[[dt.date], str]) -> None:
     raise CannotJudge("the platform's date kept changing during the age check")
 
 
-def _age_cases(probe: Probe, today: dt.date, cases: list[tuple[int, int, bool, str]]) -> None:
-    """Each case `(age, days_after_birthday, should_enrol, label)` with its own fresh learner,
-    all at once."""
+AgeCase = tuple[dt.date, bool, str]  # (birth date, should enrol, label)
+
+
+def _birthday(today: dt.date, years: int, days_after: int, should_enrol: bool) -> AgeCase:
+    """The learner whose `years`th birthday was `days_after` days before `today` (-1: tomorrow)."""
+    when = {0: "today", -1: "tomorrow"}[days_after]
+    birth = birth_date_for_age(today, years, days_after_birthday=days_after)
+    return birth, should_enrol, f"{years}th birthday {when}"
+
+
+def leap_day_birth(
+    today: dt.date, *, at_least: int | None = None, under: int | None = None
+) -> dt.date:
+    """A 29 February birth: the latest of someone at least `at_least` years old on `today`, or
+    the earliest of someone under `under` — the leap-day-born learners nearest an age bound."""
+    if at_least is not None:
+        older = range(today.year - at_least, today.year - at_least - 8, -1)
+        return next(b for b in _leap_days(older) if resident_id.age_on(b, today) >= at_least)
+    assert under is not None, "at_least or under"
+    younger = range(today.year - under, today.year - under + 8)
+    return next(b for b in _leap_days(younger) if resident_id.age_on(b, today) < under)
+
+
+def _leap_days(years: range) -> list[dt.date]:
+    return [dt.date(year, 2, 29) for year in years if calendar.isleap(year)]
+
+
+def _leap_day_case(today: dt.date, birth: dt.date, should_enrol: bool) -> AgeCase:
+    age = resident_id.age_on(birth, today)
+    return birth, should_enrol, f"born on 29 February {birth.year}, {age} years old"
+
+
+def _age_cases(probe: Probe, today: dt.date, cases: list[AgeCase]) -> None:
+    """Each case with its own fresh learner, all at once."""
     in_parallel(
-        lambda years=years, days=days, ok=ok, label=label: _try_enrol(
-            probe,
-            birth_date_for_age(today, years, days_after_birthday=days),
-            ok,
-            f"{label} ({today}, Asia/Shanghai)",
+        lambda birth=birth, ok=ok, label=label: _try_enrol(
+            probe, birth, ok, f"{label} ({today}, Asia/Shanghai)"
         )
-        for years, days, ok, label in cases
+        for birth, ok, label in cases
     )
 
 
@@ -135,24 +165,32 @@ def learner_under_minimum_age_is_refused(probe: Probe) -> None:
     birth date in the ID number, around the minimum age (profile `min_age`, 16).
 
     Tried, each with a fresh learner: the 16th birthday tomorrow (refused) and today (enrolled);
-    then a learner registered the day before the 16th birthday who enrols on it (enrolled: the
-    enrolment date counts, not the registration date; the clock advances one day). The enrolment
-    date is put in the Shanghai early morning (the clock is advanced by less than a day), where
-    the UTC date is still yesterday, so a platform counting by the UTC date refuses the birthday
-    learner. A refusal must leave no enrolment seen by a supervisor and no redeem at the
-    province."""
+    the youngest person born on 29 February who is 16 or older (enrolled: a birthday that does
+    not exist this year, where an age rule that builds the birthday with `date.replace` fails —
+    a 5xx fails the check); then a learner registered the day before the 16th birthday who
+    enrols on it (enrolled: the enrolment date counts, not the registration date; the clock
+    advances one day). The enrolment date is put in the Shanghai early morning (the clock is
+    advanced by less than a day), where the UTC date is still yesterday, so a platform counting
+    by the UTC date refuses the birthday learner. A refusal must leave no enrolment seen by a
+    supervisor and no redeem at the province. Not reached: the day before a leap-day-born
+    learner's 16th birthday (a 28 February; catalogue ELIG-01)."""
     age = probe.thresholds.min_age
 
     def judge(today: dt.date) -> str:
+        leap_born = leap_day_birth(today, at_least=age)
         _age_cases(
             probe,
             today,
             [
-                (age, -1, False, f"{age}th birthday tomorrow"),
-                (age, 0, True, f"{age}th birthday today"),
+                _birthday(today, age, -1, False),
+                _birthday(today, age, 0, True),
+                _leap_day_case(today, leap_born, True),
             ],
         )
-        return f"refused the day before the {age}th birthday, enrolled on it ({today})"
+        return (
+            f"refused the day before the {age}th birthday, enrolled on it and born on"
+            f" {leap_born} ({today})"
+        )
 
     _on_one_platform_day(probe, judge)
     probe.evidence.note(_registered_the_day_before(probe, age, True) + ": enrolled")
@@ -166,21 +204,30 @@ def learner_at_upper_age_bound_is_refused(probe: Probe) -> None:
     (profile `max_age_exclusive`, 60: the 60th birthday itself is too old).
 
     Tried, each with a fresh learner: the 60th birthday today (refused) and tomorrow (enrolled);
-    then a learner registered the day before the 60th birthday who enrols on it (refused: the
-    enrolment date counts; the clock advances one day). As for ELIG-01 the enrolment date is in
-    the Shanghai early morning. A refusal must leave no enrolment and no redeem."""
+    the oldest person born on 29 February who is under 60 (enrolled) and the youngest who is 60
+    or older (refused): a refusal must be a 4xx, and an age rule that fails on a birthday missing
+    from this year answers a 5xx, which fails the check; then a learner registered the day
+    before the 60th birthday who enrols on it (refused: the enrolment date counts; the clock
+    advances one day). As for ELIG-01 the enrolment date is in the Shanghai early morning. A
+    refusal must leave no enrolment and no redeem."""
     bound = probe.thresholds.max_age_exclusive
 
     def judge(today: dt.date) -> str:
+        young, old = leap_day_birth(today, under=bound), leap_day_birth(today, at_least=bound)
         _age_cases(
             probe,
             today,
             [
-                (bound, 0, False, f"{bound}th birthday today"),
-                (bound, -1, True, f"{bound}th birthday tomorrow"),
+                _birthday(today, bound, 0, False),
+                _birthday(today, bound, -1, True),
+                _leap_day_case(today, young, True),
+                _leap_day_case(today, old, False),
             ],
         )
-        return f"refused on the {bound}th birthday, enrolled the day before ({today})"
+        return (
+            f"refused on the {bound}th birthday, enrolled the day before; born on {young}"
+            f" enrolled, on {old} refused ({today})"
+        )
 
     _on_one_platform_day(probe, judge)
     probe.evidence.note(_registered_the_day_before(probe, bound, False) + ": refused")

@@ -8,6 +8,7 @@ import hashlib
 from contextlib import suppress
 
 from harness.api import Refused, attempt
+from harness.checks._support import in_parallel
 from harness.failures import CannotProbe, CheckFailure
 from harness.learners import Learner
 from harness.probe import Probe
@@ -25,11 +26,54 @@ def _image_sha(field: object) -> str | None:
     return field.get("sha256") if isinstance(field, dict) else None
 
 
+# Real names a platform must take as the identity authority holds them (catalogue ID-01), each
+# outside what the common name validators admit (2-4 characters of U+4E00-U+9FA5): a Uyghur name
+# with the middle dot (U+00B7) between its parts, 8 characters; a character of CJK Extension A
+# (U+4DAE); one beyond the Basic Multilingual Plane (U+2B5AF, four bytes in UTF-8: a 3-byte
+# "utf8" column cannot hold it). Each (name, Latin transcription for the ID card).
+UNCOMMON_NAMES: tuple[tuple[str, str], ...] = (
+    ("阿依古丽·买买提", "Ayigul Maimaiti"),
+    ("刘\u4dae", "Liu Yan"),
+    ("赵孟\U0002b5af", "Zhao Mengfu"),
+)
+
+
 @check("ID-01")
 def registration_keeps_real_name_face_and_id_card(probe: Probe) -> None:
     """Registration passes name, ID number and face to the identity authority and keeps both
-    photos, byte for byte, where a supervisor can see them."""
-    learner = probe.learners.registered()
+    photos, byte for byte, where a supervisor can see them.
+
+    Space: the name's characters — a drawn name of common characters, and the UNCOMMON_NAMES
+    (a minority name with its middle dot, a CJK Extension A character, a character beyond the
+    BMP): each person registers (a refusal or a 5xx fails), the authority receives the face, and
+    a supervisor sees the learner under exactly the name, with both photos as sent."""
+    people = [("a drawn name", probe.learners.person)] + [
+        (f"the name {name}", lambda name=name, latin=latin: _named(probe, name, latin))
+        for name, latin in UNCOMMON_NAMES
+    ]
+    rows = in_parallel([lambda c=c, p=p: _registration_kept(probe, c, p()) for c, p in people])
+    probe.evidence.attach_json("registration", rows)
+    problems = [f"{row['case']}: {problem}" for row in rows for problem in row["problems"]]
+    if problems:
+        raise CheckFailure(
+            "Real-name registration is incomplete",
+            received=problems,
+            expected="every real name registered; name, ID number, face photo and ID-card "
+            "photo kept",
+        )
+    probe.evidence.note(
+        "name, ID number, face and ID-card photo kept; face registered at the province; also"
+        f" for the names {', '.join(name for name, _ in UNCOMMON_NAMES)}"
+    )
+
+
+def _named(probe: Probe, name: str, latin: str) -> Learner:
+    return probe.learners.person_of(probe.province.new_identity(name=(name, latin)))
+
+
+def _registration_kept(probe: Probe, case: str, learner: Learner) -> dict[str, object]:
+    """One person registered, and what the authority and a supervisor hold of it."""
+    outcome = attempt(lambda: probe.learners.register(learner))
     face_sha, card_sha = _sha(learner.face_photo), _sha(learner.id_card_photo)
     registrations = [
         e
@@ -42,7 +86,10 @@ def registration_keeps_real_name_face_and_id_card(probe: Probe) -> None:
     seen = probe.supervisor.learner(learner.id_number)
     stored_face = probe.supervisor.photo(seen.learner_id, "face") if seen else None
     stored_card = probe.supervisor.photo(seen.learner_id, "id-card") if seen else None
-    observed = {
+    observed: dict[str, object] = {
+        "case": case,
+        "name": learner.name,
+        "registration": short_answer(outcome) if isinstance(outcome, Refused) else "registered",
         "province_registrations": [e.model_dump(mode="json") for e in registrations],
         "supervision_learner": seen.model_dump(mode="json") if seen else None,
         "stored_face_sha256": hashlib.sha256(stored_face).hexdigest() if stored_face else None,
@@ -50,8 +97,10 @@ def registration_keeps_real_name_face_and_id_card(probe: Probe) -> None:
         "sent_face_sha256": face_sha,
         "sent_id_card_sha256": card_sha,
     }
-    probe.evidence.attach_json("registration", observed)
     problems = []
+    if isinstance(outcome, Refused):  # what follows from it is in the evidence, not repeated
+        observed["problems"] = [f"the registration was refused ({short_answer(outcome)})"]
+        return observed
     if face_sha not in sent:
         problems.append("the identity authority did not receive the registered face photo")
     if seen is None or seen.name != learner.name:
@@ -60,15 +109,8 @@ def registration_keeps_real_name_face_and_id_card(probe: Probe) -> None:
         problems.append("the stored face photo differs from the one registered")
     if observed["stored_id_card_sha256"] != card_sha:
         problems.append("the stored ID-card photo differs from the one registered")
-    if problems:
-        raise CheckFailure(
-            "Real-name registration is incomplete",
-            received=problems,
-            expected="name, ID number, face photo and ID-card photo kept",
-        )
-    probe.evidence.note(
-        "name, ID number, face and ID-card photo kept; face registered at the province"
-    )
+    observed["problems"] = problems
+    return observed
 
 
 # The identity authority's fewest frames to judge (docs/interface.md, the province's liveness

@@ -18,6 +18,11 @@ class SandboxIdentityIn(In):
     # the new person bears the same name as this sandbox identity (namesakes are common: a
     # voucher must be matched by ID number, never by name)
     namesake_of: str | None = Field(default=None, min_length=18, max_length=18)
+    # the new person's real name, as the identity authority holds it (the interface's 2-40
+    # characters), and its Latin transcription for the ID card: names a platform must take as
+    # they are (a minority name with its middle dot, a rare character); drawn when not given
+    name: str | None = Field(default=None, min_length=2, max_length=40)
+    name_latin: str | None = Field(default=None, min_length=1, max_length=80)
     # what the province still draws (sequence number, name, unasked fields) comes from this seed:
     # the harness passes one derived from its run seed, so `--seed` repeats the people it gets
     seed: int | None = Field(default=None, ge=0, lt=2**63)

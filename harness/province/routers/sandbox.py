@@ -63,6 +63,9 @@ def _known(identities: IdentityStore, id_number: str) -> IdentityRecord:
 )
 def create_identity(body: SandboxIdentityIn, identities: Identities) -> SandboxIdentity:
     """A fresh synthetic person (Shanxi county, age 18–50, unless asked otherwise)."""
+    if body.name is not None and body.namesake_of is not None:
+        raise HTTPException(422, "Give a name or namesake_of, not both")
+    named = {} if body.name is None else {"name": (body.name, body.name_latin or body.name)}
     try:
         record = identities.new_identity(
             birth_date=body.birth_date,
@@ -70,6 +73,7 @@ def create_identity(body: SandboxIdentityIn, identities: Identities) -> SandboxI
             sex=body.sex,
             namesake_of=body.namesake_of,
             seed=body.seed,
+            **named,
         )
     except InvalidIdentityRequest as exc:
         raise HTTPException(422, str(exc)) from None
