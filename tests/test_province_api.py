@@ -147,6 +147,8 @@ def test_a_person_of_a_given_name_registers_under_it(client) -> None:
     assert answer.status_code == 422 and "not both" in answer.text
     short = client.post("/sandbox/v1/identities", json={"name": "王"}, headers=ADMIN)
     assert short.status_code == 422
+    latin_only = client.post("/sandbox/v1/identities", json={"name_latin": "Wang"}, headers=ADMIN)
+    assert latin_only.status_code == 422 and "give the name too" in latin_only.text
 
 
 def test_registration_refusals(client) -> None:

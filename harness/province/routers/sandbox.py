@@ -65,6 +65,8 @@ def create_identity(body: SandboxIdentityIn, identities: Identities) -> SandboxI
     """A fresh synthetic person (Shanxi county, age 18–50, unless asked otherwise)."""
     if body.name is not None and body.namesake_of is not None:
         raise HTTPException(422, "Give a name or namesake_of, not both")
+    if body.name_latin is not None and body.name is None:
+        raise HTTPException(422, "name_latin transcribes a name: give the name too")
     named = {} if body.name is None else {"name": (body.name, body.name_latin or body.name)}
     try:
         record = identities.new_identity(
