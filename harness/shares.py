@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from harness.registry import CheckInfo
 
 # Clauses whose checks draw on state one run builds once (harness/checks/_subsidy_support.py:
-# the cohort the first of them asks for).
-AFFINITY: tuple[frozenset[str], ...] = (frozenset({"VOUCH-03", "SUB-01", "SUB-02", "SUB-05"}),)
+# the cohort the first of them asks for; STUDY-08's certificate scope reads its passers).
+AFFINITY: tuple[frozenset[str], ...] = (
+    frozenset({"VOUCH-03", "SUB-01", "SUB-02", "SUB-05", "STUDY-08"}),
+)
 
 # Seconds of one API run against the clean embedded reference (medians of three shared runs on a
 # quiet 2-core machine, stop 38), for the checks that take about a second or more; the others
@@ -53,6 +55,8 @@ CHECK_SECONDS: dict[str, float] = {
     "hour_without_passed_capture_is_not_credited": 1.0,
     "records_are_kept_three_years_after_training": 1.0,
     "every_account_kind_sees_exactly_its_scope": 1.0,
+    # reads the subsidy cohort (its cost is VOUCH-03's above): its own lists and an enrolment
+    "certificates_reach_exactly_their_scope": 0.8,
 }
 DEFAULT_SECONDS: dict[str, float] = {"api": 0.35, "fuzz": 20, "browser": 6, "load": 40}
 # A share smaller than this is judged by the run's own instance: starting a second reference,

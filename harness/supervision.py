@@ -158,10 +158,12 @@ class SupervisionClient(ApiClient):
         return self.parse(EmployeeOut, answer, "employee enrolment")
 
     def _list(self, model: type[Row], path: str, what: str, **filters: str | None) -> list[Row]:
-        """GET a list narrowed by the filters that are given, and keep only matching rows."""
+        """GET a list narrowed by the filters that are given, and keep only matching rows (by
+        the filters whose field the rows carry: an enrolment found by ID number has none)."""
         given = {name: value for name, value in filters.items() if value is not None}
         rows = self.parse(list[model], self._get(path, given or None), what)
-        return [row for row in rows if all(matches(getattr(row, k), v) for k, v in given.items())]
+        held = {k: v for k, v in given.items() if k in model.model_fields}
+        return [row for row in rows if all(matches(getattr(row, k), v) for k, v in held.items())]
 
     def _bytes(self, path: str) -> bytes | None:
         """An image; None when the platform has none for this account (404)."""
@@ -191,15 +193,27 @@ class SupervisionClient(ApiClient):
         """`kind` is `face` or `id-card`; None when the platform has no such photo (404)."""
         return self._bytes(f"/learners/{learner_id}/{kind}-photo")
 
-    def enrolments(self, learner_id: str | None = None) -> list[SupEnrolment]:
-        return self._list(SupEnrolment, "/enrolments", "enrolments", learner_id=learner_id)
-
-    def logins(self, learner_id: str | None = None) -> list[SupLogin]:
-        return self._list(SupLogin, "/logins", "logins", learner_id=learner_id)
-
-    def liveness_events(self, learner_id: str | None = None) -> list[SupLivenessEvent]:
+    def enrolments(
+        self, learner_id: str | None = None, *, id_number: str | None = None
+    ) -> list[SupEnrolment]:
         return self._list(
-            SupLivenessEvent, "/liveness-events", "liveness events", learner_id=learner_id
+            SupEnrolment, "/enrolments", "enrolments", learner_id=learner_id, id_number=id_number
+        )
+
+    def logins(
+        self, learner_id: str | None = None, *, id_number: str | None = None
+    ) -> list[SupLogin]:
+        return self._list(SupLogin, "/logins", "logins", learner_id=learner_id, id_number=id_number)
+
+    def liveness_events(
+        self, learner_id: str | None = None, *, id_number: str | None = None
+    ) -> list[SupLivenessEvent]:
+        return self._list(
+            SupLivenessEvent,
+            "/liveness-events",
+            "liveness events",
+            learner_id=learner_id,
+            id_number=id_number,
         )
 
     def progress(

@@ -673,6 +673,31 @@ _DEFECT_LIST = (
         "learner also enrolled elsewhere, it sees the other institution's lessons played.",
     ),
     Defect(
+        "quiz_answers_unscoped",
+        ("STUDY-08",),
+        (
+            "every_account_kind_sees_exactly_its_scope",
+            "institution_sees_only_its_own_courses_of_a_shared_learner",
+        ),
+        "The supervision quiz-answer list (and its export) forgets the account's scope: an "
+        "enterprise or institution account sees every learner's answers.",
+    ),
+    Defect(
+        "institution_sees_shared_learners_other_certificates",
+        ("STUDY-08",),
+        ("certificates_reach_exactly_their_scope",),
+        "The certificate list narrows an institution to its learners but not to its courses: of "
+        "a learner also enrolled in one of its courses, it sees a certificate another "
+        "institution's course earned.",
+    ),
+    Defect(
+        "login_lookup_by_id_number_skips_scope",
+        ("STUDY-08",),
+        ("every_account_kind_sees_exactly_its_scope",),
+        "The sign-in list looked up by ID number (a help desk's search) skips the account's "
+        "scope: an enterprise or institution sees the sign-ins of anyone whose number it types.",
+    ),
+    Defect(
         "stream_delayed_30s",
         ("STUDY-09",),
         ("study_events_reach_exactly_their_scope_in_real_time",),

@@ -3,8 +3,9 @@
 - `authority` (the HR department) and `auditor` (audit departments) see the whole platform.
 - `enterprise` sees the learners it employs (`Learner.enterprise_id` equal to its scope).
 - `institution` sees the learners enrolled in a course it runs (`Course.institution_id` equal to
-  its scope), and of their course-bound records (enrolments, progress, playbacks, captures) only
-  those of its own courses: another institution's teaching is not its business.
+  its scope), and of their course-bound records (enrolments, progress, playbacks, captures, quiz
+  answers, certificates) only those of its own courses: another institution's teaching is not
+  its business.
 
 Every supervision list and object endpoint narrows its query with `restrict`, so the rule is
 written once; an object outside the scope is then simply not found (404), which does not reveal

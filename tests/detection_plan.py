@@ -29,8 +29,9 @@ from typing import Protocol
 # Clauses whose checks move the test clock far on: POST-05's retention probe (years), the subsidy
 # checks (two quarters a run). They are judged on fresh platforms only, so that a platform serving
 # many runs (the matrix's switchable one, the second-run test's long-running one) stays in step
-# with its province. VOUCH-03 judges the hand-over of the subsidy cohort's learners too.
-CLOCK_MOVING = frozenset({"POST-05", "SUB-01", "SUB-02", "SUB-05", "VOUCH-03"})
+# with its province. VOUCH-03 judges the hand-over of the subsidy cohort's learners too, and
+# STUDY-08 (since stop 44) the scope of its certificates.
+CLOCK_MOVING = frozenset({"POST-05", "STUDY-08", "SUB-01", "SUB-02", "SUB-05", "VOUCH-03"})
 
 
 class DefectLike(Protocol):

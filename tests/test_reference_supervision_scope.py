@@ -2,9 +2,10 @@
 
 One platform is seeded with an account of every kind and three learners:
 - A works for enterprise ENT-A and is enrolled in a cooking course (run by INST-001) and a care
-  course (run by INST-002), with a playback and a capture in each, and a second cooking lesson
-  whose capture failed (the registered photo held up: a replay);
-- B has no employer and is enrolled in the care course, with a playback and a capture;
+  course (run by INST-002), with a playback, a capture and a quiz answer in each, and a second
+  cooking lesson whose capture failed (the registered photo held up: a replay);
+- B has no employer and is enrolled in the care course, with a playback, a capture and a quiz
+  answer;
 - C works for ENT-B, has signed in but is enrolled nowhere.
 
 Each account's view is compared, endpoint by endpoint, with what the rule says it should be,
@@ -62,6 +63,7 @@ LISTS = {
     "course-progress": ("learner_id", "course_id"),
     "playbacks": ("playback_id",),
     "captures": ("challenge_id",),
+    "quiz-answers": ("learner_id", "question_id"),
 }
 
 
@@ -136,6 +138,19 @@ def _play_until_a_capture(
     player.answer(platform.face(learner.person) if still else None)
 
 
+def _answer_a_question(platform: PlatformDriver, learner: Learner, course: str) -> None:
+    """One quiz answer of the learner in `course` (a course-bound row of the quiz-answer list)."""
+    questions = platform.client.get(f"/api/v1/courses/{course}/questions", headers=learner.headers)
+    assert questions.status_code == 200, questions.text
+    first = questions.json()[0]
+    answer = platform.client.post(
+        f"/api/v1/questions/{first['question_id']}/answer",
+        json={"option": first["options"][0]["key"]},
+        headers=learner.headers,
+    )
+    assert answer.status_code in (200, 201), answer.text
+
+
 def _enrol(platform: PlatformDriver, learner: Learner, course: str) -> None:
     occupation = COOK if course == COOK_COURSE else CARE
     voucher = platform.province.issue_voucher(learner.person.id_number, occupation)
@@ -171,6 +186,8 @@ def scoped_world(folder: Path) -> Iterator[World]:
         _play_until_a_capture(platform, a, CARE_COURSE)
         _play_until_a_capture(platform, b, CARE_COURSE)
         _play_until_a_capture(platform, a, COOK_COURSE, lesson=2, still=True)
+        for learner, course in ((a, COOK_COURSE), (a, CARE_COURSE), (b, CARE_COURSE)):
+            _answer_a_question(platform, learner, course)
         employer = {a.learner_id: "ENT-A", c.learner_id: "ENT-B"}
         for learner_id, enterprise in employer.items():
             _set_employer(platform, learner_id, enterprise)
@@ -213,6 +230,19 @@ def test_a_learner_filter_never_widens_the_scope(world: World, username: str) ->
             everything = world.rows("hr-authority", path, learner_id=learner.learner_id)
             expected = [row for row in everything if allowed(row)]
             # ID numbers are masked for scoped accounts (tests/test_reference_masking.py)
+            assert _no_id(rows) == _no_id(expected), (path, learner)
+
+
+@pytest.mark.parametrize("username", sorted(ACCOUNTS))
+def test_an_id_number_look_up_never_widens_the_scope(world: World, username: str) -> None:
+    """The lists the interface narrows by the full ID number too answer only the scope."""
+    allowed = world.rule(username)
+    for learner in (world.a, world.b, world.c):
+        number = learner.person.id_number
+        for path in ("learners", "enrolments", "logins", "liveness-events"):
+            rows = world.rows(username, path, id_number=number)
+            everything = world.rows("hr-authority", path, learner_id=learner.learner_id)
+            expected = [row for row in everything if allowed(row)]
             assert _no_id(rows) == _no_id(expected), (path, learner)
 
 

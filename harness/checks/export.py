@@ -73,7 +73,7 @@ def export_matches_the_supervision_view(probe: Probe) -> None:
     )
     inside = learner_with_trail(probe, inside_course)
     outside = learner_with_trail(probe, outside_course)
-    employ(accounts["enterprise"], inside)
+    employ(accounts["enterprise"], inside.enrolled)
     findings: list[dict[str, Any]] = []
     tally: list[dict[str, Any]] = []
     for account in probe.supervisors:

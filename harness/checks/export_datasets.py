@@ -23,7 +23,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from harness.api import Refused, attempt
 from harness.checks.supervision_scope import accounts_by_kind, courses_inside_and_outside, employ
 from harness.export_reader import LINE_READERS, Row, UnreadableExport, typed, unmatched
 from harness.failures import CannotProbe, CheckFailure
@@ -93,25 +92,11 @@ def _failed_capture(probe: Probe, trail: Trail) -> str:
     return challenge.challenge_id
 
 
-def _one_quiz_answer(probe: Probe, trail: Trail) -> str:
-    """One answer of the trail's learner: one its study gave already (a quiz gate met while
-    waiting for a capture) or one to a question it has not answered yet."""
-    enrolled = trail.enrolled
-    given = enrolled.quiz.answered()
-    if given:
-        return sorted(given)[0]
-    questions = probe.platform.questions(enrolled.token, enrolled.course.course_id)
-    if not questions:
-        raise CannotProbe(PROBE, "the trail's course has no quiz question")
-    question = questions[0]
-    outcome = attempt(
-        lambda: probe.platform.answer_question(
-            enrolled.token, question.question_id, question.options[0].key
-        )
-    )
-    if isinstance(outcome, Refused):
-        raise CannotProbe(PROBE, f"a quiz answer was refused: {outcome.status} {outcome.detail}")
-    return question.question_id
+def _one_quiz_answer(trail: Trail) -> str:
+    """The trail's quiz answer (harness/scenarios/trail.py)."""
+    if trail.question_id is None:
+        raise CannotProbe(PROBE, "the trail's lesson has no quiz question")
+    return trail.question_id
 
 
 def _made_rows_shown(authority: SupervisionClient, trail: Trail, failed_id: str) -> None:
@@ -175,9 +160,9 @@ def export_datasets_match_their_views(probe: Probe) -> None:
     accounts = accounts_by_kind(probe)
     course, _ = courses_inside_and_outside(probe, accounts["institution"].scope or "")
     trail = learner_with_trail(probe, course)
-    employ(accounts["enterprise"], trail)
+    employ(accounts["enterprise"], trail.enrolled)
     failed_id = _failed_capture(probe, trail)
-    _one_quiz_answer(probe, trail)
+    _one_quiz_answer(trail)
     _made_rows_shown(accounts["authority"], trail, failed_id)
     tally: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []

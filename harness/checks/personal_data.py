@@ -32,7 +32,7 @@ def id_numbers_are_masked_for_scoped_accounts(probe: Probe) -> None:
     institution = accounts["institution"].scope or ""
     courses = [c for c in probe.platform.courses() if c.institution_id == institution]
     trail = learner_with_trail(probe, courses[0] if courses else a_course(probe.platform))
-    employ(accounts["enterprise"], trail)
+    employ(accounts["enterprise"], trail.enrolled)
     full = trail.enrolled.learner.id_number
     seen: dict[str, list[str]] = {}
     for kind, account in accounts.items():

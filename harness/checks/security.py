@@ -255,7 +255,7 @@ def authorisation_matrix_holds_on_every_endpoint(probe: Probe) -> None:
         "inside": learner_with_trail(probe, inside_course),
         "outside": learner_with_trail(probe, outside_course),
     }
-    employ(accounts["enterprise"], trails["inside"])
+    employ(accounts["enterprise"], trails["inside"].enrolled)
     authority = probe.supervisors.authority
     outside_before = view_of(authority, trails["outside"])
     ops = data_operations()

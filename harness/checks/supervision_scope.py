@@ -7,8 +7,13 @@ The space probed (docs/interface.md, "Account kinds and what each sees"):
   enrolled in a course of the profile's institution) and one outside it (no employer, enrolled in
   another institution's course), each with a trail in every supervision view;
 - views: every learner-filtered list (learners, enrolments, logins, liveness events, lesson and
-  course progress, playbacks, captures), heartbeats of each learner's playback, the unfiltered
-  lists ("what does this account see"), both photo objects and the capture image;
+  course progress, playbacks, captures, quiz answers), heartbeats of each learner's playback,
+  the unfiltered lists ("what does this account see"), both photo objects and the capture image;
+  since stop 44 the quiz answers too (the trail answers a question of its lesson): before, no
+  check compared a scoped account's quiz-answer list with its scope, and a list left unnarrowed
+  passed (the dataset export, judged against that same list, leaked along with it); and the four
+  lists the interface also narrows by ID number (learners, enrolments, logins, liveness events),
+  looked up by the learner's full number: a look-up that skips the scope passed before;
 - expected answer: a platform-wide account and a scoped account for its in-scope learner see
   exactly what the authority sees; a scoped account sees nothing of the out-of-scope learner
   (empty lists, 404 photos); `/supervision/me` names the profile's kind and scope.
@@ -29,6 +34,7 @@ from harness.failures import CannotProbe, CheckFailure
 from harness.interface_paths import supervision_write_probes
 from harness.probe import Probe
 from harness.registry import check
+from harness.scenarios.study import Enrolled
 from harness.scenarios.trail import Trail, learner_with_trail, trail_of
 from harness.spec.courses import CourseOut
 from harness.spec.supervision import SUPERVISOR_KINDS
@@ -46,7 +52,15 @@ LEARNER_VIEWS: dict[str, View] = {
     "course-progress": lambda c, t: c.course_progress(t.learner_id),
     "playbacks": lambda c, t: c.playbacks(t.learner_id),
     "captures": lambda c, t: c.captures(t.learner_id),
+    "quiz-answers": lambda c, t: c.quiz_answers(t.learner_id),
     "heartbeats": lambda c, t: c.heartbeats(t.playback_id),
+    # the lists the interface also narrows by the (full) ID number: a look-up by ID number
+    "learners by ID number": lambda c, t: c.learners(id_number=t.enrolled.learner.id_number),
+    "enrolments by ID number": lambda c, t: c.enrolments(id_number=t.enrolled.learner.id_number),
+    "logins by ID number": lambda c, t: c.logins(id_number=t.enrolled.learner.id_number),
+    "liveness-events by ID number": lambda c, t: c.liveness_events(
+        id_number=t.enrolled.learner.id_number
+    ),
 }
 # The same lists unfiltered: "what does this account see" (heartbeats need a playback id).
 WHOLE_VIEWS: dict[str, Callable[[SupervisionClient], list[Any]]] = {
@@ -58,12 +72,21 @@ WHOLE_VIEWS: dict[str, Callable[[SupervisionClient], list[Any]]] = {
     "course-progress": lambda c: c.course_progress(),
     "playbacks": lambda c: c.playbacks(),
     "captures": lambda c: c.captures(),
+    "quiz-answers": lambda c: c.quiz_answers(),
 }
 PHOTO_KINDS = ("face", "id-card")
 # Views the trail always fills for the authority: every list.
 FILLED_VIEWS = frozenset(LEARNER_VIEWS)
 # The course-bound lists (rows with a `course_id`): an institution sees only its own courses'.
-COURSE_BOUND_VIEWS = ("enrolments", "progress", "course-progress", "playbacks", "captures")
+COURSE_BOUND_VIEWS = (
+    "enrolments",
+    "progress",
+    "course-progress",
+    "playbacks",
+    "captures",
+    "quiz-answers",
+    "enrolments by ID number",
+)
 
 
 def rows(items: list[Any]) -> list[Any]:
@@ -111,9 +134,9 @@ def courses_inside_and_outside(probe: Probe, institution: str) -> tuple[CourseOu
     return inside[0], outside[0]
 
 
-def employ(enterprise: SupervisionClient, trail: Trail) -> None:
-    """Make the trail's learner an employee of the enterprise account (ENT-01's endpoint)."""
-    learner = trail.enrolled.learner
+def employ(enterprise: SupervisionClient, enrolled: Enrolled) -> None:
+    """Make the learner an employee of the enterprise account (ENT-01's endpoint)."""
+    learner = enrolled.learner
     outcome = attempt(lambda: enterprise.enrol_employee(learner.id_number, learner.name))
     if isinstance(outcome, Refused):
         raise CannotProbe(
@@ -141,7 +164,7 @@ def every_account_kind_sees_exactly_its_scope(probe: Probe) -> None:
     inside_course, outside_course = courses_inside_and_outside(probe, institution.scope or "")
     inside = learner_with_trail(probe, inside_course)
     outside = learner_with_trail(probe, outside_course)
-    employ(enterprise, inside)
+    employ(enterprise, inside.enrolled)
     authority = probe.supervisors.authority
     truth = {"inside": view_of(authority, inside), "outside": view_of(authority, outside)}
     empty = [
@@ -194,8 +217,8 @@ def institution_sees_only_its_own_courses_of_a_shared_learner(probe: Probe) -> N
     both show); every learner-filtered list, both playbacks' heartbeats, both capture images and
     both photos; judged against the authority's view: not course-bound (learners, logins,
     liveness events, photos) equal, course-bound (enrolments, lesson and course progress,
-    playbacks, captures) equal to the authority's rows of the inside course, the outside
-    playback's heartbeats an empty list and its capture image 404 (the interface)."""
+    playbacks, captures, quiz answers) equal to the authority's rows of the inside course, the
+    outside playback's heartbeats an empty list and its capture image 404 (the interface)."""
     accounts = accounts_by_kind(probe)
     institution = accounts["institution"]
     inside_course, outside_course = courses_inside_and_outside(probe, institution.scope or "")
@@ -264,7 +287,7 @@ def supervision_accounts_cannot_change_data(probe: Probe) -> None:
     accounts = accounts_by_kind(probe)
     course = courses_inside_and_outside(probe, accounts["institution"].scope or "")[0]
     trail = learner_with_trail(probe, course)
-    employ(accounts["enterprise"], trail)
+    employ(accounts["enterprise"], trail.enrolled)
     authority = probe.supervisors.authority
     before = view_of(authority, trail)
     learner = trail.enrolled.learner
