@@ -20,6 +20,7 @@ from harness.profile import ResolvedAccount
 from harness.spec.certificates import SupCertificate
 from harness.spec.export import DATASET_EXPORT_PATH, EXPORT_PATH
 from harness.spec.quizzes import QuizKeyOut, SupQuizAnswer
+from harness.spec.self_check import SelfCheckFinding
 from harness.spec.subsidy import ClaimFilingOut
 from harness.spec.supervision import (
     EmployeeIn,
@@ -250,6 +251,12 @@ class SupervisionClient(ApiClient):
 
     def quiz_answers(self, learner_id: str | None = None) -> list[SupQuizAnswer]:
         return self._list(SupQuizAnswer, "/quiz-answers", "quiz answers", learner_id=learner_id)
+
+    def self_check_findings(self, learner_id: str | None = None) -> list[SelfCheckFinding]:
+        """The compliance self-check's findings of the learners in scope (POST-06)."""
+        return self._list(
+            SelfCheckFinding, "/self-check/findings", "self-check findings", learner_id=learner_id
+        )
 
     def studying_now(self) -> list[SupStudying]:
         """Who is studying now, in this account's scope (STUDY-09's live view)."""

@@ -393,6 +393,13 @@ _DEFECT_LIST = (
         "Supervision requests are not written to the access log.",
     ),
     Defect(
+        "export_not_audited",
+        ("POST-03",),
+        ("supervisor_access_is_audited",),
+        "The learning-data export (a bulk download) is not written to the access log; every "
+        "other supervision request is.",
+    ),
+    Defect(
         "deletes_after_one_year",
         ("POST-05",),
         ("records_are_kept_three_years_after_training",),
@@ -674,10 +681,11 @@ _DEFECT_LIST = (
     ),
     Defect(
         "quiz_answers_unscoped",
-        ("STUDY-08",),
+        ("STUDY-08", "POST-03"),
         (
             "every_account_kind_sees_exactly_its_scope",
             "institution_sees_only_its_own_courses_of_a_shared_learner",
+            "authorisation_matrix_holds_on_every_endpoint",
         ),
         "The supervision quiz-answer list (and its export) forgets the account's scope: an "
         "enterprise or institution account sees every learner's answers.",
@@ -692,10 +700,38 @@ _DEFECT_LIST = (
     ),
     Defect(
         "login_lookup_by_id_number_skips_scope",
-        ("STUDY-08",),
-        ("every_account_kind_sees_exactly_its_scope",),
+        ("STUDY-08", "POST-03"),
+        (
+            "every_account_kind_sees_exactly_its_scope",
+            "authorisation_matrix_holds_on_every_endpoint",
+        ),
         "The sign-in list looked up by ID number (a help desk's search) skips the account's "
         "scope: an enterprise or institution sees the sign-ins of anyone whose number it types.",
+    ),
+    Defect(
+        "self_check_findings_unscoped",
+        ("STUDY-08", "POST-03"),
+        (
+            "every_account_kind_sees_exactly_its_scope",
+            "authorisation_matrix_holds_on_every_endpoint",
+        ),
+        "The self-check's findings list forgets the account's scope: an enterprise or institution "
+        "reads the brushing findings of every learner on the platform.",
+    ),
+    Defect(
+        "stream_sends_institution_other_courses_events",
+        ("STUDY-09",),
+        ("study_events_reach_exactly_their_scope_in_real_time",),
+        "The event stream narrows an institution to its learners but not to its courses: of a "
+        "learner also enrolled elsewhere, it gets the other institution's course events.",
+    ),
+    Defect(
+        "capture_verdicts_cached_by_image",
+        ("STUDY-02",),
+        ("hour_without_passed_capture_is_not_credited",),
+        "A capture image byte-identical to one that passed before passes without asking the "
+        "province (a verdict cache to save face-match calls): a recorded picture replayed "
+        "passes every later capture.",
     ),
     Defect(
         "stream_delayed_30s",

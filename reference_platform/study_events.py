@@ -157,16 +157,17 @@ def record_study_events(sessions: sessionmaker[Session]) -> None:
     event.listen(sessions, "before_flush", _record_events)
 
 
-def in_scope(query: Select[Any], account: Supervisor) -> Select[Any]:
+def in_scope(query: Select[Any], account: Supervisor, course_bound: bool = True) -> Select[Any]:
     """Narrow an event query to `account`'s scope (reference_platform/scope.py): a scoped account
     sees the events of its learners; an institution, of their course-bound events, only those of
-    its own courses (a login is not course-bound: it sees its learners' logins)."""
+    its own courses (a login is not course-bound: it sees its learners' logins). `course_bound`
+    is off only under a deliberate defect."""
     if account.kind not in PLATFORM_WIDE and account.scope_id is None:
         return query.where(false())
     learners = visible_learners(account)
     if learners is not None:
         query = query.where(StudyEvent.learner_id.in_(learners))
-    if account.kind == "institution":
+    if account.kind == "institution" and course_bound:
         courses = institution_courses(account.scope_id or "")
         query = query.where(or_(StudyEvent.course_id.is_(None), StudyEvent.course_id.in_(courses)))
     return query
@@ -179,18 +180,19 @@ def events_after(
     *,
     limit: int = 200,
     scoped: bool = True,
+    course_bound: bool = True,
     held_back: dt.timedelta = dt.timedelta(0),
 ) -> list[StudyEvent]:
     """The events after position `after` that `account` may see, in stream order, and only those
-    no transaction still running can precede. `scoped` and `held_back` exist for the deliberate
-    defects (leaking, delaying); a compliant stream sends every visible event as soon as it is
-    committed."""
+    no transaction still running can precede. `scoped`, `course_bound` and `held_back` exist for
+    the deliberate defects (leaking, delaying); a compliant stream sends every visible event as
+    soon as it is committed."""
     query = select(StudyEvent).where(tuple_(StudyEvent.xact, StudyEvent.id) > tuple_(*after))
     if _commits_out_of_order(session):
         oldest_running = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
         query = query.where(StudyEvent.xact < oldest_running)
     if scoped:
-        query = in_scope(query, account)
+        query = in_scope(query, account, course_bound)
     if held_back:
         query = query.where(StudyEvent.recorded_at <= wall_clock() - held_back)
     return list(session.scalars(query.order_by(StudyEvent.xact, StudyEvent.id).limit(limit)))

@@ -2,10 +2,11 @@
 
 One platform is seeded with an account of every kind and three learners:
 - A works for enterprise ENT-A and is enrolled in a cooking course (run by INST-001) and a care
-  course (run by INST-002), with a playback, a capture and a quiz answer in each, and a second
-  cooking lesson whose capture failed (the registered photo held up: a replay);
-- B has no employer and is enrolled in the care course, with a playback, a capture and a quiz
-  answer;
+  course (run by INST-002), with a playback, a capture and quiz answers in each (five back to
+  back in the cooking course: a self-check finding), and a second cooking lesson whose capture
+  failed (the registered photo held up: a replay);
+- B has no employer and is enrolled in the care course, with a playback, a capture and five quiz
+  answers back to back (a self-check finding);
 - C works for ENT-B, has signed in but is enrolled nowhere.
 
 Each account's view is compared, endpoint by endpoint, with what the rule says it should be,
@@ -138,17 +139,18 @@ def _play_until_a_capture(
     player.answer(platform.face(learner.person) if still else None)
 
 
-def _answer_a_question(platform: PlatformDriver, learner: Learner, course: str) -> None:
-    """One quiz answer of the learner in `course` (a course-bound row of the quiz-answer list)."""
+def _answer_questions(platform: PlatformDriver, learner: Learner, course: str, count: int) -> None:
+    """`count` quiz answers of the learner in `course`, back to back (course-bound rows of the
+    quiz-answer list; five of them also a self-check finding, `fast_quiz_answers`)."""
     questions = platform.client.get(f"/api/v1/courses/{course}/questions", headers=learner.headers)
     assert questions.status_code == 200, questions.text
-    first = questions.json()[0]
-    answer = platform.client.post(
-        f"/api/v1/questions/{first['question_id']}/answer",
-        json={"option": first["options"][0]["key"]},
-        headers=learner.headers,
-    )
-    assert answer.status_code in (200, 201), answer.text
+    for question in questions.json()[:count]:
+        answer = platform.client.post(
+            f"/api/v1/questions/{question['question_id']}/answer",
+            json={"option": question["options"][0]["key"]},
+            headers=learner.headers,
+        )
+        assert answer.status_code in (200, 201), answer.text
 
 
 def _enrol(platform: PlatformDriver, learner: Learner, course: str) -> None:
@@ -186,8 +188,12 @@ def scoped_world(folder: Path) -> Iterator[World]:
         _play_until_a_capture(platform, a, CARE_COURSE)
         _play_until_a_capture(platform, b, CARE_COURSE)
         _play_until_a_capture(platform, a, COOK_COURSE, lesson=2, still=True)
-        for learner, course in ((a, COOK_COURSE), (a, CARE_COURSE), (b, CARE_COURSE)):
-            _answer_a_question(platform, learner, course)
+        for learner, course, count in (
+            (a, COOK_COURSE, 5),
+            (a, CARE_COURSE, 1),
+            (b, CARE_COURSE, 5),
+        ):
+            _answer_questions(platform, learner, course, count)
         employer = {a.learner_id: "ENT-A", c.learner_id: "ENT-B"}
         for learner_id, enterprise in employer.items():
             _set_employer(platform, learner_id, enterprise)
@@ -244,6 +250,27 @@ def test_an_id_number_look_up_never_widens_the_scope(world: World, username: str
             everything = world.rows("hr-authority", path, learner_id=learner.learner_id)
             expected = [row for row in everything if allowed(row)]
             assert _no_id(rows) == _no_id(expected), (path, learner)
+
+
+@pytest.mark.parametrize("username", sorted(ACCOUNTS))
+def test_self_check_findings_follow_the_scope(world: World, username: str) -> None:
+    """Every account reads the findings of the learners in its scope, each as the authority
+    reads it (a finding is the learner's, not a course's)."""
+    everything = world.rows("hr-authority", "self-check/findings")
+    flagged = {row["learner_id"] for row in everything}
+    assert {world.a.learner_id, world.b.learner_id} <= flagged  # fast_quiz_answers
+    allowed = world.rule(username)
+    for learner_id in (None, world.a.learner_id, world.b.learner_id):
+        narrowed = {} if learner_id is None else {"learner_id": learner_id}
+        seen = world.rows(username, "self-check/findings", **narrowed)
+        expected = [r for r in everything if allowed(r) and learner_id in (None, r["learner_id"])]
+        assert sorted(map(_canonical, seen)) == sorted(map(_canonical, expected)), learner_id
+    if username in ("enterprise-a", "school-1"):  # B is outside their scope: hidden
+        assert [r for r in everything if not allowed(r)]
+
+
+def _canonical(row: dict[str, Any]) -> str:
+    return json.dumps(row, sort_keys=True, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("username", sorted(ACCOUNTS))

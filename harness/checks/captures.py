@@ -354,6 +354,9 @@ def _genuine_capture_answered_at_once(probe: Probe, session: Study) -> list[str]
     ]
     session.sent.append({"capture": challenge.challenge_id, "kind": "live", "at_once": shown})
     answered = [a for a in answers if isinstance(a, CaptureOut)]
+    session.enrolled.passed_images += [
+        images[i] for i, a in enumerate(answers) if isinstance(a, CaptureOut) and a.passed
+    ]
     conflicts = [a for a in answers if isinstance(a, Refused) and a.status == 409]
     if len(answered) == 1 and answered[0].passed and len(conflicts) == AT_ONCE - 1:
         return []
@@ -367,7 +370,10 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     capture passes.
 
     Space:
-    - the fake: another person's face (`impostor`), a still photo replayed (`still`);
+    - the fake: another person's face (`impostor`), a still photo replayed (`still`), and
+      (since stop 44) the picture of the learner's own capture that passed, sent again byte for
+      byte (a recorded picture: the authority's `replay`; a platform remembering verdicts by
+      image passes it);
     - order: fakes before any genuine capture of the learner, and after one passed (a platform
       must judge every capture, not remember an earlier verdict);
     - a failed challenge answered again, in time, with the learner's live face: refused 409
@@ -424,6 +430,10 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
     after.watch_to_end(captures="impostor")
     journal += after.sent
     observe("hour 3 watched after a genuine pass, impostor captures only", 2, False, 1)
+    replayed = study(probe, enrolled, 3)
+    replayed.watch_to_end(captures="replayed")
+    journal += replayed.sent
+    observe("hour 4 watched, the passed capture's picture replayed", 3, False, 1)
     problems += _unknown_to_the_authority(probe, journal, steps)
     probe.evidence.attach_json("hours-without-capture", {"journal": journal, "steps": steps})
     if problems:
@@ -433,7 +443,8 @@ def hour_without_passed_capture_is_not_credited(probe: Probe) -> None:
             expected="no credited or counted hour until its own genuine capture passes",
         )
     probe.evidence.note(
-        "impostor and still-photo captures earned no hour, before and after a genuine one; "
+        "impostor, still-photo and replayed captures earned no hour, before and after a "
+        "genuine one; "
         "a genuine capture released its hour, counted once toward the course"
     )
 

@@ -5,8 +5,12 @@ The space probed (docs/interface.md, "Real-time supervision"):
 - accounts: the profile's first account of every kind (`authority`, `auditor`, `enterprise`,
   `institution`), each watching its own stream at once;
 - learners: one inside the scoped accounts' scope (employed by the enterprise, enrolled in a
-  course of the institution) and one outside it (no employer, another institution's course),
-  both made before the streams open, so scope does not change while events are judged;
+  course of the institution), one outside it (no employer, another institution's course), and
+  (since stop 44) one shared: no employer, enrolled in a course of the institution and in
+  another institution's course, studying the other one — the institution gets its sign-ins
+  (not course-bound) and none of its course-bound events (playback start and stop, capture,
+  quiz), the enterprise nothing; all made before the streams open, so scope does not change
+  while events are judged;
 - event types the learner causes: `login`, `liveness`, `playback_start`, `capture`, `quiz`,
   `playback_stop` by closing the playback (outside learner) and by logging out with it open
   (inside learner), `logout`; each identified by its `ref` (login, liveness verification,
@@ -39,6 +43,7 @@ import httpx
 from pydantic import ValidationError
 
 from harness.api import Refused, attempt
+from harness.checks._support import also_enrolled
 from harness.checks.supervision_scope import accounts_by_kind, courses_inside_and_outside
 from harness.event_stream import CONNECT_S, EVENTS_PATH, Arrival, StreamWatcher
 from harness.failures import CannotProbe, CheckFailure, ProtocolViolation
@@ -76,6 +81,9 @@ class Journey:
     course: CourseOut
     causes: list[Cause] = field(default_factory=list)
     phase: int = 1
+    # the course of the institution account the learner is also enrolled in (never studied):
+    # the institution covers the learner, not its course-bound events of `course`
+    also_course: CourseOut | None = None
     token: str = ""
     study: Study | None = None
     quiz_seen: set[str] = field(default_factory=set)
@@ -96,21 +104,41 @@ class Journey:
                 self.caused("quiz", given.question_id)
 
 
-def covers(account: SupervisionClient, journey: Journey, enterprise_scope: str | None) -> bool:
-    """Does the interface's scope rule give `account` this learner's events?"""
+# Events that belong to one course (docs/interface.md: "the course-bound ones (with a
+# `course_id`)"): an institution gets them only for its own courses.
+COURSE_BOUND = frozenset({"playback_start", "playback_stop", "capture", "quiz", "completion"})
+
+
+def covers(
+    account: SupervisionClient,
+    journey: Journey,
+    enterprise_scope: str | None,
+    event_type: str | None = None,
+) -> bool:
+    """Does the interface's scope rule give `account` this learner's events (of `event_type`;
+    None: any of them, as the learner's)? Every course-bound event of a journey happens in its
+    `course`."""
     if account.kind in ("authority", "auditor"):
         return True
     if account.kind == "enterprise":
         return journey.side == "inside" and account.scope == enterprise_scope
-    return account.scope is not None and account.scope == journey.course.institution_id
+    if account.scope is None:
+        return False
+    if event_type in COURSE_BOUND:
+        return account.scope == journey.course.institution_id
+    courses = [journey.course] + ([journey.also_course] if journey.also_course else [])
+    return any(account.scope == course.institution_id for course in courses)
 
 
-def prepared(probe: Probe, course: CourseOut) -> Enrolled:
-    """A fresh learner enrolled in `course`, signed out again: its judged events come later."""
+def prepared(probe: Probe, course: CourseOut, also: CourseOut | None = None) -> Enrolled:
+    """A fresh learner enrolled in `course` (and in `also`), signed out again: its judged events
+    come later."""
     quiz = QuizTaker(key_source=probe.clock.quiz_key)
     enrolled = enrolled_learner(probe.learners, probe.platform, course, quiz=quiz)
     if not enrolled.lessons:
         raise CannotProbe("study events", f"course {course.course_id} has no lesson")
+    if also is not None:
+        also_enrolled(probe, enrolled, also)
     probe.platform.logout(enrolled.token)
     return enrolled
 
@@ -266,9 +294,8 @@ class Watch:
         return [
             cause
             for journey in self.journeys
-            if covers(account, journey, self.enterprise_scope)
             for cause in journey.causes
-            if cause.phase == phase
+            if cause.phase == phase and covers(account, journey, self.enterprise_scope, cause.type)
         ]
 
     def complete(self, phase: int) -> bool:
@@ -336,10 +363,10 @@ def leaks(
     watch: Watch, kind: str, account: SupervisionClient, seen: list[Seen]
 ) -> Iterable[dict[str, Any]]:
     for journey in watch.journeys:
-        if covers(account, journey, watch.enterprise_scope):
-            continue
         for s in seen:
-            if s.event.learner_id == journey.learner_id:
+            if s.event.learner_id == journey.learner_id and not covers(
+                account, journey, watch.enterprise_scope, s.event.type
+            ):
                 yield {"account": kind, "leaked": s.event.type, "learner": journey.side}
 
 
@@ -365,11 +392,12 @@ def judge_live_view(
         listed = {row.learner_id for row in account.studying_now()}
         for journey in watch.journeys:
             shown = journey.learner_id in listed
-            covered = covers(account, journey, watch.enterprise_scope)
+            # a row of the live view is an open playback: course-bound
+            covered = covers(account, journey, watch.enterprise_scope, "playback_start")
             must = covered and studying[journey.side]
             # A platform-wide account may drop a learner silent for two heartbeat intervals (the
-            # outside learner's last heartbeat is older): only "must not" is judged for it.
-            judged = must or not (covered and journey.side == "outside")
+            # outside and shared learners' last heartbeats are older): only "must not" is judged.
+            judged = must or not (covered and journey.side != "inside")
             evidence.append(
                 {"moment": moment, "account": kind, "learner": journey.side, "listed": shown}
             )
@@ -425,12 +453,18 @@ def study_events_reach_exactly_their_scope_in_real_time(probe: Probe) -> None:
     )
     bound = float(probe.thresholds.realtime_seconds)
     outside = Journey("outside", prepared(probe, outside_course), outside_course)
+    shared = Journey(
+        "shared",
+        prepared(probe, outside_course, also=inside_course),
+        outside_course,
+        also_course=inside_course,
+    )
     inside = Journey("inside", prepared(probe, inside_course), inside_course)
     learner = inside.enrolled.learner
     hired = attempt(lambda: enterprise.enrol_employee(learner.id_number, learner.name))
     if isinstance(hired, Refused):
         raise CannotProbe("an enterprise's scope", f"{hired.status} {hired.detail}")
-    watch = Watch(probe, accounts, [outside, inside], enterprise.scope, bound)
+    watch = Watch(probe, accounts, [outside, shared, inside], enterprise.scope, bound)
     live_rows: list[dict[str, Any]] = []
     try:
         # Phase 1: all streams open; events caused and judged as they happen.
@@ -439,13 +473,18 @@ def study_events_reach_exactly_their_scope_in_real_time(probe: Probe) -> None:
         sign_in(probe, outside)
         refuses_without_supervision_token(probe, outside.token)
         study_until_quiz(probe, outside)
+        sign_in(probe, shared)
+        study_until_quiz(probe, shared)
         sign_in(probe, inside)
         study_until_quiz(probe, inside)
-        judge_live_view(watch, {"inside": True, "outside": True}, "while studying", live_rows)
+        everyone = {"inside": True, "outside": True, "shared": True}
+        judge_live_view(watch, everyone, "while studying", live_rows)
         sign_out(probe, inside, playback_open=True)
         close_playback(probe, outside)
         sign_out(probe, outside, playback_open=False)
-        judge_live_view(watch, {"inside": False, "outside": False}, "after logout", live_rows)
+        sign_out(probe, shared, playback_open=True)
+        nobody = {side: False for side in everyone}
+        judge_live_view(watch, nobody, "after logout", live_rows)
         watch.wait_phase(1, started)
         latencies = judge_delivery(watch, 1, None)
         # Phase 2: every stream dropped; events while it is down; resumed with Last-Event-ID.

@@ -6,14 +6,18 @@ The space probed (docs/interface.md, "Account kinds and what each sees"):
 - objects: one learner inside the scoped accounts' scope (employed by the profile's enterprise,
   enrolled in a course of the profile's institution) and one outside it (no employer, enrolled in
   another institution's course), each with a trail in every supervision view;
-- views: every learner-filtered list (learners, enrolments, logins, liveness events, lesson and
-  course progress, playbacks, captures, quiz answers), heartbeats of each learner's playback,
-  the unfiltered lists ("what does this account see"), both photo objects and the capture image;
-  since stop 44 the quiz answers too (the trail answers a question of its lesson): before, no
-  check compared a scoped account's quiz-answer list with its scope, and a list left unnarrowed
-  passed (the dataset export, judged against that same list, leaked along with it); and the four
-  lists the interface also narrows by ID number (learners, enrolments, logins, liveness events),
-  looked up by the learner's full number: a look-up that skips the scope passed before;
+- views: every learner-filtered list (learners, enrolments, logins, liveness events, lesson
+  progress, also narrowed to the trail's course, course progress, playbacks, captures, quiz
+  answers, self-check findings), heartbeats of each learner's playback, the unfiltered lists
+  ("what does this account see"), both photo objects and the capture image. Since stop 44 the
+  quiz answers (the trail answers a question of its lesson: before, no check compared a scoped
+  account's quiz-answer list with its scope, and a list left unnarrowed passed, the dataset
+  export leaking along with it, judged against that same list); the four lists the interface
+  also narrows by ID number (learners, enrolments, logins, liveness events), looked up by the
+  learner's full number; the progress narrowed by course as well; and the self-check's
+  findings, each trail's learner flagged by answering four questions back to back
+  (`fast_quiz_answers`) — POST-03's authorisation matrix sends the ID-number and learner filters
+  for an out-of-scope learner too; this check judges them on STUDY-08, the in-scope side too;
 - expected answer: a platform-wide account and a scoped account for its in-scope learner see
   exactly what the authority sees; a scoped account sees nothing of the out-of-scope learner
   (empty lists, 404 photos); `/supervision/me` names the profile's kind and scope.
@@ -49,6 +53,9 @@ LEARNER_VIEWS: dict[str, View] = {
     "logins": lambda c, t: c.logins(t.learner_id),
     "liveness-events": lambda c, t: c.liveness_events(t.learner_id),
     "progress": lambda c, t: c.progress(t.learner_id),
+    "progress of the course": lambda c, t: c.progress(
+        t.learner_id, course_id=t.enrolled.course.course_id
+    ),
     "course-progress": lambda c, t: c.course_progress(t.learner_id),
     "playbacks": lambda c, t: c.playbacks(t.learner_id),
     "captures": lambda c, t: c.captures(t.learner_id),
@@ -61,6 +68,9 @@ LEARNER_VIEWS: dict[str, View] = {
     "liveness-events by ID number": lambda c, t: c.liveness_events(
         id_number=t.enrolled.learner.id_number
     ),
+    # learner-bound: "any supervision account reads the findings of the learners in its scope,
+    # and every account reads the same finding" (docs/interface.md, Self-check)
+    "self-check findings": lambda c, t: c.self_check_findings(t.learner_id),
 }
 # The same lists unfiltered: "what does this account see" (heartbeats need a playback id).
 WHOLE_VIEWS: dict[str, Callable[[SupervisionClient], list[Any]]] = {
@@ -73,7 +83,13 @@ WHOLE_VIEWS: dict[str, Callable[[SupervisionClient], list[Any]]] = {
     "playbacks": lambda c: c.playbacks(),
     "captures": lambda c: c.captures(),
     "quiz-answers": lambda c: c.quiz_answers(),
+    "self-check findings": lambda c: c.self_check_findings(),
 }
+# Course-bound views narrowed to the trail's own course: they never show another course's rows.
+NARROWED_TO_THE_TRAILS_COURSE = frozenset({"progress of the course"})
+# Quiz answers a trail's learner gives back to back, no time to read: the self-check's
+# `fast_quiz_answers` must flag 3 answers each < 2 s after the previous one (docs/interface.md).
+UNREAD_ANSWERS = 4
 PHOTO_KINDS = ("face", "id-card")
 # Views the trail always fills for the authority: every list.
 FILLED_VIEWS = frozenset(LEARNER_VIEWS)
@@ -81,6 +97,7 @@ FILLED_VIEWS = frozenset(LEARNER_VIEWS)
 COURSE_BOUND_VIEWS = (
     "enrolments",
     "progress",
+    "progress of the course",
     "course-progress",
     "playbacks",
     "captures",
@@ -105,6 +122,24 @@ def view_of(client: SupervisionClient, trail: Trail) -> dict[str, Any]:
     image = client.capture_image(trail.challenge_id)
     seen["capture-image"] = None if image is None else hashlib.sha256(image).hexdigest()
     return seen
+
+
+def answer_without_reading(probe: Probe, trail: Trail) -> None:
+    """UNREAD_ANSWERS more of the trail lesson's questions answered back to back, so that the
+    learner has a self-check finding (`fast_quiz_answers`) for the findings list to scope."""
+    enrolled = trail.enrolled
+    lesson_id = enrolled.lessons[0].lesson_id
+    questions = [
+        q
+        for q in probe.platform.questions(enrolled.token, enrolled.course.course_id)
+        if q.lesson_id == lesson_id and q.options and q.question_id != trail.question_id
+    ]
+    for question in questions[:UNREAD_ANSWERS]:
+        attempt(
+            lambda q=question: probe.platform.answer_question(
+                enrolled.token, q.question_id, q.options[0].key
+            )
+        )
 
 
 def accounts_by_kind(probe: Probe) -> dict[str, SupervisionClient]:
@@ -165,6 +200,8 @@ def every_account_kind_sees_exactly_its_scope(probe: Probe) -> None:
     inside = learner_with_trail(probe, inside_course)
     outside = learner_with_trail(probe, outside_course)
     employ(enterprise, inside.enrolled)
+    for trail in (inside, outside):
+        answer_without_reading(probe, trail)
     authority = probe.supervisors.authority
     truth = {"inside": view_of(authority, inside), "outside": view_of(authority, outside)}
     empty = [
@@ -247,7 +284,8 @@ def institution_sees_only_its_own_courses_of_a_shared_learner(probe: Probe) -> N
     outside_rows = [
         name
         for name in COURSE_BOUND_VIEWS
-        if len(truth["inside"][name]) == len(expected["inside"][name])
+        if name not in NARROWED_TO_THE_TRAILS_COURSE
+        and len(truth["inside"][name]) == len(expected["inside"][name])
     ]
     probe.evidence.attach_json(
         "shared-learner",

@@ -19,6 +19,7 @@ from typing import Any
 
 from harness.api import Refused
 from harness.driver import LearnerDriver
+from harness.failures import CannotProbe
 from harness.learners import Learner, LearnerFactory
 from harness.province_sandbox import ProvinceSandboxClient
 from harness.scenarios.quiz import QuizTaker
@@ -93,6 +94,9 @@ class Enrolled:
     # live camera frames fetched ahead in one call (a journey of many captures), used first
     spare_live_frames: list[str] = field(default_factory=list)
     quiz: QuizTaker = field(default_factory=QuizTaker)  # answers the hours' quizzes when due
+    # the images of the learner's captures that passed: a `replayed` capture sends the last one
+    # again, byte for byte (a recorded picture: the province's `replay`)
+    passed_images: list[str] = field(default_factory=list)
 
 
 def enrolled_learner(
@@ -300,6 +304,10 @@ class Study:
         return failed
 
     def capture_image(self, kind: str = "live") -> str:
+        if kind == "replayed":
+            if not self.enrolled.passed_images:
+                raise CannotProbe("a replayed capture", "no capture of the learner passed yet")
+            return self.enrolled.passed_images[-1]
         if kind == "live" and self.enrolled.spare_live_frames:
             return self.enrolled.spare_live_frames.pop()
         learner = self.enrolled.learner
@@ -307,7 +315,7 @@ class Study:
 
     def answer(self, kind: str = "live", challenge: CaptureChallenge | None = None) -> Any:
         """Answer a challenge (the open one by default) with a `live`, `still` or `impostor`
-        image."""
+        image, or `replayed`: the learner's last passed capture image again."""
         challenge = challenge or self.open_challenge
         if challenge is None:
             return None
@@ -320,6 +328,8 @@ class Study:
             outcome: Any = self.platform.answer_capture(
                 self.token or self.enrolled.token, challenge.challenge_id, image
             )
+            if outcome.passed:
+                self.enrolled.passed_images.append(image)
             self.sent.append(
                 {
                     "capture": challenge.challenge_id,

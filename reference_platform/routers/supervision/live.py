@@ -75,6 +75,7 @@ def _poll(context: PlatformContext, account: Supervisor, after: StreamPosition) 
             account,
             after,
             scoped=not defects.active("stream_leaks_other_scope"),
+            course_bound=not defects.active("stream_sends_institution_other_courses_events"),
             held_back=DELAYED_BY_DEFECT if defects.active("stream_delayed_30s") else dt.timedelta(),
         )
 
