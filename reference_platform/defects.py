@@ -734,6 +734,20 @@ _DEFECT_LIST = (
         "passes every later capture.",
     ),
     Defect(
+        "certificate_pdf_for_any_learner",
+        ("POST-02",),
+        ("certificate_only_for_a_pass_once_and_verifiable",),
+        "Any signed-in learner gets the PDF of a certificate whose number it knows (the PDF "
+        "carries another learner's name and training): the owner is not compared.",
+    ),
+    Defect(
+        "quiz_answers_from_ended_logins",
+        ("STUDY-03",),
+        ("ended_login_study_earns_nothing_for_the_next_login",),
+        "A quiz answer is taken from a login that ended (logout, a newer login): a second "
+        "session answers the quiz for the learner studying under the new one.",
+    ),
+    Defect(
         "stream_delayed_30s",
         ("STUDY-09",),
         ("study_events_reach_exactly_their_scope_in_real_time",),

@@ -19,6 +19,7 @@ from harness.spec.quizzes import QuestionOut, QuizAnswerOut, QuizKeyOut, QuizOpt
 from reference_platform.clock import Clock
 from reference_platform.completion import CourseStanding, course_standing, credited_lessons
 from reference_platform.defects import ActiveDefects
+from reference_platform.logins import is_signed_in
 from reference_platform.models import Lesson, LessonProgress, Login, QuizAnswer, QuizQuestion
 from reference_platform.quizzes import (
     OPTION_KEYS,
@@ -38,6 +39,7 @@ from reference_platform.study import (
 QUESTION_NOT_FOUND = "Question not found"
 ALREADY_ANSWERED = "Question already answered"
 UNKNOWN_OPTION = "Not one of the question's options"
+LOGIN_ENDED = "Token is unknown, expired or ended"
 
 
 def seed_questions(session: Session, rules: QuizRules) -> None:
@@ -125,7 +127,16 @@ def answer_question(
     clock: Clock,
     defects: ActiveDefects,
 ) -> QuizAnswerOut:
-    """Keep the answer (final) with its time, and mark its hour answered once all are."""
+    """Keep the answer (final) with its time, and mark its hour answered once all are. Only a
+    signed-in login answers: one ended by logout or a newer login is another session (STUDY-03),
+    whose answers would count for the learner studying elsewhere (the route's login still names
+    an ended one, as the study routes need it)."""
+    now = clock.now()
+    ended_may_answer = defects.active("quiz_answers_from_ended_logins")  # the defect
+    if not ended_may_answer and not is_signed_in(login.ended_at, login.expires_at, now):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, LOGIN_ENDED, headers={"WWW-Authenticate": "Bearer"}
+        )
     question = db.get(QuizQuestion, question_id)
     if question is None or not asked([question], defects):
         raise HTTPException(status.HTTP_404_NOT_FOUND, QUESTION_NOT_FOUND)
@@ -133,7 +144,6 @@ def answer_question(
         raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_ENROLLED)
     if option not in OPTION_KEYS[: len(question.options)]:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, UNKNOWN_OPTION)
-    now = clock.now()
     db.add(
         QuizAnswer(
             learner_id=login.learner_id,

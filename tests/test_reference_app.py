@@ -139,6 +139,8 @@ FINAL_DEFECTS = {
     "export_not_audited": ("POST-03",),
     "stream_sends_institution_other_courses_events": ("STUDY-09",),
     "capture_verdicts_cached_by_image": ("STUDY-02",),
+    "certificate_pdf_for_any_learner": ("POST-02",),
+    "quiz_answers_from_ended_logins": ("STUDY-03",),
     "institution_sees_shared_learners_other_certificates": ("STUDY-08",),
     "refuses_playback_while_any_is_open": ("STUDY-04",),
     "refuses_playback_after_its_login_ended": ("STUDY-04",),

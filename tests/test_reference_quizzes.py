@@ -27,7 +27,7 @@ from tests.test_reference_study_support import (
     Player,
     enrolled,
 )
-from tests.test_reference_support import running_platform
+from tests.test_reference_support import PlatformDriver, running_platform
 
 COMPLIANT = ActiveDefects()
 
@@ -144,6 +144,37 @@ def test_answers_are_final_and_bad_ones_are_refused_with_a_reason(tmp_path: Path
         assert foreign.status_code == 403
         listing = client.get(f"/api/v1/courses/{COURSE}/questions", headers=stranger)
         assert listing.status_code == 403
+
+
+def _answer_after_logout(platform: PlatformDriver) -> tuple[int, list[str]]:
+    """A learner signs out and answers a question with the ended token: the status, and the
+    question ids a supervisor sees answered."""
+    learner = enrolled(platform)
+    client = platform.client
+    questions = client.get(f"/api/v1/courses/{COURSE}/questions", headers=learner.headers)
+    first = questions.json()[0]["question_id"]
+    assert client.post("/api/v1/logout", headers=learner.headers).status_code == 204
+    answer = client.post(
+        f"/api/v1/questions/{first}/answer", json={"option": "A"}, headers=learner.headers
+    )
+    seen = client.get(
+        "/api/v1/supervision/quiz-answers",
+        params={"learner_id": learner.person.learner_id},
+        headers=platform.supervisor_headers(),
+    )
+    return answer.status_code, [row["question_id"] for row in seen.json()]
+
+
+def test_a_login_that_ended_answers_no_question(tmp_path: Path) -> None:
+    """A second session must not answer the quiz for the learner (STUDY-03): 401, nothing kept;
+    the defect takes the answer."""
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "defect").mkdir()
+    with running_platform(tmp_path / "clean") as platform:
+        assert _answer_after_logout(platform) == (401, [])
+    with running_platform(tmp_path / "defect", ("quiz_answers_from_ended_logins",)) as platform:
+        status, kept = _answer_after_logout(platform)
+        assert status == 200 and len(kept) == 1
 
 
 def test_credit_stops_at_the_quiz_gate_and_resumes_past_it() -> None:

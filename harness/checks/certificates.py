@@ -37,7 +37,9 @@ def certificate_only_for_a_pass_once_and_verifiable(probe: Probe) -> None:
     Space: both sides of the pass (the pass one right answer above the fewest that pass, so the
     score's two decimals, half up, differ from a truncated or whole-percent one), the second
     pass, every field of the certificate, the PDF's text and QR code, the verification of the
-    number and of an unknown number."""
+    number and of an unknown number; since stop 44 the PDF asked for by another signed-in learner
+    (404, the interface: "another learner's"; a 403 refuses too) and with no token (401): the PDF
+    carries a learner's name and certificate, its own."""
     percent = round(load_catalogue().get("EXAM-02").params["pass_accuracy"] * 100)
     minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
     courses = [c for c in offered_courses(probe.platform) if c.approval and c.level in minimum]
@@ -74,6 +76,7 @@ def certificate_only_for_a_pass_once_and_verifiable(probe: Probe) -> None:
     _judge_fields(probe, enrolled, certificate, seen["passed"])
     verified = _judge_verification(probe, enrolled, certificate)
     _judge_pdf(probe, enrolled, certificate, verified)
+    _judge_pdf_only_to_its_learner(probe, certificate)
     probe.evidence.note(f"one certificate {certificate.number}, verified, PDF and QR read back")
 
 
@@ -224,6 +227,33 @@ def _judge_verification(probe: Probe, enrolled: Enrolled, cert: SupCertificate) 
             expected="404",
         )
     return answer
+
+
+def _judge_pdf_only_to_its_learner(probe: Probe, cert: SupCertificate) -> None:
+    """Another learner's token and no token get no PDF of the certificate."""
+    _other, login = probe.learners.logged_in()
+    pdf = probe.platform.certificate_pdf
+    asked = {
+        "another learner": attempt(lambda: pdf(login.token, cert.number)),
+        "no token": attempt(lambda: pdf("", cert.number)),
+    }
+    allowed = {"another learner": (403, 404), "no token": (401,)}
+    seen = {
+        who: f"{a.status} {a.detail}" if isinstance(a, Refused) else f"200, {len(a)} bytes"
+        for who, a in asked.items()
+    }
+    probe.evidence.attach_json("pdf-of-another-learner", seen)
+    wrong = {
+        who: seen[who]
+        for who, answer in asked.items()
+        if not (isinstance(answer, Refused) and answer.status in allowed[who])
+    }
+    if wrong:
+        raise CheckFailure(
+            "The certificate PDF is given to someone other than its learner",
+            received=wrong,
+            expected="404 for another learner's token (403 refuses too), 401 without a token",
+        )
 
 
 def _judge_pdf(probe: Probe, enrolled: Enrolled, cert: SupCertificate, verified: dict) -> None:

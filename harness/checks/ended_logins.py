@@ -17,6 +17,9 @@ refused and earns nothing". The space probed:
   the next login opens the course's second lesson and studies to its capture challenge; the
   first login's ended token answers that challenge and sends three intervals of heartbeats to
   the next login's playback;
+- since stop 44, the ended token answers a quiz question of the course (after logout and a newer
+  login): refused, and the answer not kept (a second session answering the quiz for the learner
+  studying under the next login; the reference itself accepted it before);
 - judged: each answer and heartbeat refused (4xx) or credited nothing; the lesson's credit in the
   supervision view not above what it was when the login ended; the challenge not passed.
 """
@@ -133,6 +136,9 @@ def _try_ending(probe: Probe, how: str) -> dict[str, Any]:
         )
         row["ended_token_on_the_next_logins_playback"] = reverse
         problems += reverse_problems
+        quiz, quiz_problems = _ended_token_answers_a_question(probe, enrolled, nxt.token, how)
+        row["ended_token_answers_a_question"] = quiz
+        problems += quiz_problems
     return row
 
 
@@ -169,6 +175,33 @@ def _ended_token_on_the_next_logins_playback(
             f" to {after:g} s"
         )
     return row | {"heartbeats": beats, "credited_after_s": after, "journal": study.sent}, problems
+
+
+def _ended_token_answers_a_question(
+    probe: Probe, enrolled: Enrolled, next_token: str, how: str
+) -> tuple[dict[str, Any], list[str]]:
+    """The ended login's token answers a quiz question of the course no one answered yet: it must
+    be refused, and the answer must not be kept (it would count for the learner studying under
+    the next login: a second session answering the quiz)."""
+    answered = enrolled.quiz.answered()
+    questions = probe.platform.questions(next_token, enrolled.course.course_id)
+    question = next((q for q in questions if q.question_id not in answered and q.options), None)
+    if question is None:
+        return {"skipped": "the course has no unanswered question"}, []
+    option = question.options[0].key
+    outcome = attempt(
+        lambda: probe.platform.answer_question(enrolled.token, question.question_id, option)
+    )
+    kept = [
+        a.question_id
+        for a in probe.supervisor.quiz_answers(enrolled.learner.learner_id or "")
+        if a.question_id == question.question_id
+    ]
+    row = {"question_id": question.question_id, "answer": answer_text(outcome), "kept": kept}
+    problems = []
+    if not isinstance(outcome, Refused) or kept:
+        problems.append(f"after {how}, the ended login's quiz answer was accepted or kept")
+    return row, problems
 
 
 @check("STUDY-03")
