@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from harness.checks.export_datasets import _one_quiz_answer, canonical, file_row
+from harness.checks.export_datasets import canonical, file_row
 from harness.scenarios.quiz import GivenAnswer, QuizTaker
+from harness.scenarios.trail import _quiz_answer
 from harness.spec.export import dataset_columns
 from harness.spec.supervision import SupCapture
 
@@ -72,11 +73,11 @@ class _NoSecondAnswer:
 
 def test_an_answer_given_at_a_quiz_gate_is_the_probe_answer() -> None:
     """The trail's study may meet an hour's quiz while it waits for a capture; the taker's answer
-    is then the row the lists must show, and answering the first question again would be refused
-    (409) and leave POST-01 unjudged, as it did once in CI."""
+    is then the trail's quiz answer (harness/scenarios/trail.py), and answering the first
+    question again would be refused (409) and leave POST-01 unjudged, as it did once in CI."""
     taker = QuizTaker()
     when = dt.datetime(2027, 1, 2, 9, 0, tzinfo=SHANGHAI)
     taker.given.append(GivenAnswer("q-h0-1", "l1", 0, "A", None, when, when))
     enrolled = SimpleNamespace(quiz=taker, token="t", course=SimpleNamespace(course_id="crs"))
     probe = SimpleNamespace(platform=_NoSecondAnswer())
-    assert _one_quiz_answer(probe, SimpleNamespace(enrolled=enrolled)) == "q-h0-1"
+    assert _quiz_answer(probe, enrolled) == "q-h0-1"  # type: ignore[arg-type]

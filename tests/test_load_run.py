@@ -184,4 +184,6 @@ def test_a_call_trickled_a_byte_at_a_time_is_cut_at_its_deadline_and_counted(tmp
     assert totals.failures == totals.requests  # no answer ever came whole
     heartbeats = {op.name: op for op in read_operations(tmp_path / "run")}["heartbeat"]
     assert 1900 <= heartbeats.p50_ms <= 4000, heartbeats  # cut at 2 s, not held for the run
-    assert took < 60, took
+    # bounded, not held for the trickle: an 8 s run; its start and stop took up to 68 s with the
+    # whole suite on two cores (stop 44's CI), so the bound leaves room for that
+    assert took < 120, took
