@@ -80,7 +80,6 @@ def certificates_reach_exactly_their_scope(probe: Probe) -> None:
     authority = probe.supervisors.authority
     truth = authority.certificates()
     runs = {c.course_id: c.institution_id for c in probe.platform.courses()}
-    own_course = {c.course_id for c in truth if runs.get(c.course_id) == institution.scope}
     certified = {
         m.enrolled.learner.learner_id: m
         for m in members
@@ -89,7 +88,8 @@ def certificates_reach_exactly_their_scope(probe: Probe) -> None:
     if not certified:
         raise CannotProbe(PROBE, "the authority lists no certificate of the subsidy cohort")
     employee = next(
-        (m for m in certified.values() if m.course_id in own_course), next(iter(certified.values()))
+        (m for m in certified.values() if runs.get(m.course_id) == institution.scope),
+        next(iter(certified.values())),
     )
     employee_id = employee.enrolled.learner.learner_id or ""
     employ(enterprise, employee.enrolled)

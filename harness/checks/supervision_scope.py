@@ -39,7 +39,7 @@ from harness.interface_paths import supervision_write_probes
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.study import Enrolled
-from harness.scenarios.trail import Trail, learner_with_trail, trail_of
+from harness.scenarios.trail import Trail, learner_with_trail, lesson_questions, trail_of
 from harness.spec.courses import CourseOut
 from harness.spec.supervision import SUPERVISOR_KINDS
 from harness.supervision import SupervisionClient
@@ -128,12 +128,7 @@ def answer_without_reading(probe: Probe, trail: Trail) -> None:
     """UNREAD_ANSWERS more of the trail lesson's questions answered back to back, so that the
     learner has a self-check finding (`fast_quiz_answers`) for the findings list to scope."""
     enrolled = trail.enrolled
-    lesson_id = enrolled.lessons[0].lesson_id
-    questions = [
-        q
-        for q in probe.platform.questions(enrolled.token, enrolled.course.course_id)
-        if q.lesson_id == lesson_id and q.options and q.question_id != trail.question_id
-    ]
+    questions = [q for q in lesson_questions(probe, enrolled) if q.question_id != trail.question_id]
     for question in questions[:UNREAD_ANSWERS]:
         attempt(
             lambda q=question: probe.platform.answer_question(

@@ -13,6 +13,7 @@ from harness.failures import CannotProbe
 from harness.probe import Probe
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
 from harness.spec.courses import CourseOut
+from harness.spec.quizzes import QuestionOut
 
 
 @dataclass
@@ -48,16 +49,21 @@ def trail_of(probe: Probe, enrolled: Enrolled) -> Trail:
     return Trail(enrolled, study.playback_id, challenge.challenge_id, _quiz_answer(probe, enrolled))
 
 
+def lesson_questions(probe: Probe, enrolled: Enrolled) -> list[QuestionOut]:
+    """The quiz questions of the learner's first lesson (the one a trail studies)."""
+    lesson_id = enrolled.lessons[0].lesson_id
+    questions = probe.platform.questions(enrolled.token, enrolled.course.course_id)
+    return [q for q in questions if q.lesson_id == lesson_id and q.options]
+
+
 def _quiz_answer(probe: Probe, enrolled: Enrolled) -> str | None:
     """The question of one of the learner's quiz answers: one its study gave already (a quiz gate
-    met while waiting for the capture), else the first unanswered question of its lesson,
-    answered now; None when the lesson has no question (the checks that need one say so)."""
+    met while waiting for the capture), else the first question of its lesson, answered now;
+    None when the lesson has no question (the checks that need one say so)."""
     given = enrolled.quiz.answered()
     if given:
         return sorted(given)[0]
-    lesson_id = enrolled.lessons[0].lesson_id
-    questions = probe.platform.questions(enrolled.token, enrolled.course.course_id)
-    question = next((q for q in questions if q.lesson_id == lesson_id and q.options), None)
+    question = next(iter(lesson_questions(probe, enrolled)), None)
     if question is None:
         return None
     probe.platform.answer_question(enrolled.token, question.question_id, question.options[0].key)
