@@ -28,6 +28,11 @@ from reference_platform.sqlite_writer import SerialWriterConnection, serialise_w
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 
 
+def aware_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored moment as an aware one: a naive value is UTC, as every column stores it."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 class Base(DeclarativeBase):
     pass
 

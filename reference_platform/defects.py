@@ -971,6 +971,14 @@ _DEFECT_LIST = (
         ("restored_backup_serves_the_same_data_and_keeps_working",),
         "`sxcert reference restore` leaves the last table in dependency order (heartbeats) empty.",
     ),
+    Defect(
+        "restore_loses_images",
+        ("POST-04",),
+        ("restored_backup_serves_the_same_data_and_keeps_working",),
+        "`sxcert reference restore` brings every row back but not the pictures: capture images and"
+        " ID-card photos (kept beside the database and left out of the backup) are gone, while"
+        " their rows, with the pictures' SHA-256, still list them.",
+    ),
     # ---- load (issue 14): caught by the load checks -------------------------------------------
     Defect(
         "heartbeat_takes_300_ms",
@@ -1031,6 +1039,14 @@ _DEFECT_LIST = (
         ("claim_leaves_out_flagged_and_unarchived_learners",),
         "The quarterly claim ignores the self-check: a learner flagged for cheating is claimed.",
     ),
+    Defect(
+        "claims_learners_flagged_after_certification",
+        ("SUB-05",),
+        ("claim_leaves_out_flagged_and_unarchived_learners",),
+        "The quarterly claim leaves out only learners flagged on or before their certificate's"
+        " issue date: one flagged later (quiz answers given with no time to read, after the"
+        " pass) is claimed.",
+    ),
 )
 
 DEFECTS: dict[str, Defect] = {defect.name: defect for defect in _DEFECT_LIST}
@@ -1075,14 +1091,16 @@ def unknown_defects_message(unknown: Iterable[str]) -> str:
 
 # Defects read while the platform starts (seed data, the routes it serves): switching them needs
 # a restart, so the detection matrix's runtime switch (routers/defect_switch.py) refuses them.
-# `restore_loses_last_table` is read by the restore command, which the embedded profile starts
-# with the reference's defects on its command line: it follows a restart too.
+# `restore_loses_last_table` and `restore_loses_images` are read by the restore command, which
+# the embedded profile starts with the reference's defects on its command line: they follow a
+# restart too.
 READ_AT_START = frozenset(
     {
         "offers_unapproved_course",
         "short_course_content",
         "honours_lesson_complete_call",
         "restore_loses_last_table",
+        "restore_loses_images",
     }
 )
 

@@ -11,7 +11,8 @@ What compliant means, for a vendor (docs/interface.md, "Subsidy claims"):
   the sum of the lines.
 * A learner and course is claimed once, across all quarters: one already claimed is never listed
   again, whatever its certificate's date.
-* Never a learner the self-check flags (any finding, POST-06), nor one whose archive is not
+* Never a learner the self-check flags (any finding, POST-06, whenever it was made: a learner
+  flagged after the certificate was issued is not claimed either), nor one whose archive is not
   complete: the province must have acknowledged every archive record of the learner, the
   certificate's own among them (ARCH-01), so what is paid can be traced in the archive.
 """
@@ -59,6 +60,9 @@ class Certified:
     lesson_hours: int  # the credited hours the certificate was issued for
     flagged: bool  # the self-check has a finding for the learner
     archive_complete: bool  # every archive record of the learner acknowledged, the certificate's
+    # The Shanghai date of the learner's earliest finding (None: no finding); only the defect
+    # `claims_learners_flagged_after_certification` reads it.
+    first_flagged_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -82,12 +86,21 @@ class ClaimRules:
     junior_rate: Decimal = RATES["junior"]
     include_earlier_certificates: bool = False  # claim certificates of earlier quarters again
     include_flagged: bool = False
+    flags_only_until_certificate: bool = False  # a finding after the issue date does not count
     include_last_day: bool = True  # the quarter's last day belongs to it
 
 
 def amount_of(hours: int, rate: Decimal) -> Decimal:
     """hours × rate to the fen (exact: both are exact decimals)."""
     return (Decimal(hours) * rate).quantize(FEN)
+
+
+def is_flagged(cert: Certified, rules: ClaimRules) -> bool:
+    """Any finding excludes the learner, whenever it was made (docs/interface.md: "at any
+    time"): a pattern found after the certificate still shows how the hours were earned."""
+    if rules.flags_only_until_certificate:
+        return cert.first_flagged_on is not None and cert.first_flagged_on <= cert.issued_on
+    return cert.flagged
 
 
 def claim_lines(
@@ -114,7 +127,7 @@ def claim_lines(
             continue
         if key in already_claimed and not rules.include_earlier_certificates:
             continue
-        if (cert.flagged and not rules.include_flagged) or not cert.archive_complete:
+        if (is_flagged(cert, rules) and not rules.include_flagged) or not cert.archive_complete:
             continue
         if cert.level not in rates:
             continue  # a course without a subsidised level is not claimed

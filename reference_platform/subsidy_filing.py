@@ -22,7 +22,7 @@ from harness.spec.subsidy import SubsidyClaimReceipt
 from reference_platform.archive_pusher import ArchivePusher
 from reference_platform.certificates import issue_due
 from reference_platform.completion import credited_hours, required_hours
-from reference_platform.db import SHANGHAI
+from reference_platform.db import SHANGHAI, aware_utc
 from reference_platform.defects import ActiveDefects
 from reference_platform.models import (
     ArchiveRecord,
@@ -70,6 +70,7 @@ def rules_for(defects: ActiveDefects) -> ClaimRules:
         else RATES["junior"],
         include_earlier_certificates=defects.active("claims_learner_twice_across_quarters"),
         include_flagged=defects.active("claims_flagged_learner"),
+        flags_only_until_certificate=defects.active("claims_learners_flagged_after_certification"),
         include_last_day=not defects.active("claim_quarter_misses_its_last_day"),
     )
 
@@ -151,7 +152,12 @@ def _certified(db: Session, defects: ActiveDefects) -> list[Certified]:
     ).all()
     learner_ids = sorted({cert.learner_id for cert, _, _ in rows})
     limits = limits_for(defects)
-    flagged = {t.learner_id for t in load_traces(db, learner_ids) if findings(t, limits)}
+    first_flagged: dict[str, dt.date] = {}
+    for trace in load_traces(db, learner_ids):
+        found = findings(trace, limits)
+        if found:
+            earliest = min(f.at for f in found)
+            first_flagged[trace.learner_id] = aware_utc(earliest).astimezone(SHANGHAI).date()
     archived_certificates = set(
         db.scalars(
             select(ArchiveRecord.source_key).where(
@@ -169,7 +175,8 @@ def _certified(db: Session, defects: ActiveDefects) -> list[Certified]:
             certificate_number=cert.number,
             issued_on=cert.issued_on,
             lesson_hours=cert.lesson_hours,
-            flagged=cert.learner_id in flagged,
+            flagged=cert.learner_id in first_flagged,
+            first_flagged_on=first_flagged.get(cert.learner_id),
             archive_complete=f"certificate:{cert.number}" in archived_certificates,
         )
         for cert, id_number, approval_number in rows

@@ -6,6 +6,7 @@ the province was sent)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -132,6 +133,22 @@ def test_flagged_and_unarchived_learners_are_never_claimed() -> None:
     flagged = certified("lrn_f", flagged=True)
     unarchived = certified("lrn_u", archive_complete=False)
     assert claim_lines([flagged, unarchived], "2026Q4", set()) == []
+
+
+def test_a_learner_flagged_after_the_certificate_is_not_claimed_either() -> None:
+    """ "At any time": a finding dated after the issue date excludes the learner; only the
+    defect's rule (findings up to the issue date) lets it through."""
+    issued = dt.date(2026, 11, 2)
+    before = replace(certified("lrn_b", flagged=True, issued_on=issued), first_flagged_on=issued)
+    after = replace(
+        certified("lrn_a", flagged=True, issued_on=issued),
+        first_flagged_on=issued + dt.timedelta(days=1),
+    )
+    assert claim_lines([before, after], "2026Q4", set()) == []
+    late_only = ClaimRules(flags_only_until_certificate=True)
+    assert [
+        line.learner_id for line in claim_lines([before, after], "2026Q4", set(), late_only)
+    ] == ["lrn_a"]
 
 
 def test_the_defect_switches_do_what_their_names_say() -> None:

@@ -7,7 +7,11 @@ senior), a learner who studies every hour of a senior course but answers every q
 certificate), a cheater who completes the senior course but once shows another person's face to a
 capture (flagged by the self-check at once, docs/interface.md "Self-check"), a senior completer
 whose archive the province refuses from the start (a sandbox fault, lifted once the claim is filed),
-so that the platform cannot complete it, and a senior completer of the next quarter; before them,
+so that the platform cannot complete it, a senior completer who, once certified, answers
+FAST_ANSWERS quiz questions of lessons it never studied back to back (flagged by the self-check
+after the certificate was issued: the interface excludes a learner flagged "at any time", by any
+rule, not only for the capture that the cheater fails), and a senior completer of the next
+quarter; before them,
 two senior completers certified on either side of the end of the quarter the clock is in (in a
 December run, the year's end).
 Everything an honest learner
@@ -60,6 +64,9 @@ STUDY_DAYS_BEFORE_END = 14  # the cohort enrols this long before its quarter's l
 # When the boundary completers pass their final lesson, from midnight after the quarter's last day.
 BOUNDARY_PASS_S = {"quarter_end": -60.0, "next_quarter": 30.0}
 EARLIER_QUARTERS = 3  # filed before the cohort's own: with it and the next, every quarter number
+FAST_ANSWERS = 4  # the interface's fast_quiz_answers must-flag: 3 answers each < 2 s after the last
+# Certified learners the harness made the self-check flag: no claim may list them (SUB-05).
+FLAGGED_ROLES = ("cheater", "flagged_late")
 _cohorts: dict[tuple[str, str], Cohort] = {}
 _lock = threading.Lock()
 
@@ -107,8 +114,8 @@ def move_to_quarter(probe: Probe, start: dt.date) -> str:
 
 @dataclass
 class Member:
-    role: str  # junior, intermediate, senior, failer, cheater, unarchived, next_quarter,
-    # quarter_before, quarter_first_day
+    role: str  # junior, intermediate, senior, failer, cheater, unarchived, flagged_late,
+    # next_quarter, quarter_before, quarter_first_day
     enrolled: Enrolled
     required: int
     answers_right: bool = True
@@ -124,6 +131,10 @@ class Member:
     credited_hours: int | None = None  # as the supervision view shows, after studying
     archived_certificate: dict[str, Any] | None = None  # the province archive's record
     failed_captures: list[str] = field(default_factory=list)  # reasons, as the platform gave them
+    # flagged_late: the answers given after the certificate (question id, answered_at) and the
+    # rules the authority's self-check findings name for the learner afterwards
+    late_answers: list[tuple[str, str]] = field(default_factory=list)
+    late_findings: list[str] = field(default_factory=list)
 
     @property
     def id_number(self) -> str:
@@ -157,6 +168,8 @@ class Member:
             "certificates": [c.model_dump(mode="json") for c in self.certificates],
             "archived_certificate": self.archived_certificate,
             "failed_captures": self.failed_captures,
+            "answers_after_certificate": self.late_answers,
+            "findings_after_certificate": self.late_findings,
         }
 
 
@@ -269,6 +282,7 @@ def _build(probe: Probe) -> Cohort:
         ("failer", senior, False, False, None),
         ("cheater", senior, True, True, None),
         ("unarchived", senior, True, False, None),
+        ("flagged_late", senior, True, False, None),
         ("next_quarter", senior, True, False, "next_quarter"),
     ]
 
@@ -289,6 +303,7 @@ def _build(probe: Probe) -> Cohort:
                     _observe(probe, member)
             _pass_at_the_boundary(probe, [m for m in members if m.passes_at], last)
             timings["boundary_s"] = time.monotonic() - started
+            _flag_after_certificate(probe, next(m for m in members if m.role == "flagged_late"))
             members += earlier
             _await_archive(probe, members)
             timings["archive_s"] = time.monotonic() - started
@@ -494,6 +509,41 @@ def _pass_at_the_boundary(probe: Probe, held: list[Member], last: dt.date) -> No
         if platform_today(probe.time) != passed_on:
             raise CannotProbe(PROBE, f"{member.role}'s pass and listing straddled midnight")
         member.passed_on = passed_on
+
+
+def _flag_after_certificate(probe: Probe, member: Member) -> None:
+    """Once certified (the quarter's boundary passed since), the member answers FAST_ANSWERS
+    questions of lessons it never studied, one straight after another: the interface's
+    `fast_quiz_answers` must flag it (3 answers each less than 2 s after the previous). What
+    the authority's self-check then finds for it is recorded; the claim is filed afterwards.
+    Lessons never studied: their answers count toward no credited hour, so the certificate's
+    score and hours stay as issued."""
+    if not member.certificates:
+        return  # not certified: SUB-05's check says so
+    enrolled = member.enrolled
+    enrolled.renew_if_expiring(probe.clock.now(), dt.timedelta(minutes=10))
+    studied = {lesson.lesson_id for lesson in enrolled.lessons[: member.lessons_done]}
+    key = enrolled.quiz.key(member.course_id)
+    unstudied = [
+        q
+        for q in enrolled.quiz.questions(probe.platform, enrolled.token, member.course_id)
+        if q.lesson_id not in studied and q.question_id in key
+    ][:FAST_ANSWERS]
+    for question in unstudied:
+        answered = attempt(
+            lambda q=question: probe.platform.answer_question(
+                enrolled.token, q.question_id, key[q.question_id]
+            )
+        )
+        if isinstance(answered, Refused):
+            raise CannotProbe(
+                PROBE, f"an answer after the certificate was refused: {answered.status}"
+            )
+        member.late_answers.append((question.question_id, answered.answered_at.isoformat()))
+    learner_id = enrolled.learner.learner_id or ""
+    member.late_findings = sorted(
+        {f.rule for f in probe.supervisor.self_check_findings(learner_id)}
+    )
 
 
 def _await_archive(probe: Probe, members: list[Member]) -> None:

@@ -10,6 +10,11 @@ commands (for the embedded reference: `sxcert reference backup|restore`):
   trail's lesson progress and the heartbeats of the trail's playback and of the latest
   SAMPLED_PLAYBACKS playbacks, read as the authority before the backup and again after the
   restore: row by row the same, none missing, none changed;
+- the pictures, which a row only names (by SHA-256): the trail's capture image and its
+  learner's face and ID-card photos, and those of the latest SAMPLED_PLAYBACKS answered captures
+  and registered learners, fetched byte for byte before and after (a backup of the database
+  alone, with the pictures kept in a file or object store beside it, brings every row back and
+  no picture: the rows' SHA-256 still name pictures that are gone);
 - the restore takes effect: a learner registered after the backup is gone after the restore
   (a restore command that does nothing would otherwise pass);
 - the restored platform keeps working: a learner registered, enrolled and studying after the
@@ -24,6 +29,7 @@ check cannot probe (`error`).
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -45,6 +51,7 @@ from harness.supervision import SupervisionClient
 
 SECTION = "[backup]"  # the profile's section of the commands, named in a failure
 SAMPLED_PLAYBACKS = 10  # the latest playbacks whose heartbeats are compared besides the trail's
+SAMPLED_PICTURES = 10  # the latest answered captures and learners whose pictures are compared
 STUDY_S = 600.0  # honest study after the restore: two heartbeats of the honest journey
 
 
@@ -67,7 +74,29 @@ def snapshot(authority: SupervisionClient, trail: Trail) -> dict[str, list[str]]
     latest = sorted(views["playbacks"], key=lambda p: p.opened_at)[-SAMPLED_PLAYBACKS:]
     for playback_id in {trail.playback_id, *(p.playback_id for p in latest)}:
         views[f"heartbeats {playback_id}"] = authority.heartbeats(playback_id)
-    return {name: sorted(row.model_dump_json() for row in rows) for name, rows in views.items()}
+    found = {name: sorted(row.model_dump_json() for row in rows) for name, rows in views.items()}
+    found["pictures"] = pictures(authority, trail, views["captures"], views["learners"])
+    return found
+
+
+def pictures(
+    authority: SupervisionClient, trail: Trail, captures: list[Any], learners: list[Any]
+) -> list[str]:
+    """The SHA-256 of each sampled picture as the authority fetches it ("none" for a 404), one
+    line per picture: the trail's and the latest SAMPLED_PICTURES answered captures' and
+    registered learners'."""
+    answered = sorted((c for c in captures if c.answered_at), key=lambda c: c.answered_at)
+    newest = sorted(learners, key=lambda row: row.registered_at)
+    challenge_ids = {trail.challenge_id, *(c.challenge_id for c in answered[-SAMPLED_PICTURES:])}
+    learner_ids = {trail.learner_id, *(row.learner_id for row in newest[-SAMPLED_PICTURES:])}
+    fetched = {f"capture {c} image": authority.capture_image(c) for c in challenge_ids}
+    for learner_id in learner_ids:
+        for kind in ("face", "id-card"):
+            fetched[f"learner {learner_id} {kind} photo"] = authority.photo(learner_id, kind)
+    return sorted(
+        f"{what}: {hashlib.sha256(data).hexdigest() if data is not None else 'none'}"
+        for what, data in fetched.items()
+    )
 
 
 def differences(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, Any]:
@@ -109,8 +138,9 @@ def attested(probe: Probe) -> bool:
 
 @check("POST-04")
 def restored_backup_serves_the_same_data_and_keeps_working(probe: Probe) -> None:
-    """After backup → a change → restore, every row of the supervision view is as it was at the
-    backup (the change undone), and new study after the restore is credited."""
+    """After backup → a change → restore, every row of the supervision view, and every sampled
+    picture byte for byte, is as it was at the backup (the change undone), and new study after
+    the restore is credited."""
     commands: BackupCommands | None = probe.profile.backup if probe.profile else None
     if commands is None:
         if attested(probe):
@@ -125,6 +155,9 @@ def restored_backup_serves_the_same_data_and_keeps_working(probe: Probe) -> None
     with tempfile.TemporaryDirectory(prefix="sxcert-backup-") as folder:
         file = Path(folder) / "platform.backup"
         before = snapshot(authority, trail)
+        trail_image = f"capture {trail.challenge_id} image: none"
+        if trail_image in before["pictures"]:
+            raise CannotProbe("backup and restore", "the trail's capture image was not kept")
         ran = [run_command("backup", commands.backup, commands.timeout_seconds, SECTION, file)]
         later = probe.learners.registered()  # after the backup: the restore must undo it
         ran.append(
@@ -156,7 +189,8 @@ def restored_backup_serves_the_same_data_and_keeps_working(probe: Probe) -> None
             f"The restored platform's data differs from the backed-up data in {len(changed)} "
             "view(s)",
             received=changed,
-            expected="every row of every compared supervision view as it was at the backup",
+            expected="every row of every compared supervision view, and every sampled picture,"
+            " as it was at the backup",
         )
     if not undone:
         raise CheckFailure(

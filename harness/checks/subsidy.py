@@ -17,6 +17,8 @@ from typing import Any
 from harness.api import Refused, attempt
 from harness.catalogue import load_catalogue
 from harness.checks._subsidy_support import (
+    FAST_ANSWERS,
+    FLAGGED_ROLES,
     LEVELS,
     PROBE,
     Cohort,
@@ -57,7 +59,7 @@ def _claimable(member: Member, quarter: str) -> bool:
     return (
         _issued_within(member, quarter)
         and member.archived_certificate is not None
-        and (member.role != "cheater")
+        and member.role not in FLAGGED_ROLES
     )
 
 
@@ -198,7 +200,7 @@ def claim_pays_each_certified_learner_at_its_levels_rate_once(probe: Probe) -> N
                     "hours": m.certificates[0].lesson_hours if m.certificates else None,
                 }
                 for m in found.members
-                if m.role != "cheater"
+                if m.role not in FLAGGED_ROLES
             },
         )
     probe.evidence.note(
@@ -364,11 +366,16 @@ def _date(value: Any) -> dt.date | None:
 
 @check("SUB-05")
 def claim_leaves_out_flagged_and_unarchived_learners(probe: Probe) -> None:
-    """A learner the harness made cheat (another person's face at a capture, which the
-    interface promises the self-check flags at once) is not claimed though certified; nor is a
-    certified learner whose certificate the province's archive does not hold.
+    """A learner the harness made cheat is not claimed though certified — flagged while
+    studying (another person's face at a capture, which the interface promises the self-check
+    flags at once) or after the certificate was issued (quiz answers with no time to read);
+    nor is a certified learner whose certificate the province's archive does not hold.
 
-    Space: a certified cheater beside honest completers of the same course; a certified
+    Space: the self-check's finding by two rules (`capture_failures` and `fast_quiz_answers`:
+    a claim that reads only the capture verdicts misses the second) and on both sides of the
+    certificate (during study, and after the pass, before the filing: the interface's "at any
+    time" — a claim that looks only at findings made by the issue date lists the second); each
+    cheater a certified senior beside honest completers of the same course; a certified
     completer of the same course whose every archive record the province refuses (a sandbox
     fault, lifted after the filing); any other member whose archive did not reach the province
     within `realtime_seconds`."""
@@ -379,6 +386,17 @@ def claim_leaves_out_flagged_and_unarchived_learners(probe: Probe) -> None:
         raise CannotProbe(PROBE, "the platform asked the cheater for no capture")
     if not cheater.certificates:
         raise CannotProbe(PROBE, "the cheater was not certified (no claim to leave out)")
+    late = found.member("flagged_late")
+    if not late.certificates:
+        raise CannotProbe(PROBE, "the learner to be flagged after its pass was not certified")
+    if len(late.late_answers) < FAST_ANSWERS - 1:
+        raise CannotProbe(PROBE, "the course has too few questions of unstudied lessons to answer")
+    if not late.late_findings:
+        raise CannotProbe(
+            PROBE,
+            f"the self-check did not flag {len(late.late_answers)} quiz answers given back to"
+            " back (POST-06 judges it), so nothing after the certificate to leave out",
+        )
     unarchived = found.member("unarchived")
     if not unarchived.certificates:
         raise CannotProbe(PROBE, "the learner whose archive the province refused was not certified")
@@ -388,6 +406,11 @@ def claim_leaves_out_flagged_and_unarchived_learners(probe: Probe) -> None:
     problems = []
     if lines_of(cheater, lines):
         problems.append("the learner flagged for another person's face is claimed")
+    if lines_of(late, lines):
+        problems.append(
+            f"the learner flagged after its certificate ({', '.join(late.late_findings)}) is"
+            " claimed"
+        )
     for member in found.members:
         if member.certificates and member.archived_certificate is None and lines_of(member, lines):
             problems.append(f"{member.role}: claimed while the archive lacks the certificate")
@@ -397,4 +420,7 @@ def claim_leaves_out_flagged_and_unarchived_learners(probe: Probe) -> None:
             received=found.observed(),
             expected="no line for a flagged learner nor for one without a complete archive",
         )
-    probe.evidence.note("neither the flagged cheater nor the unarchived learner is claimed")
+    probe.evidence.note(
+        "neither the cheater flagged while studying, nor the one flagged after its certificate"
+        f" ({', '.join(late.late_findings)}), nor the unarchived learner is claimed"
+    )
