@@ -170,8 +170,10 @@ class ProvinceSandboxClient:
             raise
         return ApprovalRecord.model_validate(answer.json())
 
-    def revoke_approval(self, number: str) -> ApprovalRecord:
-        path = f"/sandbox/v1/courses/approvals/{self._id(number)}/revoke"
+    def revoke_approval(self, number: str, *, revoked: bool = True) -> ApprovalRecord:
+        """Revoke the approval, or (`revoked=False`) make it valid again."""
+        action = "revoke" if revoked else "reinstate"
+        path = f"/sandbox/v1/courses/approvals/{self._id(number)}/{action}"
         return ApprovalRecord.model_validate(self._call("POST", path).json())
 
     def occupations(self) -> list[Occupation]:

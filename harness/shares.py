@@ -44,7 +44,9 @@ CHECK_SECONDS: dict[str, float] = {
     "offline_voucher_for_every_completer_and_nobody_else": 3.8,
     "authorisation_matrix_holds_on_every_endpoint": 3.3,
     "capture_moments_are_unpredictable": 3.0,
-    "restored_backup_serves_the_same_data_and_keeps_working": 2.5,
+    # waits (idle, not CPU) for the withdrawal and the offer again: the platform's look-up
+    "revoked_approval_withdraws_the_course": 4.5,
+    "restored_backup_serves_the_same_data_and_keeps_working": 3.0,
     "every_lesson_hour_has_a_capture_with_time_and_image": 2.3,
     "study_events_reach_exactly_their_scope_in_real_time": 2.0,
     "failed_sign_ins_are_throttled": 1.8,

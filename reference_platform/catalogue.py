@@ -5,8 +5,9 @@ an application for every course that has none. The province may be down when the
 then the applications are retried lazily, at most every few seconds, when someone asks for courses.
 Applying only then, never at start-up, is compliant too (the alternative
 `applies_for_approval_lazily`): what matters is that only approved courses are offered. An approval
-the province revoked ends the offer: the approvals are looked up again at most every
-`REVIEW_INTERVAL_S` seconds, when someone asks for courses.
+the province revoked ends the offer, and one valid again renews it: the approvals are looked up
+again at most every `REVIEW_INTERVAL_S` seconds, when someone asks for or enrols in courses
+(`approval_status` is the rule).
 """
 
 from __future__ import annotations
@@ -177,6 +178,18 @@ def _seed_lessons(session: Session, definition: CourseDefinition, plan: list[int
     )
 
 
+def approval_status(current: str | None, registry_status: str) -> str | None:
+    """The course's application status once the registry's answer is known: a revoked approval
+    withdraws the offer at once (COURSE-01: only courses with a valid approval are offered), a
+    valid one renews an offer withdrawn for revocation; any other status (none for a seeded
+    number nobody applied for) stays."""
+    if registry_status == "revoked":
+        return "revoked"
+    if registry_status == "valid" and current == "revoked":
+        return "approved"
+    return current
+
+
 class ApprovalSync:
     """Applies for approval of every course that has never had an answer from the province."""
 
@@ -184,11 +197,20 @@ class ApprovalSync:
     # before its province is ready a moment after the province is, yet never floods it.
     FIRST_RETRY_S = 0.25
     RETRY_INTERVAL_S = 5.0
-    REVIEW_INTERVAL_S = 30.0  # how stale an approval's status may be (revocations)
+    # How stale an approval's status may be (revocations): within the profile's real-time
+    # bound (docs/interface.md: `realtime_seconds`, 10 s by default), looked up when courses are
+    # listed or enrolled in.
+    REVIEW_INTERVAL_S = 2.0
 
-    def __init__(self, sessions: sessionmaker[Session], province: ProvinceClient) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        province: ProvinceClient,
+        defects: ActiveDefects | None = None,
+    ) -> None:
         self._sessions = sessions
         self._province = province
+        self._defects = defects or ActiveDefects()
         self._lock = threading.Lock()
         self._pending = True
         self._last_attempt = -float("inf")
@@ -206,9 +228,12 @@ class ApprovalSync:
         self.review_if_due()
 
     def review_if_due(self) -> None:
-        """Withdraw the offer of every course whose approval the province revoked; looked up
-        at most every REVIEW_INTERVAL_S. An unknown number or an unavailable province changes
-        nothing (the look-up is retried at the next review)."""
+        """Withdraw the offer of every course whose approval the province revoked, and offer
+        again one whose approval is valid again; looked up at most every REVIEW_INTERVAL_S. An
+        unknown number or an unavailable province changes nothing (the look-up is retried at
+        the next review). The `approvals_checked_only_at_start` defect never looks again."""
+        if self._defects.active("approvals_checked_only_at_start"):
+            return
         if time.monotonic() - self._last_review < self.REVIEW_INTERVAL_S:
             return
         if not self._lock.acquire(blocking=False):
@@ -223,10 +248,12 @@ class ApprovalSync:
                 ).all()
                 for course in approved:
                     record = self._province.approval(course.approval_number or "")
-                    if record is not None and record.status == "revoked":
-                        log.warning("approval %s revoked: %s withdrawn", record.number, course.id)
-                        course.application_status = "revoked"
-                        course.approval_number, course.approved_on = None, None
+                    if record is None:
+                        continue
+                    status = approval_status(course.application_status, record.status)
+                    if status != course.application_status:
+                        log.warning("approval %s %s: %s", record.number, record.status, course.id)
+                        course.application_status = status
                 session.commit()
         except ProvinceUnavailable:
             log.warning("approval review postponed: the province is unavailable")

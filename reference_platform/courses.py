@@ -31,7 +31,11 @@ class CourseNotOffered(LookupError):
 
 def offered() -> Select[tuple[Course]]:
     """The query of offered courses: in the catalogue and approved by the province."""
-    return select(Course).where(Course.withdrawn.is_(False), Course.approval_number.is_not(None))
+    return select(Course).where(
+        Course.withdrawn.is_(False),
+        Course.approval_number.is_not(None),
+        Course.application_status.is_distinct_from("revoked"),
+    )
 
 
 def offered_courses(db: Session, approvals: ApprovalSync) -> list[Course]:

@@ -67,6 +67,13 @@ _DEFECT_LIST = (
         " never issued, and can be enrolled in.",
     ),
     Defect(
+        "approvals_checked_only_at_start",
+        ("COURSE-01",),
+        ("revoked_approval_withdraws_the_course",),
+        "The platform looks its approvals up only when it starts: a course whose approval the"
+        " province revokes later is still offered and enrolled in.",
+    ),
+    Defect(
         "enrols_in_courses_not_offered",
         ("COURSE-01",),
         ("every_offered_course_has_a_valid_provincial_approval",),

@@ -97,7 +97,7 @@ def start(settings: PlatformSettings) -> PlatformContext:
     alternatives = ChosenAlternatives(settings.alternatives)
     if alternatives.names:
         log.info("Compliant alternatives chosen: %s", ", ".join(sorted(alternatives.names)))
-    approvals = ApprovalSync(sessions, province)
+    approvals = ApprovalSync(sessions, province, defects)
     approvals.at_start(alternatives)
     pusher = None
     if settings.province_url:

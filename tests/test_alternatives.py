@@ -347,9 +347,11 @@ def test_reference_alternative_reaches_the_embedded_reference(tmp_path: Path) ->
 
 def test_a_revoked_approval_ends_the_offer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Not an alternative but the rule that closes the approval lifecycle: once the province
-    revoked a course's approval, the platform stops offering it at its next review."""
+    revoked a course's approval, the platform stops offering it at its next review, and
+    offers it again at the review after the approval is reinstated."""
     from reference_platform.catalogue import ApprovalSync
 
+    monkeypatch.setattr(ApprovalSync, "REVIEW_INTERVAL_S", 3600.0)
     province = ServedProvince().start()
     try:
         with running_platform(tmp_path, province=province) as platform:
@@ -366,5 +368,26 @@ def test_a_revoked_approval_ends_the_offer(tmp_path: Path, monkeypatch: pytest.M
                 platform.learner_headers(person), revoked["course_id"], "ANY-CODE"
             )
             assert answer.status_code == 404, answer.text
+            province.sandbox.revoke_approval(revoked["approval"]["number"], revoked=False)
+            assert platform.client.get("/api/v1/courses").json() == before
     finally:
         province.stop()
+
+
+@pytest.mark.parametrize(
+    ("current", "registry", "becomes"),
+    [
+        ("approved", "revoked", "revoked"),
+        ("revoked", "revoked", "revoked"),
+        ("revoked", "valid", "approved"),
+        ("approved", "valid", "approved"),
+        (None, "valid", None),  # a seeded number nobody applied for keeps its own state
+        (None, "revoked", "revoked"),
+    ],
+)
+def test_an_approvals_status_follows_the_registry(
+    current: str | None, registry: str, becomes: str | None
+) -> None:
+    from reference_platform.catalogue import approval_status
+
+    assert approval_status(current, registry) == becomes

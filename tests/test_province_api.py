@@ -394,6 +394,11 @@ def test_approvals_are_numbered_and_can_be_looked_up_and_revoked(client) -> None
     )
     assert revoked.json()["status"] == "revoked"
     assert client.get(url, headers=ALPHA).json()["status"] == "revoked"
+    reinstated = client.post(
+        f"/sandbox/v1/courses/approvals/{second['approval_number']}/reinstate", headers=ADMIN
+    )
+    assert reinstated.json()["status"] == "valid"
+    assert client.get(url, headers=ALPHA).json()["status"] == "valid"
     missing = client.get("/province/v1/courses/approvals/SXJD-1999-9999", headers=ALPHA)
     assert (missing.status_code, missing.json()) == (404, {"detail": "Unknown approval number"})
     not_there = client.post("/sandbox/v1/courses/approvals/NOPE/revoke", headers=ADMIN)

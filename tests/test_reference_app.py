@@ -131,6 +131,7 @@ FINAL_DEFECTS = {
     "self_check_flags_one_missed_capture": ("POST-06",),
     "throttles_per_device": ("POST-03",),
     "enrols_in_courses_not_offered": ("COURSE-01",),
+    "approvals_checked_only_at_start": ("COURSE-01",),
     "breakpoint_kept_per_device": ("STUDY-07",),
     "institution_sees_other_courses_playbacks": ("STUDY-08",),
     "quiz_answers_unscoped": ("STUDY-08", "POST-03"),

@@ -213,6 +213,19 @@ def revoke_approval(number: ApprovalNumber, courses: Courses) -> ApprovalRecord:
         raise HTTPException(404, str(exc)) from None
 
 
+@router.post(
+    "/courses/approvals/{number}/reinstate",
+    response_model=ApprovalRecord,
+    responses={404: problem("Unknown approval number")},
+)
+def reinstate_approval(number: ApprovalNumber, courses: Courses) -> ApprovalRecord:
+    """Make a revoked approval valid again: a platform offers the course again."""
+    try:
+        return courses.reinstate(number)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
 @router.get("/occupations", response_model=list[Occupation])
 def read_occupations(courses: Courses) -> list[Occupation]:
     """The occupations platforms see, for the harness to pick vouchers and courses from."""

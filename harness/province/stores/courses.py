@@ -218,13 +218,21 @@ class CourseStore:
 
     def revoke(self, number: str) -> ApprovalRecord:
         """Withdraw an approval (idempotent): the course stays listed, marked revoked."""
+        return self._set_status(number, "revoked")
+
+    def reinstate(self, number: str) -> ApprovalRecord:
+        """Make a revoked approval valid again (idempotent): the harness undoes its own revocation
+        so that a platform serving several runs keeps its catalogue."""
+        return self._set_status(number, "valid")
+
+    def _set_status(self, number: str, status: str) -> ApprovalRecord:
         with self._lock:
             if number not in self._approvals:
                 raise NotFound("Unknown approval number")
-            revoked = self._approvals[number].model_copy(update={"status": "revoked"})
-            self._approvals[number] = revoked
+            changed = self._approvals[number].model_copy(update={"status": status})
+            self._approvals[number] = changed
             self._revision += 1
-            return revoked
+            return changed
 
     # ---- persistence -----------------------------------------------------------------------
     def snapshot_text(self) -> str:
