@@ -50,6 +50,9 @@ class CreditRules:
     overdue_stops_credit: bool = False
     fastest_credited_rate: float = 1.0  # credits_stock_player_rates: 1.5, the player's menu
     sub_second_is_review: bool = False  # sub_second_advances_read_as_review: < 1 s earns 0
+    # furthest_point_follows_the_player: an accepted heartbeat moves the furthest point to the
+    # reported position, while the credit stays the clock's (content run past, never watched)
+    furthest_follows_position: bool = False
 
     @classmethod
     def of(cls, defects: ActiveDefects, alternatives: ChosenAlternatives) -> CreditRules:
@@ -62,6 +65,7 @@ class CreditRules:
             overdue_stops_credit=alternatives.chosen("overdue_capture_stops_credit"),
             fastest_credited_rate=1.5 if defects.active("credits_stock_player_rates") else 1.0,
             sub_second_is_review=defects.active("sub_second_advances_read_as_review"),
+            furthest_follows_position=defects.active("furthest_point_follows_the_player"),
         )
 
 
@@ -188,6 +192,8 @@ def judge(
             furthest += credit
             if jump:  # only with rules.trust_position: the jump moves the furthest point
                 furthest = max(furthest, min(beat.position_s, state.duration_s))
+            elif rules.furthest_follows_position:
+                furthest = max(furthest, min(beat.position_s, end))
     delta = max(0.0, min(credit, state.duration_s - state.credited_s))
     last_seq = beat.seq if state.last_seq is None else max(state.last_seq, beat.seq)
     challenge, hour = open_challenge, state.challenge_hour

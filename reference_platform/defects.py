@@ -237,6 +237,14 @@ _DEFECT_LIST = (
         "Opening a playback does not end the account's other active playbacks; each earns credit.",
     ),
     Defect(
+        "furthest_point_follows_the_player",
+        ("COURSE-05",),
+        ("lesson_hour_counts_only_when_fully_watched",),
+        "An accepted heartbeat moves the furthest point to the position the player reported, while"
+        " it earns only the clock's time: a player running ahead inside the seek bound reaches the"
+        " lesson's end in half its time, and resumes there, its content never watched.",
+    ),
+    Defect(
         "trusts_client_position",
         ("STUDY-05",),
         (

@@ -51,6 +51,7 @@ FINAL_DEFECTS = {
     "credits_hour_without_capture": ("STUDY-02", "COURSE-05"),
     "accepts_any_capture_face": ("STUDY-02", "COURSE-05"),
     "credits_two_windows": ("STUDY-04",),
+    "furthest_point_follows_the_player": ("COURSE-05",),
     "trusts_client_position": ("STUDY-05",),
     "honours_lesson_complete_call": ("STUDY-05",),
     "credits_fast_playback": ("STUDY-06",),

@@ -36,9 +36,7 @@ POLL_S = 0.5  # between two reads of the course list while waiting for the withd
 def revocable_course(probe: Probe) -> CourseOut:
     """An approved offered course, preferably not the one `a_course` picks (others' course)."""
     approved = [
-        c
-        for c in offered_courses(probe.platform)
-        if c.approval and c.occupation_code and c.level
+        c for c in offered_courses(probe.platform) if c.approval and c.occupation_code and c.level
     ]
     if not approved:
         raise CannotJudge("no offered course carries an approval to revoke")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from harness.api import Refused
 from harness.catalogue import load_catalogue
 from harness.checks._support import (
     course_progress,
@@ -17,6 +19,7 @@ from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios import spaces
 from harness.scenarios.lockstep import LevelStudy, study_in_lockstep
+from harness.scenarios.study import Enrolled
 from harness.spec.courses import CourseOut
 
 
@@ -89,17 +92,64 @@ def completion_needs_the_level_minimum_of_credited_hours(probe: Probe) -> None:
 
 
 SHORT_BY_S = 60.0  # COURSE-05: how far before the lesson's end the first look stops
+# The running-ahead player: each heartbeat one interval after the last reports this share of the
+# seek bound's slack (elapsed + one interval) ahead — under the bound, so never a seek, yet almost
+# twice as much content as clock: the clock's time is credited, the content is not watched.
+AHEAD_SHARE = 0.95
+FURTHEST_SLACK_S = 1.0  # the furthest point of a lesson studied once from 0 is its credit
+
+
+def _ran_ahead_to_the_end(probe: Probe, enrolled: Enrolled) -> dict[str, Any]:
+    """The learner's second lesson, its player running ahead of the clock (rate 1, as a player
+    with a doctored clock reports): each heartbeat one interval after the last, its position
+    AHEAD_SHARE of the seek bound's slack beyond its own previous report, never snapping back,
+    until it reports the lesson's end (about half the lesson's clock); captures answered live,
+    quizzes answered when due. What the supervision view shows then."""
+    session = study(probe, enrolled, 1)
+    duration = float(session.lesson.duration_s)
+    stride = AHEAD_SHARE * 2 * session.interval
+    reported = 0.0
+    for _ in range(math.ceil(duration / stride) + 1):
+        if reported >= duration - 1e-6:
+            break
+        session.wait(session.interval)
+        reported = min(duration, reported + stride)
+        if isinstance(session.beat(reported), Refused):
+            break
+        if session.open_challenge is not None:
+            session.answer("live")
+    session.settle_capture()
+    row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
+    return {
+        "stride_s": stride,
+        "interval_s": session.interval,
+        "reported_s": reported,
+        "clock_s": session.elapsed_since_open(),
+        "lesson": row.model_dump(mode="json") if row else None,
+        "course": (c.model_dump(mode="json") if (c := course_progress(probe, enrolled)) else None),
+        "journal": session.sent,
+    }
 
 
 @check("COURSE-05")
 def lesson_hour_counts_only_when_fully_watched(probe: Probe) -> None:
-    """A lesson hour whose capture passed but whose last minute was not watched is not a
+    """A lesson hour whose capture passed but whose content was not all watched is not a
     credited hour, nor counted toward the course; watching the rest credits it.
 
     Space: the lesson watched to its end minus 60 s (the capture point is at most 90 % of the
-    hour, so its capture is issued and passed), then to its end; judged on the lesson's
-    `hour_credited` and the course's `credited_hours` in the supervision view."""
+    hour, so its capture is issued and passed), then to its end; and a second lesson whose
+    player runs ahead of the clock to its end (each heartbeat one interval after the last,
+    AHEAD_SHARE of the seek bound's slack beyond its own previous report: the first is inside
+    the bound, and on a platform whose furthest point follows the report every one is, so its
+    end is reported in about half the lesson's time) — the hour must be neither credited nor
+    counted (a platform counting an hour by the furthest position, or by the end reported,
+    counts it), and its furthest point must be its credit (the interface: the furthest point
+    advances by exactly what a heartbeat earned); judged on the lesson's `hour_credited`,
+    `credited_s` and `furthest_position_s` and the course's `credited_hours` in the supervision
+    view."""
     enrolled = study_setup(probe)
+    if len(enrolled.lessons) < 2:
+        raise CannotProbe("fully watched", f"{enrolled.course.course_id} has fewer than 2 lessons")
     session = study(probe, enrolled, 0)
     duration = float(session.lesson.duration_s)
     session.watch(duration - SHORT_BY_S)
@@ -110,6 +160,7 @@ def lesson_hour_counts_only_when_fully_watched(probe: Probe) -> None:
     session.settle_capture()
     full = lesson_progress(probe, enrolled, session.lesson.lesson_id)
     full_course = course_progress(probe, enrolled)
+    ahead = _ran_ahead_to_the_end(probe, enrolled)
     observed = {
         f"{SHORT_BY_S:g} s short": {
             "lesson": short.model_dump(mode="json") if short else None,
@@ -119,9 +170,14 @@ def lesson_hour_counts_only_when_fully_watched(probe: Probe) -> None:
             "lesson": full.model_dump(mode="json") if full else None,
             "course": full_course.model_dump(mode="json") if full_course else None,
         },
+        "second lesson, its player ahead of the clock": {
+            k: v for k, v in ahead.items() if k != "journal"
+        },
     }
-    probe.evidence.attach_json("fully-watched", {"journal": session.sent, **observed})
-    if short is None or full is None:
+    probe.evidence.attach_json(
+        "fully-watched", {"journal": session.sent, "ahead_journal": ahead["journal"], **observed}
+    )
+    if short is None or full is None or ahead["lesson"] is None:
         raise CannotProbe("fully watched", "the supervision view shows no progress for the lesson")
     if short.captures_passed < 1:
         raise CannotProbe("fully watched", "no capture passed before the lesson's last minute")
@@ -130,6 +186,19 @@ def lesson_hour_counts_only_when_fully_watched(probe: Probe) -> None:
         problems.append(f"an hour {SHORT_BY_S:g} s short of its end was credited or counted")
     if not full.hour_credited or full_course is None or full_course.credited_hours < 1:
         problems.append("the fully watched hour with a passed capture was not credited")
+    ahead_lesson, ahead_course = ahead["lesson"], ahead["course"] or {}
+    counted_before = full_course.credited_hours if full_course else 0
+    if ahead_lesson["furthest_position_s"] > ahead_lesson["credited_s"] + FURTHEST_SLACK_S:
+        problems.append(
+            f"the furthest point went to {ahead_lesson['furthest_position_s']:g} s with"
+            f" {ahead_lesson['credited_s']:g} s credited: it must advance by exactly the credit"
+            " (content the clock did not cover is not watched, nor resumed past)"
+        )
+    if ahead_lesson["hour_credited"] or ahead_course.get("credited_hours", 0) > counted_before:
+        problems.append(
+            f"a lesson run through ahead of the clock in {ahead['clock_s']:g} s, "
+            f"{ahead_lesson['credited_s']:g} s credited, was credited or counted as an hour"
+        )
     if problems:
         raise CheckFailure(
             "A lesson hour counts before its content is fully watched",
@@ -137,5 +206,8 @@ def lesson_hour_counts_only_when_fully_watched(probe: Probe) -> None:
             expected="not credited until fully watched; credited then",
         )
     probe.evidence.note(
-        f"{SHORT_BY_S:g} s short: not credited; watched to the end: credited and counted"
+        f"{SHORT_BY_S:g} s short: not credited; watched to the end: credited and counted; a"
+        f" lesson run through ahead of the clock ({ahead['clock_s']:g} s of clock,"
+        f" {ahead_lesson['credited_s']:g} s credited, {ahead_lesson['captures_passed']} capture(s)"
+        " passed): not credited"
     )
