@@ -783,6 +783,13 @@ _DEFECT_LIST = (
         "closed: it looks at the login's expiry, not at the logout.",
     ),
     Defect(
+        "live_view_ignores_login_expiry",
+        ("STUDY-09",),
+        ("live_view_lists_exactly_open_playbacks_of_live_logins",),
+        "The live view reads logouts but not expiry: a learner whose login lapsed with its"
+        " playback open is listed as studying for good.",
+    ),
+    Defect(
         "stream_leaks_other_scope",
         ("STUDY-09",),
         ("study_events_reach_exactly_their_scope_in_real_time",),

@@ -114,6 +114,7 @@ FINAL_DEFECTS = {
     "stream_leaks_other_scope": ("STUDY-09",),
     "stream_resume_starts_from_now": ("STUDY-09",),
     "live_view_lists_signed_out_learners": ("STUDY-09",),
+    "live_view_ignores_login_expiry": ("STUDY-09",),
     "archive_drops_captures": ("ARCH-01", "ARCH-02"),
     "archive_chain_broken": ("ARCH-01", "ARCH-02"),
     "archive_push_lost_on_restart": ("ARCH-01", "SUB-05"),
