@@ -988,6 +988,13 @@ _DEFECT_LIST = (
         " unrelated accounts of one address, which flags honest in-post learners.",
     ),
     Defect(
+        "finding_details_name_the_id_number",
+        ("POST-03",),
+        ("full_id_numbers_reach_no_scoped_account",),
+        "A self-check finding's detail begins with the learner's full ID number, for every"
+        " account: the enterprise and the institution read in a finding what their lists mask.",
+    ),
+    Defect(
         "restore_loses_last_table",
         ("POST-04",),
         ("restored_backup_serves_the_same_data_and_keeps_working",),

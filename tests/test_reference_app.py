@@ -153,6 +153,7 @@ FINAL_DEFECTS = {
     "sub_second_advances_read_as_review": ("STUDY-06",),
     "enterprise_takes_another_enterprises_employee": ("ENT-01",),
     "refuses_only_known_liveness_failures": ("ID-02",),
+    "finding_details_name_the_id_number": ("POST-03",),
     "restore_loses_last_table": ("POST-04",),
     "restore_loses_images": ("POST-04",),
     "heartbeat_takes_300_ms": ("LOAD-01",),

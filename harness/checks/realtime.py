@@ -53,7 +53,7 @@ from harness.registry import check
 from harness.scenarios.quiz import QuizTaker
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
 from harness.spec.courses import CourseOut
-from harness.spec.supervision import SupStudyEvent
+from harness.spec.supervision import SCOPED_KINDS, SupStudyEvent
 from harness.supervision import SupervisionClient
 
 GIVE_UP_AFTER_BOUND_S = 2.0  # how long past the bound a phase waits before judging
@@ -370,6 +370,24 @@ def leaks(
                 yield {"account": kind, "leaked": s.event.type, "learner": journey.side}
 
 
+def judge_no_full_id_numbers(watch: Watch) -> None:
+    """No event an enterprise or institution account received carries a learner's full ID
+    number, in any field (POST-03: those accounts see ID numbers masked)."""
+    numbers = {j.enrolled.learner.id_number: j.side for j in watch.journeys}
+    for kind in SCOPED_KINDS:
+        watcher = watch.watchers.get(kind)
+        if watcher is None:
+            continue
+        for arrival in watch.earlier.get(kind, []) + watcher.received():
+            found = [side for number, side in numbers.items() if number in arrival.data]
+            if found:
+                raise CheckFailure(
+                    f"The {kind} account's stream carries the {found[0]} learner's full ID number",
+                    received={"event_id": arrival.event_id, "event": arrival.event},
+                    expected="no full ID number in an event to an enterprise or institution",
+                )
+
+
 def judge_no_repeats(watch: Watch) -> None:
     """No account got one event id twice, across the drop and every reconnect."""
     for kind, watcher in watch.watchers.items():
@@ -497,6 +515,7 @@ def study_events_reach_exactly_their_scope_in_real_time(probe: Probe) -> None:
         watch.wait_phase(2, reconnected)
         judge_delivery(watch, 2, reconnected)
         judge_no_repeats(watch)
+        judge_no_full_id_numbers(watch)
     finally:
         watch.close()
         record(probe, watch, live_rows)

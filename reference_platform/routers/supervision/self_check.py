@@ -29,15 +29,24 @@ def self_check_findings(
         query = restrict(query, account, Learner.id)
     learner_ids = list(db.scalars(query.order_by(Learner.registered_at, Learner.id)))
     limits = limits_for(context.defects)
+    named: dict[str, str] = {}
+    if context.defects.active("finding_details_name_the_id_number"):
+        # the slip: a detail written for the authority, full ID number and all, sent to everyone
+        named = dict(
+            db.execute(select(Learner.id, Learner.id_number).where(Learner.id.in_(learner_ids)))
+            .tuples()
+            .all()
+        )
     answer = []
     for traces in load_traces(db, learner_ids):
         for found in findings(traces, limits):
+            who = named.get(found.learner_id)
             answer.append(
                 SelfCheckFinding(
                     learner_id=found.learner_id,
                     rule=found.rule,  # type: ignore[arg-type]
                     at=found.at,
-                    detail=found.detail,
+                    detail=f"{who}: {found.detail}" if who else found.detail,
                     trace=list(found.trace),
                 )
             )
