@@ -167,6 +167,8 @@ def answer_challenge(
         fail_open = defects.active("passes_captures_the_authority_cannot_judge")
         verdict = face_verdict(province, id_number or "", image_b64, fail_open)
     keep = not defects.active("capture_image_not_kept")
+    if defects.active("failed_capture_images_not_kept"):
+        keep = keep and verdict.passed  # the slip: only a face that matched is worth storing
     claimed = db.execute(  # the first write: a concurrent answer to the same challenge loses here
         update(CaptureChallenge)
         .where(

@@ -188,6 +188,13 @@ _DEFECT_LIST = (
         "Capture images are verified but not stored (no hash in supervision, image endpoint 404).",
     ),
     Defect(
+        "failed_capture_images_not_kept",
+        ("STUDY-01",),
+        ("every_lesson_hour_has_a_capture_with_time_and_image",),
+        "A capture's image is kept only when the face matched: another person's face at a capture,"
+        " the very evidence of cheating, is recorded as failed with no image.",
+    ),
+    Defect(
         "accepts_late_capture",
         ("STUDY-01",),
         ("capture_answer_window_is_the_profiles_answer_time",),

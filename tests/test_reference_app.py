@@ -46,6 +46,7 @@ FINAL_DEFECTS = {
     "ignores_still_replay": ("ID-03",),
     "allows_concurrent_logins": ("STUDY-03",),
     "capture_image_not_kept": ("STUDY-01",),
+    "failed_capture_images_not_kept": ("STUDY-01",),
     "accepts_late_capture": ("STUDY-01",),
     "capture_at_fixed_offset": ("STUDY-02",),
     "credits_hour_without_capture": ("STUDY-02", "COURSE-05"),

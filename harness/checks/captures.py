@@ -161,7 +161,10 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
     Space: the first two lessons of a course (one hour each): a passed capture each (and no
     second: one capture point per lesson hour, never challenged again once passed), its answer
     time inside its window, its deadline within the profile's answer time, its image kept byte
-    for byte; the first lesson of several hours the platform offers (the reference's last lesson
+    for byte; the first lesson's challenges answered with another person's face until its end
+    (then live): every failed capture's image kept byte for byte as sent too (the policy's
+    影像留存 is of every capture, and a failed one is the evidence of cheating); the first
+    lesson of several hours the platform offers (the reference's last lesson
     of its junior course B, 2 h), watched in 60 s steps: a capture issued inside each hour's
     band ([5 %, 90 %] of its part, one step of lateness), none of the hours left without one
     and no hour challenged again once its capture passed (exactly one challenge per hour),
@@ -176,7 +179,9 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
     journal = []
     for index in range(SAMPLE_LESSONS):
         session = study(probe, enrolled, index)
-        session.watch_to_end()
+        # the first lesson's first capture answered with another person's face: a failed
+        # capture's time and image are records too (the evidence of cheating)
+        session.watch_to_end(captures="impostor" if index == 0 else "live")
         session.settle_capture()
         sent |= session.images_sent
         journal += session.sent
@@ -207,7 +212,18 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
                 )
             if digest is None or digest not in sent or capture.image_sha256 != digest:
                 problems.append(f"capture {capture.challenge_id}: image not kept as sent")
-    probe.evidence.attach_json("captures", {"supervision": rows, "journal": journal})
+    failed = [c for c in captures if c.answered_at is not None and c.passed is False]
+    for capture in failed:
+        image = probe.supervisor.capture_image(capture.challenge_id)
+        digest = hashlib.sha256(image).hexdigest() if image else None
+        rows.append({**capture.model_dump(mode="json"), "retrieved_sha256": digest})
+        if digest is None or digest not in sent or capture.image_sha256 != digest:
+            problems.append(
+                f"failed capture {capture.challenge_id} ({capture.reason}): image not kept as sent"
+            )
+    probe.evidence.attach_json(
+        "captures", {"supervision": rows, "failed_answered": len(failed), "journal": journal}
+    )
     probe.evidence.attach_json("long-lesson", long_evidence)
     probe.evidence.attach_json("long-lesson-hour-missed", missed_evidence)
     problems += long_problems + missed_problems
@@ -218,7 +234,10 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
             expected="one passed capture per hour, its time and image kept, answered within "
             f"{probe.thresholds.capture_answer_seconds} s",
         )
-    probe.evidence.note(f"{len(rows)} captures over {SAMPLE_LESSONS} hours, time and image kept")
+    probe.evidence.note(
+        f"{len(rows) - len(failed)} passed and {len(failed)} failed captures over"
+        f" {SAMPLE_LESSONS} hours, time and image kept"
+    )
     if long_evidence["long_lesson"] is None:
         probe.evidence.note(
             "no lesson of several hours is offered: a capture inside each hour of one not probed"
