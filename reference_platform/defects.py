@@ -1076,6 +1076,17 @@ _DEFECT_LIST = (
         "The quarterly claim ignores the self-check: a learner flagged for cheating is claimed.",
     ),
     Defect(
+        "claims_the_levels_minimum_hours",
+        ("SUB-01", "SUB-02"),
+        (
+            "claim_pays_each_certified_learner_at_its_levels_rate_once",
+            "quarter_claimed_once_listing_what_certificates_and_archive_show",
+        ),
+        "A claim line's lesson hours are the level's completion minimum (60, 50, 40), not the"
+        " credited hours the certificate was issued for: a learner who passed an hour past the"
+        " minimum is paid an hour short.",
+    ),
+    Defect(
         "claims_learners_flagged_after_certification",
         ("SUB-05",),
         ("claim_leaves_out_flagged_and_unarchived_learners",),

@@ -87,6 +87,9 @@ class ClaimRules:
     include_earlier_certificates: bool = False  # claim certificates of earlier quarters again
     include_flagged: bool = False
     flags_only_until_certificate: bool = False  # a finding after the issue date does not count
+    # claims_the_levels_minimum_hours: a line's hours are the level's completion minimum, not
+    # the credited hours the certificate was issued for (None: the certificate's, compliant)
+    hours_by_level: dict[str, int] | None = None
     include_last_day: bool = True  # the quarter's last day belongs to it
 
 
@@ -132,6 +135,9 @@ def claim_lines(
         if cert.level not in rates:
             continue  # a course without a subsidised level is not claimed
         rate = rates[cert.level]
+        hours = cert.lesson_hours
+        if rules.hours_by_level is not None:
+            hours = rules.hours_by_level.get(cert.level, hours)
         listed.add(key)
         lines.append(
             ClaimLine(
@@ -142,9 +148,9 @@ def claim_lines(
                 level=cert.level,
                 certificate_number=cert.certificate_number,
                 issued_on=cert.issued_on,
-                lesson_hours=cert.lesson_hours,
+                lesson_hours=hours,
                 rate=rate,
-                amount=amount_of(cert.lesson_hours, rate),
+                amount=amount_of(hours, rate),
             )
         )
     return lines

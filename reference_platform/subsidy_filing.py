@@ -21,7 +21,11 @@ from sqlalchemy.orm import Session
 from harness.spec.subsidy import SubsidyClaimReceipt
 from reference_platform.archive_pusher import ArchivePusher
 from reference_platform.certificates import issue_due
-from reference_platform.completion import credited_hours, required_hours
+from reference_platform.completion import (
+    COMPLETION_MINIMUM_HOURS,
+    credited_hours,
+    required_hours,
+)
 from reference_platform.db import SHANGHAI, aware_utc
 from reference_platform.defects import ActiveDefects
 from reference_platform.models import (
@@ -71,6 +75,9 @@ def rules_for(defects: ActiveDefects) -> ClaimRules:
         include_earlier_certificates=defects.active("claims_learner_twice_across_quarters"),
         include_flagged=defects.active("claims_flagged_learner"),
         flags_only_until_certificate=defects.active("claims_learners_flagged_after_certification"),
+        hours_by_level=dict(COMPLETION_MINIMUM_HOURS)
+        if defects.active("claims_the_levels_minimum_hours")
+        else None,
         include_last_day=not defects.active("claim_quarter_misses_its_last_day"),
     )
 

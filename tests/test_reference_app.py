@@ -165,6 +165,7 @@ FINAL_DEFECTS = {
     "claims_learner_twice_across_quarters": ("SUB-02",),
     "claims_flagged_learner": ("SUB-05",),
     "claims_learners_flagged_after_certification": ("SUB-05",),
+    "claims_the_levels_minimum_hours": ("SUB-01", "SUB-02"),
     "claim_quarter_misses_its_last_day": ("SUB-01",),
     "believes_forwarded_for_from_anyone": ("POST-06",),
     "captures_of_a_long_lesson_in_its_first_hour": ("STUDY-01",),

@@ -3,7 +3,9 @@ itself, so that every claim line is judged against what the harness did and saw.
 
 One cohort per run, shared by the three checks and VOUCH-03's hand-over by level (built by the first
 that runs, kept for the process): a completer of a course of each level (junior, intermediate,
-senior), a learner who studies every hour of a senior course but answers every question wrong (no
+senior; the intermediate one answers just enough of its minimum's questions wrong to stay under
+the pass mark until one more hour, so its certificate's credited hours are the minimum + 1 and a
+claim paying the level's minimum shows), a learner who studies every hour of a senior course but answers every question wrong (no
 certificate), a cheater who completes the senior course but once shows another person's face to a
 capture (flagged by the self-check at once, docs/interface.md "Self-check"), a senior completer
 whose archive the province refuses from the start (a sandbox fault, lifted once the claim is filed),
@@ -34,12 +36,14 @@ what the province's subsidy office received is read back.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from harness.api import Refused, attempt
@@ -64,6 +68,9 @@ STUDY_DAYS_BEFORE_END = 14  # the cohort enrols this long before its quarter's l
 # When the boundary completers pass their final lesson, from midnight after the quarter's last day.
 BOUNDARY_PASS_S = {"quarter_end": -60.0, "next_quarter": 30.0}
 EARLIER_QUARTERS = 3  # filed before the cohort's own: with it and the next, every quarter number
+# The level whose passer passes one hour past the minimum (its accuracy under the mark until
+# then): a certificate's credited hours, and a claim line's, differ from the level's minimum.
+LATE_PASSER, LATE_PASS_EXTRA_HOURS = "intermediate", 1
 FAST_ANSWERS = 4  # the interface's fast_quiz_answers must-flag: 3 answers each < 2 s after the last
 # Certified learners the harness made the self-check flag: no claim may list them (SUB-05).
 FLAGGED_ROLES = ("cheater", "flagged_late")
@@ -131,6 +138,10 @@ class Member:
     credited_hours: int | None = None  # as the supervision view shows, after studying
     archived_certificate: dict[str, Any] | None = None  # the province archive's record
     failed_captures: list[str] = field(default_factory=list)  # reasons, as the platform gave them
+    # A late passer studies LATE_PASS_EXTRA_HOURS beyond the level's minimum and answers wrong
+    # just enough of the minimum's questions to stay under the pass mark until the extra hour:
+    # its certificate's credited hours are then the minimum + 1, not the minimum.
+    extra_hours: int = 0
     # flagged_late: the answers given after the certificate (question id, answered_at) and the
     # rules the authority's self-check findings name for the learner afterwards
     late_answers: list[tuple[str, str]] = field(default_factory=list)
@@ -145,12 +156,17 @@ class Member:
         return self.enrolled.course.course_id
 
     @property
+    def to_study(self) -> int:
+        """The lesson hours the member studies: the level's minimum, and a late passer's extra."""
+        return self.required + self.extra_hours
+
+    @property
     def done(self) -> bool:
-        return self.hours_studied >= self.required
+        return self.hours_studied >= self.to_study
 
     def holds_back(self, lesson_hours: int) -> bool:
         """A boundary completer keeps the lesson that would complete it for the boundary."""
-        return self.passes_at is not None and self.hours_studied + lesson_hours >= self.required
+        return self.passes_at is not None and self.hours_studied + lesson_hours >= self.to_study
 
     def observed(self) -> dict[str, Any]:
         return {
@@ -162,6 +178,7 @@ class Member:
             "course_id": self.course_id,
             "level": self.enrolled.course.level,
             "hours_studied": self.hours_studied,
+            "extra_hours": self.extra_hours,
             "answers_right": self.answers_right,
             "impostor_shown": self.impostor_shown,
             "supervision_credited_hours": self.credited_hours,
@@ -288,6 +305,9 @@ def _build(probe: Probe) -> Cohort:
 
     with ThreadPoolExecutor(max_workers=len(roles)) as pool:
         members = list(pool.map(make, roles))
+        for member in members:
+            if member.role == LATE_PASSER:
+                member.extra_hours = LATE_PASS_EXTRA_HOURS
         unarchived = next(m for m in members if m.role == "unarchived")
         probe.province.refuse_archive(unarchived.id_number)
         try:  # the fault is lifted whatever happens: it must not outlive the cohort
@@ -368,20 +388,43 @@ def _planned_answers(probe: Probe, member: Member) -> list[tuple[str, str, int, 
     """(question id, lesson id, hour, option, right) for every question of the studied lessons."""
     taker = member.enrolled.quiz
     course_id = member.course_id
-    studied = {lesson.lesson_id for lesson in member.enrolled.lessons[: member.required]}
+    lessons = member.enrolled.lessons
+    studied = {lesson.lesson_id for lesson in lessons[: member.to_study]}
+    minimum = {lesson.lesson_id for lesson in lessons[: member.required]}
     key = taker.key(course_id)
+    questions = [
+        q
+        for q in taker.questions(probe.platform, member.enrolled.token, course_id)
+        if q.lesson_id in studied
+    ]
+    wrong_ids = _answered_wrong(member, questions, minimum)
     planned = []
-    for question in taker.questions(probe.platform, member.enrolled.token, course_id):
-        if question.lesson_id not in studied:
-            continue
+    for question in questions:
         right_option = key.get(question.question_id)
         if right_option is None:
             raise CannotProbe(PROBE, f"the answer key lacks question {question.question_id}")
         options = [o.key for o in question.options]
         wrong = next((o for o in options if o != right_option), right_option)
-        option = right_option if member.answers_right else wrong
+        right = member.answers_right and question.question_id not in wrong_ids
+        option = right_option if right else wrong
         planned.append((question.question_id, question.lesson_id, question.hour, option, False))
     return planned
+
+
+def _answered_wrong(member: Member, questions: list[Any], minimum: set[str]) -> set[str]:
+    """A late passer's wrong answers: among the questions of the level's minimum of lessons,
+    just enough that the accuracy over them is the largest below the pass mark (e.g. 149 of
+    250 right), while with the extra hour's questions, all right, it reaches the mark (154 of
+    255): the pass — and the certificate — come at the minimum + 1 hour. None for the others."""
+    if not member.extra_hours:
+        return set()
+    mark = Fraction(str(load_catalogue().get("EXAM-02").params["pass_accuracy"]))
+    first = [q.question_id for q in questions if q.lesson_id in minimum]
+    extra = len(questions) - len(first)
+    right = math.ceil(mark * len(first)) - 1  # the most right answers still below the mark
+    if right < 0 or Fraction(right + extra, len(first) + extra) < mark:
+        raise CannotProbe(PROBE, "the extra hour's questions cannot lift the accuracy to the mark")
+    return set(first[: len(first) - right])
 
 
 def _answer_quizzes(probe: Probe, members: list[Member], pool: ThreadPoolExecutor) -> None:
@@ -459,7 +502,7 @@ def _study(probe: Probe, members: list[Member], pool: ThreadPoolExecutor) -> Non
     clock advance, all report the end and answer their captures. At most DAILY_STUDY_S of
     lessons a day, from 09:00: an honest learner is never found studying around the clock."""
     today_s = 0.0
-    for index in range(max(m.required for m in members)):
+    for index in range(max(m.to_study for m in members)):
         active = [
             m
             for m in members

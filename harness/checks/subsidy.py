@@ -124,7 +124,9 @@ def claim_pays_each_certified_learner_at_its_levels_rate_once(probe: Probe) -> N
     cohort filed; a certificate dated after the quarter is absent; the office accepts the claim.
 
     Space: every level (junior, intermediate, senior), a pass and a fail of the same course side
-    by side, the line's rate, amount and hours, the claim's total, one line per learner and
+    by side, the line's rate, amount and hours (the intermediate passer's certificate is for the
+    level's minimum + 1 hour, its accuracy reaching the mark only then: a line paying the
+    minimum shows), the claim's total, one line per learner and
     course; the quarter's boundary from both sides (the senior completer passes a minute before
     midnight of the quarter's last day, another half a minute after it, and the claim is filed
     after both, from the next quarter)."""
