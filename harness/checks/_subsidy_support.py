@@ -5,8 +5,8 @@ One cohort per run, shared by the three checks and VOUCH-03's hand-over by level
 that runs, kept for the process): a completer of a course of each level (junior, intermediate,
 senior; the intermediate one answers just enough of its minimum's questions wrong to stay under
 the pass mark until one more hour, so its certificate's credited hours are the minimum + 1 and a
-claim paying the level's minimum shows), a learner who studies every hour of a senior course but answers every question wrong (no
-certificate), a cheater who completes the senior course but once shows another person's face to a
+claim paying the level's minimum shows), a learner who studies every hour of a senior course but
+answers every question wrong (no certificate), a cheater who completes the senior course but once shows another person's face to a
 capture (flagged by the self-check at once, docs/interface.md "Self-check"), a senior completer
 whose archive the province refuses from the start (a sandbox fault, lifted once the claim is filed),
 so that the platform cannot complete it, a senior completer who, once certified, answers
