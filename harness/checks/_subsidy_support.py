@@ -3,19 +3,18 @@ itself, so that every claim line is judged against what the harness did and saw.
 
 One cohort per run, shared by the three checks and VOUCH-03's hand-over by level (built by the first
 that runs, kept for the process): a completer of a course of each level (junior, intermediate,
-senior; the intermediate one answers just enough of its minimum's questions wrong to stay under
-the pass mark until one more hour, so its certificate's credited hours are the minimum + 1 and a
-claim paying the level's minimum shows), a learner who studies every hour of a senior course but
-answers every question wrong (no certificate), a cheater who completes the senior course but once shows another person's face to a
-capture (flagged by the self-check at once, docs/interface.md "Self-check"), a senior completer
-whose archive the province refuses from the start (a sandbox fault, lifted once the claim is filed),
-so that the platform cannot complete it, a senior completer who, once certified, answers
-FAST_ANSWERS quiz questions of lessons it never studied back to back (flagged by the self-check
-after the certificate was issued: the interface excludes a learner flagged "at any time", by any
-rule, not only for the capture that the cheater fails), and a senior completer of the next
-quarter; before them,
-two senior completers certified on either side of the end of the quarter the clock is in (in a
-December run, the year's end).
+senior; the intermediate one answers just enough of its minimum's questions wrong to stay under the
+pass mark until one more hour, so its certificate's credited hours are the minimum + 1 and a claim
+paying the level's minimum shows), a learner who studies every hour of a senior course but answers
+every question wrong (no certificate), a cheater who completes the senior course but once shows
+another person's face to a capture (flagged by the self-check at once, docs/interface.md
+"Self-check"), a senior completer whose archive the province refuses from the start (a sandbox
+fault, lifted once the claim is filed), so that the platform cannot complete it, a senior completer
+who, once certified, answers FAST_ANSWERS quiz questions of lessons it never studied back to back
+(flagged by the self-check after the certificate was issued: the interface excludes a learner
+flagged "at any time", by any rule, not only for the capture that the cheater fails), and a senior
+completer of the next quarter; before them, two senior completers certified on either side of the
+end of the quarter the clock is in (in a December run, the year's end).
 Everything an honest learner
 does stays outside every self-check band: each learner signs in on a device of its own, quiz
 answers come at least QUIZ_GAP_S apart (the interface: answers ≥ 10 s apart are never flagged),
