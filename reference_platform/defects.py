@@ -76,7 +76,10 @@ _DEFECT_LIST = (
     Defect(
         "enrols_in_courses_not_offered",
         ("COURSE-01",),
-        ("every_offered_course_has_a_valid_provincial_approval",),
+        (
+            "every_offered_course_has_a_valid_provincial_approval",
+            "revoked_approval_withdraws_the_course",
+        ),
         "The course list shows approved courses only, but an enrolment is taken for any course "
         "of the catalogue: one awaiting its approval, or refused one, redeems a voucher.",
     ),

@@ -16,6 +16,10 @@ playback silent for two intervals):
   last request (expired under a sliding expiry and a fixed one alike), its playback never
   closed: not listed — a view that reads only logouts and closes shows a learner long gone.
 
+Each "not listed" is judged against the platform's own logins view: a first login the platform
+still shows signed in after the newer one (STUDY-03's matter), or a login it shows signed in
+after its expiry (POST-03's token check), leaves that step unjudged, and the evidence says so.
+
 `study_events_reach_exactly_their_scope_in_real_time` judges the view's scope and logout; this
 check judges how a row leaves it. The learner's own clock is the platform's test clock.
 """
@@ -49,13 +53,20 @@ def studying(probe: Probe, enrolled: Enrolled) -> Study:
     return session
 
 
+def active_logins(authority: SupervisionClient, learner_id: str) -> list[str]:
+    """The learner's logins the platform's own logins view shows signed in (`active`)."""
+    return [row.login_id for row in authority.logins(learner_id) if row.active]
+
+
 def token_lifetime(authority: SupervisionClient, enrolled: Enrolled) -> float:
     """Seconds from the active login's start to the expiry its login announced: a sliding
     expiry moves that far past the last request, a fixed one stays there."""
-    active = [row for row in authority.logins(enrolled.learner.learner_id or "") if row.active]
-    if enrolled.expires_at is None or len(active) != 1:
-        raise CannotProbe("the live view", "no single active login with an announced expiry")
-    return max((enrolled.expires_at - active[0].started_at).total_seconds(), 0.0)
+    learner_id = enrolled.learner.learner_id or ""
+    active = [row for row in authority.logins(learner_id) if row.active]
+    if enrolled.expires_at is None or not active:
+        raise CannotProbe("the live view", "no active login with an announced expiry")
+    started = max(row.started_at for row in active)  # the newest: the one the token is of
+    return max((enrolled.expires_at - started).total_seconds(), 0.0)
 
 
 @check("STUDY-09")
@@ -82,9 +93,16 @@ def live_view_lists_exactly_open_playbacks_of_live_logins(probe: Probe) -> None:
     look("its playback closed, the login still signed in", False)
     again = studying(probe, enrolled)
     look("studying again, a new playback on the same login", True)
+    first_login = active_logins(authority, learner_id)
     newer = attempt(lambda: probe.learners.login(enrolled.learner, SECOND_DEVICE))
     if isinstance(newer, Refused):
         steps.append({"moment": "a newer login on another device", "refused": newer.status})
+    elif set(first_login) & set(active_logins(authority, learner_id)):
+        # the first login is still signed in by the platform's own logins view: STUDY-03 judges
+        # that; the live view is judged by the logins as the platform shows them
+        steps.append({"moment": "a newer login on another device", "first_still_active": True})
+        enrolled.token, enrolled.expires_at = newer.token, newer.expires_at
+        again = studying(probe, enrolled)
     else:
         look("a newer login on another device, the old playback never closed", False)
         enrolled.token, enrolled.expires_at = newer.token, newer.expires_at
@@ -92,7 +110,11 @@ def live_view_lists_exactly_open_playbacks_of_live_logins(probe: Probe) -> None:
         look("studying on the newer login", True)
     lifetime = token_lifetime(authority, enrolled)
     probe.clock.advance(lifetime + 60)
-    look(f"the login expired ({dt.timedelta(seconds=round(lifetime + 60))} on)", False)
+    if active_logins(authority, learner_id):
+        # still signed in by the platform's own view (POST-03's token check judges expiry)
+        steps.append({"moment": "the login left to expire", "still_active": True})
+    else:
+        look(f"the login expired ({dt.timedelta(seconds=round(lifetime + 60))} on)", False)
     probe.evidence.attach_json(
         "live-view", {"learner_id": learner_id, "last_playback": again.playback_id, "steps": steps}
     )
@@ -109,8 +131,9 @@ def live_view_lists_exactly_open_playbacks_of_live_logins(probe: Probe) -> None:
             received=wrong,
             expected="listed exactly while an open playback of a signed-in login exists",
         )
+    judged = [step["moment"] for step in steps if "must_be_listed" in step]
+    unjudged = [step["moment"] for step in steps if "must_be_listed" not in step]
     probe.evidence.note(
-        "listed while studying; not listed after the close, "
-        + ("after a newer login elsewhere, " if not isinstance(newer, Refused) else "")
-        + "nor once the login expired"
+        f"as the interface says at {len(judged)} moments ({'; '.join(judged)})"
+        + (f"; not judged: {'; '.join(unjudged)}" if unjudged else "")
     )
