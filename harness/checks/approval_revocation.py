@@ -4,8 +4,8 @@ The space probed (docs/interface.md, "Courses and their approval"): one approved
 catalogue (not the one other checks pick first, so that a platform slow to offer it again leaves
 them their course), its approval revoked at the province while the platform serves:
 
-- the side before: a holder of a valid voucher for the course enrols (and the voucher is
-  redeemed), so the course was enrollable and the refusal after is the revocation's doing;
+- the side before: a holder of a valid voucher for the course enrols (its redeem is VOUCH-01's
+  to judge), so the course was enrollable and the refusal after is the revocation's doing;
 - the side after: within `realtime_seconds` of the revocation the course is gone from
   `GET /courses` (polled, as a learner's catalogue page would be), and then a second holder of a
   valid voucher for it is refused (4xx), with no enrolment seen by a supervisor and no redeem at
@@ -79,7 +79,6 @@ def revoked_approval_withdraws_the_course(probe: Probe) -> None:
         course=course,
         voucher_code=probe.learners.voucher(early, course).code,
         should_enrol=True,
-        must_redeem=True,
         case="a valid voucher before the revocation",
     )
     late, late_login = probe.learners.logged_in()
