@@ -18,7 +18,6 @@ from fastapi import HTTPException, status
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from reference_platform.db import aware_utc
 from reference_platform.defects import ActiveDefects
 from reference_platform.models import (
     CaptureChallenge,
@@ -69,7 +68,7 @@ def end_of_training(db: Session, learner: Learner) -> dt.datetime:
         ),
     ]
     moments = [learner.registered_at] + [db.scalar(query) for query in candidates]
-    return max(aware_utc(m) for m in moments if m is not None)
+    return max(_aware(m) for m in moments if m is not None)
 
 
 @dataclass(frozen=True)
@@ -128,3 +127,7 @@ def delete_learner_records(
     db.delete(learner)
     db.commit()
     return entry
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

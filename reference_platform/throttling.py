@@ -15,7 +15,6 @@ from fastapi import HTTPException, status
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from reference_platform.db import aware_utc
 from reference_platform.models import SignInFailure
 
 MAX_FAILURES = 5
@@ -45,7 +44,7 @@ def refuse_if_locked(db: Session, key: str, now: dt.datetime, enabled: bool) -> 
             SignInFailure.key == key, SignInFailure.at > now - WINDOW
         )
     ).one()
-    if count >= MAX_FAILURES and last is not None and now < aware_utc(last) + LOCK:
+    if count >= MAX_FAILURES and last is not None and now < _aware(last) + LOCK:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, LOCKED)
 
 
@@ -56,3 +55,7 @@ def record_failure(db: Session, key: str, now: dt.datetime) -> None:
 
 def clear_failures(db: Session, key: str) -> None:
     db.execute(delete(SignInFailure).where(SignInFailure.key == key))
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
