@@ -58,11 +58,13 @@ class Certified:
     certificate_number: str
     issued_on: dt.date
     lesson_hours: int  # the credited hours the certificate was issued for
-    flagged: bool  # the self-check has a finding for the learner
     archive_complete: bool  # every archive record of the learner acknowledged, the certificate's
-    # The Shanghai date of the learner's earliest finding (None: no finding); only the defect
-    # `claims_learners_flagged_after_certification` reads it.
+    # The Shanghai date of the learner's earliest self-check finding; None: nothing found
     first_flagged_on: dt.date | None = None
+
+    @property
+    def flagged(self) -> bool:
+        return self.first_flagged_on is not None
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def is_flagged(cert: Certified, rules: ClaimRules) -> bool:
     """Any finding excludes the learner, whenever it was made (docs/interface.md: "at any
     time"): a pattern found after the certificate still shows how the hours were earned."""
     if rules.flags_only_until_certificate:
-        return cert.first_flagged_on is not None and cert.first_flagged_on <= cert.issued_on
+        found_on = cert.first_flagged_on
+        return found_on is not None and found_on <= cert.issued_on
     return cert.flagged
 
 

@@ -182,7 +182,6 @@ def _certified(db: Session, defects: ActiveDefects) -> list[Certified]:
             certificate_number=cert.number,
             issued_on=cert.issued_on,
             lesson_hours=cert.lesson_hours,
-            flagged=cert.learner_id in first_flagged,
             first_flagged_on=first_flagged.get(cert.learner_id),
             archive_complete=f"certificate:{cert.number}" in archived_certificates,
         )

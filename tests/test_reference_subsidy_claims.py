@@ -54,7 +54,7 @@ def certified(
         certificate_number=f"CERT-{learner}-{course}",
         issued_on=issued_on,
         lesson_hours=hours,
-        flagged=flags.get("flagged", False),
+        first_flagged_on=issued_on if flags.get("flagged", False) else None,
         archive_complete=flags.get("archive_complete", True),
     )
 
@@ -139,11 +139,8 @@ def test_a_learner_flagged_after_the_certificate_is_not_claimed_either() -> None
     """ "At any time": a finding dated after the issue date excludes the learner; only the
     defect's rule (findings up to the issue date) lets it through."""
     issued = dt.date(2026, 11, 2)
-    before = replace(certified("lrn_b", flagged=True, issued_on=issued), first_flagged_on=issued)
-    after = replace(
-        certified("lrn_a", flagged=True, issued_on=issued),
-        first_flagged_on=issued + dt.timedelta(days=1),
-    )
+    before = certified("lrn_b", flagged=True, issued_on=issued)
+    after = replace(before, learner_id="lrn_a", first_flagged_on=issued + dt.timedelta(days=1))
     assert claim_lines([before, after], "2026Q4", set()) == []
     late_only = ClaimRules(flags_only_until_certificate=True)
     assert [

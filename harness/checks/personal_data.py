@@ -73,6 +73,18 @@ def everything_read(account: SupervisionClient, trail: Trail) -> dict[str, bytes
     return found
 
 
+def trail_in_both_scopes(probe: Probe) -> tuple[dict[str, SupervisionClient], Trail]:
+    """One account of every kind, and a learner with a trail in the enterprise's and the
+    institution's scope: enrolled in one of the institution's courses (any course if it runs
+    none), and made the enterprise's employee."""
+    accounts = accounts_by_kind(probe)
+    institution = accounts["institution"].scope or ""
+    courses = [c for c in probe.platform.courses() if c.institution_id == institution]
+    trail = learner_with_trail(probe, courses[0] if courses else a_course(probe.platform))
+    employ(accounts["enterprise"], trail.enrolled)
+    return accounts, trail
+
+
 def share_the_device(probe: Probe, trail: Trail) -> None:
     """Two more learners sign in on the trail learner's device, so that its findings hold a
     `shared_device` finding (the interface: 3 accounts on one device in 24 h), whatever else
@@ -98,11 +110,7 @@ def full_id_numbers_reach_no_scoped_account(probe: Probe) -> None:
     every read of the supervision interface that
     can carry a learner's data; the number searched as text in every answer, whatever field or
     format carries it (a vendor's free-text `detail`, a trace record, an extra column)."""
-    accounts = accounts_by_kind(probe)
-    institution = accounts["institution"].scope or ""
-    courses = [c for c in probe.platform.courses() if c.institution_id == institution]
-    trail = learner_with_trail(probe, courses[0] if courses else a_course(probe.platform))
-    employ(accounts["enterprise"], trail.enrolled)
+    accounts, trail = trail_in_both_scopes(probe)
     full = trail.enrolled.learner.id_number
     share_the_device(probe, trail)
     shown = accounts["authority"].send(
@@ -137,11 +145,7 @@ def full_id_numbers_reach_no_scoped_account(probe: Probe) -> None:
 def id_numbers_are_masked_for_scoped_accounts(probe: Probe) -> None:
     """Enterprise and institution accounts see ID numbers masked in lists (≥ 8 characters
     hidden, the rest true); the authority and auditors see them in full."""
-    accounts = accounts_by_kind(probe)
-    institution = accounts["institution"].scope or ""
-    courses = [c for c in probe.platform.courses() if c.institution_id == institution]
-    trail = learner_with_trail(probe, courses[0] if courses else a_course(probe.platform))
-    employ(accounts["enterprise"], trail.enrolled)
+    accounts, trail = trail_in_both_scopes(probe)
     full = trail.enrolled.learner.id_number
     seen: dict[str, list[str]] = {}
     for kind, account in accounts.items():

@@ -8,6 +8,7 @@ the log is the record of what *platforms* did.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
@@ -194,10 +195,7 @@ def read_log(
 )
 def read_approval(number: ApprovalNumber, courses: Courses) -> ApprovalRecord:
     """An approval as registered (unlike the platform route, this read is not logged)."""
-    try:
-        return courses.approval(number)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    return _approval_or_404(courses.approval, number)
 
 
 @router.post(
@@ -207,10 +205,7 @@ def read_approval(number: ApprovalNumber, courses: Courses) -> ApprovalRecord:
 )
 def revoke_approval(number: ApprovalNumber, courses: Courses) -> ApprovalRecord:
     """Withdraw an approval: a platform must then stop enrolling learners in that course."""
-    try:
-        return courses.revoke(number)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    return _approval_or_404(courses.revoke, number)
 
 
 @router.post(
@@ -220,8 +215,13 @@ def revoke_approval(number: ApprovalNumber, courses: Courses) -> ApprovalRecord:
 )
 def reinstate_approval(number: ApprovalNumber, courses: Courses) -> ApprovalRecord:
     """Make a revoked approval valid again: a platform offers the course again."""
+    return _approval_or_404(courses.reinstate, number)
+
+
+def _approval_or_404(act: Callable[[str], ApprovalRecord], number: str) -> ApprovalRecord:
+    """The approval `act` answers for `number`; 404 for a number the registry never issued."""
     try:
-        return courses.reinstate(number)
+        return act(number)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
