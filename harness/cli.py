@@ -20,7 +20,7 @@ from harness.i18n import LANGS, Messages, default_lang
 from harness.load.command import load_command
 from harness.province.timeline_cli import province_timeline
 from harness.proxies import bypass_proxies_for_loopback
-from harness.registry import checks_by_requirement
+from harness.registry import all_checks, checks_by_requirement
 from harness.report.terminal import print_summary
 from harness.servers import KEEP_ALIVE_S
 from harness.spec.test_hooks import OWN_PROCESS_VARIABLE
@@ -83,6 +83,12 @@ def certify_command(
     profile: Annotated[Path | None, typer.Option(help="target profile (TOML)")] = None,
     out: Annotated[Path, typer.Option(help="report folder")] = Path("reports"),
     only: Annotated[str | None, typer.Option(help="comma-separated requirement IDs")] = None,
+    check: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="run only this check, by name (repeatable; `sxcert clauses --json` names them)"
+        ),
+    ] = None,
     reference_defect: Annotated[
         list[str] | None, typer.Option(help="switch on a reference-platform defect (repeatable)")
     ] = None,
@@ -153,6 +159,12 @@ def certify_command(
     defects = tuple(d for item in reference_defect or [] for d in item.split(",") if d)
     if rerun_failed is not None and only is not None:
         raise _fail("--rerun-failed chooses the checks itself; leave out --only")
+    chosen = _names(check)
+    if chosen and (rerun_failed is not None or only is not None):
+        raise _fail("--check chooses the clauses itself; leave out --only and --rerun-failed")
+    unknown = sorted(set(chosen) - set(all_checks()))
+    if unknown:
+        raise _fail(f"unknown check(s): {', '.join(unknown)} (see `sxcert clauses --json`)")
     try:
         extras = prepare_extras(baseline, dossier, sign_key)
         rerun = None
@@ -196,6 +208,10 @@ def certify_command(
     if rerun is not None:
         options.only, options.checks = rerun.clauses, rerun.checks
         options.rerun_of = rerun.source
+    elif chosen:  # a partial run of those checks' clauses, like a re-run's
+        registered = all_checks()
+        options.only = sorted({r for name in chosen for r in registered[name].requirements})
+        options.checks = frozenset(chosen)
     try:
         outcome = certify_run(options)
     except RunFailed as exc:
