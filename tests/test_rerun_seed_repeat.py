@@ -76,6 +76,37 @@ def test_rerun_failed_refuses_what_it_cannot_rerun(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_check_runs_exactly_the_named_checks_of_their_clauses(tmp_path: Path) -> None:
+    """`--check` runs those checks and no other; their clauses are the (partial) scope, and a
+    named check that fails fails its clause."""
+    out = tmp_path / "out"
+    chosen = ["invalid_id_numbers_are_refused", "learner_under_minimum_age_is_refused"]
+    done = run_sxcert(
+        "certify", "--check", chosen[0], "--check", chosen[1], *DEFECTS, "--out", str(out)
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = read_report(out)
+    assert _ran(report) == set(chosen)
+    assert report["target"]["only"] == ["ELIG-01", "ID-01"]
+    statuses = {c["id"]: c["status"] for c in report["clauses"] if c["in_scope"]}
+    assert statuses == {"ELIG-01": "fail", "ID-01": "pass"}  # accepts_under_16 breaks ELIG-01
+    id_checks = next(c["checks"] for c in report["clauses"] if c["id"] == "ID-01")
+    assert {c["status"] for c in id_checks} == {"pass", "not_run"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        (["--check", "no_such_check"], "unknown check(s): no_such_check"),
+        (["--check", "invalid_id_numbers_are_refused", "--only", "ID-01"], "leave out --only"),
+    ],
+)
+def test_check_refuses_unknown_names_and_a_second_selection(extra, reason) -> None:
+    done = run_sxcert("certify", *extra)
+    assert done.returncode == 2 and reason in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def _selection(embedded: bool) -> RerunSelection:
     return RerunSelection(
         frozenset({"a"}),
