@@ -96,6 +96,9 @@ def _references(
     outside: set[str],
     flags: Mapping[str, bool],
 ) -> None:
+    if isinstance(node, ast.BoolOp):
+        _operand_references(node, in_defect_branch, inside, outside, flags)
+        return
     skipped = defect_only_branch(node.test, flags) if isinstance(node, ast.If | ast.IfExp) else None
     for field, value in ast.iter_fields(node):
         for child in value if isinstance(value, list) else [value]:
@@ -106,6 +109,23 @@ def _references(
                 name = child.id if isinstance(child, ast.Name) else child.attr
                 (inside if flag else outside).add(name)  # a read, not the name's own binding
             _references(child, flag, inside, outside, flags)
+
+
+def _operand_references(
+    node: ast.BoolOp,
+    in_defect_branch: bool,
+    inside: set[str],
+    outside: set[str],
+    flags: Mapping[str, bool],
+) -> None:
+    """An `and`/`or` stops at its first deciding operand: after a flag that is False with the
+    defects off (`defects.active(x) and helper(db)`), the operands to its right run only under
+    the defect."""
+    deciding = isinstance(node.op, ast.Or)  # True decides an `or`, False an `and`
+    flag = in_defect_branch
+    for operand in node.values:
+        _references(operand, flag, inside, outside, flags)
+        flag = flag or value_with_defects_off(operand, flags) is deciding
 
 
 def defect_flag_values(sources: Iterable[str]) -> dict[str, bool]:

@@ -129,6 +129,32 @@ def verdict(db, defects):
     assert "earlier_pass" in mutation.package_facts(ROOT).defect_only
 
 
+def test_functions_called_only_after_a_deciding_defect_flag_are_not_mutated():
+    """`defects.active(x) and helper()` calls the helper only under the defect (an `and` stops
+    at a False flag, an `or` at a True one); an operand before the flag runs always."""
+    source = """
+def helper(db):
+    return db.scalar(1) is not None
+
+
+def before(db):
+    return db.ask() > 0
+
+
+def verdict(db, defects):
+    if before(db) and defects.active("cached") and helper(db):
+        return 1
+    return 2 if not defects.active("other") or helper(db) else 3
+"""
+    assert defect_only_functions([source]) == {"helper"}
+    also_called = (
+        source + "\n\ndef other(db, defects):\n    return defects.active('x') or helper(db)\n"
+    )
+    assert defect_only_functions([also_called]) == frozenset()
+    # In the reference: captures' `_passed_before` (only `capture_verdicts_cached_by_image`).
+    assert "_passed_before" in mutation.package_facts(ROOT).defect_only
+
+
 def test_constants_only_a_defect_reads_are_not_mutated():
     rules = """
 FIXED_AT = 600.0
