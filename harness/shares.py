@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from harness.registry import CheckInfo
 
 # Clauses whose checks draw on state one run builds once (harness/checks/_subsidy_support.py:
-# the cohort the first of them asks for; STUDY-08's certificate scope reads its passers).
+# the cohort the first of them asks for; STUDY-08's certificate scope and POST-02's certificates
+# of every level read its passers).
 AFFINITY: tuple[frozenset[str], ...] = (
-    frozenset({"VOUCH-03", "SUB-01", "SUB-02", "SUB-05", "STUDY-08"}),
+    frozenset({"VOUCH-03", "SUB-01", "SUB-02", "SUB-05", "STUDY-08", "POST-02"}),
 )
 
 # Seconds of one API run against the clean embedded reference (medians of three shared runs on a
@@ -59,6 +60,8 @@ CHECK_SECONDS: dict[str, float] = {
     "every_account_kind_sees_exactly_its_scope": 1.0,
     # reads the subsidy cohort (its cost is VOUCH-03's above): its own lists and an enrolment
     "certificates_reach_exactly_their_scope": 0.8,
+    # reads the subsidy cohort too: verifications, four logins and three PDFs read back
+    "certificates_of_every_level_are_distinct_and_verifiable": 1.5,
 }
 DEFAULT_SECONDS: dict[str, float] = {"api": 0.35, "fuzz": 20, "browser": 6, "load": 40}
 # A share smaller than this is judged by the run's own instance: starting a second reference,

@@ -12,21 +12,21 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from reference_platform.certificates import LEVEL_NAMES
 from reference_platform.models import Certificate
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
-def certificate_lines(cert: Certificate) -> list[str]:
-    """The printed fields, one a line, each value exactly as the verification answer gives it."""
+def certificate_lines(cert: Certificate, level_name: str) -> list[str]:
+    """The printed fields, one a line, each value exactly as the verification answer gives it
+    (the level also by its Chinese name, `certificates.level_name`)."""
     return [
         f"证书编号：{cert.number}",
         f"姓名：{cert.name}",
         f"身份证号：{cert.id_number_masked}",
         f"职业（工种）：{cert.occupation_name}（{cert.occupation_code}）",
-        f"等级：{LEVEL_NAMES.get(cert.level, cert.level)}（{cert.level}）",
+        f"等级：{level_name}（{cert.level}）",
         f"学时：{cert.lesson_hours} 课时",
         f"成绩：{cert.score}",
         f"培训时间：{cert.started_on.isoformat()} 至 {cert.finished_on.isoformat()}",
@@ -35,7 +35,7 @@ def certificate_lines(cert: Certificate) -> list[str]:
     ]
 
 
-def render(cert: Certificate, verify_url: str) -> bytes:
+def render(cert: Certificate, verify_url: str, level_name: str) -> bytes:
     out = io.BytesIO()
     width, height = landscape(A4)
     page = canvas.Canvas(out, pagesize=(width, height))
@@ -44,7 +44,7 @@ def render(cert: Certificate, verify_url: str) -> bytes:
     page.drawCentredString(width / 2, height - 80, "职业技能线上培训合格证书")
     page.setFont(FONT, 14)
     y = height - 140
-    for line in certificate_lines(cert):
+    for line in certificate_lines(cert, level_name):
         page.drawString(80, y, line)
         y -= 28
     code = io.BytesIO()

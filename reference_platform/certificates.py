@@ -39,6 +39,13 @@ PLATFORM_NAME = "sxcert 参考培训平台"
 LEVEL_NAMES = {"junior": "初级", "intermediate": "中级", "senior": "高级"}
 
 
+def level_name(level: str, defects: ActiveDefects) -> str:
+    """The level's Chinese name, as the certificate prints it beside its code."""
+    if defects.active("certificate_prints_intermediate_as_junior") and level == "intermediate":
+        return LEVEL_NAMES["junior"]  # the slip: the table's intermediate entry copied from junior
+    return LEVEL_NAMES.get(level, level)
+
+
 def mask_id_number(id_number: str) -> str:
     """The first 6 (region) and last 4 characters; the birth date and sequence hidden."""
     return id_number[:6] + "*" * max(0, len(id_number) - 10) + id_number[-4:]
@@ -75,6 +82,8 @@ def issue_due(
     for cert in db.scalars(existing):
         held.setdefault((cert.learner_id, cert.course_id), []).append(cert)
     today = now.astimezone(CHINA).date()
+    # The training's dates are Shanghai dates (docs/interface.md); the defect: the server's UTC
+    zone = dt.UTC if defects.active("certificate_dates_by_utc") else CHINA
     issued = False
     for enrolment, course, learner in db.execute(enrolments):
         mine = held.get((learner.id, course.id), [])
@@ -117,8 +126,8 @@ def issue_due(
             level=course.level,
             lesson_hours=standing.credited_hours,
             score=score_percent(correct, questions),
-            started_on=enrolment.enrolled_at.astimezone(CHINA).date(),
-            finished_on=today,
+            started_on=enrolment.enrolled_at.astimezone(zone).date(),
+            finished_on=now.astimezone(zone).date(),
             platform_id=platform_id,
             platform_name=PLATFORM_NAME,
             issued_on=today,

@@ -56,6 +56,14 @@ def reported_level(level: str, defects: ActiveDefects) -> str:
     return level
 
 
+def completed_on(cert: Certificate, now: dt.datetime, defects: ActiveDefects) -> dt.date:
+    """The report's completion date: the certificate's `finished_on` (the pass's date in
+    Asia/Shanghai), whenever the report is sent."""
+    if defects.active("completion_report_dated_when_sent"):  # the defect: the send's UTC date
+        return now.astimezone(dt.UTC).date()
+    return cert.finished_on
+
+
 def deliver_pending(
     db: Session, province: ProvinceClient, now: dt.datetime, defects: ActiveDefects
 ) -> None:
@@ -85,7 +93,7 @@ def deliver_pending(
             "occupation_code": course.occupation_code,
             "level": reported_level(course.level, defects),
             "certificate_number": cert.number,
-            "completed_on": cert.finished_on.isoformat(),
+            "completed_on": completed_on(cert, now, defects).isoformat(),
         }
         try:
             answer = province.report_completion(body)

@@ -665,6 +665,23 @@ _DEFECT_LIST = (
         "so a junior or intermediate learner short of the course's minimum is certified.",
     ),
     Defect(
+        "certificate_dates_by_utc",
+        ("POST-02",),
+        (
+            "certificate_only_for_a_pass_once_and_verifiable",
+            "certificates_of_every_level_are_distinct_and_verifiable",
+        ),
+        "A certificate's start and end dates are the UTC dates of the enrolment and the pass (the "
+        "server's zone), a day early for an enrolment or a pass in the Shanghai early morning.",
+    ),
+    Defect(
+        "certificate_prints_intermediate_as_junior",
+        ("POST-02",),
+        ("certificates_of_every_level_are_distinct_and_verifiable",),
+        "The certificate PDF's table of level names has its intermediate entry copied from "
+        "junior's: an intermediate certificate prints 初级.",
+    ),
+    Defect(
         "issues_certificate_twice",
         ("POST-02",),
         ("certificate_only_for_a_pass_once_and_verifiable",),
@@ -682,6 +699,13 @@ _DEFECT_LIST = (
         ("VOUCH-03",),
         ("offline_voucher_for_every_completer_and_nobody_else",),
         "Every certificate sweep reports each completion again under a new report id.",
+    ),
+    Defect(
+        "completion_report_dated_when_sent",
+        ("VOUCH-03",),
+        ("offline_voucher_follows_the_pass_at_every_level",),
+        "A completion report's `completed_on` is the UTC date of the moment it is sent, not the "
+        "certificate's completion date: a day early for a pass in the Shanghai early morning.",
     ),
     Defect(
         "yields_the_hour_on_its_first_answer",

@@ -30,8 +30,11 @@ from typing import Protocol
 # checks (two quarters a run). They are judged on fresh platforms only, so that a platform serving
 # many runs (the matrix's switchable one, the second-run test's long-running one) stays in step
 # with its province. VOUCH-03 judges the hand-over of the subsidy cohort's learners too, and
-# STUDY-08 (since stop 44) the scope of its certificates.
-CLOCK_MOVING = frozenset({"POST-05", "STUDY-08", "SUB-01", "SUB-02", "SUB-05", "VOUCH-03"})
+# STUDY-08 (since stop 44) the scope of its certificates, POST-02 (since stop 46) its
+# certificates of every level.
+CLOCK_MOVING = frozenset(
+    {"POST-02", "POST-05", "STUDY-08", "SUB-01", "SUB-02", "SUB-05", "VOUCH-03"}
+)
 
 
 class DefectLike(Protocol):

@@ -12,6 +12,8 @@ from sqlalchemy import update
 from harness.certificate_reader import NotAPdf, read_certificate_pdf
 from reference_platform.certificate_pdf import render
 from reference_platform.certificates import mask_id_number, score_percent
+from reference_platform.completion_reports import completed_on
+from reference_platform.defects import ActiveDefects
 from reference_platform.models import Certificate, QuizAnswer
 from tests.test_reference_progress import COURSES, enrolled_in, study
 from tests.test_reference_support import running_platform
@@ -52,7 +54,7 @@ def _certificate() -> Certificate:
 
 def test_a_certificate_pdf_reads_back_with_its_fields_and_qr_code() -> None:
     url = "http://127.0.0.1:9/api/v1/certificates/SXOT20261202ABCDEF0123"
-    pdf = read_certificate_pdf(render(_certificate(), url))
+    pdf = read_certificate_pdf(render(_certificate(), url, "高级"))
     for value in ("SXOT20261202ABCDEF0123", "张三", "140107********165X", "电工", "高级", "41",
                   "60.00", "2026-12-01", "2026-12-03", "sxcert 参考培训平台"):  # fmt: skip
         assert value in pdf.text
@@ -97,3 +99,16 @@ def test_a_certificate_only_after_a_pass_and_only_one(tmp_path: Path) -> None:
         assert pdf.headers["content-type"] == "application/pdf"
         read = read_certificate_pdf(pdf.content)
         assert read.qr_codes[0].endswith(f"/api/v1/certificates/{cert['number']}")
+
+
+def test_a_completion_report_carries_the_certificates_completion_date_whenever_sent() -> None:
+    """The report's `completed_on` is the certificate's `finished_on` (the pass's Shanghai
+    date), also for a pass and a report half a minute after Shanghai's midnight, where the UTC
+    date is still the day before; the defect dates it by the sending moment in UTC."""
+    cert = _certificate()
+    cert.finished_on = dt.date(2026, 12, 4)  # passed at 00:00:30 in Shanghai
+    sent = dt.datetime(2026, 12, 3, 16, 1, tzinfo=dt.UTC)  # 00:01 on 4 December in Shanghai
+    assert completed_on(cert, sent, ActiveDefects()) == dt.date(2026, 12, 4)
+    assert completed_on(cert, sent + dt.timedelta(days=2), ActiveDefects()) == dt.date(2026, 12, 4)
+    late = ActiveDefects({"completion_report_dated_when_sent"})
+    assert completed_on(cert, sent, late) == dt.date(2026, 12, 3)

@@ -84,6 +84,23 @@ def platform_today(time: TimeSource) -> dt.date:
     return time.now().astimezone(CHINA).date()
 
 
+# The Shanghai hours in which the UTC date is still yesterday: a platform dating by the UTC date
+# (or the server's zone) instead of Asia/Shanghai shows its error only then.
+EARLY_MORNING = (dt.time(0, 5), dt.time(7, 30))
+EARLY_MORNING_LANDING = dt.timedelta(minutes=30)
+
+
+def into_shanghai_early_morning(time: TimeSource, *, next_one: bool = False) -> None:
+    """Move the platform's test clock (forward only, by about a day at most) into the Shanghai
+    early morning, where the Shanghai date and the UTC date differ: to 00:30 of the next day, unless
+    the clock is in an early morning already (and `next_one` is not asked)."""
+    now = time.now().astimezone(CHINA)
+    if not next_one and EARLY_MORNING[0] <= now.time() <= EARLY_MORNING[1]:
+        return
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0), tzinfo=CHINA)
+    time.wait((midnight + EARLY_MORNING_LANDING - now).total_seconds())
+
+
 def offered_courses(platform: LearnerDriver) -> list[CourseOut]:
     courses = platform.courses()
     if not courses:

@@ -6,6 +6,7 @@ verification answer and the PDF read back (text by pypdf, QR code by zxing-cpp).
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlparse
@@ -14,7 +15,15 @@ from harness.api import Refused, attempt
 from harness.catalogue import load_catalogue
 from harness.certificate_reader import NotAPdf, read_certificate_pdf
 from harness.checks._quiz_support import BoundaryPlan, standing_of
-from harness.checks._support import CHINA, offered_courses, platform_today, study, study_setup
+from harness.checks._subsidy_support import cohort
+from harness.checks._support import (
+    CHINA,
+    into_shanghai_early_morning,
+    offered_courses,
+    platform_today,
+    study,
+    study_setup,
+)
 from harness.failures import CannotJudge, CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
@@ -39,7 +48,11 @@ def certificate_only_for_a_pass_once_and_verifiable(probe: Probe) -> None:
     pass, every field of the certificate, the PDF's text and QR code, the verification of the
     number and of an unknown number; since stop 44 the PDF asked for by another signed-in learner
     (404, the interface: "another learner's"; a 403 refuses too) and with no token (401): the PDF
-    carries a learner's name and certificate, its own."""
+    carries a learner's name and certificate, its own. Since stop 46 the enrolment and the pass
+    both fall in a Shanghai early morning (00:05–07:30, where the UTC date is yesterday), the
+    pass a day after the failing stage: `started_on` must be the enrolment's date and
+    `finished_on` the pass's, both in Asia/Shanghai (a platform dating by UTC or by its server's
+    zone is a day early there, and nowhere else)."""
     percent = round(load_catalogue().get("EXAM-02").params["pass_accuracy"] * 100)
     minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
     courses = [c for c in offered_courses(probe.platform) if c.approval and c.level in minimum]
@@ -51,17 +64,25 @@ def certificate_only_for_a_pass_once_and_verifiable(probe: Probe) -> None:
     # (e.g. 124 of 205 = 60.4878…: 60.49 half up, 60.48 truncated), so its rounding shows
     plan = BoundaryPlan(percent, reach_margin=1)
     taker = QuizTaker(key_source=probe.clock.quiz_key, plan=plan)
+    into_shanghai_early_morning(probe.time)  # enrolled where the UTC date is yesterday's
     enrolled = study_setup(probe, course=course, quiz=taker)
     if len(enrolled.lessons) < required + 2:
         raise CannotProbe(PROBE, f"{course.course_id} has fewer than {required + 2} lessons")
     learner_id = enrolled.learner.learner_id or ""
     questions = taker.questions(probe.platform, enrolled.token, course.course_id)
     seen: dict[str, Any] = {}
+    pass_days: list[dt.date] = []  # the Shanghai dates before and after the passing lesson
     for index in range(required + 2):
         plan.mode = "below" if index < required else "reach"
+        if index == required:  # the pass, in the next Shanghai early morning
+            into_shanghai_early_morning(probe.time, next_one=True)
+            enrolled.renew_if_expiring(probe.time.now(), dt.timedelta(hours=2))
+            pass_days.append(platform_today(probe.time))
         session = study(probe, enrolled, index)
         session.watch_to_end(step=900)
         session.settle_capture()
+        if index == required:
+            pass_days.append(platform_today(probe.time))
         if index >= required - 1:
             stage = ("failing", "passed", "passed_again")[index - required + 1]
             seen[stage] = {
@@ -70,6 +91,7 @@ def certificate_only_for_a_pass_once_and_verifiable(probe: Probe) -> None:
                 "supervision": probe.supervisor.certificates(learner_id),
                 "today": platform_today(probe.time),
             }
+    seen["passed"]["pass_days"] = sorted(set(pass_days))
     probe.evidence.attach_json("stages", _stages_json(seen))
     _judge_issuance(seen)
     certificate = seen["passed"]["supervision"][0]
@@ -80,6 +102,81 @@ def certificate_only_for_a_pass_once_and_verifiable(probe: Probe) -> None:
     probe.evidence.note(f"one certificate {certificate.number}, verified, PDF and QR read back")
 
 
+@check("POST-02")
+def certificates_of_every_level_are_distinct_and_verifiable(probe: Probe) -> None:
+    """The subsidy cohort's certificates (harness/checks/_subsidy_support.py): passers of every
+    level, several of one senior course certified at the same moment, and passers a minute
+    before and half a minute after a quarter's midnight.
+
+    Space: every level of the enumeration (junior 初级, intermediate 中级, senior 高级): each
+    level's certificate verified and its PDF read back (every field, the level also by its
+    Chinese name, the QR code); every certificate's number unique across learners, also of
+    learners of one course certified in the same minute (a number drawn from the date, the
+    course or a per-learner counter repeats there), and its public verification answering that
+    certificate and no other; the boundary passers' `finished_on` the Shanghai date of their
+    pass (23:59 on a quarter's last day; 00:00:30 on the next one's first, where the UTC date is
+    still the day before; judged for a certificate issued on that date). The cohort is shared
+    with the subsidy checks (built once a run)."""
+    certified = [m for m in cohort(probe).members if m.certificates]
+    by_level = {m.role: m for m in certified if m.role in LEVEL_NAMES}
+    if set(by_level) != set(LEVEL_NAMES):
+        raise CannotProbe(
+            PROBE, f"the cohort has no certificate for {sorted(set(LEVEL_NAMES) - set(by_level))}"
+        )
+    numbers: dict[str, list[str]] = {}
+    for member in certified:
+        for cert in member.certificates:
+            numbers.setdefault(cert.number, []).append(member.role)
+    probe.evidence.attach_json(
+        "cohort-certificates",
+        [
+            {
+                "role": m.role,
+                "passed_on": m.passed_on,
+                "certificates": [c.model_dump(mode="json") for c in m.certificates],
+            }
+            for m in certified
+        ],
+    )
+    repeated = {number: roles for number, roles in numbers.items() if len(roles) > 1}
+    if repeated:
+        raise CheckFailure(
+            "One certificate number is given to several certificates",
+            received=repeated,
+            expected="a unique number for every certificate",
+        )
+    # A boundary passer's certificate issued on its pass's date: its completion date is that
+    # date. (One issued on another date was earned before the boundary: a matter of the clause
+    # whose rule certified it early, judged there.)
+    late = {
+        m.role: {"passed_on": str(m.passed_on), "finished_on": str(c.finished_on)}
+        for m in certified
+        if m.passed_on is not None
+        for c in m.certificates
+        if c.issued_on == m.passed_on and c.finished_on != m.passed_on
+    }
+    if late:
+        raise CheckFailure(
+            "A certificate's completion date is not the pass's date in Asia/Shanghai",
+            received=late,
+            expected="finished_on: the Shanghai date of the pass",
+        )
+    for member in certified:
+        if member.role in by_level:
+            continue  # verified with its PDF below
+        for cert in member.certificates:
+            _judge_verification(probe, member.enrolled, cert, f"{member.role}-")
+    for level, member in sorted(by_level.items()):
+        member.enrolled.renew_if_expiring(probe.time.now(), dt.timedelta(minutes=10))
+        cert = member.certificates[0]
+        verified = _judge_verification(probe, member.enrolled, cert, f"{level}-")
+        _judge_pdf(probe, member.enrolled, cert, verified, f"{level}-")
+    probe.evidence.note(
+        f"{len(numbers)} certificates of {len(certified)} cohort learners, numbers unique; every"
+        " level verified and its PDF read back"
+    )
+
+
 def _stages_json(seen: dict[str, Any]) -> dict[str, Any]:
     return {
         stage: {
@@ -87,6 +184,7 @@ def _stages_json(seen: dict[str, Any]) -> dict[str, Any]:
             "learner_certificates": [c.model_dump(mode="json") for c in data["learner"]],
             "supervision_certificates": [c.model_dump(mode="json") for c in data["supervision"]],
             "platform_today": data["today"].isoformat(),
+            "pass_days": [day.isoformat() for day in data.get("pass_days", ())],
         }
         for stage, data in seen.items()
     }
@@ -155,6 +253,12 @@ def _judge_fields(
     wrong = {
         k: {"expected": str(v), "received": str(got[k])} for k, v in expected.items() if got[k] != v
     }
+    if cert.finished_on not in passed["pass_days"]:
+        wrong["finished_on"] = {
+            "expected": "the pass's date in Asia/Shanghai: "
+            + " or ".join(day.isoformat() for day in passed["pass_days"]),
+            "received": str(cert.finished_on),
+        }
     if not (expected["started_on"] <= cert.finished_on <= cert.issued_on <= passed["today"]):
         wrong["dates"] = {
             "expected": "started_on ≤ finished_on ≤ issued_on ≤ the platform's today",
@@ -190,13 +294,15 @@ def _verify(probe: Probe, path: str) -> Any:
     return attempt(lambda: probe.platform.request("GET", path))  # type: ignore[attr-defined]
 
 
-def _judge_verification(probe: Probe, enrolled: Enrolled, cert: SupCertificate) -> dict:
+def _judge_verification(
+    probe: Probe, enrolled: Enrolled, cert: SupCertificate, label: str = ""
+) -> dict:
     if not hasattr(probe.platform, "request"):
         raise CannotProbe(PROBE, "the learner driver makes no raw HTTP call for verification")
     answer = _verify(probe, f"/api/v1/certificates/{cert.number}")
     unknown = _verify(probe, f"/api/v1/certificates/{cert.number}X")
     probe.evidence.attach_json(
-        "verification",
+        f"{label}verification",
         {
             "answer": answer if not isinstance(answer, Refused) else str(answer),
             "unknown_number": str(unknown) if isinstance(unknown, Refused) else unknown,
@@ -256,9 +362,11 @@ def _judge_pdf_only_to_its_learner(probe: Probe, cert: SupCertificate) -> None:
         )
 
 
-def _judge_pdf(probe: Probe, enrolled: Enrolled, cert: SupCertificate, verified: dict) -> None:
+def _judge_pdf(
+    probe: Probe, enrolled: Enrolled, cert: SupCertificate, verified: dict, label: str = ""
+) -> None:
     data = probe.platform.certificate_pdf(enrolled.token, cert.number)
-    probe.evidence.attach_file("certificate.pdf", data)
+    probe.evidence.attach_file(f"{label}certificate.pdf", data)
     try:
         pdf = read_certificate_pdf(data)
     except NotAPdf as exc:
@@ -277,7 +385,9 @@ def _judge_pdf(probe: Probe, enrolled: Enrolled, cert: SupCertificate, verified:
         cert.issued_on.isoformat(),
     ]
     missing = [value for value in printed if value not in pdf.text]
-    probe.evidence.attach_json("pdf-read-back", {"text": pdf.text, "qr_codes": list(pdf.qr_codes)})
+    probe.evidence.attach_json(
+        f"{label}pdf-read-back", {"text": pdf.text, "qr_codes": list(pdf.qr_codes)}
+    )
     if missing or enrolled.learner.id_number in pdf.text:
         raise CheckFailure(
             "The certificate PDF does not print the certificate",

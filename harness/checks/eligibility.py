@@ -14,10 +14,10 @@ from typing import get_args
 
 from harness.catalogue import load_catalogue
 from harness.checks._support import (
-    CHINA,
     a_course,
     enrol_and_judge,
     in_parallel,
+    into_shanghai_early_morning,
     offered_courses,
     platform_today,
 )
@@ -30,10 +30,6 @@ from harness.spec.courses import CourseOut
 from harness.spec.vouchers import EmploymentStatus
 
 EMPLOYMENT_STATUSES: tuple[str, ...] = get_args(EmploymentStatus)
-# The Shanghai hours in which the UTC date is still yesterday: a platform counting ages by the
-# UTC date (or the server's zone) instead of Asia/Shanghai shows its error only then.
-EARLY_MORNING = (dt.time(0, 5), dt.time(7, 30))
-EARLY_MORNING_LANDING = dt.timedelta(minutes=30)
 DAY = dt.timedelta(days=1)
 
 
@@ -58,20 +54,10 @@ def _try_enrol(
     )
 
 
-def _in_shanghai_early_morning(probe: Probe) -> None:
-    """Move the platform's test clock (forward only, by less than a day) into the Shanghai early
-    morning, where the Shanghai date and the UTC date differ, unless it is there already."""
-    now = probe.time.now().astimezone(CHINA)
-    if EARLY_MORNING[0] <= now.time() <= EARLY_MORNING[1]:
-        return
-    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0), tzinfo=CHINA)
-    probe.time.wait((midnight + EARLY_MORNING_LANDING - now).total_seconds())
-
-
 def _on_one_platform_day(probe: Probe, judge: Callable[[dt.date], str]) -> None:
     """Run an age judgement on the platform's date, in the Shanghai early morning; if that date
     changed meanwhile (another run advancing the clock), judge once more on the new date."""
-    _in_shanghai_early_morning(probe)
+    into_shanghai_early_morning(probe.time)
     for _ in range(2):
         today = platform_today(probe.time)
         try:
@@ -132,7 +118,7 @@ def _registered_the_day_before(probe: Probe, years: int, should_enrol: bool) -> 
     """The degree of freedom "when": a learner registers the day before the `years`th birthday
     and enrols on it (the test clock advanced by a day in between, still in the Shanghai early
     morning): the age that counts is the one on the enrolment date, not at registration."""
-    _in_shanghai_early_morning(probe)
+    into_shanghai_early_morning(probe.time)
     registered_on = platform_today(probe.time)
     learner = probe.learners.registered(
         birth_date_for_age(registered_on, years, days_after_birthday=-1)

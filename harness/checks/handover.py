@@ -123,7 +123,10 @@ def offline_voucher_follows_the_pass_at_every_level(probe: Probe) -> None:
     Space: every level of the enumeration (a report that writes one level's code wrong); the pass
     condition's two halves apart (the hours met, the accuracy not: a platform that reports at the
     hours minimum); passes at any time of day, also a minute before and half a minute after a
-    quarter's midnight. The cohort is shared with the subsidy checks (built once a run)."""
+    quarter's midnight. The cohort is shared with the subsidy checks (built once a run). Since
+    stop 46 every send of a passer's report must name its course, its certificate's number and
+    the certificate's completion date (`finished_on`): the pass half a minute after midnight is
+    where a date of the sending moment, or a UTC date, is a day early."""
     members = {m.role: m for m in cohort(probe).members}
     passers = [members[role] for role in COHORT_PASSERS if role in members]
     failer = members.get(COHORT_FAILER)
@@ -205,7 +208,34 @@ def _hand_over_of(
         )
     elif len({r["report_id"] for r in sent}) != 1:
         row["problem"] = f"the {member.role} passer was reported under several report ids"
+    else:
+        row["problem"] = _report_content_problem(member, sent)
     return row
+
+
+def _report_content_problem(member: Member, sent: list[dict[str, Any]]) -> str | None:
+    """Every send of a passer's report names its course, its certificate's number and the
+    completion date its certificate shows (`finished_on`, Asia/Shanghai): what the province's
+    hand-over records. A date taken from the moment of sending, or in UTC, is a day off for a
+    pass in the Shanghai early morning (the cohort's passers half a minute after midnight)."""
+    cert = next((c for c in member.certificates if c.course_id == member.course_id), None)
+    if cert is None:
+        return f"the {member.role} passer has no certificate of its course to report"
+    expected = {
+        "course_id": member.course_id,
+        "certificate_number": cert.number,
+        "completed_on": cert.finished_on.isoformat(),
+    }
+    for report in sent:
+        wrong = {
+            key: report.get(key) for key, value in expected.items() if report.get(key) != value
+        }
+        if wrong:
+            return (
+                f"the {member.role} passer's completion report (seq {report['seq']}) names"
+                f" {wrong}; its certificate: {expected}"
+            )
+    return None
 
 
 def _completed(probe: Probe, enrolled: Enrolled) -> bool:
@@ -233,4 +263,7 @@ def _report_row(entry: LogEntry) -> dict[str, Any]:
         "seq": entry.seq,
         "status": entry.status_code,
         "report_id": entry.request.get("report_id"),
+        "course_id": entry.request.get("course_id"),
+        "certificate_number": entry.request.get("certificate_number"),
+        "completed_on": entry.request.get("completed_on"),
     }

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 
 from harness.spec.certificates import CertificateOut, SupCertificate
-from reference_platform.certificates import sweep, verification_url
+from reference_platform.certificates import level_name, sweep, verification_url
 from reference_platform.dependencies import (
     CurrentLogin,
     Db,
@@ -68,7 +68,8 @@ def my_certificate_pdf(
     # server start, and most runs of a server never draw a certificate.
     from reference_platform.certificate_pdf import render
 
-    return Response(content=render(cert, url), media_type="application/pdf")
+    pdf = render(cert, url, level_name(cert.level, defects))
+    return Response(content=pdf, media_type="application/pdf")
 
 
 @router.get(
