@@ -28,6 +28,7 @@ from typing import Any
 from harness.api import Refused, attempt
 from harness.checks.supervision_scope import (
     accounts_by_kind,
+    answer_without_reading,
     courses_inside_and_outside,
     employ,
     view_of,
@@ -246,7 +247,12 @@ def idor_cells(
 @check("POST-03")
 def authorisation_matrix_holds_on_every_endpoint(probe: Probe) -> None:
     """Every secured endpoint of the interface answers every caller as the authorisation rule
-    says: 401 without a valid token of its protocol, scope-bound reads, refused writes, no IDOR."""
+    says: 401 without a valid token of its protocol, scope-bound reads, refused writes, no IDOR.
+
+    Each trail's learner also answers questions back to back (a `fast_quiz_answers` finding), so
+    the self-check's findings list has a row on each side of every scope: the matrix does not
+    rest on findings other checks happened to leave on the platform (since stop 46; a run of
+    this check alone passed a findings list that ignored the scope)."""
     accounts = accounts_by_kind(probe)
     inside_course, outside_course = courses_inside_and_outside(
         probe, accounts["institution"].scope or ""
@@ -255,6 +261,8 @@ def authorisation_matrix_holds_on_every_endpoint(probe: Probe) -> None:
         "inside": learner_with_trail(probe, inside_course),
         "outside": learner_with_trail(probe, outside_course),
     }
+    for trail in trails.values():
+        answer_without_reading(probe, trail)
     employ(accounts["enterprise"], trails["inside"].enrolled)
     authority = probe.supervisors.authority
     outside_before = view_of(authority, trails["outside"])
