@@ -160,9 +160,12 @@ def certify_command(
     if rerun_failed is not None and only is not None:
         raise _fail("--rerun-failed chooses the checks itself; leave out --only")
     chosen = _names(check)
+    registered = all_checks() if check is not None else {}
+    if check is not None and not chosen:
+        raise _fail("--check: no check named (see `sxcert clauses --json`)")
     if chosen and (rerun_failed is not None or only is not None):
         raise _fail("--check chooses the clauses itself; leave out --only and --rerun-failed")
-    unknown = sorted(set(chosen) - set(all_checks()))
+    unknown = sorted(set(chosen) - set(registered))
     if unknown:
         raise _fail(f"unknown check(s): {', '.join(unknown)} (see `sxcert clauses --json`)")
     try:
@@ -209,7 +212,6 @@ def certify_command(
         options.only, options.checks = rerun.clauses, rerun.checks
         options.rerun_of = rerun.source
     elif chosen:  # a partial run of those checks' clauses, like a re-run's
-        registered = all_checks()
         options.only = sorted({r for name in chosen for r in registered[name].requirements})
         options.checks = frozenset(chosen)
     try:

@@ -98,6 +98,7 @@ def test_check_runs_exactly_the_named_checks_of_their_clauses(tmp_path: Path) ->
     ("extra", "reason"),
     [
         (["--check", "no_such_check"], "unknown check(s): no_such_check"),
+        (["--check", ","], "--check: no check named"),
         (["--check", "invalid_id_numbers_are_refused", "--only", "ID-01"], "leave out --only"),
     ],
 )
