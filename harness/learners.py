@@ -38,9 +38,10 @@ class LearnerFactory:
         self.platform = platform
         self.province = province
 
-    def person(self, birth_date: dt.date | None = None) -> Learner:
-        """A new sandbox identity with its photos; not yet registered anywhere."""
-        return self.person_of(self.province.new_identity(birth_date=birth_date))
+    def person(self, birth_date: dt.date | None = None, sex: str | None = None) -> Learner:
+        """A new sandbox identity with its photos; not yet registered anywhere; `sex` "M" or
+        "F" (else drawn)."""
+        return self.person_of(self.province.new_identity(birth_date=birth_date, sex=sex))
 
     def person_of(self, identity: SandboxIdentity) -> Learner:
         """The sandbox identity with its photos and a fresh password; not yet registered."""
@@ -62,8 +63,8 @@ class LearnerFactory:
         learner.learner_id = answer.learner_id
         return learner
 
-    def registered(self, birth_date: dt.date | None = None) -> Learner:
-        return self.register(self.person(birth_date))
+    def registered(self, birth_date: dt.date | None = None, sex: str | None = None) -> Learner:
+        return self.register(self.person(birth_date, sex))
 
     def login(
         self,
@@ -89,8 +90,10 @@ class LearnerFactory:
     def frames(self, learner: Learner, kind: str = "live", count: int = 5) -> list[str]:
         return self.province.liveness_frames(learner.id_number, kind=kind, count=count)
 
-    def logged_in(self, birth_date: dt.date | None = None) -> tuple[Learner, LoginOut]:
-        learner = self.registered(birth_date)
+    def logged_in(
+        self, birth_date: dt.date | None = None, sex: str | None = None
+    ) -> tuple[Learner, LoginOut]:
+        learner = self.registered(birth_date, sex)
         return learner, self.login(learner)
 
     def voucher(

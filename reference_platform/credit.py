@@ -50,6 +50,7 @@ class CreditRules:
     overdue_stops_credit: bool = False
     fastest_credited_rate: float = 1.0  # credits_stock_player_rates: 1.5, the player's menu
     sub_second_is_review: bool = False  # sub_second_advances_read_as_review: < 1 s earns 0
+    pause_keeps_baseline: bool = False  # pause_keeps_the_credit_baseline: paused time cashed in
     # furthest_point_follows_the_player: an accepted heartbeat moves the furthest point to the
     # reported position, while the credit stays the clock's (content run past, never watched)
     furthest_follows_position: bool = False
@@ -65,6 +66,7 @@ class CreditRules:
             overdue_stops_credit=alternatives.chosen("overdue_capture_stops_credit"),
             fastest_credited_rate=1.5 if defects.active("credits_stock_player_rates") else 1.0,
             sub_second_is_review=defects.active("sub_second_advances_read_as_review"),
+            pause_keeps_baseline=defects.active("pause_keeps_the_credit_baseline"),
             furthest_follows_position=defects.active("furthest_point_follows_the_player"),
         )
 
@@ -211,7 +213,14 @@ def judge(
         furthest_s=furthest,
         credited_s=state.credited_s + delta,
         last_seq=last_seq,
-        last_credit_at=max(now, state.last_credit_at),
+        # every accepted heartbeat moves the baseline, a paused one too: time spent paused is
+        # never cashed in by a later jump (the defect times the next stretch from the last
+        # heartbeat that played)
+        last_credit_at=(
+            state.last_credit_at
+            if beat.paused and rules.pause_keeps_baseline
+            else max(now, state.last_credit_at)
+        ),
         challenge=challenge,
         challenge_hour=hour,
     )

@@ -939,6 +939,55 @@ _DEFECT_LIST = (
         "knows the person): the platform fails open, and study starts on no liveness check.",
     ),
     Defect(
+        "auditor_may_delete_records",
+        ("POST-05",),
+        ("records_are_kept_three_years_after_training",),
+        "The auditor may delete a learner's records once their retention is over, as the HR "
+        "authority may (the deletion log's reader rule copied to the deletion).",
+    ),
+    Defect(
+        "credits_hour_a_heartbeat_short",
+        ("COURSE-05",),
+        ("lesson_hour_counts_only_when_fully_watched",),
+        "A lesson counts as fully watched 30 s (one heartbeat interval) before its end, because "
+        "a player's last report may come early: hours short of their content are credited.",
+    ),
+    Defect(
+        "same_window_id_not_superseded",
+        ("STUDY-04",),
+        ("second_window_never_doubles_credit",),
+        "Opening a lesson ends the account's playbacks of other window ids only: two players "
+        "opened under one window id (the client chooses it) both stay active and both earn.",
+    ),
+    Defect(
+        "pause_keeps_the_credit_baseline",
+        ("STUDY-05",),
+        ("seek_past_furthest_point_earns_no_credit",),
+        "A paused heartbeat does not move the elapsed baseline (a paused player is not "
+        "studying): after a pause, a jump as far as the time spent paused is credited.",
+    ),
+    Defect(
+        "employment_judged_at_first_enrolment_only",
+        ("ELIG-03",),
+        ("only_unemployed_or_flexible_workers_are_enrolled",),
+        "A learner's employment status is judged at the first enrolment only (an eligibility "
+        "review made once per learner): a later voucher saying employed or retired enrols.",
+    ),
+    Defect(
+        "women_bounded_at_55",
+        ("ELIG-02",),
+        ("learner_at_upper_age_bound_is_refused",),
+        "Women (an even 17th digit of the ID number) are refused from their 55th birthday, "
+        "the statutory retirement age of many women workers, instead of the one bound of 60.",
+    ),
+    Defect(
+        "liveness_fails_open_when_authority_down",
+        ("ID-02",),
+        ("every_login_passes_its_own_liveness_check",),
+        "A login is admitted while the identity authority is unavailable (so that learners are "
+        "not locked out of study by an outage): study starts on no liveness check at all.",
+    ),
+    Defect(
         "sub_second_advances_read_as_review",
         ("STUDY-06",),
         ("honest_heartbeats_earn_exactly_their_advance",),

@@ -25,8 +25,17 @@ ELIGIBLE_EMPLOYMENT = frozenset({"unemployed", "flexible"})
 
 
 def check_voucher(
-    voucher: Voucher, learner: Learner, course: Course, today: dt.date, defects: ActiveDefects
+    voucher: Voucher,
+    learner: Learner,
+    course: Course,
+    today: dt.date,
+    defects: ActiveDefects,
+    *,
+    enrolled_before: bool = False,
 ) -> None:
+    """Every enrolment is judged whole, the learner's employment status included: the voucher
+    carries the status as of its issue, and a learner enrolled once may since have taken a job
+    (`enrolled_before` matters only to the defect that judges the status once per learner)."""
     if voucher.state == "redeemed" and not defects.active("ignores_redeem_refusal"):
         raise HTTPException(status.HTTP_409_CONFLICT, "Voucher already redeemed")
     if voucher.state == "expired" or voucher.expires_on < today:
@@ -46,8 +55,11 @@ def check_voucher(
     eligible = ELIGIBLE_EMPLOYMENT | (
         {"student"} if defects.active("enrols_students") else frozenset()
     )
-    if voucher.employment_status not in eligible and not defects.active(
-        "ignores_employment_status"
+    judged_once = enrolled_before and defects.active("employment_judged_at_first_enrolment_only")
+    if (
+        voucher.employment_status not in eligible
+        and not defects.active("ignores_employment_status")
+        and not judged_once
     ):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "Only unemployed or flexibly employed workers are eligible"
@@ -55,9 +67,15 @@ def check_voucher(
 
 
 def check_age(
-    birth_date: dt.date, today: dt.date, settings: PlatformSettings, defects: ActiveDefects
+    birth_date: dt.date,
+    today: dt.date,
+    settings: PlatformSettings,
+    defects: ActiveDefects,
+    id_number: str = "",
 ) -> None:
-    """Age in completed years on the enrolment date; `max_age` itself is already too old."""
+    """Age in completed years on the enrolment date; `max_age` itself is already too old, for
+    everybody (the bound is the offline training's, not a retirement age: `id_number`, whose
+    17th digit tells the sex, matters only to the defect that bounds women at 55)."""
     if defects.active("ages_fail_on_leap_day_births"):
         _birthdays_by_replacing_the_year(birth_date, today)
     age = resident_id.age_on(birth_date, today)
@@ -67,7 +85,11 @@ def check_age(
             status.HTTP_403_FORBIDDEN,
             f"Learner is under {settings.min_age} on the enrolment date",
         )
-    if age >= settings.max_age and not defects.active("no_upper_age_limit"):
+    max_age = settings.max_age
+    woman = len(id_number) == 18 and id_number[16].isdigit() and int(id_number[16]) % 2 == 0
+    if defects.active("women_bounded_at_55") and woman:
+        max_age = min(max_age, 55)  # the statutory retirement age of many women workers
+    if age >= max_age and not defects.active("no_upper_age_limit"):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "Learner is over the age limit on the enrolment date"
         )

@@ -102,13 +102,16 @@ def _enrol(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, UNKNOWN_VOUCHER)
     today = clock.today()
     if voucher is not None:
-        check_voucher(voucher, learner, course, today, defects)
+        enrolled_before = defects.active("employment_judged_at_first_enrolment_only") and bool(
+            db.scalar(select(func.count()).where(Enrolment.learner_id == learner.id))
+        )
+        check_voucher(voucher, learner, course, today, defects, enrolled_before=enrolled_before)
     age_day = today
     if defects.active("counts_age_by_utc_date"):
         age_day = clock.now().astimezone(dt.UTC).date()
     if defects.active("ages_at_registration_date"):
         age_day = learner.registered_at.astimezone(clock.now().tzinfo).date()
-    check_age(learner.birth_date, age_day, settings, defects)
+    check_age(learner.birth_date, age_day, settings, defects, learner.id_number)
     uses = db.scalar(select(func.count()).where(Enrolment.voucher_code == voucher_code))
     if uses and policy.honour_refusal:
         raise HTTPException(status.HTTP_409_CONFLICT, ALREADY_REDEEMED)

@@ -80,6 +80,14 @@ class RetentionRule:
     leap_day_to: tuple[int, int] = (3, 1)
 
 
+def may_delete_records(account_kind: str, defects: ActiveDefects) -> bool:
+    """Only the HR authority deletes: the auditor reads the deletion log (it audits deletions,
+    it does not make them); the defect lets it delete too, the log's rule copied."""
+    if defects.active("auditor_may_delete_records"):
+        return account_kind in ("authority", "auditor")
+    return account_kind == "authority"
+
+
 def retention_rule(defects: ActiveDefects) -> RetentionRule:
     rule = RetentionRule()
     if defects.active("deletes_after_one_year"):

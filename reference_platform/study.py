@@ -196,6 +196,8 @@ def open_playback(
             raise HTTPException(status.HTTP_409_CONFLICT, ANOTHER_PLAYBACK)
     if not defects.active("credits_two_windows"):
         superseded = [Playback.learner_id == login.learner_id, Playback.ended_at.is_(None)]
+        if defects.active("same_window_id_not_superseded"):  # "only the other windows stop"
+            superseded.append(Playback.window_id != body.window_id)
         if defects.active("credits_windows_of_other_courses"):
             superseded.append(Playback.course_id == course.id)
         ended = db.execute(  # the first write: also serialises concurrent opens of one account

@@ -91,6 +91,7 @@ def completion_needs_the_level_minimum_of_credited_hours(probe: Probe) -> None:
     )
 
 
+LAST_SECOND_S = 1.0  # the last look: the lesson's last second unwatched
 SHORT_BY_S = 60.0  # COURSE-05: how far before the lesson's end the first look stops
 # The running-ahead player: each heartbeat one interval after the last reports this share of the
 # seek bound's slack (elapsed + one interval) ahead — under the bound, so never a seek, yet almost
@@ -136,17 +137,18 @@ def lesson_hour_counts_only_when_fully_watched(probe: Probe) -> None:
     """A lesson hour whose capture passed but whose content was not all watched is not a
     credited hour, nor counted toward the course; watching the rest credits it.
 
-    Space: the lesson watched to its end minus 60 s (the capture point is at most 90 % of the
-    hour, so its capture is issued and passed), then to its end; and a second lesson whose
-    player runs ahead of the clock to its end (each heartbeat one interval after the last,
-    AHEAD_SHARE of the seek bound's slack beyond its own previous report: the first is inside
-    the bound, and on a platform whose furthest point follows the report every one is, so its
-    end is reported in about half the lesson's time) — the hour must be neither credited nor
-    counted (a platform counting an hour by the furthest position, or by the end reported,
-    counts it), and its furthest point must be its credit (the interface: the furthest point
-    advances by exactly what a heartbeat earned); judged on the lesson's `hour_credited`,
-    `credited_s` and `furthest_position_s` and the course's `credited_hours` in the supervision
-    view."""
+    Space: the lesson watched to its end minus 60 s (the capture point is at most 90 % of the hour,
+    so its capture is issued and passed), then (since stop 47) to its end minus LAST_SECOND_S — the
+    other side of the boundary: a platform allowing one heartbeat interval of slack before the end
+    ("the last report may come early") counts it — then to its end; and a second lesson whose player
+    runs ahead of the clock to its end (each heartbeat one interval after the last, AHEAD_SHARE of
+    the seek bound's slack beyond its own previous report: the first is inside the bound, and on a
+    platform whose furthest point follows the report every one is, so its end is reported in about
+    half the lesson's time) — the hour must be neither credited nor counted (a platform counting an
+    hour by the furthest position, or by the end reported, counts it), and its furthest point must
+    be its credit (the interface: the furthest point advances by exactly what a heartbeat earned);
+    judged on the lesson's `hour_credited`, `credited_s` and `furthest_position_s` and the course's
+    `credited_hours` in the supervision view."""
     enrolled = study_setup(probe)
     if len(enrolled.lessons) < 2:
         raise CannotProbe("fully watched", f"{enrolled.course.course_id} has fewer than 2 lessons")
@@ -156,6 +158,9 @@ def lesson_hour_counts_only_when_fully_watched(probe: Probe) -> None:
     session.settle_capture()
     short = lesson_progress(probe, enrolled, session.lesson.lesson_id)
     short_course = course_progress(probe, enrolled)
+    session.watch(SHORT_BY_S - LAST_SECOND_S)  # seconds more: to the end minus LAST_SECOND_S
+    nearly = lesson_progress(probe, enrolled, session.lesson.lesson_id)
+    nearly_course = course_progress(probe, enrolled)
     session.watch_to_end()
     session.settle_capture()
     full = lesson_progress(probe, enrolled, session.lesson.lesson_id)
@@ -165,6 +170,10 @@ def lesson_hour_counts_only_when_fully_watched(probe: Probe) -> None:
         f"{SHORT_BY_S:g} s short": {
             "lesson": short.model_dump(mode="json") if short else None,
             "course": short_course.model_dump(mode="json") if short_course else None,
+        },
+        f"{LAST_SECOND_S:g} s short": {
+            "lesson": nearly.model_dump(mode="json") if nearly else None,
+            "course": nearly_course.model_dump(mode="json") if nearly_course else None,
         },
         "watched to the end": {
             "lesson": full.model_dump(mode="json") if full else None,
@@ -184,6 +193,13 @@ def lesson_hour_counts_only_when_fully_watched(probe: Probe) -> None:
     problems = []
     if short.hour_credited or (short_course is not None and short_course.credited_hours):
         problems.append(f"an hour {SHORT_BY_S:g} s short of its end was credited or counted")
+    if (nearly is not None and nearly.hour_credited) or (
+        nearly_course is not None and nearly_course.credited_hours
+    ):
+        problems.append(
+            f"an hour {LAST_SECOND_S:g} s short of its end (one heartbeat's slack) was credited"
+            " or counted"
+        )
     if not full.hour_credited or full_course is None or full_course.credited_hours < 1:
         problems.append("the fully watched hour with a passed capture was not credited")
     ahead_lesson, ahead_course = ahead["lesson"], ahead["course"] or {}

@@ -39,9 +39,10 @@ def _try_enrol(
     should_enrol: bool,
     case: str,
     employment_status: str = "unemployed",
+    sex: str | None = None,
 ) -> None:
     course = a_course(probe.platform)
-    learner, login = probe.learners.logged_in(birth)
+    learner, login = probe.learners.logged_in(birth, sex)
     voucher = probe.learners.voucher(learner, course, employment_status=employment_status)
     enrol_and_judge(
         probe,
@@ -72,14 +73,18 @@ def _on_one_platform_day(probe: Probe, judge: Callable[[dt.date], str]) -> None:
     raise CannotJudge("the platform's date kept changing during the age check")
 
 
-AgeCase = tuple[dt.date, bool, str]  # (birth date, should enrol, label)
+AgeCase = tuple[dt.date, bool, str, str | None]  # (birth date, should enrol, label, sex)
+SEXES = ("F", "M")  # the bound is one for everybody: a woman's 55th-59th year is under 60
 
 
-def _birthday(today: dt.date, years: int, days_after: int, should_enrol: bool) -> AgeCase:
+def _birthday(
+    today: dt.date, years: int, days_after: int, should_enrol: bool, sex: str | None = None
+) -> AgeCase:
     """The learner whose `years`th birthday was `days_after` days before `today` (-1: tomorrow)."""
     when = {0: "today", -1: "tomorrow"}[days_after]
     birth = birth_date_for_age(today, years, days_after_birthday=days_after)
-    return birth, should_enrol, f"{years}th birthday {when}"
+    who = {"F": ", a woman", "M": ", a man"}.get(sex or "", "")
+    return birth, should_enrol, f"{years}th birthday {when}{who}", sex
 
 
 def leap_day_birth(
@@ -99,18 +104,21 @@ def _leap_days(years: range) -> list[dt.date]:
     return [dt.date(year, 2, 29) for year in years if calendar.isleap(year)]
 
 
-def _leap_day_case(today: dt.date, birth: dt.date, should_enrol: bool) -> AgeCase:
+def _leap_day_case(
+    today: dt.date, birth: dt.date, should_enrol: bool, sex: str | None = None
+) -> AgeCase:
     age = resident_id.age_on(birth, today)
-    return birth, should_enrol, f"born on 29 February {birth.year}, {age} years old"
+    who = {"F": ", a woman", "M": ", a man"}.get(sex or "", "")
+    return birth, should_enrol, f"born on 29 February {birth.year}, {age} years old{who}", sex
 
 
 def _age_cases(probe: Probe, today: dt.date, cases: list[AgeCase]) -> None:
     """Each case with its own fresh learner, all at once."""
     in_parallel(
-        lambda birth=birth, ok=ok, label=label: _try_enrol(
-            probe, birth, ok, f"{label} ({today}, Asia/Shanghai)"
+        lambda birth=birth, ok=ok, label=label, sex=sex: _try_enrol(
+            probe, birth, ok, f"{label} ({today}, Asia/Shanghai)", sex=sex
         )
-        for birth, ok, label in cases
+        for birth, ok, label, sex in cases
     )
 
 
@@ -195,7 +203,10 @@ def learner_at_upper_age_bound_is_refused(probe: Probe) -> None:
     from this year answers a 5xx, which fails the check; then a learner registered the day
     before the 60th birthday who enrols on it (refused: the enrolment date counts; the clock
     advances one day). As for ELIG-01 the enrolment date is in the Shanghai early morning. A
-    refusal must leave no enrolment and no redeem."""
+    refusal must leave no enrolment and no redeem. Since stop 47 the learners who must be
+    enrolled are a woman and a man the day before the 60th birthday, and a woman born on 29
+    February (56–59): the bound is one for everybody (catalogue ELIG-02), and a platform taking
+    a woman's statutory retirement age (55 or 50) as her bound refuses them."""
     bound = probe.thresholds.max_age_exclusive
 
     def judge(today: dt.date) -> str:
@@ -205,8 +216,8 @@ def learner_at_upper_age_bound_is_refused(probe: Probe) -> None:
             today,
             [
                 _birthday(today, bound, 0, False),
-                _birthday(today, bound, -1, True),
-                _leap_day_case(today, young, True),
+                *(_birthday(today, bound, -1, True, sex) for sex in SEXES),
+                _leap_day_case(today, young, True, "F"),
                 _leap_day_case(today, old, False),
             ],
         )
@@ -231,23 +242,33 @@ def _courses_by_level(probe: Probe) -> list[CourseOut]:
 
 
 def _statuses_on_a_course(
-    probe: Probe, course: CourseOut, statuses: list[str], eligible: set[str]
+    probe: Probe,
+    course: CourseOut,
+    statuses: list[str],
+    eligible: set[str],
+    next_course: CourseOut | None,
 ) -> Callable[[], None]:
     """One fresh learner tries a voucher of every status in `statuses` on `course`, the refused
-    ones first (an enrolment ends the learner's attempts on that course)."""
+    ones first (an enrolment ends the learner's attempts on that course); once enrolled, every
+    refused status again on `next_course` (a second enrolment is judged as the first)."""
 
     def run() -> None:
         learner, login = probe.learners.logged_in()
-        for status in sorted(statuses, key=lambda s: s in eligible):  # refused ones first
-            voucher = probe.learners.voucher(learner, course, employment_status=status)
+        ordered = sorted(statuses, key=lambda s: s in eligible)  # refused ones first
+        tries = [(course, status) for status in ordered]
+        if next_course is not None and ordered and ordered[-1] in eligible:
+            tries += [(next_course, s) for s in ordered if s not in eligible]
+        for where, status in tries:
+            voucher = probe.learners.voucher(learner, where, employment_status=status)
+            again = " (already enrolled elsewhere)" if where is not course else ""
             enrol_and_judge(
                 probe,
                 learner=learner,
                 token=login.token,
-                course=course,
+                course=where,
                 voucher_code=voucher.code,
                 should_enrol=status in eligible,
-                case=f"voucher holder is {status}, {course.level} course {course.course_id}",
+                case=f"voucher holder is {status}, {where.level} course {where.course_id}{again}",
             )
 
     return run
@@ -263,8 +284,11 @@ def only_unemployed_or_flexible_workers_are_enrolled(probe: Probe) -> None:
 
     The catalogue's reading admits unemployed and flexibly employed holders only. One fresh
     learner per level tries every refused status on that level's course, and then one admitted
-    status (each admitted status on a course of another level), all levels at once. A
-    refusal must leave no enrolment seen by a supervisor and no redeem at the province."""
+    status (each admitted status on a course of another level), all levels at once; since
+    stop 47 a learner so enrolled then tries every refused status on a course of another level
+    (eligibility is judged at every enrolment, not once per learner: a platform reviewing a
+    learner's status at the first enrolment only lets the second through). A refusal must
+    leave no enrolment seen by a supervisor and no redeem at the province."""
     eligible = sorted(load_catalogue().get("ELIG-03").params["eligible_employment"])
     refused = [s for s in EMPLOYMENT_STATUSES if s not in eligible]
     courses = _courses_by_level(probe)
@@ -276,7 +300,11 @@ def only_unemployed_or_flexible_workers_are_enrolled(probe: Probe) -> None:
             plans[i][1].append(status)
         else:
             plans.append((courses[i % len(courses)], [status]))
-    probes = [_statuses_on_a_course(probe, c, statuses, set(eligible)) for c, statuses in plans]
+    others = {c.course_id: next((o for o in courses if o is not c), None) for c in courses}
+    probes = [
+        _statuses_on_a_course(probe, c, statuses, set(eligible), others[c.course_id])
+        for c, statuses in plans
+    ]
     in_parallel(probes)
     probe.evidence.note(
         f"{', '.join(refused)} refused on {len(courses)} level(s); {', '.join(eligible)} enrolled"

@@ -9,7 +9,7 @@ from contextlib import suppress
 
 from harness.api import Refused, attempt
 from harness.checks._support import in_parallel
-from harness.failures import CannotProbe, CheckFailure
+from harness.failures import CannotProbe, CheckFailure, ProtocolViolation
 from harness.learners import Learner
 from harness.probe import Probe
 from harness.registry import check
@@ -152,7 +152,10 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
     logout, a login with live frames once the identity authority has dropped the person's
     registration (a province-side reset): its liveness check answers 404, no verdict, so the
     login must be refused as a failed liveness check (403) — a platform that admits a login the
-    authority could not judge fails open.
+    authority could not judge fails open; and (since stop 47) before that, a login with live
+    frames while the authority is unavailable (every call answered 503): refused in any way,
+    no token, no new active login (a platform letting learners in until the face service is
+    back fails open the same way).
 
     Without frames, or with too few: refused, no token. Every login that gets a token must have
     a passed verification at the identity authority made *for it* (logged after the previous
@@ -242,6 +245,7 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
                 f"login {login.login_id}: the supervision view shows "
                 f"{by_login.get(login.login_id)!r} as its verification"
             )
+    problems += _outage_refused(probe, learner, current, rows)
     problems += _unknown_to_the_authority_refused(probe, learner, current, rows)
     probe.evidence.attach_json(
         "liveness-per-login", {"logins": rows, "supervision_logins": by_login}
@@ -257,6 +261,49 @@ def every_login_passes_its_own_liveness_check(probe: Probe) -> None:
         f"{len(RELOGIN_PATHS) + 1} paths, "
         "each with its own fresh passed verification"
     )
+
+
+def _outage_refused(
+    probe: Probe, learner: Learner, current: LoginOut, rows: list[dict[str, object]]
+) -> list[str]:
+    """Log out and log in with live frames while the identity authority is unavailable (every
+    platform call answered 503): no verdict can be had, so no token and no new active login
+    (docs/interface.md: a login no passed check backs is refused — 403, or 503 while the
+    authority cannot be asked; a platform letting learners in "until the face service is back"
+    fails open). Any refusal, a 5xx included, is a refusal here; the authority is back after."""
+    with suppress(Refused):
+        probe.platform.logout(current.token)
+    frames = probe.learners.frames(learner)  # the sandbox's own API stays up in an outage
+    before = {x.login_id for x in probe.supervisor.logins(learner.learner_id or "")}
+    path = "login with live frames while the identity authority is unavailable"
+    probe.province.set_unavailable(True)
+    try:
+        outcome: LoginOut | Refused | ProtocolViolation = attempt(
+            lambda: probe.platform.login(
+                id_number=learner.id_number,
+                password=learner.password,
+                device_id="device-A",
+                liveness_frames=frames,
+            )
+        )
+    except ProtocolViolation as violation:  # a 5xx or no answer: no token either way
+        outcome = violation
+    finally:
+        probe.province.set_unavailable(False)
+    new_active = [
+        x.login_id
+        for x in probe.supervisor.logins(learner.learner_id or "")
+        if x.active and x.login_id not in before
+    ]
+    answer = outcome.title if isinstance(outcome, ProtocolViolation) else short_answer(outcome)
+    rows.append({"path": path, "answer": answer, "new_active_logins": new_active})
+    if isinstance(outcome, LoginOut):
+        with suppress(Refused):
+            probe.platform.logout(outcome.token)
+        return [f"{path}: got a token for login {outcome.login_id} (no verdict behind it)"]
+    if new_active:
+        return [f"{path}: refused, yet new active logins {new_active}"]
+    return []
 
 
 def _unknown_to_the_authority_refused(

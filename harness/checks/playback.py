@@ -27,13 +27,15 @@ from harness.spec.supervision import SupHeartbeat, SupPlayback
 
 TOLERANCE_S = 1.0
 REVIEW_BEHIND_S = (120.0, 50.0, 20.0, 0.0)  # STUDY-05: back, and re-watching forward again
+PAUSED_BEATS = 3  # STUDY-05: paused heartbeats before the jump that would cash their time in
 
 
 # STUDY-04's pairs of windows: (first window's lesson, second window's lesson, which beats first).
-WINDOW_PAIRS = (
-    ("course A lesson 1", "course A lesson 2", "older first"),
-    ("course A lesson 3", "course B lesson 1", "older first"),
-    ("course B lesson 2", "course A lesson 4", "newer first"),
+WINDOW_PAIRS = (  # (older window's lesson, newer window's lesson, who beats first, window ids)
+    ("course A lesson 1", "course A lesson 2", "older first", "own ids"),
+    ("course A lesson 3", "course B lesson 1", "older first", "own ids"),
+    ("course B lesson 2", "course A lesson 4", "newer first", "own ids"),
+    ("course B lesson 3", "course A lesson 5", "older first", "one id"),
 )
 
 
@@ -46,7 +48,9 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
     - the second window's lesson: another lesson of the same course, and a lesson of a
       *different* course the learner is also enrolled in (in both directions: A then B, B then A);
     - the order the two windows beat in: the older window first, and the newer first;
-    - window ids: every window its own id.
+    - window ids: every window its own id, and (since stop 47) both players under one window id
+      (the client chooses it: a platform superseding only the account's *other* window ids lets
+      two players of one id both earn).
     Judged on the account's total credit over all its courses, and the active playbacks."""
     first_course = a_course(probe.platform)
     others = [
@@ -61,13 +65,15 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
     courses = {"course A": enrolled_a, "course B": enrolled_b}
     learner_id = enrolled_a.learner.learner_id or ""
     opened, journals, active_seen = [], {}, []
-    for pair_index, (older, newer, order) in enumerate(WINDOW_PAIRS):
+    for pair_index, (older, newer, order, ids) in enumerate(WINDOW_PAIRS):
         sessions = []
         for label in (older, newer):
             course_label, lesson_label = label.rsplit(" lesson ", 1)
             enrolled = courses[course_label]
-            window = f"window-{pair_index * 2 + len(sessions) + 1}"
-            session = study(probe, enrolled, int(lesson_label) - 1, window)
+            own = len(sessions) if ids == "own ids" else 0
+            window = f"window-{pair_index * 2 + own + 1}"
+            index = (int(lesson_label) - 1) % len(enrolled.lessons)  # a course of few lessons
+            session = study(probe, enrolled, index, window)
             sessions.append(session)
             journals[f"{label} ({window})"] = session.sent
         opened.append(sessions[0])
@@ -112,7 +118,7 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
         )
     probe.evidence.note(
         f"{credited:g} s credited in {elapsed:g} s over {len(WINDOW_PAIRS)} pairs of windows "
-        "(same course, two courses both ways); never two active playbacks"
+        "(same course, two courses both ways, one window id); never two active playbacks"
     )
 
 
@@ -302,6 +308,33 @@ def _platform_elapsed(beats: list[SupHeartbeat], seq: int) -> float | None:
     return (this.at - max(before, key=lambda b: b.seq).at).total_seconds()
 
 
+def _jump_after_pauses(session: Study, furthest: float) -> dict[str, Any]:
+    """PAUSED_BEATS paused heartbeats at `furthest`, then the jump; `problem` set if it earned
+    or moved the furthest point (a refusal is no credit either)."""
+    session.settle_capture()  # no open challenge may go overdue while paused
+    answers = []
+    for _ in range(PAUSED_BEATS):
+        session.wait(session.interval)
+        answers.append(session.beat(furthest, paused=True))
+    session.wait(session.interval)
+    jump = session.beat(furthest + PAUSED_BEATS * session.interval)
+    session.position = furthest
+    found: dict[str, Any] = {
+        "paused": [
+            a.model_dump(mode="json") if isinstance(a, HeartbeatOut) else str(a) for a in answers
+        ],
+        "jump": jump.model_dump(mode="json") if isinstance(jump, HeartbeatOut) else str(jump),
+    }
+    if isinstance(jump, HeartbeatOut) and (
+        jump.credited_delta_s > 0 or jump.furthest_position_s > furthest + TOLERANCE_S
+    ):
+        found["problem"] = (
+            f"after {PAUSED_BEATS} paused heartbeats, a jump {PAUSED_BEATS} intervals ahead earned "
+            f"{jump.credited_delta_s:g} s ({jump.reason}): the time spent paused was cashed in"
+        )
+    return found
+
+
 @check("STUDY-05")
 def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
     """A jump past furthest + elapsed + one heartbeat interval earns nothing and moves the
@@ -314,7 +347,13 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
     - far jumps: +1500 s, and a forged position at the lesson's end;
     - backwards: reviewing 120 s and 50 s back, then re-watching up to the furthest point, is
       allowed (not refused) and earns nothing: credit never exceeds the furthest point;
-    - after all that, honest watching goes on and credit never exceeds what was watched."""
+    - after all that, honest watching goes on and credit never exceeds what was watched;
+    - (since stop 47) then PAUSED_BEATS paused heartbeats one interval apart at the furthest
+      point and, one interval later, a playing one PAUSED_BEATS intervals ahead: every accepted
+      heartbeat, paused too, moves the `elapsed` baseline (docs/interface.md), so the jump is
+      PAUSED_BEATS − 1 intervals beyond the bound and earns 0, the furthest point unmoved; a
+      platform timing the next stretch from the last heartbeat that *played* lets the time
+      spent paused be cashed in by the jump."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
     tolerance = heartbeat_tolerance(probe, session)
@@ -342,6 +381,7 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
     session.position = honest
     session.watch(session.interval)
     honest = session.position
+    paused = _jump_after_pauses(session, honest)
     review = next((r for r in reviews if isinstance(r, Refused)), reviews[0])
     row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
     beyond = []
@@ -361,6 +401,7 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
             "cheats": [r.summary() for r in records],
             "journal": session.sent,
             "progress": row.model_dump(mode="json") if row else None,
+            "jump_after_pauses": paused,
         },
     )
     if row is None:
@@ -386,6 +427,8 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
         )
     if isinstance(review, Refused):
         problems.append(f"reviewing backwards was refused ({review.status} {review.detail})")
+    if paused.get("problem"):
+        problems.append(paused["problem"])
     if problems:
         raise CheckFailure(
             "The seek bound is not furthest + elapsed + one heartbeat interval",

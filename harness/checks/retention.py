@@ -82,7 +82,11 @@ def records_are_kept_three_years_after_training(probe: Probe) -> None:
     keeps the first learner past its moment); a learner who enrolled and never studied (its end
     of training is its sign-in or enrolment: no playback, heartbeat or capture to read); and a
     learner whose training ends on the next 29 February, kept until 1 March `years` on — both
-    sides of each learner's moment."""
+    sides of each learner's moment. Since stop 47, once deletion is due, every supervision
+    account of the profile but the authority's (auditor, enterprise, institution) tries it
+    first: each must be refused and the records kept (docs/interface.md: 403 for any account
+    but `authority`; before, only the authority ever deleted, and a platform letting the
+    auditor delete too — the deletion log's rule, `authority` and `auditor`, copied — passed)."""
     years = probe.thresholds.retention_years
     authority = probe.supervisors.authority
     course = a_course(probe.platform)
@@ -106,6 +110,15 @@ def records_are_kept_three_years_after_training(probe: Probe) -> None:
     findings["1 s before kept_until"] = delete(authority, learner_id)
     still_there = bool(authority.learners(learner_id=learner_id))
     probe.clock.advance(max(0.0, (kept_until - probe.clock.now()).total_seconds() + 1))
+    others = {
+        f"{client.kind} {client.username}": delete(client, learner_id)
+        for client in probe.supervisors
+        if client.kind != "authority"
+    }
+    kept_from_others = bool(authority.learners(learner_id=learner_id))
+    findings["1 s after kept_until, other accounts"] = {
+        who: short_answer(outcome) for who, outcome in others.items()
+    }
     findings["1 s after kept_until"] = after = delete(authority, learner_id)
     gone = not authority.learners(learner_id=learner_id) and not authority.enrolments(learner_id)
     log = authority.parse(
@@ -127,6 +140,13 @@ def records_are_kept_three_years_after_training(probe: Probe) -> None:
             "Records were deleted before the retention period ended",
             received={"deleted": early, "kept_until": kept_until.isoformat()},
             expected=f"deletion refused until {years} years after the end of training",
+        )
+    deleted_by_others = [who for who, outcome in others.items() if not isinstance(outcome, Refused)]
+    if deleted_by_others or not kept_from_others:
+        raise CheckFailure(
+            "A supervision account other than the HR authority deleted records",
+            received={"deleted_by": deleted_by_others, "records_kept": kept_from_others},
+            expected="403 for every account but the authority, the records kept",
         )
     if isinstance(after, Refused) or not gone or not logged:
         raise CheckFailure(
