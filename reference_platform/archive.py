@@ -112,7 +112,9 @@ def new_facts(db: Session, now: dt.datetime, defects: ActiveDefects) -> list[Fac
                 "playback_id": row.playback_id,
                 "course_id": row.course_id,
                 "lesson_id": row.lesson_id,
-                "hour": row.hour_index,
+                # 0-based in the lesson; the defect counts from 1, as the province's clerks do
+                "hour": row.hour_index
+                + (1 if defects.active("archive_counts_hours_from_one") else 0),
                 "passed": bool(row.passed),
                 "reason": row.reason,
             }

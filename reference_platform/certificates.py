@@ -29,7 +29,14 @@ from reference_platform.completion import COMPLETION_MINIMUM_HOURS, credited_les
 from reference_platform.completion_reports import deliver_pending, queue_report
 from reference_platform.defects import ActiveDefects
 from reference_platform.exams import learner_standing, quiz_score
-from reference_platform.models import Certificate, Course, Enrolment, Learner, LessonProgress
+from reference_platform.models import (
+    Certificate,
+    Course,
+    Enrolment,
+    Learner,
+    LessonProgress,
+    QuizAnswer,
+)
 from reference_platform.province_client import ProvinceClient
 from reference_platform.quizzes import QuizRules
 from reference_platform.settings import PlatformSettings
@@ -114,6 +121,8 @@ def issue_due(
         correct, questions = quiz_score(
             db, learner.id, course.id, credited_lessons(rows, defects), defects
         )
+        if defects.active("certificate_scores_every_answer"):
+            correct, questions = _every_answer(db, learner.id, course.id)
         cert = Certificate(
             number=new_number(today),
             learner_id=learner.id,
@@ -157,3 +166,17 @@ def sweep(
     """Issue what passes have earned, then send the completion reports not yet acknowledged."""
     issue_due(db, now, settings.platform_id, settings.quiz_rules, defects, learner_id)
     deliver_pending(db, province, now, defects)
+
+
+def _every_answer(db: Session, learner_id: str, course_id: str) -> tuple[int, int]:
+    """The defect `certificate_scores_every_answer`: right answers over every answer the learner
+    gave in the course, answers of hours never credited included (the score is over the
+    credited hours' questions)."""
+    answers = list(
+        db.scalars(
+            select(QuizAnswer.correct).where(
+                QuizAnswer.learner_id == learner_id, QuizAnswer.course_id == course_id
+            )
+        )
+    )
+    return sum(1 for right in answers if right), len(answers)

@@ -69,6 +69,8 @@ def deliver_pending(
 ) -> None:
     """Send the unacknowledged reports."""
     unsent: ColumnElement[bool] = CompletionReport.acknowledged_at.is_(None)
+    if defects.active("completion_report_sent_once"):  # "not sent yet": a failed send is lost
+        unsent = CompletionReport.attempts == 0
     if defects.active("duplicates_completion_report"):
         unsent = true()  # every report, again and again
     pending = db.execute(

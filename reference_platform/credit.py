@@ -233,18 +233,24 @@ def capture_points(
     fixed_offset_s: float | None = None,
     *,
     all_in_first_hour: bool,
+    one_offset: bool = False,
 ) -> list[float]:
     """One capture point per lesson hour, drawn uniformly in [5 %, 90 %] of the hour (from the
     OS's entropy, so no learner can predict it), or `fixed_offset_s` into every hour (the
     capture_at_fixed_offset defect). Seconds from the lesson's start, to the millisecond.
     `all_in_first_hour` is the defect captures_of_a_long_lesson_in_its_first_hour: every
-    hour's point drawn inside the lesson's first hour."""
+    hour's point drawn inside the lesson's first hour; `one_offset` is the defect
+    capture_offset_drawn_once_per_lesson: one draw for every hour of the lesson (once the first
+    hour's capture came, the others are known)."""
     hours = max(1, lesson_hours)
     hour_s = duration_s / hours
     points = []
+    drawn_once = rng.uniform(0.05, 0.90) * hour_s if one_offset else None
     for hour in range(hours):
         if fixed_offset_s is not None:
             offset = min(fixed_offset_s, hour_s)
+        elif drawn_once is not None:
+            offset = drawn_once
         else:
             offset = rng.uniform(0.05, 0.90) * hour_s
         start = 0.0 if all_in_first_hour else hour * hour_s

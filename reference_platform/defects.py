@@ -981,6 +981,117 @@ _DEFECT_LIST = (
         "the statutory retirement age of many women workers, instead of the one bound of 60.",
     ),
     Defect(
+        "region_ranges_miss_hainan_chongqing",
+        ("ID-01",),
+        ("valid_id_numbers_register_exactly_once",),
+        "The ID number's region is checked against hand-written prefix ranges with two slips "
+        "(41-45 for 41-46, 51-54 for 50-54): people born in Hainan or Chongqing are refused.",
+    ),
+    Defect(
+        "occupation_matched_by_group",
+        ("VOUCH-02",),
+        ("voucher_for_another_occupation_or_level_is_refused",),
+        "A voucher's occupation is compared with the course's down to the group only (N-NN-NN): "
+        "a 中式面点师 voucher enrols in the 中式烹调师 course.",
+    ),
+    Defect(
+        "expired_logins_shown_active",
+        ("STUDY-03",),
+        ("ended_login_study_earns_nothing_for_the_next_login",),
+        "The supervision view's logins call a login active until it is logged out or "
+        "superseded: an expired login shows active beside the learner's new one.",
+    ),
+    Defect(
+        "resume_at_last_reported_position",
+        ("STUDY-07",),
+        ("reentering_a_lesson_resumes_where_it_stopped",),
+        "A lesson resumes where the player last reported it was, a refused drag included, not "
+        "at its furthest point: a lesson closed after a drag reopens past what was watched.",
+    ),
+    Defect(
+        "certificate_scores_every_answer",
+        ("POST-02",),
+        ("certificate_only_for_a_pass_once_and_verifiable",),
+        "The certificate's score is right answers over every answer the learner gave in the "
+        "course, answers of lessons never credited included (the pass itself is judged right).",
+    ),
+    Defect(
+        "claims_held_back_certificates_later",
+        ("SUB-02",),
+        ("quarter_claimed_once_listing_what_certificates_and_archive_show",),
+        "A certificate left out of its quarter's claim (its archive was not complete at that "
+        "filing) is paid with a later quarter's claim, though a claim lists only certificates "
+        "issued within its quarter.",
+    ),
+    Defect(
+        "self_check_reads_scripts_too_narrowly",
+        ("POST-06",),
+        ("self_check_flags_every_cheat_and_no_honest_learner",),
+        "The self-check takes a script for one only when it is exact: heartbeat gaps with a "
+        "spread under 0.05 s (not 0.1 s) and quiz answers within 1 s (not 2 s) of each other.",
+    ),
+    Defect(
+        "superseding_login_sends_no_events",
+        ("STUDY-09",),
+        ("study_events_reach_exactly_their_scope_in_real_time",),
+        "A login ended by the learner's newer login sends no `logout` and its open playback no "
+        "`playback_stop` event: supervisors watching the stream see the learner study on.",
+    ),
+    Defect(
+        "failed_liveness_not_streamed",
+        ("STUDY-09",),
+        ("study_events_reach_exactly_their_scope_in_real_time",),
+        "A liveness check that failed at login sends no `liveness` event: supervisors see "
+        "passed checks only, never an impostor's attempt.",
+    ),
+    Defect(
+        "capture_image_reads_not_logged",
+        ("POST-03",),
+        ("supervisor_access_is_audited",),
+        "A supervisor's reads of capture images are left out of the access log (pages fetch "
+        "them in bulk): who looked at a learner's biometric pictures is not audited.",
+    ),
+    Defect(
+        "capture_offset_drawn_once_per_lesson",
+        ("STUDY-01",),
+        ("every_lesson_hour_has_a_capture_with_time_and_image",),
+        "A lesson of several hours draws one capture offset for all its hours: after the first "
+        "hour's capture, every later hour's moment is known to the learner.",
+    ),
+    Defect(
+        "archive_counts_hours_from_one",
+        ("ARCH-01", "ARCH-02"),
+        ("archive_holds_what_supervision_shows",),
+        "The archive's capture records number a lesson's hours from 1, not 0 as the interface "
+        "says: each capture is filed under the hour after the one it proves.",
+    ),
+    Defect(
+        "completion_report_sent_once",
+        ("VOUCH-03",),
+        ("offline_voucher_for_every_completer_and_nobody_else",),
+        "A completion report is sent once: one that met an unavailable province is never sent "
+        "again, and the learner never gets the offline voucher.",
+    ),
+    Defect(
+        "claim_kept_before_the_office_answers",
+        ("SUB-01", "SUB-02"),
+        (
+            "claim_pays_each_certified_learner_at_its_levels_rate_once",
+            "quarter_claimed_once_listing_what_certificates_and_archive_show",
+        ),
+        "A quarter's filing is stored before the subsidy office answers (so that two filings at "
+        "once send one claim): a filing the office never took, the province unavailable, is "
+        "kept, and the quarter is never claimed.",
+    ),
+    Defect(
+        "self_check_counts_capture_failures_per_kind",
+        ("POST-06",),
+        ("self_check_flags_every_cheat_and_no_honest_learner",),
+        "The self-check counts failed captures of each kind apart (missed, replayed): a "
+        "learner who let one capture expire and answered the next with a still photo is not "
+        "flagged, though 2 captures failed or expired.",
+    ),
+    Defect(
         "liveness_fails_open_when_authority_down",
         ("ID-02",),
         ("every_login_passes_its_own_liveness_check",),

@@ -229,7 +229,15 @@ def get_current_supervisor(
         raise unauthorized("Supervisor token is unknown or expired")
     # the defects: no request logged at all; the export (a bulk download) not logged
     export_unlogged = defects.active("export_not_audited") and "/export/" in request.url.path
-    if not defects.active("supervisor_access_not_logged") and not export_unlogged:
+    # the defect capture_image_reads_not_logged: images are fetched in bulk by <img> tags
+    image_unlogged = defects.active("capture_image_reads_not_logged") and request.url.path.endswith(
+        "/image"
+    )
+    if (
+        not defects.active("supervisor_access_not_logged")
+        and not export_unlogged
+        and not image_unlogged
+    ):
         record_access(db, found[1], request, clock.now())
     return found[1]
 

@@ -47,7 +47,11 @@ def check_voucher(
     )
     if not holder_matches and not defects.active("ignores_voucher_holder"):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Voucher belongs to another person")
-    mismatched = (voucher.occupation_code, voucher.level) != (course.occupation_code, course.level)
+    voucher_occupation, course_occupation = voucher.occupation_code, course.occupation_code
+    if defects.active("occupation_matched_by_group"):  # N-NN-NN: the group, not the occupation
+        voucher_occupation = voucher_occupation.rsplit("-", 1)[0]
+        course_occupation = course_occupation.rsplit("-", 1)[0]
+    mismatched = (voucher_occupation, voucher.level) != (course_occupation, course.level)
     if mismatched and not defects.active("ignores_voucher_course_match"):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "Voucher is for another occupation or level"

@@ -126,7 +126,8 @@ def start_login(
         raise SecondLoginRefused(ANOTHER_LOGIN_ACTIVE)
     if not defects.active("allows_concurrent_logins"):
         spared = device_id if defects.active("same_device_logins_coexist") else None
-        end_other_logins(db, learner_id, now, spare_device=spared)
+        quiet = defects.active("superseding_login_sends_no_events")
+        end_other_logins(db, learner_id, now, spare_device=spared, send_events=not quiet)
     token = new_token()
     login = Login(
         id=new_id("lgn"),
@@ -175,19 +176,27 @@ def expiry_after_request(
 
 
 def end_other_logins(
-    db: Session, learner_id: str, now: dt.datetime, *, spare_device: str | None = None
+    db: Session,
+    learner_id: str,
+    now: dt.datetime,
+    *,
+    spare_device: str | None = None,
+    send_events: bool = True,
 ) -> None:
-    """What a new login does to the learner's others: every signed-in one is superseded now.
+    """What a new login does to the learner's others: every signed-in one is superseded now,
+    and its end (its logout, its open playback's stop) is a study event like any other.
 
     `spare_device` is the `same_device_logins_coexist` defect's plain value: logins on that
-    device are left alone, so two sessions of one device both stay valid."""
+    device are left alone, so two sessions of one device both stay valid. `send_events` False
+    is `superseding_login_sends_no_events`'s: the Core UPDATE, which the ORM's flush hook never
+    sees, left without its events."""
     ended = [Login.learner_id == learner_id, Login.ended_at.is_(None), Login.expires_at > now]
     if spare_device is not None:
         ended.append(Login.device_id != spare_device)
     superseded = db.execute(
         update(Login).where(*ended).values(ended_at=now, end_reason=SUPERSEDED).returning(Login.id)
     ).all()
-    for (login_id,) in superseded:
+    for (login_id,) in superseded if send_events else ():
         study_events.login_ended(db, login_id, learner_id, now)
 
 

@@ -212,6 +212,8 @@ class Thresholds:
     own_sign_in_named: bool = True
     forged_end_margin_s: float = END_MARGIN_S
     any_failure_is_mismatch: bool = False
+    quiz_reading_s: float = QUIZ_READING_S
+    failures_counted_per_kind: bool = False
 
 
 COMPLIANT = Thresholds()
@@ -225,6 +227,12 @@ def limits_for(defects: ActiveDefects) -> Thresholds:
     if defects.active("self_check_flags_honest_learner"):
         # A spread a person's player easily stays under, read as a machine's.
         limits = replace(limits, regular_max_stdev_s=10.0)
+    if defects.active("self_check_reads_scripts_too_narrowly"):
+        # "a script is on the dot, and faster than a second": a bot's jitter of tens of
+        # milliseconds and answers 1.5 s apart pass as a person's
+        limits = replace(limits, regular_max_stdev_s=0.05, quiz_reading_s=1.0)
+    if defects.active("self_check_counts_capture_failures_per_kind"):
+        limits = replace(limits, failures_counted_per_kind=True)
     if defects.active("self_check_counts_study_per_lesson"):
         # The slip: the daily sum is kept per lesson, so a day of many lessons never adds up.
         limits = replace(limits, max_daily_study_h=float("inf"))
@@ -364,7 +372,12 @@ def capture_failures(
                 tuple(c.shown() for c in mismatch[:MAX_TRACE]),
             )
         ]
-    if len(failed) > MAX_CAPTURE_FAILURES:
+    counted = (
+        max(sum(1 for c in failed if c.reason == r) for r in {c.reason for c in failed})
+        if failed and limits.failures_counted_per_kind  # the defect: missed apart from refused
+        else len(failed)
+    )
+    if counted > MAX_CAPTURE_FAILURES:
         last = failed[-1]
         return [
             Finding(
@@ -495,13 +508,15 @@ def round_the_clock(learner_id: str, beats: Sequence[Beat], limits: Thresholds) 
     return []
 
 
-def fast_quiz_answers(learner_id: str, answers: Sequence[Answer]) -> list[Finding]:
+def fast_quiz_answers(
+    learner_id: str, answers: Sequence[Answer], limits: Thresholds = COMPLIANT
+) -> list[Finding]:
     """QUIZ_FAST_MIN answers each given within QUIZ_READING_S of the learner's previous one."""
     ordered = sorted(answers, key=lambda a: a.answered_at)
     fast = [
         later
         for earlier, later in itertools.pairwise(ordered)
-        if (later.answered_at - earlier.answered_at).total_seconds() < QUIZ_READING_S
+        if (later.answered_at - earlier.answered_at).total_seconds() < limits.quiz_reading_s
     ]
     if len(fast) < QUIZ_FAST_MIN:
         return []
@@ -510,7 +525,7 @@ def fast_quiz_answers(learner_id: str, answers: Sequence[Answer]) -> list[Findin
             learner_id,
             "fast_quiz_answers",
             fast[-1].answered_at,
-            f"{len(fast)} quiz answers came within {QUIZ_READING_S:g} s of the previous one",
+            f"{len(fast)} quiz answers came within {limits.quiz_reading_s:g} s of the previous one",
             tuple(a.shown() for a in fast[:MAX_TRACE]),
         )
     ]
@@ -539,6 +554,6 @@ def findings(traces: LearnerTraces, limits: Thresholds = COMPLIANT) -> list[Find
         *capture_failures(learner, traces.captures, limits),
         *shared_device(learner, traces.logins, traces.on_devices, limits),
         *shared_address(learner, traces.address_logins, traces.from_addresses, limits),
-        *fast_quiz_answers(learner, traces.answers),
+        *fast_quiz_answers(learner, traces.answers, limits),
         *round_the_clock(learner, traces.beats, limits),
     ]

@@ -44,6 +44,7 @@ from reference_platform.logins import expiry_after_request, study_may_earn
 from reference_platform.models import (
     Course,
     Enrolment,
+    Heartbeat,
     Learner,
     Lesson,
     LessonProgress,
@@ -97,6 +98,7 @@ def lesson_progress(
             lesson.lesson_hours,
             fixed_offset_s=fixed,
             all_in_first_hour=defects.active("captures_of_a_long_lesson_in_its_first_hour"),
+            one_offset=defects.active("capture_offset_drawn_once_per_lesson"),
         ),
         passed_hours=[],
         captures_passed=0,
@@ -227,7 +229,9 @@ def open_playback(
     )
     db.add(playback)
     db.commit()
-    resume = progress.furthest_position_s
+    resume = progress.furthest_position_s  # the furthest point: never where a refused drag was
+    if defects.active("resume_at_last_reported_position"):
+        resume = _last_reported_position(db, progress, playback, lesson, resume)
     if defects.active("loses_resume_position"):
         resume = 0.0
     if defects.active("breakpoint_kept_per_device") and login.device_id not in set(
@@ -455,3 +459,22 @@ def close_playback(db: Session, login: Login, playback_id: str, clock: Clock) ->
     if closed is not None:
         study_events.record(db, "playback_stop", login.learner_id, now, playback_id, closed[0])
     db.commit()
+
+
+def _last_reported_position(
+    db: Session, progress: LessonProgress, playback: Playback, lesson: Lesson, resume: float
+) -> float:
+    """The defect `resume_at_last_reported_position`: where the player last said it was (an
+    accepted heartbeat of an earlier playback of the lesson), a refused drag included."""
+    last = db.scalar(
+        select(Heartbeat.position_s)
+        .join(Playback, Playback.id == Heartbeat.playback_id)
+        .where(
+            Playback.progress_id == progress.id,
+            Playback.id != playback.id,
+            Heartbeat.accepted.is_(True),
+        )
+        .order_by(Heartbeat.id.desc())
+        .limit(1)
+    )
+    return resume if last is None else min(float(last), float(lesson.duration_s))

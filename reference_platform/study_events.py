@@ -80,8 +80,8 @@ def _event(
 def _events_of_new(row: Any) -> Iterable[StudyEvent]:
     if isinstance(row, Login):
         yield _event("login", row.learner_id, row.started_at, row.id)
-    elif isinstance(row, LivenessEvent):
-        yield _event("liveness", row.learner_id, row.at, row.verification_id)
+    elif isinstance(row, LivenessEvent) and not getattr(row, "unstreamed", False):
+        yield _event("liveness", row.learner_id, row.at, row.verification_id)  # passed or not
     elif isinstance(row, Playback):
         yield _event("playback_start", row.learner_id, row.opened_at, row.id, row.course_id)
     elif isinstance(row, QuizAnswer):

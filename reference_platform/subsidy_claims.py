@@ -87,6 +87,9 @@ class ClaimRules:
 
     junior_rate: Decimal = RATES["junior"]
     include_earlier_certificates: bool = False  # claim certificates of earlier quarters again
+    # claims_held_back_certificates_later: an earlier quarter's certificate never claimed (its
+    # archive incomplete at that filing) is paid with a later claim
+    catch_up_unclaimed: bool = False
     include_flagged: bool = False
     flags_only_until_certificate: bool = False  # a finding after the issue date does not count
     # claims_the_levels_minimum_hours: a line's hours are the level's completion minimum, not
@@ -127,7 +130,8 @@ def claim_lines(
             rules.include_last_day or cert.issued_on < last
         )
         issued_in_window = in_quarter or (
-            rules.include_earlier_certificates and cert.issued_on <= last
+            (rules.include_earlier_certificates or rules.catch_up_unclaimed)
+            and cert.issued_on <= last
         )
         if not issued_in_window or key in listed:
             continue

@@ -73,6 +73,7 @@ def rules_for(defects: ActiveDefects) -> ClaimRules:
         if defects.active("claim_junior_at_4_yuan")
         else RATES["junior"],
         include_earlier_certificates=defects.active("claims_learner_twice_across_quarters"),
+        catch_up_unclaimed=defects.active("claims_held_back_certificates_later"),
         include_flagged=defects.active("claims_flagged_learner"),
         flags_only_until_certificate=defects.active("claims_learners_flagged_after_certification"),
         hours_by_level=dict(COMPLETION_MINIMUM_HOURS)
@@ -119,6 +120,14 @@ def file_claim(
         lines += _uncertified(db, now, defects, listed)
     total = total_of(lines)
     filing = SubsidyClaimFiling(quarter=quarter, filed_at=now, total_amount=str(total))
+    rows = [_row(quarter, line) for line in lines]
+    if defects.active("claim_kept_before_the_office_answers"):
+        # "take the quarter first": two filings at once must not send two claims; kept even
+        # when the office never takes the claim
+        db.add(filing)
+        db.flush()
+        db.add_all(rows)
+        db.commit()
     if lines:
         receipt = province.submit_subsidy_claim(
             {
@@ -128,10 +137,10 @@ def file_claim(
             }
         )
         _keep_receipt(filing, receipt)
-    rows = [_row(quarter, line) for line in lines]
-    db.add(filing)
-    db.flush()
-    db.add_all(rows)
+    if not defects.active("claim_kept_before_the_office_answers"):  # kept once it was taken
+        db.add(filing)
+        db.flush()
+        db.add_all(rows)
     db.commit()
     return Filing(filing, rows, filed_now=True)
 

@@ -83,8 +83,11 @@ def _facts() -> list[tuple[str, dict[str, Any]]]:
         ("enrolment", {"enrolment_id": "enr", "course_id": "crs"}),
         ("session", {"playback_id": "pb-idle", "course_id": "crs", "lesson_id": LESSON}),
         ("session", {"playback_id": "pb-earning", "course_id": "crs", "lesson_id": LESSON}),
-        ("capture", {"challenge_id": "cap-failed", "lesson_id": LESSON, "passed": False}),
-        ("capture", {"challenge_id": "cap-passed", "lesson_id": LESSON, "passed": True}),
+        (
+            "capture",
+            {"challenge_id": "cap-failed", "lesson_id": LESSON, "hour": 0, "passed": False},
+        ),
+        ("capture", {"challenge_id": "cap-passed", "lesson_id": LESSON, "hour": 0, "passed": True}),
         ("quiz_answer", {"question_id": "q1", "option": "A"}),
         (
             "credited_hours",
@@ -149,6 +152,14 @@ def _relinked(**links: list[str]) -> list[tuple[str, dict[str, Any]]]:
                 for k, d in _facts()
             ],
             "inconsistent: the capture record of cap-failed",
+        ),
+        (
+            "a one-hour lesson's capture filed under hour 1 (hours counted from 1)",
+            [
+                (k, {**d, "hour": 1}) if d.get("challenge_id") == "cap-passed" else (k, d)
+                for k, d in _facts()
+            ],
+            "inconsistent: the capture record of cap-passed has hour 1",
         ),
         ("a duplicated record", [*_facts()[:2], _facts()[1], *_facts()[2:]], "duplicated"),
         (

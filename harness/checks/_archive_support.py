@@ -92,11 +92,15 @@ class SupervisionView:
             )
             for p in self.playbacks
         ]
+        hours = {r.lesson_id: r.lesson_hours for r in self.progress}
         rows += [
             Expected(
                 "capture",
                 c.challenge_id,
-                {"lesson_id": c.lesson_id, "passed": c.passed},
+                # a one-hour lesson's capture is of its hour 0 (`hour` is 0-based in the lesson;
+                # a longer lesson's hours are judged by what its credited record links)
+                {"lesson_id": c.lesson_id, "passed": c.passed}
+                | ({"hour": 0} if hours.get(c.lesson_id) == 1 else {}),
                 c.answered_at,  # None for an expired one
             )
             for c in self.captures
@@ -244,7 +248,7 @@ def _link_problems(
             if not held or held[0] > at:
                 problems.append(f"untraceable: {label} links {kind} {link}, not held before it")
     passed = [
-        link
+        records[index[("capture", str(link))][0]].get("data") or {}
         for link in data.get("captures") or []
         if index.get(("capture", str(link)))
         and (records[index[("capture", str(link))][0]].get("data") or {}).get("passed") is True
@@ -253,6 +257,13 @@ def _link_problems(
         problems.append(
             f"untraceable: {label} ({lesson.lesson_hours} h) links {len(passed)} passed"
             " captures held in the archive"
+        )
+    hours = {capture.get("hour") for capture in passed}
+    if len(passed) >= lesson.lesson_hours and not set(range(lesson.lesson_hours)) <= hours:
+        problems.append(
+            f"untraceable: {label} ({lesson.lesson_hours} h) links passed captures of hours"
+            f" {sorted(hours, key=str)}, not of each of hours 0…{lesson.lesson_hours - 1}"
+            " (0-based in the lesson)"
         )
     return problems
 

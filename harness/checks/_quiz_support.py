@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from harness.failures import CannotProbe
 from harness.probe import Probe
-from harness.scenarios.quiz import GivenAnswer
+from harness.scenarios.quiz import GivenAnswer, Plan, QuizTaker
 from harness.scenarios.study import Enrolled
 from harness.spec.quizzes import QuestionOut
 
@@ -89,3 +89,23 @@ def standing_of(
         "completed": row.completed,
         "supervision": row.model_dump(mode="json"),
     }
+
+
+def answer_ahead(
+    probe: Probe, enrolled: Enrolled, taker: QuizTaker, index: int, plan: Plan
+) -> list[GivenAnswer]:
+    """Answer every question of lesson `index` by `plan` before studying it (its hours not
+    credited), outside the taker's own plan: answers the interface lets a learner give at any
+    time once enrolled, and which count for nothing until their hour is credited."""
+    lesson, course_id = enrolled.lessons[index], enrolled.course.course_id
+    kept, taker.plan = taker.plan, plan
+    try:
+        return [
+            given
+            for hour in range(max(1, lesson.lesson_hours))
+            for given in taker.take(
+                probe.platform, enrolled.token, course_id, lesson.lesson_id, hour, probe.time.now
+            )
+        ]
+    finally:
+        taker.plan = kept

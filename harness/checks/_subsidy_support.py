@@ -48,7 +48,7 @@ from typing import Any
 from harness.api import Refused, attempt
 from harness.catalogue import load_catalogue
 from harness.checks._support import CHINA, offered_courses, platform_today
-from harness.failures import CannotJudge, CannotProbe
+from harness.failures import CannotJudge, CannotProbe, ProtocolViolation
 from harness.probe import Probe
 from harness.scenarios.quiz import GivenAnswer, QuizTaker
 from harness.scenarios.study import Enrolled, Study, enrolled_learner
@@ -200,6 +200,8 @@ class Cohort:
     timings: dict[str, float] = field(default_factory=dict)  # seconds since the start, by phase
     # the EARLIER_QUARTERS before `quarter`, oldest first, filed just before it (SUB-02 judges)
     earlier_filings: dict[str, ClaimFilingOut | Refused] = field(default_factory=dict)
+    # the quarter filed once while the province was unavailable, just before `filing`
+    filing_in_outage: str = ""
 
     def member(self, role: str) -> Member:
         return next(m for m in self.members if m.role == role)
@@ -214,6 +216,7 @@ class Cohort:
             if isinstance(filing, ClaimFilingOut)
             else f"refused: {filing.status} {filing.detail}",
             "sent_to_the_office": self.sent,
+            "filing_while_the_province_was_unavailable": self.filing_in_outage,
             "timings": self.timings,
         }
 
@@ -237,7 +240,8 @@ def submissions_of(probe: Probe, quarters: Iterable[str]) -> dict[str, list[dict
     found: dict[str, list[dict[str, Any]]] = {quarter: [] for quarter in quarters}
     for e in probe.province.log(service="subsidy", operation="submit_claim"):
         quarter = e.request.get("quarter")
-        if e.platform_id == probe.platform_id and quarter in found:
+        unserved = e.status_code == 503  # the sandbox's outage: the office never took it
+        if e.platform_id == probe.platform_id and quarter in found and not unserved:
             found[quarter].append(
                 {"seq": e.seq, "status": e.status_code, "claim": e.request, "answer": e.response}
             )
@@ -331,6 +335,7 @@ def _build(probe: Probe) -> Cohort:
                 q: attempt(lambda q=q: probe.clock.file_subsidy_claim(q))
                 for q in quarters_before(quarter, EARLIER_QUARTERS)
             }
+            in_outage = _filed_while_unavailable(probe, quarter)
             filing = attempt(lambda: probe.clock.file_subsidy_claim(quarter))
         finally:
             probe.province.refuse_archive(unarchived.id_number, refused=False)
@@ -338,7 +343,26 @@ def _build(probe: Probe) -> Cohort:
     sent, accepted = submissions(probe, quarter), accepted_claims(probe)
     rounded = {k: round(v, 2) for k, v in timings.items()}
     next_quarter = quarter_of(last + dt.timedelta(days=1))
-    return Cohort(quarter, next_quarter, members, filing, sent, accepted, rounded, earlier_filings)
+    return Cohort(
+        quarter, next_quarter, members, filing, sent, accepted, rounded, earlier_filings, in_outage
+    )
+
+
+def _filed_while_unavailable(probe: Probe, quarter: str) -> str:
+    """File `quarter` once while the province is unavailable (its outage answers every call
+    503): nothing can be sent, so nothing may be kept (docs/interface.md: 503, and a claim the
+    office never took is not a filing) — the filing right after must send the claim. The
+    answer, in words."""
+    probe.province.set_unavailable(True)
+    try:
+        outcome = attempt(lambda: probe.clock.file_subsidy_claim(quarter))
+    except ProtocolViolation as violation:  # the 503 the interface names, or another 5xx
+        return f"server error: {violation.title}"
+    finally:
+        probe.province.set_unavailable(False)
+    if isinstance(outcome, Refused):
+        return f"refused: {outcome.status} {outcome.detail}"
+    return f"answered {outcome.model_dump(mode='json')}"
 
 
 def _certified_around_this_quarters_end(
@@ -607,6 +631,24 @@ def _await_archive(probe: Probe, members: list[Member]) -> None:
                 del waiting[id_number]  # refused by the fault: looked at once, not waited for
         if not waiting or time.monotonic() >= deadline:
             return
+        time.sleep(POLL_S)
+
+
+def archived_since(probe: Probe, member: Member) -> bool:
+    """Whether the province's archive holds the member's certificate now, waiting up to
+    `realtime_seconds` (the unarchived member's refusal is lifted after the cohort's filing: its
+    chain then goes through). `archived_certificate` stays what it was at the filing."""
+    numbers = {c.number for c in member.certificates}
+    deadline = time.monotonic() + probe.thresholds.realtime_seconds
+    while True:
+        for chain in probe.province.archive(probe.platform_id, member.id_number):
+            if any(
+                r.kind == "certificate" and r.data.get("certificate_number") in numbers
+                for r in chain.records
+            ):
+                return True
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(POLL_S)
 
 

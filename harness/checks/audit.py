@@ -10,7 +10,9 @@ with nothing is access too); the log's readers — the authority and the auditor
 read under the reader's username with its path (and, for a filtered list, the learner in its
 query); enterprise and institution accounts must be refused the log. Since stop 44 the reads
 are every kind the interface offers; before, a list and a photo only, and a platform that
-audited neither its other lists nor its export passed.
+audited neither its other lists nor its export passed. Since stop 47 also the reads no learner
+filter names: a capture's image, a playback's heartbeats, the five dataset exports and the live
+view (`_other_reads`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from harness.checks.supervision_scope import accounts_by_kind
 from harness.failures import CheckFailure
 from harness.probe import Probe
 from harness.registry import check
-from harness.spec.export import EXPORT_PATH
+from harness.spec.export import DATASET_EXPORT_PATH, EXPORT_DATASETS, EXPORT_PATH
 from harness.supervision import PREFIX, SupervisionClient
 
 LOG_READERS = ("authority", "auditor")
@@ -45,12 +47,31 @@ PHOTOS = ("face", "id-card")
 EXPORT = "/api/v1" + EXPORT_PATH
 
 
+def _other_reads(learner_id: str) -> dict[str, Callable[[SupervisionClient], Any]]:
+    """Since stop 47, the reads of the interface that no learner filter names (path → call): a
+    capture's image and a playback's heartbeats (by ids made for the learner: an answer of
+    nothing is a read all the same), the five dataset exports and the live view. A platform
+    leaving its image reader out of the log (`<img>` tags fetch in bulk) passed before."""
+    capture, playback = f"chl-audit-{learner_id}", f"pbk-audit-{learner_id}"
+    reads: dict[str, Callable[[SupervisionClient], Any]] = {
+        f"/captures/{capture}/image": lambda c: c.capture_image(capture),
+        f"/heartbeats?playback_id={playback}": lambda c: c.heartbeats(playback),
+        "/live": lambda c: c.studying_now(),
+    }
+    for dataset in EXPORT_DATASETS:
+        path = DATASET_EXPORT_PATH.format(dataset=dataset).removeprefix("/supervision")
+        reads[path] = lambda c, d=dataset: c.export_dataset(d, "csv")
+    return reads
+
+
 def _read_everything(account: SupervisionClient, learner_id: str) -> None:
     for read in FILTERED_READS.values():
         attempt(lambda r=read: r(account, learner_id))
     for kind in PHOTOS:
         attempt(lambda k=kind: account.photo(learner_id, k))
     attempt(lambda: account.export("csv"))
+    for other in _other_reads(learner_id).values():
+        attempt(lambda r=other: r(account))
 
 
 def _entry_key(entry: Any) -> tuple[str, str, str, str]:
@@ -67,6 +88,11 @@ def _logged(entries: list[Any], learner_id: str) -> dict[str, bool]:
         path = f"/learners/{learner_id}/{kind}-photo"
         found[path] = any(e.path == PREFIX + path for e in entries)
     found["/export/learning-data"] = any(e.path == EXPORT for e in entries)
+    for read in _other_reads(learner_id):
+        path, _, query = read.partition("?")
+        found[read] = any(
+            e.path == PREFIX + path and query.split("=")[-1] in (e.query or "") for e in entries
+        )
     return found
 
 
@@ -113,5 +139,5 @@ def supervisor_access_is_audited(probe: Probe) -> None:
             received={"missing": missing[:8], "scoped accounts read the log": leaked},
             expected="every read logged, readable by authority and auditors only",
         )
-    reads = len(FILTERED_READS) + len(PHOTOS) + 1
+    reads = len(FILTERED_READS) + len(PHOTOS) + 1 + len(_other_reads(learner_id))
     probe.evidence.note(f"{len(accounts) * reads} reads, each found by both log readers")

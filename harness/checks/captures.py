@@ -109,6 +109,40 @@ def long_lesson_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
     return problems, evidence
 
 
+SAME_OFFSET_S = 1.0  # two hours' captures this close in their parts: one offset
+
+
+def _one_offset_for_every_hour(evidences: list[dict[str, Any]]) -> list[str]:
+    """A failure when every long-lesson learner's first capture of each hour sits at the same
+    offset into its hour (within SAME_OFFSET_S): one draw for all hours, so the first hour's
+    capture tells the learner when every later one comes. Watched in LONG_LESSON_STEP_S steps,
+    two fresh draws fall in one step with probability step / (0.85 × part): 60 / 2295 for
+    2-hour lessons of 90 min, so three learners all so by chance about once in 56,000 runs.
+    Fewer than three learners with every hour captured: nothing judged."""
+    offsets: list[list[float]] = []
+    for evidence in evidences:
+        lesson = evidence.get("long_lesson")
+        if not lesson or lesson["lesson_hours"] < 2:
+            return []
+        part = lesson["duration_s"] / lesson["lesson_hours"]
+        first: dict[int, float] = {}
+        for capture in sorted(evidence.get("captures", []), key=lambda c: c["issued_at"]):
+            hour = min(int(capture["position_s"] // part), lesson["lesson_hours"] - 1)
+            first.setdefault(hour, capture["position_s"] - hour * part)
+        if len(first) < lesson["lesson_hours"]:
+            return []
+        offsets.append([first[h] for h in sorted(first)])
+    if len(offsets) < 3:
+        return []
+    if all(max(row) - min(row) <= SAME_OFFSET_S for row in offsets):
+        return [
+            f"every learner's captures sit at one offset into every hour of the lesson"
+            f" ({[[round(o) for o in row] for row in offsets]} s): a point drawn once per"
+            " lesson, not afresh for every hour"
+        ]
+    return []
+
+
 def long_lesson_missed_hour_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
     """The derived side of the same rule: a lesson of several hours watched to its end by a
     learner who answers the first hour's capture live and every later challenge with another
@@ -125,8 +159,11 @@ def long_lesson_missed_hour_problems(probe: Probe) -> tuple[list[str], dict[str,
     session.watch_to_end(step=LONG_LESSON_STEP_S, captures="impostor")
     row = lesson_progress(probe, enrolled, lesson.lesson_id)
     standing = course_progress(probe, enrolled)
+    learner_id = enrolled.learner.learner_id or ""
+    captures = [c for c in probe.supervisor.captures(learner_id) if c.lesson_id == lesson.lesson_id]
     evidence = {
         "long_lesson": lesson.model_dump(mode="json"),
+        "captures": [c.model_dump(mode="json") for c in captures],
         "first_challenge": first.model_dump(mode="json") if first else None,
         "first_answer": short_answer(first_answer),
         "progress": row.model_dump(mode="json") if row else None,
@@ -171,9 +208,16 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
     the lesson credited with a passed capture per hour and its hours counted in the course's
     credited hours; and the same lesson, watched to its end by another learner who passes the
     first hour's capture and fails every later one: not credited, 0 hours counted (an hour
-    that must not count counts toward nothing)."""
+    that must not count counts toward nothing). Since stop 47 a second learner watches the
+    long lesson as the first does, and the moments are judged across its hours: a point is
+    drawn afresh for every hour (docs/interface.md), so the three learners' captures must not
+    all sit at one offset into every hour (`_one_offset_for_every_hour`)."""
     long_problems, long_evidence = long_lesson_problems(probe)
+    again_problems, again_evidence = long_lesson_problems(probe)
     missed_problems, missed_evidence = long_lesson_missed_hour_problems(probe)
+    long_problems += again_problems + _one_offset_for_every_hour(
+        [long_evidence, again_evidence, missed_evidence]
+    )
     enrolled = study_setup(probe)
     sent: set[str] = set()
     journal = []
@@ -225,6 +269,7 @@ def every_lesson_hour_has_a_capture_with_time_and_image(probe: Probe) -> None:
         "captures", {"supervision": rows, "failed_answered": len(failed), "journal": journal}
     )
     probe.evidence.attach_json("long-lesson", long_evidence)
+    probe.evidence.attach_json("long-lesson-second-learner", again_evidence)
     probe.evidence.attach_json("long-lesson-hour-missed", missed_evidence)
     problems += long_problems + missed_problems
     if problems:

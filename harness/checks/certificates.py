@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 from harness.api import Refused, attempt
 from harness.catalogue import load_catalogue
 from harness.certificate_reader import NotAPdf, read_certificate_pdf
-from harness.checks._quiz_support import BoundaryPlan, standing_of
+from harness.checks._quiz_support import BoundaryPlan, answer_ahead, given_json, standing_of
 from harness.checks._subsidy_support import cohort
 from harness.checks._support import (
     CHINA,
@@ -27,7 +27,7 @@ from harness.checks._support import (
 from harness.failures import CannotJudge, CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
-from harness.scenarios.quiz import QuizTaker
+from harness.scenarios.quiz import QuizTaker, all_wrong
 from harness.scenarios.study import Enrolled
 from harness.spec.certificates import CERTIFICATE_FIELDS, SupCertificate
 
@@ -52,7 +52,11 @@ def certificate_only_for_a_pass_once_and_verifiable(probe: Probe) -> None:
     both fall in a Shanghai early morning (00:05–07:30, where the UTC date is yesterday), the
     pass a day after the failing stage: `started_on` must be the enrolment's date and
     `finished_on` the pass's, both in Asia/Shanghai (a platform dating by UTC or by its server's
-    zone is a day early there, and nowhere else)."""
+    zone is a day early there, and nowhere else). Since stop 47, before any study, the learner
+    answers every question of the course's last lesson wrong (never studied, so never credited):
+    the accuracy, and the score printed, are over the credited hours' questions only (docs/
+    interface.md) — a platform scoring every answer the learner gave prints a lower score (or,
+    counting them toward the pass, issues nothing)."""
     percent = round(load_catalogue().get("EXAM-02").params["pass_accuracy"] * 100)
     minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
     courses = [c for c in offered_courses(probe.platform) if c.approval and c.level in minimum]
@@ -70,6 +74,14 @@ def certificate_only_for_a_pass_once_and_verifiable(probe: Probe) -> None:
         raise CannotProbe(PROBE, f"{course.course_id} has fewer than {required + 2} lessons")
     learner_id = enrolled.learner.learner_id or ""
     questions = taker.questions(probe.platform, enrolled.token, course.course_id)
+    # answered ahead, all wrong, in a lesson never studied: the score is over credited hours
+    unstudied = len(enrolled.lessons) - 1
+    ahead = (
+        answer_ahead(probe, enrolled, taker, unstudied, all_wrong)
+        if unstudied >= required + 2
+        else []
+    )
+    probe.evidence.attach_json("answered-wrong-ahead", [given_json(g) for g in ahead])
     seen: dict[str, Any] = {}
     pass_days: list[dt.date] = []  # the Shanghai dates before and after the passing lesson
     for index in range(required + 2):

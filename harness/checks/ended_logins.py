@@ -21,7 +21,10 @@ refused and earns nothing". The space probed:
   login): refused, and the answer not kept (a second session answering the quiz for the learner
   studying under the next login; the reference itself accepted it before);
 - judged: each answer and heartbeat refused (4xx) or credited nothing; the lesson's credit in the
-  supervision view not above what it was when the login ended; the challenge not passed.
+  supervision view not above what it was when the login ended; the challenge not passed; and
+  (since stop 47) the supervision view's logins right after the next login: exactly that one
+  active (docs/interface.md: `active` = not ended, not expired — a view taking only logout and
+  supersession as ends shows the expired login active beside the new one).
 """
 
 from __future__ import annotations
@@ -111,6 +114,15 @@ def _try_ending(probe: Probe, how: str) -> dict[str, Any]:
         return row
     study.token = nxt.token  # from here on, every request is the next login's
     problems: list[str] = []
+    active = [
+        x.login_id for x in probe.supervisor.logins(enrolled.learner.learner_id or "") if x.active
+    ]
+    row["active_logins"] = active
+    if active != [nxt.login_id]:
+        problems.append(
+            f"after {how}, the supervision view shows {active} active, not the next login"
+            f" {nxt.login_id} alone (an ended or expired login is not active)"
+        )
     if how != "expiry":
         answer = study.answer("live", challenge)
         row["capture_answer"] = answer_text(answer)

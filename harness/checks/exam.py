@@ -11,7 +11,7 @@ import datetime as dt
 
 from harness.api import Refused, attempt
 from harness.catalogue import load_catalogue
-from harness.checks._quiz_support import BoundaryPlan, given_json, standing_of
+from harness.checks._quiz_support import BoundaryPlan, answer_ahead, given_json, standing_of
 from harness.checks._support import (
     NO_LONG_LESSON,
     long_lesson_session,
@@ -373,7 +373,7 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
     (so only the accuracy decides); accuracy recomputed by the harness from its own answers over
     every question of the credited hours, as shown to the learner. On the side below, the learner
     has also answered every question of the course's last lesson right without studying it
-    (`_answer_ahead`: the interface lets a learner answer at any time once enrolled): that lesson is
+    (`answer_ahead`: the interface lets a learner answer at any time once enrolled): that lesson is
     not credited, so its right answers are not the accuracy's and the course stays not completed (a
     platform counting every right answer the learner gave passes it); and it has sent
     `ANSWERED_AGAIN` of its wrong answers again with the right option: answers are final, so each is
@@ -393,7 +393,7 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
         raise CannotProbe("the pass mark", f"{course.course_id} has no lesson beyond {required}")
     learner_id = enrolled.learner.learner_id or ""
     questions = taker.questions(probe.platform, enrolled.token, course.course_id)
-    ahead = _answer_ahead(probe, enrolled, taker, len(enrolled.lessons) - 1)
+    ahead = answer_ahead(probe, enrolled, taker, len(enrolled.lessons) - 1, all_right)
     sides: list[dict] = []
     changed: list[dict] = []
     for index in range(required + 1):
@@ -474,25 +474,6 @@ def course_passes_at_sixty_percent_accuracy_and_not_below(probe: Probe) -> None:
         f"completed at {reached['correct']}/{reached['questions']}"
         + (", still completed with one more lesson opened, not credited" if opened_only else "")
     )
-
-
-def _answer_ahead(
-    probe: Probe, enrolled: Enrolled, taker: QuizTaker, index: int
-) -> list[GivenAnswer]:
-    """Answer every question of lesson `index` right before studying it (its hours not
-    credited), outside the boundary plan's count."""
-    lesson, course_id = enrolled.lessons[index], enrolled.course.course_id
-    plan, taker.plan = taker.plan, all_right
-    try:
-        return [
-            given
-            for hour in range(max(1, lesson.lesson_hours))
-            for given in taker.take(
-                probe.platform, enrolled.token, course_id, lesson.lesson_id, hour, probe.time.now
-            )
-        ]
-    finally:
-        taker.plan = plan
 
 
 ANSWERED_AGAIN = 3  # wrong answers of the side below the mark sent again, right

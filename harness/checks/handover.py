@@ -8,12 +8,14 @@ subsidy cohort's passers of every level and its learner with the hours but not t
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
+from harness.api import Refused
 from harness.catalogue import load_catalogue
 from harness.checks._subsidy_support import Member, cohort
 from harness.checks._support import offered_courses, poll, study, study_setup
-from harness.failures import CannotJudge, CannotProbe, CheckFailure
+from harness.failures import CannotJudge, CannotProbe, CheckFailure, ProtocolViolation
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.study import Enrolled
@@ -31,7 +33,11 @@ def offline_voucher_for_every_completer_and_nobody_else(probe: Probe) -> None:
     never reported. The platform has `realtime_seconds` to report.
 
     Space: a completer and a non-completer side by side; retries (several sends of one report
-    are allowed, several reports are not)."""
+    are allowed, several reports are not); since stop 47 the province unavailable when the pass
+    is first listed, back right after: a report that met the outage is sent again, with the same
+    report id, within `realtime_seconds` (the interface: retried until acknowledged; a platform
+    sending each report once loses it). The harness lists the learner's certificates at every
+    poll, as a supervisor does, for a platform that reports when certificates are listed."""
     minimum = load_catalogue().get("COURSE-05").params["min_credited_hours"]
     courses = [c for c in offered_courses(probe.platform) if c.approval and c.level in minimum]
     if not courses:
@@ -50,8 +56,16 @@ def offline_voucher_for_every_completer_and_nobody_else(probe: Probe) -> None:
     standing = {e.learner.id_number: _completed(probe, e) for e in (completer, other)}
     if not standing[completer.learner.id_number] or standing[other.learner.id_number]:
         raise CannotProbe(PROBE, f"completion not as studied: {standing}")
-    for learner in (completer, other):  # a platform may report when certificates are listed
-        probe.supervisor.certificates(learner.learner.learner_id or "")
+    # The province is unavailable when the pass is first listed (a platform may report when
+    # certificates are listed): the report must be sent again once it is back.
+    probe.province.set_unavailable(True)
+    try:
+        for learner in (completer, other):
+            with suppress(Refused, ProtocolViolation):  # a 503 while the province is down
+                probe.supervisor.certificates(learner.learner.learner_id or "")
+    finally:
+        probe.province.set_unavailable(False)
+    outage_reports = _reports(probe, completer.learner.id_number)
     vouchers = _poll_vouchers(probe, completer, probe.thresholds.realtime_seconds)
     others = probe.province.offline_vouchers(id_number=other.learner.id_number)
     reports = {
@@ -64,6 +78,7 @@ def offline_voucher_for_every_completer_and_nobody_else(probe: Probe) -> None:
         "non_completer": other.learner.id_number,
         "non_completer_vouchers": [v.model_dump(mode="json") for v in others],
         "reports": reports,
+        "reports_during_the_outage": outage_reports,
     }
     probe.evidence.attach_json("hand-over", observed)
     mine = [v for v in vouchers if v.platform_id == probe.platform_id]
@@ -244,12 +259,14 @@ def _completed(probe: Probe, enrolled: Enrolled) -> bool:
 
 
 def _poll_vouchers(probe: Probe, enrolled: Enrolled, within_s: float) -> list[Any]:
-    return poll(
-        lambda: probe.province.offline_vouchers(id_number=enrolled.learner.id_number),
-        bool,
-        within_s,
-        POLL_S,
-    )
+    """The learner's offline vouchers, once there are some or `within_s` is over; the learner's
+    certificates listed before each look (a platform may report when they are listed)."""
+
+    def look() -> list[Any]:
+        probe.supervisor.certificates(enrolled.learner.learner_id or "")
+        return probe.province.offline_vouchers(id_number=enrolled.learner.id_number)
+
+    return poll(look, bool, within_s, POLL_S)
 
 
 def _reports(probe: Probe, id_number: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from harness.api import Refused, attempt
 from harness.checks._support import (
     a_course,
     also_enrolled,
+    answer_text,
     heartbeat_tolerance,
     lesson_progress,
     offered_courses,
@@ -27,6 +28,7 @@ from harness.spec.supervision import SupHeartbeat, SupPlayback
 
 TOLERANCE_S = 1.0
 REVIEW_BEHIND_S = (120.0, 50.0, 20.0, 0.0)  # STUDY-05: back, and re-watching forward again
+SEEK_BEFORE_CLOSE_S = 1500.0  # STUDY-07: the drag reported just before the lesson is closed
 PAUSED_BEATS = 3  # STUDY-05: paused heartbeats before the jump that would cash their time in
 
 
@@ -728,13 +730,19 @@ def reentering_a_lesson_resumes_where_it_stopped(probe: Probe) -> None:
     reopened in another window after logging out and in anew on the same device; and again after
     a new login on another device (a breakpoint kept per device or per window shows 0); lesson 2
     there too. The learner logs out first, as a client does: a platform may refuse a login while
-    another one is live (STUDY-03)."""
+    another one is live (STUDY-03). Since stop 47 lesson 1's player reports a seek
+    SEEK_BEFORE_CLOSE_S ahead just before it is closed (a drag the platform refuses, the last
+    position the player reported): the lesson still resumes at its furthest point (docs/
+    interface.md), never where the refused drag pointed — a platform resuming at the last
+    reported position lets a closed and reopened lesson skip ahead."""
     enrolled = study_setup(probe)
     if len(enrolled.lessons) < 2:
         raise CannotProbe("breakpoint resume", "the course has fewer than two lessons")
     first = study(probe, enrolled, 0)
     interval = heartbeat_tolerance(probe, first)
     watch_honestly(first, 600, "breakpoint resume")
+    first.wait(first.interval)
+    seek = first.beat(first.position + SEEK_BEFORE_CLOSE_S)  # refused as a seek: earns nothing
     probe.platform.close_playback(enrolled.token, first.playback_id)
     second = study(probe, enrolled, 1)
     watch_honestly(second, 300, "breakpoint resume")
@@ -763,6 +771,9 @@ def reentering_a_lesson_resumes_where_it_stopped(probe: Probe) -> None:
         "resume",
         {
             "journal": first.sent + second.sent,
+            "seek_before_closing_lesson_1": (
+                seek.reason if isinstance(seek, HeartbeatOut) else answer_text(seek)
+            ),
             "stopped_at": {f"lesson {i + 1}": at for i, at in stopped.items()},
             "resumed_at": {case: at for case, (_, at) in resumes.items()},
         },

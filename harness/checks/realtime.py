@@ -13,9 +13,13 @@ The space probed (docs/interface.md, "Real-time supervision"):
   while events are judged;
 - event types the learner causes: `login`, `liveness`, `playback_start`, `capture`, `quiz`,
   `playback_stop` by closing the playback (outside learner) and by logging out with it open
-  (inside learner), `logout`; each identified by its `ref` (login, liveness verification,
-  playback, challenge, question id). `completion` needs a whole course studied and is not
-  caused here;
+  (shared learner), `logout`; each identified by its `ref` (login, liveness verification,
+  playback, challenge, question id). Since stop 47 the inside learner's login is ended by a
+  newer login on another device with its playback open (its `playback_stop` and `logout`, the
+  newer login's `login` and `liveness`; where the platform refuses the newer login, STUDY-03's
+  alternative, it logs out with the playback open instead), and after signing out it tries a
+  login with an impostor's face: the failed check is a `liveness` event too (passed or not).
+  `completion` needs a whole course studied and is not caused here;
 - delivery: every caused event reaches every covering account within
   `thresholds.realtime_seconds` of the causing request's answer, once; no event of a learner an
   account does not cover reaches it (a later in-scope event is the sentinel: the stream is in id
@@ -92,10 +96,9 @@ class Journey:
     def learner_id(self) -> str:
         return self.enrolled.learner.learner_id or ""
 
-    def caused(self, kind: str, ref: str) -> None:
-        self.causes.append(
-            Cause(kind, ref, self.side, self.learner_id, time.monotonic(), self.phase)
-        )
+    def caused(self, kind: str, ref: str, at: float | None = None) -> None:
+        when = time.monotonic() if at is None else at
+        self.causes.append(Cause(kind, ref, self.side, self.learner_id, when, self.phase))
 
     def note_quiz_answers(self) -> None:
         for given in self.enrolled.quiz.given:
@@ -188,6 +191,51 @@ def sign_out(probe: Probe, journey: Journey, *, playback_open: bool) -> None:
     if playback_open and journey.study is not None:
         journey.caused("playback_stop", journey.study.playback_id)
     journey.caused("logout", login_id)
+
+
+def superseded(probe: Probe, journey: Journey) -> bool:
+    """The learner signs in on another device while its playback is open: the older login's
+    `playback_stop` and `logout`, the newer's `login` and `liveness`. False when the platform
+    refuses the newer login (compliant, STUDY-03: nothing was caused)."""
+    old_login = probe.platform.me(journey.token).login_id
+    newer = attempt(lambda: probe.learners.login(journey.enrolled.learner, device_id="device-B"))
+    if isinstance(newer, Refused):
+        return False
+    if journey.study is not None:
+        journey.caused("playback_stop", journey.study.playback_id)
+    journey.caused("logout", old_login)
+    journey.caused("login", newer.login_id)
+    journey.caused("liveness", newer.liveness_verification_id)
+    journey.token = newer.token
+    journey.study = None  # its playback ended with the older login
+    return True
+
+
+def failed_liveness(probe: Probe, journey: Journey) -> None:
+    """A login with an impostor's face, the learner signed out: refused (ID-03's matter), and
+    the failed check is a `liveness` event all the same ("decided, passed or not"), identified
+    by the verification id the supervision view's liveness events show for it."""
+    learner_id = journey.learner_id
+    before = {e.verification_id for e in probe.supervisor.liveness_events(learner_id)}
+    outcome = attempt(
+        lambda: probe.learners.login(
+            journey.enrolled.learner, device_id="device-C", kind="impostor"
+        )
+    )
+    answered = time.monotonic()
+    if not isinstance(outcome, Refused):
+        probe.platform.logout(outcome.token)
+        raise CannotProbe("study events", "an impostor's login was admitted (ID-03's failure)")
+    failed = [
+        e.verification_id
+        for e in probe.supervisor.liveness_events(learner_id)
+        if not e.passed and e.verification_id and e.verification_id not in before
+    ]
+    if not failed:
+        raise CannotProbe(
+            "study events", "the refused login's liveness check is not in the supervision view"
+        )
+    journey.caused("liveness", failed[-1], at=answered)
 
 
 # ---- reading what arrived ----------------------------------------------------------------------
@@ -497,7 +545,11 @@ def study_events_reach_exactly_their_scope_in_real_time(probe: Probe) -> None:
         study_until_quiz(probe, inside)
         everyone = {"inside": True, "outside": True, "shared": True}
         judge_live_view(watch, everyone, "while studying", live_rows)
-        sign_out(probe, inside, playback_open=True)
+        if superseded(probe, inside):
+            sign_out(probe, inside, playback_open=False)
+        else:
+            sign_out(probe, inside, playback_open=True)
+        failed_liveness(probe, inside)
         close_playback(probe, outside)
         sign_out(probe, outside, playback_open=False)
         sign_out(probe, shared, playback_open=True)

@@ -6,7 +6,9 @@ The space probed (docs/interface.md, "Self-check"), judged through
 - every brushing cheat of the cheat library (harness/scenarios/cheats.py) that leaves a trace a
   platform stores, each by a learner of its own, each to be flagged with the rule the interface
   names for it and the learner who did it:
-  machine-regular heartbeats (13 on the dot) → `regular_heartbeats`; 3 heartbeats at 2×,
+  machine-regular heartbeats (13, a timer's ±0.06 s in turn since stop 47: σ under the
+  interface's 0.1 s, so a rule flagging only a spread of a few milliseconds misses it) →
+  `regular_heartbeats`; 3 heartbeats at 2×,
   1.25× and 1.01× (only the first also ahead by its position: a rule that reads positions and
   not `rate`, or a rate line above 1.01, leaves it unflagged), 3 heartbeats claiming real
   time whose position is 1 s past the interface's line
@@ -14,8 +16,9 @@ The space probed (docs/interface.md, "Self-check"), judged through
   between → `ahead_of_clock`; the lesson's
   end reported right after opening, 1 s short of the duration (the interface's line:
   position ≥ duration − 1 s is the end) → `forged_end_report`; two capture challenges left to
-  expire, two answered with a still photo, one answered with another person's face →
-  `capture_failures` (expected only where the platform's own capture view shows those
+  expire, two answered with a still photo, one left to expire and the next answered with a
+  still photo (since stop 47: 2 failures of two kinds), one answered with another person's
+  face → `capture_failures` (expected only where the platform's own capture view shows those
   failures: a platform that passed such captures breaks STUDY-01/02, judged there, and leaves
   its self-check nothing to flag); three accounts signed in on one device, the first of them
   SHOP_EDGE_S less than a day before the other two (the window's far side, as the shop's
@@ -26,10 +29,11 @@ The space probed (docs/interface.md, "Self-check"), judged through
   other nine (the window's far side: a rule counting fewer than 24 h leaves the first account
   unflagged) → `shared_address` (each of
   them; harness/network_address.py; the trace of each of these sign-in findings shows the
-  learner's own sign-in under its own id, the others' as "another account"); five quiz
-  answers with no time to read → `fast_quiz_answers`; lessons played honestly back to back
-  for 17 h of content within one Shanghai day (from 00:30) → `round_the_clock` (the
-  interface: more than 16 h flagged, 10 h never);
+  learner's own sign-in under its own id, the others' as "another account"); four quiz
+  answers 1.5 s apart (since stop 47; before, back to back: under the interface's 2 s, so a
+  rule flagging only answers within a second misses them) → `fast_quiz_answers`; lessons
+  played honestly back to back for 17 h of content within one Shanghai day (from 00:30) →
+  `round_the_clock` (the interface: more than 16 h flagged, 10 h never);
 - a crowd of honest learners (HONEST_CROWD, harness/scenarios/crowd.py): each on a device of its
   own, heartbeats with a person's jitter (a spread of 2.5–5 s, now and then a double gap, never
   under the promised 0.5 s), positions advancing with the clock, captures answered live at once,
@@ -174,6 +178,13 @@ def cheat_library(probe: Probe) -> list[Cheat]:
             "still_captures",
             "capture_failures",
             lambda s: cheats.fake_captures(s, "still"),
+            failures_needed=2,
+        ),
+        # one missed and one replayed: 2 failures of two kinds (since stop 47)
+        Cheat(
+            "expired_then_still",
+            "capture_failures",
+            lambda s: cheats.expired_then_faked(s, "still", answer_within_s=answer_s),
             failures_needed=2,
         ),
         Cheat(

@@ -24,6 +24,7 @@ from harness.checks._subsidy_support import (
     Cohort,
     Member,
     accepted_claims,
+    archived_since,
     claim_lines,
     cohort,
     lines_of,
@@ -225,7 +226,13 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
     UTC); every quarter number of the year (the three quarters before the cohort's are filed as
     well: each answered, each line dated within its quarter, the year's end among the
     boundaries, tried from both sides when the run starts more than STUDY_DAYS_BEFORE_END days
-    before its quarter's end), and no learner and course in two accepted claims."""
+    before its quarter's end), and no learner and course in two accepted claims. Since stop 47
+    the next quarter's claim is judged as the earlier ones are: every line dated within it, and
+    no cohort member it may not hold (the learner whose archive was incomplete at the cohort's
+    filing, certified in the cohort's quarter, is never paid later: catalogue SUB-05); and the
+    cohort's quarter is filed once while the province is unavailable, just before its filing:
+    that filing must leave nothing, so the next one files the claim (`filed_now`; a platform
+    taking the quarter before the office answered keeps a claim nobody received)."""
     found = cohort(probe)
     probe.evidence.attach_json("cohort", found.observed())
     sent = _first_sent(probe, found)
@@ -240,12 +247,18 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
                     f"{member.role}: certificate dated {issued_on}, earned and first listed on"
                     f" {member.passed_on} (Asia/Shanghai)"
                 )
+    first = found.filing
+    if isinstance(first, ClaimFilingOut) and not first.filed_now:
+        problems.append(
+            f"filing {found.quarter} after the province's outage answered an earlier filing"
+            f" (filed_now false): the filing made while it was unavailable"
+            f" ({found.filing_in_outage}) was kept though the office never took a claim"
+        )
     again = attempt(lambda: probe.clock.file_subsidy_claim(found.quarter))
     resent = submissions(probe, found.quarter)
     accepted_for_quarter = [s for s in resent if s["status"] == 201]
     if len(accepted_for_quarter) > 1:
         problems.append(f"the office accepted {len(accepted_for_quarter)} claims for the quarter")
-    first = found.filing
     if isinstance(first, ClaimFilingOut) and first.claim_id is not None:
         if not isinstance(again, ClaimFilingOut) or again.claim_id != first.claim_id:
             problems.append("filing the quarter again did not answer the claim already filed")
@@ -257,14 +270,20 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
         for line in claim_lines(claim)
     } | {(line.get("id_number"), line.get("course_id")) for line in lines}
     next_quarter = found.next_quarter
+    # the learner held back for its incomplete archive, archived since: never paid later either
+    unarchived = found.member("unarchived")
+    caught_up = bool(unarchived.certificates) and archived_since(probe, unarchived)
     attempt(lambda: probe.clock.file_subsidy_claim(next_quarter))
     later = submissions(probe, next_quarter)
     later_lines = claim_lines(later[0]["claim"]) if later else []
+    problems += _outside_the_quarter(next_quarter, later_lines)
     for member in found.members:
-        if _claimable(member, next_quarter) and len(lines_of(member, later_lines)) != 1:
+        wanted = 1 if _claimable(member, next_quarter) else 0
+        if len(lines_of(member, later_lines)) != wanted:
+            issued = member.certificates[0].issued_on if member.certificates else None
             problems.append(
-                f"{member.role}: certified on {member.certificates[0].issued_on}, but"
-                f" {len(lines_of(member, later_lines))} lines in {next_quarter}'s claim, expected 1"
+                f"{member.role} (certified on {issued}): {len(lines_of(member, later_lines))}"
+                f" lines in {next_quarter}'s claim, expected {wanted}"
             )
         problems += _line_problems(member, later_lines)
     repeated = sorted(
@@ -286,6 +305,7 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
         else f"refused: {again.status} {again.detail}",
         "submissions_for_the_quarter": resent,
         "next_quarter": next_quarter,
+        "unarchived_learner_archived_before_the_next_filing": caught_up,
         "next_quarter_submissions": later,
         "earlier_quarters": earlier_quarters,
     }
@@ -304,6 +324,22 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
     )
 
 
+def _outside_the_quarter(quarter: str, lines: list[dict[str, Any]]) -> list[str]:
+    """Every line of a quarter's claim must hold a certificate issued within the quarter: a
+    certificate held back from its own quarter's claim (its archive incomplete then, SUB-05) is
+    never paid in a later one."""
+    first, last = quarter_days(quarter)
+    problems = []
+    for line in lines:
+        issued = _date(line.get("certificate_issued_on"))
+        if issued is None or not first <= issued <= last:
+            problems.append(
+                f"{quarter}'s claim lists certificate {line.get('certificate_number')} issued"
+                f" on {line.get('certificate_issued_on')}, outside {first}…{last}"
+            )
+    return problems
+
+
 def _earlier_quarters(probe: Probe, found: Cohort) -> tuple[list[str], dict[str, Any]]:
     """The three quarters before the cohort's, filed (all over, as a platform files them) oldest
     first, just before the cohort's own quarter: with the cohort's quarter and the next, every
@@ -320,20 +356,13 @@ def _earlier_quarters(probe: Probe, found: Cohort) -> tuple[list[str], dict[str,
     observed: dict[str, Any] = {}
     received = submissions_of(probe, found.earlier_filings)
     for quarter, filing in found.earlier_filings.items():
-        first, last = quarter_days(quarter)
         if isinstance(filing, Refused):
             problems.append(f"filing {quarter} was refused: {filing.status} {filing.detail}")
         elif filing.quarter != quarter:
             problems.append(f"filing {quarter} answered the claim of {filing.quarter}")
         sent = received[quarter]
         lines = [line for s in sent for line in claim_lines(s["claim"])]
-        for line in lines:
-            issued = _date(line.get("certificate_issued_on"))
-            if issued is None or not first <= issued <= last:
-                problems.append(
-                    f"{quarter}'s claim lists certificate {line.get('certificate_number')} issued"
-                    f" on {line.get('certificate_issued_on')}, outside {first}…{last}"
-                )
+        problems += _outside_the_quarter(quarter, lines)
         for member in found.members:
             wanted = 1 if _claimable(member, quarter) else 0
             if len(lines_of(member, lines)) != wanted:

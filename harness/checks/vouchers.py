@@ -169,6 +169,13 @@ def voucher_of_another_person_is_refused(probe: Probe) -> None:
     probe.evidence.note("vouchers of another person, another learner and a namesake were refused")
 
 
+def _shared_prefix(a: str, b: str) -> int:
+    """How many leading characters two occupation codes share."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+
+
 def _one_course_per_level(probe: Probe) -> list[CourseOut]:
     chosen: dict[str, CourseOut] = {}
     for course in offered_courses(probe.platform):
@@ -183,17 +190,23 @@ def voucher_for_another_occupation_or_level_is_refused(probe: Probe) -> None:
 
     Space: the voucher's occupation and level against the course's, on a course of every level
     the platform offers: every other level with the course's occupation, another occupation with
-    the course's level, and both other at once. Each is refused (one fresh learner tries them
-    all: refusals leave nothing behind, and a learner costs more than an attempt)."""
+    the course's level — one of another group and (since stop 47) the nearest code the province
+    lists (the longest shared prefix: 4-03-02-02 for a 4-03-02-01 course, where a platform
+    comparing codes down to the group only, N-NN-NN, enrols) — and both other at once. Each is
+    refused (one fresh learner tries them all: refusals leave nothing behind, and a learner
+    costs more than an attempt)."""
     occupations = [o.code for o in probe.province.occupations()]
     learner, login = probe.learners.logged_in()
 
     def mismatches_on(course: CourseOut) -> None:
-        other_code = next(code for code in occupations if code != course.occupation_code)
+        others = [code for code in occupations if code != course.occupation_code]
+        other_code = others[0]
+        nearest = max(others, key=lambda code: _shared_prefix(code, course.occupation_code or ""))
         other_levels = [lv for lv in LEVELS if lv != course.level]
         cases = [(f"voucher for level {lv}", course.occupation_code, lv) for lv in other_levels]
         cases += [
             (f"voucher for occupation {other_code}", other_code, course.level),
+            (f"voucher for the nearest occupation {nearest}", nearest, course.level),
             (f"voucher for {other_code} at level {other_levels[0]}", other_code, other_levels[0]),
         ]
         for case, occupation, level in cases:

@@ -195,14 +195,20 @@ def fake_capture(study: Study, kind: str, seconds: float) -> CheatRecord:
 
 
 # ---- brushing as the compliance self-check sees it (POST-06) ----------------------------------
+SCRIPT_JITTER_S = 0.06  # a script's gaps: the interval ± this, alternately (σ ≈ 0.06 s)
+UNREAD_GAP_S = 1.5  # a script's quiz answers: this far apart (the interface flags < 2 s)
+
+
 def machine_regular_heartbeats(study: Study, beats: int = 13) -> CheatRecord:
-    """A script's heartbeats: exactly one announced interval apart, every one on the dot, with
-    honest positions (each credits what the clock allows: only the rhythm gives it away)."""
+    """A script's heartbeats: one announced interval apart give or take SCRIPT_JITTER_S, in turn
+    early and late (a timer's jitter: σ ≈ 0.06 s, under the interface's 0.1 s that must be
+    flagged, so a platform flagging only a spread of a few milliseconds misses it), with honest
+    positions (each credits what the clock allows: only the rhythm gives it away)."""
     record = CheatRecord("machine_regular_heartbeats", f"{beats} heartbeats on the dot")
-    if study.position + beats * study.interval > study.lesson.duration_s:
+    if study.position + (beats + 1) * study.interval > study.lesson.duration_s:
         raise CannotProbe("machine_regular_heartbeats", "the lesson is too short for the run")
-    for _ in range(beats):
-        study.wait(study.interval)
+    for index in range(beats):
+        study.wait(study.interval + (SCRIPT_JITTER_S if index % 2 else -SCRIPT_JITTER_S))
         record.answers.append(study.beat(study.position + study.interval))
     return record
 
@@ -217,6 +223,27 @@ def ignore_captures(study: Study, misses: int = 2, answer_within_s: float = 60) 
         study.wait(answer_within_s + 1)
         study.open_challenge = None  # unanswered: the player does not hold on to it
         record.answers.append(study.beat(study.position))
+    return record
+
+
+def expired_then_faked(study: Study, kind: str, answer_within_s: float = 60) -> CheatRecord:
+    """Two capture failures of different kinds: the first challenge left until its deadline
+    passes, the replacement answered with a `kind` image in time (a rule counting each kind of
+    failure apart sees one of each)."""
+    record = CheatRecord(f"expired_then_{kind}", f"a capture left to expire, the next {kind}")
+    if study.watch_until_challenge(step=300) is None:
+        raise CannotProbe(record.name, "no capture challenge in the lesson")
+    study.wait(answer_within_s + 1)
+    study.open_challenge = None  # unanswered: the player does not hold on to it
+    record.answers.append(study.beat(study.position))
+    if study.open_challenge is None:  # a platform may issue the replacement a heartbeat later
+        study.wait(5)
+        record.answers.append(study.beat(study.position))
+    if study.open_challenge is None:
+        raise CannotProbe(record.name, "no replacement challenge after the missed one")
+    record.answers.append(study.answer(kind))
+    study.wait(5)
+    study.beat(study.position)
     return record
 
 
@@ -237,8 +264,10 @@ def fake_captures(study: Study, kind: str, times: int = 2) -> CheatRecord:
 
 def quiz_answers_unread(study: Study, answers: int = 4) -> CheatRecord:
     """A script answering the lesson's quiz questions one after another, no time to read them.
-    Four answers: the first and three more each within a second of the one before, the fewest
-    the interface says must be flagged (a platform needing a fourth fast one passed five)."""
+    Four answers: the first and three more each UNREAD_GAP_S after the one before (the clock
+    moved; under the interface's 2 s, so a platform flagging only answers within a second
+    misses them), the fewest the interface says must be flagged (a platform needing a fourth
+    fast one passed five)."""
     token = study.token or study.enrolled.token
     questions = [
         q
@@ -251,7 +280,9 @@ def quiz_answers_unread(study: Study, answers: int = 4) -> CheatRecord:
             f"the lesson has {len(questions)} quiz questions, {answers} are needed",
         )
     record = CheatRecord("quiz_answers_unread", f"{answers} quiz answers with no reading time")
-    for question in questions:
+    for index, question in enumerate(questions):
+        if index:
+            study.wait(UNREAD_GAP_S)
         try:
             record.answers.append(
                 study.platform.answer_question(token, question.question_id, question.options[0].key)

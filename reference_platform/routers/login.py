@@ -96,6 +96,8 @@ def login(
         passed=verdict.passed,
         reason=verdict.reason,
     )
+    if not verdict.passed and defects.active("failed_liveness_not_streamed"):
+        event.unstreamed = True  # read by study_events: a refused check sent to no stream
     if verdict.fresh:
         db.add(event)
     if not verdict.passed:
