@@ -1074,11 +1074,8 @@ _DEFECT_LIST = (
     ),
     Defect(
         "claim_kept_before_the_office_answers",
-        ("SUB-01", "SUB-02"),
-        (
-            "claim_pays_each_certified_learner_at_its_levels_rate_once",
-            "quarter_claimed_once_listing_what_certificates_and_archive_show",
-        ),
+        ("SUB-02",),
+        ("quarter_claimed_once_listing_what_certificates_and_archive_show",),
         "A quarter's filing is stored before the subsidy office answers (so that two filings at "
         "once send one claim): a filing the office never took, the province unavailable, is "
         "kept, and the quarter is never claimed.",
@@ -1090,6 +1087,37 @@ _DEFECT_LIST = (
         "The self-check counts failed captures of each kind apart (missed, replayed): a "
         "learner who let one capture expire and answered the next with a still photo is not "
         "flagged, though 2 captures failed or expired.",
+    ),
+    Defect(
+        "baseline_kept_per_lesson",
+        ("STUDY-05",),
+        ("seek_past_furthest_point_earns_no_credit",),
+        "A new playback's first stretch is timed from the lesson's last heartbeat, not from its "
+        "opening: a lesson closed for ten minutes and opened again takes a ten-minute jump.",
+    ),
+    Defect(
+        "export_scopes_institution_by_learner",
+        ("POST-01",),
+        ("export_matches_the_supervision_view",),
+        "An institution's learning-data export holds every course of its learners, the rows "
+        "of a learner's lessons in another institution's course included.",
+    ),
+    Defect(
+        "variant_course_borrows_approval",
+        ("COURSE-01",),
+        ("every_offered_course_has_a_valid_provincial_approval",),
+        "A variant of an approved course (same occupation, level and lesson hours) is offered "
+        "under that course's approval number instead of being applied for: never reviewed.",
+    ),
+    Defect(
+        "claims_hours_credited_at_filing",
+        ("SUB-01", "SUB-02"),
+        (
+            "claim_pays_each_certified_learner_at_its_levels_rate_once",
+            "quarter_claimed_once_listing_what_certificates_and_archive_show",
+        ),
+        "A claim line pays the hours the learner has credited when the claim is filed, not the "
+        "hours the certificate was issued for: hours studied after the certificate are paid.",
     ),
     Defect(
         "liveness_fails_open_when_authority_down",

@@ -67,6 +67,9 @@ def _scoped(query: Any, scope: ExportScope, defects: ActiveDefects) -> Any:
     if defects.active("export_leaks_other_scope") and scope.kind == "institution":
         # the slip: only the enterprise's scope was remembered when the export was written
         return query
+    if defects.active("export_scopes_institution_by_learner"):
+        # the slip: the institution's learners, every course of theirs (the learner list's rule)
+        return restrict(query, account, LessonProgress.learner_id)
     return restrict(query, account, LessonProgress.learner_id, LessonProgress.course_id)
 
 

@@ -38,6 +38,7 @@ from reference_platform import study_events
 from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.clock import Clock
 from reference_platform.credit import Beat, CreditRules, PlaybackState, capture_points, judge
+from reference_platform.db import aware_utc
 from reference_platform.defects import ActiveDefects
 from reference_platform.in_flight import STUDY_REQUESTS
 from reference_platform.logins import expiry_after_request, study_may_earn
@@ -223,10 +224,12 @@ def open_playback(
         window_id=body.window_id,
         opened_at=now,
         last_seq=None,
-        last_credit_at=now,
+        last_credit_at=now,  # a playback's first stretch is timed from its opening
         credited_s=0.0,
         heartbeats_received=0,
     )
+    if defects.active("baseline_kept_per_lesson"):
+        playback.last_credit_at = _lesson_baseline(db, progress, now)
     db.add(playback)
     db.commit()
     resume = progress.furthest_position_s  # the furthest point: never where a refused drag was
@@ -478,3 +481,16 @@ def _last_reported_position(
         .limit(1)
     )
     return resume if last is None else min(float(last), float(lesson.duration_s))
+
+
+def _lesson_baseline(db: Session, progress: LessonProgress, now: dt.datetime) -> dt.datetime:
+    """The defect `baseline_kept_per_lesson`: a new playback's first stretch timed from the
+    lesson's last accepted heartbeat (of any earlier playback), so the time the lesson was
+    closed counts as watched."""
+    last = db.scalar(
+        select(Playback.last_credit_at)
+        .where(Playback.progress_id == progress.id)
+        .order_by(Playback.last_credit_at.desc())
+        .limit(1)
+    )
+    return now if last is None else min(aware_utc(last), now)

@@ -190,7 +190,11 @@ def _certified(db: Session, defects: ActiveDefects) -> list[Certified]:
             level=cert.level,
             certificate_number=cert.number,
             issued_on=cert.issued_on,
-            lesson_hours=cert.lesson_hours,
+            lesson_hours=(
+                _credited_now(db, cert, defects)
+                if defects.active("claims_hours_credited_at_filing")
+                else cert.lesson_hours  # the hours the certificate was issued for
+            ),
             first_flagged_on=first_flagged.get(cert.learner_id),
             archive_complete=f"certificate:{cert.number}" in archived_certificates,
         )
@@ -270,3 +274,15 @@ def _row(quarter: str, line: ClaimLine) -> SubsidyClaimLine:
         rate=str(line.rate),
         amount=str(line.amount),
     )
+
+
+def _credited_now(db: Session, cert: Certificate, defects: ActiveDefects) -> int:
+    """The defect `claims_hours_credited_at_filing`: the learner's credited hours in the course
+    when the claim is filed, hours studied after the certificate included."""
+    rows = db.scalars(
+        select(LessonProgress).where(
+            LessonProgress.learner_id == cert.learner_id,
+            LessonProgress.course_id == cert.course_id,
+        )
+    )
+    return credited_hours(rows, defects)

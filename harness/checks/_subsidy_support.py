@@ -200,7 +200,8 @@ class Cohort:
     timings: dict[str, float] = field(default_factory=dict)  # seconds since the start, by phase
     # the EARLIER_QUARTERS before `quarter`, oldest first, filed just before it (SUB-02 judges)
     earlier_filings: dict[str, ClaimFilingOut | Refused] = field(default_factory=dict)
-    # the quarter filed once while the province was unavailable, just before `filing`
+    # the quarter before `quarter`, filed once while the province was unavailable just before
+    # `earlier_filings`: what that filing answered
     filing_in_outage: str = ""
 
     def member(self, role: str) -> Member:
@@ -327,15 +328,17 @@ def _build(probe: Probe) -> Cohort:
             _pass_at_the_boundary(probe, [m for m in members if m.passes_at], last)
             timings["boundary_s"] = time.monotonic() - started
             _flag_after_certificate(probe, next(m for m in members if m.role == "flagged_late"))
+            _study_after_certificate(probe, next(m for m in members if m.role == "junior"))
             members += earlier
             _await_archive(probe, members)
             timings["archive_s"] = time.monotonic() - started
-            # Oldest first, as a platform files: the quarters before the cohort's, then its own.
+            # Oldest first, as a platform files: the quarters before the cohort's, then its own;
+            # the one just before it first once while the province is unavailable.
+            in_outage = _filed_while_unavailable(probe, quarters_before(quarter, 1)[0])
             earlier_filings = {
                 q: attempt(lambda q=q: probe.clock.file_subsidy_claim(q))
                 for q in quarters_before(quarter, EARLIER_QUARTERS)
             }
-            in_outage = _filed_while_unavailable(probe, quarter)
             filing = attempt(lambda: probe.clock.file_subsidy_claim(quarter))
         finally:
             probe.province.refuse_archive(unarchived.id_number, refused=False)
@@ -351,8 +354,8 @@ def _build(probe: Probe) -> Cohort:
 def _filed_while_unavailable(probe: Probe, quarter: str) -> str:
     """File `quarter` once while the province is unavailable (its outage answers every call
     503): nothing can be sent, so nothing may be kept (docs/interface.md: 503, and a claim the
-    office never took is not a filing) — the filing right after must send the claim. The
-    answer, in words."""
+    office never took is not a filing) — the quarter's next filing must send the claim (the
+    quarter before the cohort's holds its `quarter_before` learner). The answer, in words."""
     probe.province.set_unavailable(True)
     try:
         outcome = attempt(lambda: probe.clock.file_subsidy_claim(quarter))
@@ -575,6 +578,38 @@ def _pass_at_the_boundary(probe: Probe, held: list[Member], last: dt.date) -> No
         if platform_today(probe.time) != passed_on:
             raise CannotProbe(PROBE, f"{member.role}'s pass and listing straddled midnight")
         member.passed_on = passed_on
+
+
+def _study_after_certificate(probe: Probe, member: Member) -> None:
+    """Once certified, the member studies one lesson more (its questions answered QUIZ_GAP_S
+    apart, as a person reads, then the lesson watched to its end, its capture passed): its
+    credited hours grow past the certificate's, and a claim pays the hours the certificate was
+    issued for (catalogue SUB-01), not those credited when the claim is filed. `credited_hours`
+    stays what the view showed at the certificate."""
+    enrolled = member.enrolled
+    if not member.certificates or member.lessons_done >= len(enrolled.lessons):
+        return
+    enrolled.renew_if_expiring(probe.clock.now(), dt.timedelta(hours=2))
+    lesson = enrolled.lessons[member.lessons_done]
+    key = enrolled.quiz.key(member.course_id)
+    for question in [
+        q
+        for q in enrolled.quiz.questions(probe.platform, enrolled.token, member.course_id)
+        if q.lesson_id == lesson.lesson_id and q.question_id in key
+    ]:
+        answered = attempt(
+            lambda q=question: probe.platform.answer_question(
+                enrolled.token, q.question_id, key[q.question_id]
+            )
+        )
+        if isinstance(answered, Refused) and answered.status != 409:  # 409: answered already
+            raise CannotProbe(PROBE, f"an answer after the certificate was refused: {answered}")
+        probe.clock.advance(QUIZ_GAP_S)
+    session = attempt(lambda: _open(probe, member, member.lessons_done))
+    if isinstance(session, Refused):  # a platform may end a completer's study: nothing more
+        return
+    probe.time.wait(lesson.duration_s - session.position + 1)
+    _finish(probe, member, session)
 
 
 def _flag_after_certificate(probe: Probe, member: Member) -> None:

@@ -17,6 +17,7 @@ view (`_other_reads`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -52,7 +53,8 @@ def _other_reads(learner_id: str) -> dict[str, Callable[[SupervisionClient], Any
     capture's image and a playback's heartbeats (by ids made for the learner: an answer of
     nothing is a read all the same), the five dataset exports and the live view. A platform
     leaving its image reader out of the log (`<img>` tags fetch in bulk) passed before."""
-    capture, playback = f"chl-audit-{learner_id}", f"pbk-audit-{learner_id}"
+    tag = hashlib.sha256(learner_id.encode()).hexdigest()[:12]  # ids well under 64 characters
+    capture, playback = f"chl-audit-{tag}", f"pbk-audit-{tag}"
     reads: dict[str, Callable[[SupervisionClient], Any]] = {
         f"/captures/{capture}/image": lambda c: c.capture_image(capture),
         f"/heartbeats?playback_id={playback}": lambda c: c.heartbeats(playback),

@@ -110,6 +110,7 @@ def long_lesson_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
 
 
 SAME_OFFSET_S = 1.0  # two hours' captures this close in their parts: one offset
+SAME_OFFSET_FALSE_ALARM = 5e-5  # the most chance of three learners all repeating we accept
 
 
 def _one_offset_for_every_hour(evidences: list[dict[str, Any]]) -> list[str]:
@@ -118,13 +119,18 @@ def _one_offset_for_every_hour(evidences: list[dict[str, Any]]) -> list[str]:
     capture tells the learner when every later one comes. Watched in LONG_LESSON_STEP_S steps,
     two fresh draws fall in one step with probability step / (0.85 × part): 60 / 2295 for
     2-hour lessons of 90 min, so three learners all so by chance about once in 56,000 runs.
-    Fewer than three learners with every hour captured: nothing judged."""
+    Not judged (nothing returned): fewer than three learners with every hour captured, hours
+    whose length is not a whole number of steps (the bins shift from hour to hour), or hours so
+    short that chance passes SAME_OFFSET_FALSE_ALARM."""
     offsets: list[list[float]] = []
     for evidence in evidences:
         lesson = evidence.get("long_lesson")
         if not lesson or lesson["lesson_hours"] < 2:
             return []
         part = lesson["duration_s"] / lesson["lesson_hours"]
+        chance = LONG_LESSON_STEP_S / (0.85 * part)  # two fresh draws in one step's bin
+        if part % LONG_LESSON_STEP_S or chance**3 > SAME_OFFSET_FALSE_ALARM:
+            return []  # hours off the step grid, or too short to tell a repeat from chance
         first: dict[int, float] = {}
         for capture in sorted(evidence.get("captures", []), key=lambda c: c["issued_at"]):
             hour = min(int(capture["position_s"] // part), lesson["lesson_hours"] - 1)

@@ -26,8 +26,10 @@ def every_offered_course_has_a_valid_provincial_approval(probe: Probe) -> None:
 
     Each must carry an approval number that the province's registry holds as valid, for this
     platform, with the course's occupation, level and lesson hours (the derived values the
-    registry approved); a course without one, an unknown or revoked number, another platform's
-    number or an approval for other content is a failure.
+    registry approved), and (since stop 47) given to this very course (the registry's
+    `platform_course_id`: a variant of an approved course offered under that course's number
+    was never reviewed); a course without one, an unknown or revoked number, another platform's
+    number, another course's or an approval for other content is a failure.
 
     And only an offered course can be enrolled in ("unapproved courses cannot be enrolled in"):
     a learner holding a valid voucher for an offered course tries a course id no course has, and
@@ -64,6 +66,11 @@ def every_offered_course_has_a_valid_provincial_approval(probe: Probe) -> None:
             problems.append(
                 f"{course.course_id}: approval is for {record.occupation_code}/"
                 f"{record.level}/{record.lesson_hours}h"
+            )
+        elif record.platform_course_id != course.course_id:
+            problems.append(
+                f"{course.course_id}: approval {record.number} was given to course"
+                f" {record.platform_course_id}, not to this one (its content never reviewed)"
             )
     probe.evidence.attach_json("catalogue-vs-registry", rows)
     if problems:

@@ -8,7 +8,12 @@ The space probed (docs/interface.md, "Learning-data export"):
 - formats: both, `csv` (UTF-8 with BOM, header row) and `xlsx` (first worksheet, header row);
 - rows: one learner inside the scoped accounts' scope (employed by the profile's enterprise,
   enrolled in a course of its institution) and one outside it, each with a trail (an opened
-  lesson, credited seconds, a passed capture), beside whatever the platform already holds;
+  lesson, credited seconds, a passed capture), and (since stop 47) one shared: studying
+  another institution's course, enrolled in the institution's too (never studied there) — the
+  institution's file holds none of its rows of the other course (its view's rows are of its
+  own courses, where an unopened lesson may be listed with zeros; an export scoped by learner
+  only holds the other course's), the enterprise's none either —
+  beside whatever the platform already holds;
 - expected answer: each account's file holds exactly the rows of its own `/supervision/progress`
   view, each with the learner's `name` and `id_number` as its `/supervision/learners` view shows
   them (masked for scoped accounts), cell by cell, no row missing, none extra, none twice; the
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.checks._support import also_enrolled
 from harness.checks.supervision_scope import (
     accounts_by_kind,
     courses_inside_and_outside,
@@ -36,6 +42,7 @@ from harness.supervision import SupervisionClient
 
 SHOWN_DIFFERENCES = 5  # rows shown per difference in a finding (all are in the evidence)
 PLATFORM_WIDE = ("authority", "auditor")
+COURSE_COLUMN = list(EXPORT_COLUMNS).index("course_id")
 
 
 def view_rows(account: SupervisionClient) -> list[Row]:
@@ -73,6 +80,8 @@ def export_matches_the_supervision_view(probe: Probe) -> None:
     )
     inside = learner_with_trail(probe, inside_course)
     outside = learner_with_trail(probe, outside_course)
+    shared = learner_with_trail(probe, outside_course)  # studies another institution's course
+    also_enrolled(probe, shared.enrolled, inside_course)  # and is the institution's learner too
     employ(accounts["enterprise"], inside.enrolled)
     findings: list[dict[str, Any]] = []
     tally: list[dict[str, Any]] = []
@@ -86,7 +95,8 @@ def export_matches_the_supervision_view(probe: Probe) -> None:
         # The trail's learners are placed for the first account of each kind (a second
         # enterprise or institution of the profile has other employees and courses).
         judged_sides = account is accounts[account.kind]
-        expected_sides = {"inside": True, "outside": account.kind in PLATFORM_WIDE}
+        platform_wide = account.kind in PLATFORM_WIDE
+        expected_sides = {"inside": True, "outside": platform_wide, "shared": platform_wide}
         for file_format, data in files.items():
             name = f"{account.kind}-{account.username}.{file_format}"
             try:
@@ -98,6 +108,12 @@ def export_matches_the_supervision_view(probe: Probe) -> None:
             sides = {
                 "inside": bool(learner_rows(rows, inside.learner_id)),
                 "outside": bool(learner_rows(rows, outside.learner_id)),
+                # the shared learner's rows of a course the account does not cover (a scoped
+                # platform may list its unopened lessons of the institution's course with zeros)
+                "shared": any(
+                    row[COURSE_COLUMN] != inside_course.course_id or platform_wide
+                    for row in learner_rows(rows, shared.learner_id)
+                ),
             }
             tally.append(
                 {"file": name, "bytes": len(data), "rows": len(rows), "view_rows": len(before)}

@@ -22,13 +22,15 @@ from harness.failures import CannotProbe, CheckFailure
 from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios import cheats, spaces
-from harness.scenarios.study import Study
+from harness.scenarios.study import Enrolled, Study
 from harness.spec.study import HeartbeatOut
 from harness.spec.supervision import SupHeartbeat, SupPlayback
 
 TOLERANCE_S = 1.0
 REVIEW_BEHIND_S = (120.0, 50.0, 20.0, 0.0)  # STUDY-05: back, and re-watching forward again
 SEEK_BEFORE_CLOSE_S = 1500.0  # STUDY-07: the drag reported just before the lesson is closed
+CLOSED_FOR_S = 600.0  # STUDY-05: the lesson closed this long before it is opened again
+JUMP_PAST_BOUND_S = 60.0  # the reopened playback's first heartbeat: this far past its bound
 PAUSED_BEATS = 3  # STUDY-05: paused heartbeats before the jump that would cash their time in
 
 
@@ -319,7 +321,7 @@ def _jump_after_pauses(session: Study, furthest: float) -> dict[str, Any]:
         session.wait(session.interval)
         answers.append(session.beat(furthest, paused=True))
     session.wait(session.interval)
-    jump = session.beat(furthest + PAUSED_BEATS * session.interval)
+    jump = session.beat(furthest + (PAUSED_BEATS + 1) * session.interval)
     session.position = furthest
     found: dict[str, Any] = {
         "paused": [
@@ -331,8 +333,39 @@ def _jump_after_pauses(session: Study, furthest: float) -> dict[str, Any]:
         jump.credited_delta_s > 0 or jump.furthest_position_s > furthest + TOLERANCE_S
     ):
         found["problem"] = (
-            f"after {PAUSED_BEATS} paused heartbeats, a jump {PAUSED_BEATS} intervals ahead earned "
-            f"{jump.credited_delta_s:g} s ({jump.reason}): the time spent paused was cashed in"
+            f"after {PAUSED_BEATS} paused heartbeats, a jump {PAUSED_BEATS + 1} intervals ahead"
+            f" earned {jump.credited_delta_s:g} s ({jump.reason}): the time spent paused was"
+            " cashed in"
+        )
+    return found
+
+
+def _jump_after_reopening(
+    probe: Probe, enrolled: Enrolled, session: Study, furthest: float
+) -> dict[str, Any]:
+    """Close the lesson, let CLOSED_FOR_S pass, reopen it and send its first heartbeat one
+    interval later, JUMP_PAST_BOUND_S beyond furthest + elapsed + interval; `problem` set if it
+    earned or moved the furthest point."""
+    session.settle_capture()
+    probe.platform.close_playback(enrolled.token, session.playback_id)
+    session.wait(CLOSED_FOR_S)
+    again = study(probe, enrolled, 0, session.window_id)
+    start = again.position
+    again.wait(again.interval)
+    jump = again.beat(start + 2 * again.interval + JUMP_PAST_BOUND_S)
+    found: dict[str, Any] = {
+        "closed_for_s": CLOSED_FOR_S,
+        "resumed_at": start,
+        "jump": jump.model_dump(mode="json") if isinstance(jump, HeartbeatOut) else str(jump),
+        "journal": again.sent,
+    }
+    if isinstance(jump, HeartbeatOut) and (
+        jump.credited_delta_s > 0 or jump.furthest_position_s > furthest + TOLERANCE_S
+    ):
+        found["problem"] = (
+            f"a lesson reopened after {CLOSED_FOR_S:g} s closed took a first heartbeat"
+            f" {JUMP_PAST_BOUND_S:g} s past its bound, earning {jump.credited_delta_s:g} s"
+            f" ({jump.reason}): the time it was closed was cashed in"
         )
     return found
 
@@ -351,11 +384,16 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
       allowed (not refused) and earns nothing: credit never exceeds the furthest point;
     - after all that, honest watching goes on and credit never exceeds what was watched;
     - (since stop 47) then PAUSED_BEATS paused heartbeats one interval apart at the furthest
-      point and, one interval later, a playing one PAUSED_BEATS intervals ahead: every accepted
-      heartbeat, paused too, moves the `elapsed` baseline (docs/interface.md), so the jump is
-      PAUSED_BEATS − 1 intervals beyond the bound and earns 0, the furthest point unmoved; a
+      point and, one interval later, a playing one PAUSED_BEATS + 1 intervals ahead: every
+      accepted heartbeat, paused too, moves the `elapsed` baseline (docs/interface.md), so the
+      jump is PAUSED_BEATS − 1 intervals beyond the bound and earns 0, the furthest point
+      unmoved (timed from the last playing heartbeat it is inside the bound); a
       platform timing the next stretch from the last heartbeat that *played* lets the time
-      spent paused be cashed in by the jump."""
+      spent paused be cashed in by the jump;
+    - and then the lesson closed, CLOSED_FOR_S of clock, the lesson opened again and, one
+      interval later, its first heartbeat JUMP_PAST_BOUND_S past the new playback's bound
+      (`elapsed` counts from its opening): a seek, 0 earned — a platform timing a playback's
+      first stretch from the lesson's last heartbeat lets the time it was closed be cashed in."""
     enrolled = study_setup(probe)
     session = study(probe, enrolled, 0)
     tolerance = heartbeat_tolerance(probe, session)
@@ -384,6 +422,7 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
     session.watch(session.interval)
     honest = session.position
     paused = _jump_after_pauses(session, honest)
+    reopened = _jump_after_reopening(probe, enrolled, session, honest)
     review = next((r for r in reviews if isinstance(r, Refused)), reviews[0])
     row = lesson_progress(probe, enrolled, session.lesson.lesson_id)
     beyond = []
@@ -404,6 +443,7 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
             "journal": session.sent,
             "progress": row.model_dump(mode="json") if row else None,
             "jump_after_pauses": paused,
+            "jump_after_reopening": reopened,
         },
     )
     if row is None:
@@ -429,8 +469,7 @@ def seek_past_furthest_point_earns_no_credit(probe: Probe) -> None:
         )
     if isinstance(review, Refused):
         problems.append(f"reviewing backwards was refused ({review.status} {review.detail})")
-    if paused.get("problem"):
-        problems.append(paused["problem"])
+    problems += [found["problem"] for found in (paused, reopened) if found.get("problem")]
     if problems:
         raise CheckFailure(
             "The seek bound is not furthest + elapsed + one heartbeat interval",

@@ -223,9 +223,11 @@ def failed_liveness(probe: Probe, journey: Journey) -> None:
         )
     )
     answered = time.monotonic()
-    if not isinstance(outcome, Refused):
+    if not isinstance(outcome, Refused):  # ID-03's failure, judged there: no failed check here
         probe.platform.logout(outcome.token)
-        raise CannotProbe("study events", "an impostor's login was admitted (ID-03's failure)")
+        journey.caused("login", outcome.login_id)  # (its liveness check may be a reused one)
+        journey.caused("logout", outcome.login_id)
+        return
     failed = [
         e.verification_id
         for e in probe.supervisor.liveness_events(learner_id)

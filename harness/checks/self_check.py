@@ -30,7 +30,7 @@ The space probed (docs/interface.md, "Self-check"), judged through
   unflagged) → `shared_address` (each of
   them; harness/network_address.py; the trace of each of these sign-in findings shows the
   learner's own sign-in under its own id, the others' as "another account"); four quiz
-  answers 1.5 s apart (since stop 47; before, back to back: under the interface's 2 s, so a
+  answers 1.2 s apart (since stop 47; before, back to back: under the interface's 2 s, so a
   rule flagging only answers within a second misses them) → `fast_quiz_answers`; lessons
   played honestly back to back for 17 h of content within one Shanghai day (from 00:30) →
   `round_the_clock` (the interface: more than 16 h flagged, 10 h never);
@@ -77,6 +77,8 @@ are claimable only if never flagged.
 
 from __future__ import annotations
 
+import itertools
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -292,6 +294,41 @@ def failures_not_shown(supervisor: SupervisionClient, learner_id: str, cheat: Ch
     )
 
 
+REGULAR_GAPS, REGULAR_SPREAD_S = 12, 0.1  # the interface: σ under 0.1 s over 12 gaps is flagged
+FAST_ANSWERS_NEEDED, FAST_GAP_S = 3, 2.0  # the interface: 3 answers each under 2 s after the last
+
+
+def rhythm_not_shown(supervisor: SupervisionClient, learner_id: str, cheat: Cheat) -> str:
+    """Why the platform's own record of the cheat's timing leaves the self-check nothing it must
+    flag ("" when the record shows the pattern): the script's heartbeats or answers are timed
+    by the harness, and real time (a busy machine, a 503 sent again after Retry-After) can
+    stretch them past the interface's line; the platform is judged by what it recorded."""
+    if cheat.rule == "regular_heartbeats":
+        playbacks = supervisor.playbacks(learner_id)
+        for playback in playbacks:
+            moments = sorted(h.at for h in supervisor.heartbeats(playback.playback_id))
+            gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(moments)]
+            if any(
+                statistics.pstdev(gaps[i : i + REGULAR_GAPS]) < REGULAR_SPREAD_S
+                for i in range(len(gaps) - REGULAR_GAPS + 1)
+            ):
+                return ""
+        return (
+            f"no {REGULAR_GAPS} consecutive heartbeat gaps the platform recorded spread under"
+            f" {REGULAR_SPREAD_S:g} s (real time stretched the script's rhythm)"
+        )
+    if cheat.rule == "fast_quiz_answers":
+        moments = sorted(a.answered_at for a in supervisor.quiz_answers(learner_id))
+        fast = sum((b - a).total_seconds() < FAST_GAP_S for a, b in itertools.pairwise(moments))
+        if fast >= FAST_ANSWERS_NEEDED:
+            return ""
+        return (
+            f"{fast} answers the platform recorded under {FAST_GAP_S:g} s after the previous one,"
+            f" {FAST_ANSWERS_NEEDED} needed (real time stretched the script's pace)"
+        )
+    return ""
+
+
 def opened(probe: Probe, enrolled: Enrolled) -> Study:
     if not enrolled.lessons:
         raise CannotProbe("self-check", f"course {enrolled.course.course_id} has no lesson")
@@ -379,7 +416,9 @@ def self_check_flags_every_cheat_and_no_honest_learner(probe: Probe) -> None:
         study = opened(probe, enrolled)
         records[cheat.name] = cheat.make(study).summary()
         learner_id = enrolled.learner.learner_id or ""
-        why_not = failures_not_shown(probe.supervisor, learner_id, cheat)
+        why_not = failures_not_shown(probe.supervisor, learner_id, cheat) or rhythm_not_shown(
+            probe.supervisor, learner_id, cheat
+        )
         if why_not:
             not_applicable[cheat.name] = why_not
             continue

@@ -230,9 +230,10 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
     the next quarter's claim is judged as the earlier ones are: every line dated within it, and
     no cohort member it may not hold (the learner whose archive was incomplete at the cohort's
     filing, certified in the cohort's quarter, is never paid later: catalogue SUB-05); and the
-    cohort's quarter is filed once while the province is unavailable, just before its filing:
-    that filing must leave nothing, so the next one files the claim (`filed_now`; a platform
-    taking the quarter before the office answered keeps a claim nobody received)."""
+    quarter before the cohort's is filed once while the province is unavailable, just before
+    the earlier quarters' filings: that filing must leave nothing, so the quarter's next filing
+    sends its claim (a platform storing the quarter before the office answered keeps a filing
+    with no claim: `filed_now` false, no claim id, and its learners never claimed)."""
     found = cohort(probe)
     probe.evidence.attach_json("cohort", found.observed())
     sent = _first_sent(probe, found)
@@ -248,12 +249,6 @@ def quarter_claimed_once_listing_what_certificates_and_archive_show(probe: Probe
                     f" {member.passed_on} (Asia/Shanghai)"
                 )
     first = found.filing
-    if isinstance(first, ClaimFilingOut) and not first.filed_now:
-        problems.append(
-            f"filing {found.quarter} after the province's outage answered an earlier filing"
-            f" (filed_now false): the filing made while it was unavailable"
-            f" ({found.filing_in_outage}) was kept though the office never took a claim"
-        )
     again = attempt(lambda: probe.clock.file_subsidy_claim(found.quarter))
     resent = submissions(probe, found.quarter)
     accepted_for_quarter = [s for s in resent if s["status"] == 201]
@@ -358,6 +353,12 @@ def _earlier_quarters(probe: Probe, found: Cohort) -> tuple[list[str], dict[str,
     for quarter, filing in found.earlier_filings.items():
         if isinstance(filing, Refused):
             problems.append(f"filing {quarter} was refused: {filing.status} {filing.detail}")
+        elif not filing.filed_now and filing.claim_id is None and filing.lines:
+            problems.append(
+                f"filing {quarter} answered a filing with no claim the office took (filed_now"
+                f" false, no claim id): the one made while the province was unavailable"
+                f" ({found.filing_in_outage}) was kept"
+            )
         elif filing.quarter != quarter:
             problems.append(f"filing {quarter} answered the claim of {filing.quarter}")
         sent = received[quarter]

@@ -196,7 +196,7 @@ def fake_capture(study: Study, kind: str, seconds: float) -> CheatRecord:
 
 # ---- brushing as the compliance self-check sees it (POST-06) ----------------------------------
 SCRIPT_JITTER_S = 0.06  # a script's gaps: the interval ± this, alternately (σ ≈ 0.06 s)
-UNREAD_GAP_S = 1.5  # a script's quiz answers: this far apart (the interface flags < 2 s)
+UNREAD_GAP_S = 1.2  # a script's quiz answers: this far apart (the interface flags < 2 s)
 
 
 def machine_regular_heartbeats(study: Study, beats: int = 13) -> CheatRecord:
@@ -239,8 +239,8 @@ def expired_then_faked(study: Study, kind: str, answer_within_s: float = 60) -> 
     if study.open_challenge is None:  # a platform may issue the replacement a heartbeat later
         study.wait(5)
         record.answers.append(study.beat(study.position))
-    if study.open_challenge is None:
-        raise CannotProbe(record.name, "no replacement challenge after the missed one")
+    if study.open_challenge is None:  # the hour settled another way (STUDY-01/02's matter):
+        return record  # one failure at most, and the check expects what the view shows
     record.answers.append(study.answer(kind))
     study.wait(5)
     study.beat(study.position)
