@@ -289,11 +289,7 @@ class ApprovalSync:
                     course.occupation_code = codes.get(
                         course.occupation_name, course.occupation_code
                     )
-                    borrowed = self._defects.active("variant_course_borrows_approval") and (
-                        _borrow_approval(session, course)
-                    )
-                    if not borrowed:
-                        self._apply(course)
+                    self._apply(course)
                     session.commit()
             except ProvinceUnavailable:
                 log.warning("course approvals postponed: the province is unavailable")
@@ -319,25 +315,3 @@ class ApprovalSync:
             course.approved_on = answer.approved_on
         else:
             log.warning("course %s was not approved: %s", course.id, answer.reason)
-
-
-def _borrow_approval(session: Session, course: Course) -> bool:
-    """The defect `variant_course_borrows_approval`: a variant of an approved course (same
-    occupation, level and lesson hours: another class of the same syllabus) is offered under
-    that course's approval at once, its own content never reviewed. Every course is applied
-    for with its own id: an approval is of one course."""
-    twin = session.scalar(
-        select(Course).where(
-            Course.id != course.id,
-            Course.occupation_code == course.occupation_code,
-            Course.level == course.level,
-            Course.lesson_hours == course.lesson_hours,
-            Course.application_status == "approved",
-            Course.approval_number.is_not(None),
-        )
-    )
-    if twin is None:
-        return False
-    course.application_status = "approved"
-    course.approval_number, course.approved_on = twin.approval_number, twin.approved_on
-    return True

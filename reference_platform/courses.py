@@ -85,6 +85,31 @@ def course_out(course: Course, defects: ActiveDefects) -> CourseOut:
     )
 
 
+def offered_out(courses: list[Course], defects: ActiveDefects) -> list[CourseOut]:
+    """The offered courses as learners see them, each with its own approval: every course is
+    applied for with its own id, a variant of an approved one too. The defect
+    `variant_course_borrows_approval` shows a variant (same occupation, level and lesson hours
+    as a course listed before it) under that course's approval, as a platform that offered it
+    at once instead of waiting for its review would."""
+    shown = [course_out(course, defects) for course in courses]
+    if not defects.active("variant_course_borrows_approval"):
+        return shown
+    for index, out in enumerate(shown):
+        twin = next(
+            (
+                earlier
+                for earlier in shown[:index]
+                if earlier.approval
+                and (earlier.occupation_code, earlier.level, earlier.lesson_hours)
+                == (out.occupation_code, out.level, out.lesson_hours)
+            ),
+            None,
+        )
+        if twin is not None:
+            shown[index] = out.model_copy(update={"approval": twin.approval})
+    return shown
+
+
 def lessons_out(db: Session, course: Course) -> list[LessonOut]:
     lessons = db.scalars(select(Lesson).where(Lesson.course_id == course.id).order_by(Lesson.seq))
     return [

@@ -193,6 +193,11 @@ def test_capture_points_lie_in_5_to_90_percent_of_each_hour_and_differ() -> None
     assert fixed == [600.0, LESSON + 600]
     first_hour_only = capture_points(2 * LESSON, 2, rng=rng, all_in_first_hour=True)
     assert all(0.05 * LESSON <= point <= 0.9 * LESSON for point in first_hour_only)
+    # a fresh draw for every hour; the defect capture_offset_drawn_once_per_lesson draws once
+    fresh = [capture_points(2 * LESSON, 2, rng=rng, all_in_first_hour=False) for _ in range(50)]
+    assert sum(abs(b - LESSON - a) > 1 for a, b in fresh) > 45
+    once = capture_points(2 * LESSON, 2, rng=rng, all_in_first_hour=False, one_offset=True)
+    assert abs(once[1] - LESSON - once[0]) < 0.002
 
 
 # ---- the defects' switches ---------------------------------------------------------------------

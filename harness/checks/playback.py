@@ -352,7 +352,8 @@ def _jump_after_reopening(
     again = study(probe, enrolled, 0, session.window_id)
     start = again.position
     again.wait(again.interval)
-    jump = again.beat(start + 2 * again.interval + JUMP_PAST_BOUND_S)
+    # from the furthest point, wherever the lesson resumed (resuming is STUDY-07's matter)
+    jump = again.beat(furthest + 2 * again.interval + JUMP_PAST_BOUND_S)
     found: dict[str, Any] = {
         "closed_for_s": CLOSED_FOR_S,
         "resumed_at": start,

@@ -10,10 +10,10 @@ from fastapi import APIRouter, HTTPException, status
 from harness.spec.courses import CourseOut, LessonOut
 from reference_platform.courses import (
     CourseNotOffered,
-    course_out,
     lessons_out,
     offered_course,
     offered_courses,
+    offered_out,
 )
 from reference_platform.dependencies import Context, Db, PathId
 from reference_platform.errors import responses
@@ -31,7 +31,7 @@ def not_found() -> HTTPException:
 @router.get("/courses", response_model=list[CourseOut])
 def list_courses(db: Db, context: Context) -> list[CourseOut]:
     courses = offered_courses(db, context.approvals)
-    return [course_out(course, context.defects) for course in courses]
+    return offered_out(courses, context.defects)
 
 
 @router.get(
