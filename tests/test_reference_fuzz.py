@@ -284,7 +284,7 @@ def test_a_genuine_bug_is_a_logged_500(
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("deliberate bug")
 
-    monkeypatch.setattr(routers.courses, "course_out", broken)
+    monkeypatch.setattr(routers.courses, "offered_out", broken)
     with running_platform(tmp_path, raise_server_exceptions=False) as driver:
         answer = driver.client.get("/api/v1/courses")
     assert (answer.status_code, answer.json()) == (500, {"detail": "Internal server error"})

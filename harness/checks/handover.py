@@ -23,7 +23,7 @@ from harness.spec.sandbox import LogEntry
 
 PROBE = "the offline hand-over"
 POLL_S = 0.5
-LISTED_AGAIN = 2  # the completer's certificates listed again once its voucher came
+LISTED_AGAIN = 2  # both learners' certificates listed again once the voucher came
 
 
 @check("VOUCH-03")
@@ -68,8 +68,9 @@ def offline_voucher_for_every_completer_and_nobody_else(probe: Probe) -> None:
         probe.province.set_unavailable(False)
     outage_reports = _reports(probe, completer.learner.id_number)
     vouchers = _poll_vouchers(probe, completer, probe.thresholds.realtime_seconds)
-    for _ in range(LISTED_AGAIN):  # a supervisor looks again: a report is not made again
-        probe.supervisor.certificates(completer.learner.learner_id or "")
+    for _ in range(LISTED_AGAIN):  # a supervisor looks again: no report is made again, and
+        for learner in (completer, other):  # none for the learner who has not completed
+            probe.supervisor.certificates(learner.learner.learner_id or "")
     others = probe.province.offline_vouchers(id_number=other.learner.id_number)
     reports = {
         e.learner.id_number: _reports(probe, e.learner.id_number) for e in (completer, other)
