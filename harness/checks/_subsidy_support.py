@@ -47,7 +47,7 @@ from typing import Any
 
 from harness.api import Refused, attempt
 from harness.catalogue import load_catalogue
-from harness.checks._support import CHINA, offered_courses, platform_today
+from harness.checks._support import CHINA, offered_courses, platform_today, poll
 from harness.failures import CannotJudge, CannotProbe, ProtocolViolation
 from harness.probe import Probe
 from harness.scenarios.quiz import GivenAnswer, QuizTaker
@@ -647,6 +647,16 @@ def _flag_after_certificate(probe: Probe, member: Member) -> None:
     )
 
 
+def _archived_certificate(probe: Probe, member: Member) -> dict[str, Any] | None:
+    """The province archive's record of the member's certificate, or None."""
+    numbers = {c.number for c in member.certificates}
+    for chain in probe.province.archive(probe.platform_id, member.id_number):
+        for record in chain.records:
+            if record.kind == "certificate" and record.data.get("certificate_number") in numbers:
+                return record.model_dump(mode="json")
+    return None
+
+
 def _await_archive(probe: Probe, members: list[Member]) -> None:
     """Wait (up to `realtime_seconds`) until the province's archive holds each certified
     member's certificate record: the claim may list a learner only then (SUB-05)."""
@@ -654,14 +664,9 @@ def _await_archive(probe: Probe, members: list[Member]) -> None:
     deadline = time.monotonic() + probe.thresholds.realtime_seconds
     while waiting:
         for id_number, member in list(waiting.items()):
-            numbers = {c.number for c in member.certificates}
-            for chain in probe.province.archive(probe.platform_id, id_number):
-                for record in chain.records:
-                    if (
-                        record.kind == "certificate"
-                        and record.data.get("certificate_number") in numbers
-                    ):
-                        member.archived_certificate = record.model_dump(mode="json")
+            member.archived_certificate = (
+                _archived_certificate(probe, member) or member.archived_certificate
+            )
             if member.archived_certificate is not None or member.role == "unarchived":
                 del waiting[id_number]  # refused by the fault: looked at once, not waited for
         if not waiting or time.monotonic() >= deadline:
@@ -673,18 +678,13 @@ def archived_since(probe: Probe, member: Member) -> bool:
     """Whether the province's archive holds the member's certificate now, waiting up to
     `realtime_seconds` (the unarchived member's refusal is lifted after the cohort's filing: its
     chain then goes through). `archived_certificate` stays what it was at the filing."""
-    numbers = {c.number for c in member.certificates}
-    deadline = time.monotonic() + probe.thresholds.realtime_seconds
-    while True:
-        for chain in probe.province.archive(probe.platform_id, member.id_number):
-            if any(
-                r.kind == "certificate" and r.data.get("certificate_number") in numbers
-                for r in chain.records
-            ):
-                return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(POLL_S)
+    found = poll(
+        lambda: _archived_certificate(probe, member),
+        lambda record: record is not None,
+        probe.thresholds.realtime_seconds,
+        POLL_S,
+    )
+    return found is not None
 
 
 def claim_lines(claim: dict[str, Any]) -> list[dict[str, Any]]:

@@ -27,9 +27,10 @@ from harness.probe import Probe
 from harness.registry import check
 from harness.scenarios.cheats import short_answer
 from harness.scenarios.lockstep import watch_until_challenges
-from harness.scenarios.study import Study
+from harness.scenarios.study import Enrolled, Study
 from harness.spec.courses import LessonOut
 from harness.spec.study import CaptureOut, HeartbeatOut
+from harness.spec.supervision import SupCapture
 
 SAMPLE_LEARNERS = 4
 SAMPLE_LESSONS = 2
@@ -57,6 +58,12 @@ def hour_windows(lesson: LessonOut, step_s: float) -> list[tuple[float, float]]:
     ]
 
 
+def lesson_captures(probe: Probe, enrolled: Enrolled, lesson: LessonOut) -> list[SupCapture]:
+    """The learner's captures of one lesson, as the supervision view shows them."""
+    learner_id = enrolled.learner.learner_id or ""
+    return [c for c in probe.supervisor.captures(learner_id) if c.lesson_id == lesson.lesson_id]
+
+
 def long_lesson_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
     """A lesson of several hours, watched honestly to its end in LONG_LESSON_STEP_S steps, has
     a capture issued inside each of its hours (not all in the first), every hour passed, the
@@ -68,8 +75,7 @@ def long_lesson_problems(probe: Probe) -> tuple[list[str], dict[str, Any]]:
     enrolled, lesson = session.enrolled, session.lesson
     session.watch_to_end(step=LONG_LESSON_STEP_S)
     session.settle_capture()
-    learner_id = enrolled.learner.learner_id or ""
-    captures = [c for c in probe.supervisor.captures(learner_id) if c.lesson_id == lesson.lesson_id]
+    captures = lesson_captures(probe, enrolled, lesson)
     windows = hour_windows(lesson, LONG_LESSON_STEP_S)
     problems = []
     for hour, (start, end) in enumerate(windows):
@@ -165,8 +171,7 @@ def long_lesson_missed_hour_problems(probe: Probe) -> tuple[list[str], dict[str,
     session.watch_to_end(step=LONG_LESSON_STEP_S, captures="impostor")
     row = lesson_progress(probe, enrolled, lesson.lesson_id)
     standing = course_progress(probe, enrolled)
-    learner_id = enrolled.learner.learner_id or ""
-    captures = [c for c in probe.supervisor.captures(learner_id) if c.lesson_id == lesson.lesson_id]
+    captures = lesson_captures(probe, enrolled, lesson)
     evidence = {
         "long_lesson": lesson.model_dump(mode="json"),
         "captures": [c.model_dump(mode="json") for c in captures],

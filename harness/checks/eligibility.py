@@ -77,13 +77,18 @@ AgeCase = tuple[dt.date, bool, str, str | None]  # (birth date, should enrol, la
 SEXES = ("F", "M")  # the bound is one for everybody: a woman's 55th-59th year is under 60
 
 
+def _who(sex: str | None) -> str:
+    """The learner's sex in a case's label, when the case sets it."""
+    return {"F": ", a woman", "M": ", a man"}.get(sex or "", "")
+
+
 def _birthday(
     today: dt.date, years: int, days_after: int, should_enrol: bool, sex: str | None = None
 ) -> AgeCase:
     """The learner whose `years`th birthday was `days_after` days before `today` (-1: tomorrow)."""
     when = {0: "today", -1: "tomorrow"}[days_after]
     birth = birth_date_for_age(today, years, days_after_birthday=days_after)
-    who = {"F": ", a woman", "M": ", a man"}.get(sex or "", "")
+    who = _who(sex)
     return birth, should_enrol, f"{years}th birthday {when}{who}", sex
 
 
@@ -108,7 +113,7 @@ def _leap_day_case(
     today: dt.date, birth: dt.date, should_enrol: bool, sex: str | None = None
 ) -> AgeCase:
     age = resident_id.age_on(birth, today)
-    who = {"F": ", a woman", "M": ", a man"}.get(sex or "", "")
+    who = _who(sex)
     return birth, should_enrol, f"born on 29 February {birth.year}, {age} years old{who}", sex
 
 

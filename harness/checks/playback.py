@@ -312,6 +312,17 @@ def _platform_elapsed(beats: list[SupHeartbeat], seq: int) -> float | None:
     return (this.at - max(before, key=lambda b: b.seq).at).total_seconds()
 
 
+def _beat_json(answer: HeartbeatOut | Refused) -> Any:
+    return answer.model_dump(mode="json") if isinstance(answer, HeartbeatOut) else str(answer)
+
+
+def _cashed_in(jump: HeartbeatOut | Refused, furthest: float) -> bool:
+    """A jump past the bound that earned or moved the furthest point (a refusal earned nothing)."""
+    return isinstance(jump, HeartbeatOut) and (
+        jump.credited_delta_s > 0 or jump.furthest_position_s > furthest + TOLERANCE_S
+    )
+
+
 def _jump_after_pauses(session: Study, furthest: float) -> dict[str, Any]:
     """PAUSED_BEATS paused heartbeats at `furthest`, then the jump; `problem` set if it earned
     or moved the furthest point (a refusal is no credit either)."""
@@ -324,14 +335,10 @@ def _jump_after_pauses(session: Study, furthest: float) -> dict[str, Any]:
     jump = session.beat(furthest + (PAUSED_BEATS + 1) * session.interval)
     session.position = furthest
     found: dict[str, Any] = {
-        "paused": [
-            a.model_dump(mode="json") if isinstance(a, HeartbeatOut) else str(a) for a in answers
-        ],
-        "jump": jump.model_dump(mode="json") if isinstance(jump, HeartbeatOut) else str(jump),
+        "paused": [_beat_json(a) for a in answers],
+        "jump": _beat_json(jump),
     }
-    if isinstance(jump, HeartbeatOut) and (
-        jump.credited_delta_s > 0 or jump.furthest_position_s > furthest + TOLERANCE_S
-    ):
+    if _cashed_in(jump, furthest):
         found["problem"] = (
             f"after {PAUSED_BEATS} paused heartbeats, a jump {PAUSED_BEATS + 1} intervals ahead"
             f" earned {jump.credited_delta_s:g} s ({jump.reason}): the time spent paused was"
@@ -357,12 +364,10 @@ def _jump_after_reopening(
     found: dict[str, Any] = {
         "closed_for_s": CLOSED_FOR_S,
         "resumed_at": start,
-        "jump": jump.model_dump(mode="json") if isinstance(jump, HeartbeatOut) else str(jump),
+        "jump": _beat_json(jump),
         "journal": again.sent,
     }
-    if isinstance(jump, HeartbeatOut) and (
-        jump.credited_delta_s > 0 or jump.furthest_position_s > furthest + TOLERANCE_S
-    ):
+    if _cashed_in(jump, furthest):
         found["problem"] = (
             f"a lesson reopened after {CLOSED_FOR_S:g} s closed took a first heartbeat"
             f" {JUMP_PAST_BOUND_S:g} s past its bound, earning {jump.credited_delta_s:g} s"
