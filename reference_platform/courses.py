@@ -92,8 +92,14 @@ def offered_out(courses: list[Course], defects: ActiveDefects) -> list[CourseOut
     as a course listed before it) under that course's approval, as a platform that offered it
     at once instead of waiting for its review would."""
     shown = [course_out(course, defects) for course in courses]
-    if not defects.active("variant_course_borrows_approval"):
-        return shown
+    if defects.active("variant_course_borrows_approval"):
+        _borrow_approvals(shown)
+    return shown
+
+
+def _borrow_approvals(shown: list[CourseOut]) -> None:
+    """The defect `variant_course_borrows_approval`: a variant shown under the approval of the
+    first course listed before it with the same occupation, level and lesson hours."""
     for index, out in enumerate(shown):
         twin = next(
             (
@@ -107,7 +113,6 @@ def offered_out(courses: list[Course], defects: ActiveDefects) -> list[CourseOut
         )
         if twin is not None:
             shown[index] = out.model_copy(update={"approval": twin.approval})
-    return shown
 
 
 def lessons_out(db: Session, course: Course) -> list[LessonOut]:

@@ -90,13 +90,17 @@ def check_age(
             f"Learner is under {settings.min_age} on the enrolment date",
         )
     max_age = settings.max_age
-    woman = len(id_number) == 18 and id_number[16].isdigit() and int(id_number[16]) % 2 == 0
-    if defects.active("women_bounded_at_55") and woman:
+    if defects.active("women_bounded_at_55") and _is_a_womans(id_number):
         max_age = min(max_age, 55)  # the statutory retirement age of many women workers
     if age >= max_age and not defects.active("no_upper_age_limit"):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "Learner is over the age limit on the enrolment date"
         )
+
+
+def _is_a_womans(id_number: str) -> bool:
+    """The defect `women_bounded_at_55` tells the sex by the 17th digit (even: a woman)."""
+    return len(id_number) == 18 and id_number[16].isdigit() and int(id_number[16]) % 2 == 0
 
 
 def _birthdays_by_replacing_the_year(birth_date: dt.date, today: dt.date) -> list[dt.date]:
