@@ -375,8 +375,11 @@ _DEFECT_LIST = (
     ),
     Defect(
         "employee_enrolment_open_to_every_kind",
-        ("STUDY-08",),
-        ("supervision_accounts_cannot_change_data",),
+        ("STUDY-08", "ENT-01"),
+        (
+            "supervision_accounts_cannot_change_data",
+            "enterprise_enrols_employees_and_follows_their_training",
+        ),
         "Any supervision account (authority, auditor, institution) may enrol employees, moving a"
         " learner to its own scope (or to none), and a learner employed elsewhere is moved.",
     ),
@@ -1308,6 +1311,15 @@ _DEFECT_LIST = (
         "The quarterly claim leaves out only learners flagged on or before their certificate's"
         " issue date: one flagged later (quiz answers given with no time to read, after the"
         " pass) is claimed.",
+    ),
+    Defect(
+        "claim_reads_devices_of_claimed_learners_only",
+        ("SUB-05",),
+        ("claim_leaves_out_flagged_and_unarchived_learners",),
+        "The quarterly claim judges each certified learner's self-check standing from the"
+        " sign-ins of the certified learners alone: a device shared with accounts that hold no"
+        " certificate shows one account, so a learner the self-check flags for `shared_device`"
+        " is claimed.",
     ),
 )
 

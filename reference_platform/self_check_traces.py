@@ -30,8 +30,13 @@ from reference_platform.self_check import (
 )
 
 
-def load_traces(db: Session, learner_ids: Collection[str]) -> list[LearnerTraces]:
-    """The traces of each learner in `learner_ids`, in the order given."""
+def load_traces(
+    db: Session, learner_ids: Collection[str], *, every_account_on_devices: bool = True
+) -> list[LearnerTraces]:
+    """The traces of each learner in `learner_ids`, in the order given. The sign-ins on their
+    devices are every account's (`shared_device` counts accounts, whoever they are); False
+    keeps only those of `learner_ids` (the defect
+    `claim_reads_devices_of_claimed_learners_only`)."""
     ids = list(learner_ids)
     beats: dict[str, list[Beat]] = {i: [] for i in ids}
     rows = db.execute(
@@ -73,10 +78,13 @@ def load_traces(db: Session, learner_ids: Collection[str]) -> list[LearnerTraces
         logins[learner_id].append(DeviceLogin(learner_id, device_id, started_at))
     devices = {login.device_id for own in logins.values() for login in own}
     on_devices: dict[str, list[DeviceLogin]] = {}
+    on_these_devices = select(Login.learner_id, Login.device_id, Login.started_at).where(
+        Login.device_id.in_(devices)
+    )
+    if not every_account_on_devices:
+        on_these_devices = on_these_devices.where(Login.learner_id.in_(ids))
     for learner_id, device_id, started_at in db.execute(
-        select(Login.learner_id, Login.device_id, Login.started_at)
-        .where(Login.device_id.in_(devices))
-        .order_by(Login.started_at, Login.id)
+        on_these_devices.order_by(Login.started_at, Login.id)
     ):
         on_devices.setdefault(device_id, []).append(DeviceLogin(learner_id, device_id, started_at))
     address_logins, from_addresses = _address_logins(db, ids)

@@ -240,11 +240,11 @@ def studying_now(
 ) -> list[Any]:
     """Who is studying now: every open playback on a login that is signed in (not ended, not
     expired), in `account`'s scope, with its learner's name."""
-    signed_in = [Login.ended_at.is_(None), Login.expires_at > now]
-    if defects.active("live_view_lists_signed_out_learners"):
-        signed_in = [Login.expires_at > now]  # the slip: a logout is not looked at
-    if defects.active("live_view_ignores_login_expiry"):
-        signed_in = [Login.ended_at.is_(None)]  # the slip: an expired login still studies
+    signed_in = []
+    if not defects.active("live_view_lists_signed_out_learners"):  # the slip: no logout read
+        signed_in.append(Login.ended_at.is_(None))
+    if not defects.active("live_view_ignores_login_expiry"):  # the slip: expired still studies
+        signed_in.append(Login.expires_at > now)
     query = (
         select(Playback, Login, Learner.name)
         .join(Login, Login.id == Playback.login_id)

@@ -169,7 +169,8 @@ def _certified(db: Session, defects: ActiveDefects) -> list[Certified]:
     learner_ids = sorted({cert.learner_id for cert, _, _ in rows})
     limits = limits_for(defects)
     first_flagged: dict[str, dt.date] = {}
-    for trace in load_traces(db, learner_ids):
+    own_devices_only = defects.active("claim_reads_devices_of_claimed_learners_only")
+    for trace in load_traces(db, learner_ids, every_account_on_devices=not own_devices_only):
         found = findings(trace, limits)
         if found:
             earliest = min(f.at for f in found)

@@ -12,9 +12,12 @@ another person's face to a capture (flagged by the self-check at once, docs/inte
 fault, lifted once the claim is filed), so that the platform cannot complete it, a senior completer
 who, once certified, answers FAST_ANSWERS quiz questions of lessons it never studied back to back
 (flagged by the self-check after the certificate was issued: the interface excludes a learner
-flagged "at any time", by any rule, not only for the capture that the cheater fails), and a senior
-completer of the next quarter; before them, two senior completers certified on either side of the
-end of the quarter the clock is in (in a December run, the year's end).
+flagged "at any time", by any rule, not only for the capture that the cheater fails), a senior
+completer on whose device, once certified, two accounts that hold no certificate sign in
+(`shared_device`: a rule of several accounts, which a claim judging the certified learners'
+sign-ins alone misses), and a senior completer of the next quarter; before them, two senior
+completers certified on either side of the end of the quarter the clock is in (in a December
+run, the year's end).
 Everything an honest learner
 does stays outside every self-check band: each learner signs in on a device of its own, quiz
 answers come at least QUIZ_GAP_S apart (the interface: answers ≥ 10 s apart are never flagged),
@@ -72,7 +75,9 @@ EARLIER_QUARTERS = 3  # filed before the cohort's own: with it and the next, eve
 LATE_PASSER, LATE_PASS_EXTRA_HOURS = "intermediate", 1
 FAST_ANSWERS = 4  # the interface's fast_quiz_answers must-flag: 3 answers each < 2 s after the last
 # Certified learners the harness made the self-check flag: no claim may list them (SUB-05).
-FLAGGED_ROLES = ("cheater", "flagged_late")
+FLAGGED_ROLES = ("cheater", "flagged_late", "shared_device")
+# The interface's shared_device must-flag: 3 accounts signed in on one device within 24 h.
+SHARED_DEVICE_ACCOUNTS = 3
 _cohorts: dict[tuple[str, str], Cohort] = {}
 _lock = threading.Lock()
 
@@ -121,7 +126,7 @@ def move_to_quarter(probe: Probe, start: dt.date) -> str:
 @dataclass
 class Member:
     role: str  # junior, intermediate, senior, failer, cheater, unarchived, flagged_late,
-    # next_quarter, quarter_before, quarter_first_day
+    # shared_device, next_quarter, quarter_before, quarter_first_day
     enrolled: Enrolled
     required: int
     answers_right: bool = True
@@ -145,6 +150,9 @@ class Member:
     # rules the authority's self-check findings name for the learner afterwards
     late_answers: list[tuple[str, str]] = field(default_factory=list)
     late_findings: list[str] = field(default_factory=list)
+    device_id: str = ""  # the member's own device: every sign-in of its study is there
+    # shared_device: the accounts the harness signed in on the member's device after its pass
+    device_shared_with: list[str] = field(default_factory=list)
 
     @property
     def id_number(self) -> str:
@@ -186,6 +194,8 @@ class Member:
             "failed_captures": self.failed_captures,
             "answers_after_certificate": self.late_answers,
             "findings_after_certificate": self.late_findings,
+            "device_id": self.device_id,
+            "device_shared_with": self.device_shared_with,
         }
 
 
@@ -279,10 +289,12 @@ def _build(probe: Probe) -> Cohort:
             probe.learners,
             probe.platform,
             course,
-            device_id=f"subsidy-{uuid.uuid4().hex[:12]}",
+            device_id=(device_id := f"subsidy-{uuid.uuid4().hex[:12]}"),
             quiz=QuizTaker(key_source=probe.clock.quiz_key),
         )
-        return Member(name, enrolled, minimum[course.level], right, impostor, passes_at)
+        member = Member(name, enrolled, minimum[course.level], right, impostor, passes_at)
+        member.device_id = device_id
+        return member
 
     timings: dict[str, float] = {}
     started = time.monotonic()
@@ -304,6 +316,7 @@ def _build(probe: Probe) -> Cohort:
         ("cheater", senior, True, True, None),
         ("unarchived", senior, True, False, None),
         ("flagged_late", senior, True, False, None),
+        ("shared_device", senior, True, False, None),
         ("next_quarter", senior, True, False, "next_quarter"),
     ]
 
@@ -328,6 +341,9 @@ def _build(probe: Probe) -> Cohort:
             _pass_at_the_boundary(probe, [m for m in members if m.passes_at], last)
             timings["boundary_s"] = time.monotonic() - started
             _flag_after_certificate(probe, next(m for m in members if m.role == "flagged_late"))
+            _share_device_after_certificate(
+                probe, next(m for m in members if m.role == "shared_device")
+            )
             _study_after_certificate(probe, next(m for m in members if m.role == "junior"))
             members += earlier
             _await_archive(probe, members)
@@ -641,6 +657,32 @@ def _flag_after_certificate(probe: Probe, member: Member) -> None:
                 PROBE, f"an answer after the certificate was refused: {answered.status}"
             )
         member.late_answers.append((question.question_id, answered.answered_at.isoformat()))
+    learner_id = enrolled.learner.learner_id or ""
+    member.late_findings = sorted(
+        {f.rule for f in probe.supervisor.self_check_findings(learner_id)}
+    )
+
+
+def _share_device_after_certificate(probe: Probe, member: Member) -> None:
+    """Once certified, the member signs in again on its own device and SHARED_DEVICE_ACCOUNTS
+    − 1 other accounts (registered now, enrolled nowhere, so never certified) sign in on that
+    device right after: the interface's `shared_device` must flag each of them (3 accounts in
+    24 h), and nothing else the member did is unusual, so that rule alone flags it. A claim that
+    reads the sign-ins of the certified learners alone sees one account on the device and lists
+    the member. What the authority's self-check then finds for it is recorded."""
+    if not member.certificates:
+        return  # not certified: SUB-05's check says so
+    enrolled = member.enrolled
+    enrolled.sign_in_anew(probe.clock.now())
+    for _ in range(SHARED_DEVICE_ACCOUNTS - 1):
+        other = probe.learners.registered()
+        signed_in = attempt(lambda o=other: probe.learners.login(o, device_id=member.device_id))
+        if isinstance(signed_in, Refused):
+            raise CannotProbe(
+                PROBE, f"an account's sign-in on a shared device was refused: {signed_in.status}"
+            )
+        member.device_shared_with.append(other.learner_id or "")
+        attempt(lambda t=signed_in.token: probe.platform.logout(t))
     learner_id = enrolled.learner.learner_id or ""
     member.late_findings = sorted(
         {f.rule for f in probe.supervisor.self_check_findings(learner_id)}

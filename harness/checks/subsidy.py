@@ -21,6 +21,7 @@ from harness.checks._subsidy_support import (
     FLAGGED_ROLES,
     LEVELS,
     PROBE,
+    SHARED_DEVICE_ACCOUNTS,
     Cohort,
     Member,
     accepted_claims,
@@ -400,14 +401,17 @@ def _date(value: Any) -> dt.date | None:
 def claim_leaves_out_flagged_and_unarchived_learners(probe: Probe) -> None:
     """A learner the harness made cheat is not claimed though certified — flagged while
     studying (another person's face at a capture, which the interface promises the self-check
-    flags at once) or after the certificate was issued (quiz answers with no time to read);
-    nor is a certified learner whose certificate the province's archive does not hold.
+    flags at once) or after the certificate was issued (quiz answers with no time to read, or
+    a device shared with two other accounts); nor is a certified learner whose certificate the
+    province's archive does not hold.
 
-    Space: the self-check's finding by two rules (`capture_failures` and `fast_quiz_answers`:
-    a claim that reads only the capture verdicts misses the second) and on both sides of the
-    certificate (during study, and after the pass, before the filing: the interface's "at any
-    time" — a claim that looks only at findings made by the issue date lists the second); each
-    cheater a certified senior beside honest completers of the same course; a certified
+    Space: the self-check's finding by three rules (`capture_failures`, `fast_quiz_answers`:
+    a claim that reads only the capture verdicts misses the second; `shared_device`, a rule of
+    several accounts, here two that hold no certificate: a claim that judges devices by the
+    certified learners' sign-ins alone misses it) and on both sides of the certificate (during
+    study, and after the pass, before the filing: the interface's "at any time" — a claim that
+    looks only at findings made by the issue date lists the later ones); each cheater a
+    certified senior beside honest completers of the same course; a certified
     completer of the same course whose every archive record the province refuses (a sandbox
     fault, lifted after the filing); any other member whose archive did not reach the province
     within `realtime_seconds`."""
@@ -429,6 +433,15 @@ def claim_leaves_out_flagged_and_unarchived_learners(probe: Probe) -> None:
             f"the self-check did not flag {len(late.late_answers)} quiz answers given back to"
             " back (POST-06 judges it), so nothing after the certificate to leave out",
         )
+    shared = found.member("shared_device")
+    if not shared.certificates:
+        raise CannotProbe(PROBE, "the learner whose device was to be shared was not certified")
+    if "shared_device" not in shared.late_findings:
+        raise CannotProbe(
+            PROBE,
+            f"the self-check did not flag {SHARED_DEVICE_ACCOUNTS} accounts signed in on one"
+            " device (POST-06 judges it), so no shared device to leave out",
+        )
     unarchived = found.member("unarchived")
     if not unarchived.certificates:
         raise CannotProbe(PROBE, "the learner whose archive the province refused was not certified")
@@ -443,6 +456,11 @@ def claim_leaves_out_flagged_and_unarchived_learners(probe: Probe) -> None:
             f"the learner flagged after its certificate ({', '.join(late.late_findings)}) is"
             " claimed"
         )
+    if lines_of(shared, lines):
+        problems.append(
+            f"the learner whose device {SHARED_DEVICE_ACCOUNTS - 1} other accounts signed in on"
+            f" after its certificate ({', '.join(shared.late_findings)}) is claimed"
+        )
     for member in found.members:
         if member.certificates and member.archived_certificate is None and lines_of(member, lines):
             problems.append(f"{member.role}: claimed while the archive lacks the certificate")
@@ -453,6 +471,7 @@ def claim_leaves_out_flagged_and_unarchived_learners(probe: Probe) -> None:
             expected="no line for a flagged learner nor for one without a complete archive",
         )
     probe.evidence.note(
-        "neither the cheater flagged while studying, nor the one flagged after its certificate"
-        f" ({', '.join(late.late_findings)}), nor the unarchived learner is claimed"
+        "neither the cheater flagged while studying, nor the ones flagged after their certificates"
+        f" ({', '.join(late.late_findings)}; {', '.join(shared.late_findings)}), nor the"
+        " unarchived learner is claimed"
     )

@@ -76,6 +76,14 @@ class Enrolled:
         second login. True when a new token was obtained."""
         if self.sign_in is None or self.expires_at is None or now + within < self.expires_at:
             return False
+        self.sign_in_anew(now)
+        return True
+
+    def sign_in_anew(self, now: dt.datetime) -> None:
+        """Log out and sign in again now, on the same device (a platform refusing a second
+        login is then never asked for one)."""
+        if self.sign_in is None:
+            raise ValueError("this learner was given no way to sign in again")
         if self.sign_out is not None:
             with suppress(Refused):  # already ended or expired: nothing to log out
                 self.sign_out(self.token)
@@ -83,13 +91,12 @@ class Enrolled:
         self.sign_ins.append(
             {
                 "renewed_at": now.isoformat(),
-                "would_expire_at": self.expires_at.isoformat(),
+                "would_expire_at": self.expires_at.isoformat() if self.expires_at else None,
                 "login_id": login.login_id,
                 "liveness_verification_id": login.liveness_verification_id,
             }
         )
         self.token, self.expires_at = login.token, login.expires_at
-        return True
 
     # live camera frames fetched ahead in one call (a journey of many captures), used first
     spare_live_frames: list[str] = field(default_factory=list)
