@@ -46,6 +46,19 @@ class DefectLike(Protocol):
     checks: tuple[str, ...]
 
 
+# STUDY-04's defects that refuse a new playback (while another is open, or was used lately) and
+# those that credit two players at once: under the first, the second player of the second never
+# plays.
+REFUSE_A_SECOND_PLAYBACK = (
+    "refuses_playback_while_any_is_open",
+    "refuses_playback_after_its_login_ended",
+)
+CREDIT_TWO_PLAYERS = (
+    "credits_two_windows",
+    "same_window_id_not_superseded",
+    "credits_windows_of_other_courses",
+    "credits_heartbeats_of_another_window",
+)
 # Pairs of defects that must never share a group run, each with the reason.
 KEEP_APART: frozenset[frozenset[str]] = frozenset(
     {
@@ -68,10 +81,14 @@ KEEP_APART: frozenset[frozenset[str]] = frozenset(
             {"self_check_counts_capture_failures_per_kind", "expired_capture_counts_as_passed"}
         ),
         frozenset({"self_check_counts_capture_failures_per_kind", "accepts_any_capture_face"}),
-        # a new playback refused while another was used in the last two heartbeat intervals
-        # leaves the second window nothing to play, so nothing to double (stop 48, when groups
-        # first held two defects of one requirement)
-        frozenset({"credits_two_windows", "refuses_playback_after_its_login_ended"}),
+        # a new playback refused while another is open, or was used in the last two heartbeat
+        # intervals, leaves the second window nothing to play, so nothing to double (stop 48,
+        # when groups first held two defects of one requirement: two group runs showed it)
+        *(
+            frozenset({refusing, doubling})
+            for refusing in REFUSE_A_SECOND_PLAYBACK
+            for doubling in CREDIT_TWO_PLAYERS
+        ),
         # a claim that catches up earlier quarters' unclaimed certificates lists every
         # certificate up to the quarter's end, so the last day it misses is caught up in the
         # same claim (stop 48)
