@@ -84,6 +84,9 @@ KEEP_APART: frozenset[frozenset[str]] = frozenset(
         # a new playback refused while another is open, or was used in the last two heartbeat
         # intervals, leaves the second window nothing to play, so nothing to double (stop 48,
         # when groups first held two defects of one requirement: two group runs showed it)
+        # a verdict cached by the image's hash finds no hash where images are not kept, so a
+        # replayed image is judged afresh (stop 48)
+        frozenset({"capture_verdicts_cached_by_image", "capture_image_not_kept"}),
         *(
             frozenset({refusing, doubling})
             for refusing in REFUSE_A_SECOND_PLAYBACK

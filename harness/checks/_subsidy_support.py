@@ -285,16 +285,17 @@ def _build(probe: Probe) -> Cohort:
 
     def make(role: tuple[str, CourseOut, bool, bool, str | None]) -> Member:
         name, course, right, impostor, passes_at = role
+        device_id = f"subsidy-{uuid.uuid4().hex[:12]}"
         enrolled = enrolled_learner(
             probe.learners,
             probe.platform,
             course,
-            device_id=(device_id := f"subsidy-{uuid.uuid4().hex[:12]}"),
+            device_id=device_id,
             quiz=QuizTaker(key_source=probe.clock.quiz_key),
         )
-        member = Member(name, enrolled, minimum[course.level], right, impostor, passes_at)
-        member.device_id = device_id
-        return member
+        return Member(
+            name, enrolled, minimum[course.level], right, impostor, passes_at, device_id=device_id
+        )
 
     timings: dict[str, float] = {}
     started = time.monotonic()
