@@ -658,10 +658,7 @@ def _flag_after_certificate(probe: Probe, member: Member) -> None:
                 PROBE, f"an answer after the certificate was refused: {answered.status}"
             )
         member.late_answers.append((question.question_id, answered.answered_at.isoformat()))
-    learner_id = enrolled.learner.learner_id or ""
-    member.late_findings = sorted(
-        {f.rule for f in probe.supervisor.self_check_findings(learner_id)}
-    )
+    member.late_findings = _rules_found(probe, member)
 
 
 def _share_device_after_certificate(probe: Probe, member: Member) -> None:
@@ -673,8 +670,7 @@ def _share_device_after_certificate(probe: Probe, member: Member) -> None:
     the member. What the authority's self-check then finds for it is recorded."""
     if not member.certificates:
         return  # not certified: SUB-05's check says so
-    enrolled = member.enrolled
-    enrolled.sign_in_anew(probe.clock.now())
+    member.enrolled.sign_in_anew(probe.clock.now())
     for _ in range(SHARED_DEVICE_ACCOUNTS - 1):
         other = probe.learners.registered()
         signed_in = attempt(lambda o=other: probe.learners.login(o, device_id=member.device_id))
@@ -684,10 +680,13 @@ def _share_device_after_certificate(probe: Probe, member: Member) -> None:
             )
         member.device_shared_with.append(other.learner_id or "")
         attempt(lambda t=signed_in.token: probe.platform.logout(t))
-    learner_id = enrolled.learner.learner_id or ""
-    member.late_findings = sorted(
-        {f.rule for f in probe.supervisor.self_check_findings(learner_id)}
-    )
+    member.late_findings = _rules_found(probe, member)
+
+
+def _rules_found(probe: Probe, member: Member) -> list[str]:
+    """The rules of the authority's self-check findings for the member now."""
+    learner_id = member.enrolled.learner.learner_id or ""
+    return sorted({f.rule for f in probe.supervisor.self_check_findings(learner_id)})
 
 
 def _archived_certificate(probe: Probe, member: Member) -> dict[str, Any] | None:
