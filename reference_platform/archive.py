@@ -103,8 +103,11 @@ def new_facts(db: Session, now: dt.datetime, defects: ActiveDefects) -> list[Fac
         }
         facts.append(_fact(row.learner_id, "session", row.id, row.opened_at, data))
     if not defects.active("archive_drops_captures"):
+        # the defect: a capture is recorded when it is answered, so an expired one never is
+        answered_only = defects.active("archive_leaves_out_expired_captures")
+        done = CaptureChallenge.answered_at if answered_only else CaptureChallenge.passed
         settled = select(CaptureChallenge).where(
-            CaptureChallenge.passed.is_not(None), _unarchived("capture", CaptureChallenge.id)
+            done.is_not(None), _unarchived("capture", CaptureChallenge.id)
         )
         for row in db.scalars(settled):
             data = {

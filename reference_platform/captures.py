@@ -187,7 +187,11 @@ def answer_challenge(
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise HTTPException(status.HTTP_409_CONFLICT, ALREADY_ANSWERED)
-    study_events.record(db, "capture", challenge.learner_id, now, challenge.id, challenge.course_id)
+    # the defect: supervisors follow the passed captures only
+    if verdict.passed or not defects.active("capture_events_only_when_passed"):
+        study_events.record(
+            db, "capture", challenge.learner_id, now, challenge.id, challenge.course_id
+        )
     credit_hour(db, challenge, verdict.passed)
     if defects.active("counts_capture_twice_under_concurrency") and STUDY_REQUESTS.others():
         credit_hour(db, challenge, verdict.passed)  # the defect: a "retry" that counts again

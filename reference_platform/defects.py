@@ -1313,6 +1313,76 @@ _DEFECT_LIST = (
         " pass) is claimed.",
     ),
     Defect(
+        "closed_playback_keeps_earning",
+        ("STUDY-04",),
+        ("second_window_never_doubles_credit",),
+        "A closed playback still takes heartbeats and earns (read as a player's last heartbeats"
+        " in flight after its closing call): a learner who closes a lesson, opens another and"
+        " keeps beating both earns twice in one clock time.",
+    ),
+    Defect(
+        "ended_login_opens_playbacks",
+        ("STUDY-03",),
+        ("ended_login_study_earns_nothing_for_the_next_login",),
+        "Opening a lesson reads the caller's login as the study routes do (an ended login still"
+        " names its learner): a device whose login ended opens a lesson, and so ends the"
+        " playback the learner's live login studies in.",
+    ),
+    Defect(
+        "login_token_lives_two_hours",
+        ("POST-03",),
+        ("tokens_expire",),
+        "A new login's token lives 2 h (a web session's default), not the 12 h the interface"
+        " promises at least: a learner idle for two hours after signing in must sign in again"
+        " (its expiry still slides 12 h on from each request).",
+    ),
+    Defect(
+        "capture_answer_time_20_s",
+        ("STUDY-01",),
+        ("capture_answer_window_is_the_profiles_answer_time",),
+        "A capture challenge's deadline is 20 s after it was issued, not 60 s: a learner"
+        " answering in the time promised is refused (the deadline it announces is its own, and"
+        " answers before it pass).",
+    ),
+    Defect(
+        "sign_in_counter_expires_from_first_failure",
+        ("POST-03",),
+        ("failed_sign_ins_are_throttled",),
+        "Failed sign-ins are counted as a cache counter whose expiry is set at the first failure"
+        " (15 min) with a limit of 10: the lock ends 15 minutes after the first failure, so a"
+        " guesser whose 10th failure came late is free again minutes after it.",
+    ),
+    Defect(
+        "supervision_sign_in_limited_per_minute",
+        ("POST-03",),
+        ("failed_sign_ins_are_throttled",),
+        "A supervision username's failed sign-ins are limited per minute (an admin console's"
+        " limiter): the lock ends a minute after the last failure, and failures a minute apart"
+        " never add up.",
+    ),
+    Defect(
+        "archive_leaves_out_expired_captures",
+        ("ARCH-01", "ARCH-02"),
+        ("archive_holds_what_supervision_shows",),
+        "A capture is archived when it is answered: one left unanswered past its deadline, which"
+        " the supervision view shows settled as expired, never reaches the province's archive.",
+    ),
+    Defect(
+        "capture_events_only_when_passed",
+        ("STUDY-09",),
+        ("study_events_reach_exactly_their_scope_in_real_time",),
+        "The event stream sends a `capture` event only for a capture that passed: supervisors"
+        " never see a capture answered with another person's face.",
+    ),
+    Defect(
+        "claim_lines_without_approval_number",
+        ("SUB-02",),
+        ("quarter_claimed_once_listing_what_certificates_and_archive_show",),
+        "A claim line leaves out the course's approval number (the claim's wire model marks it"
+        " optional, and the office takes the line): the line does not name the approved course"
+        " the subsidy is for.",
+    ),
+    Defect(
         "claim_reads_devices_of_claimed_learners_only",
         ("SUB-05",),
         ("claim_leaves_out_flagged_and_unarchived_learners",),

@@ -197,6 +197,25 @@ def get_study_login(
 StudyLogin = Annotated[Login, Depends(get_study_login)]
 
 
+def get_opening_login(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(learner_bearer)],
+    db: Db,
+    clock: PlatformClock,
+    settings: Settings,
+    alternatives: Alternatives,
+    defects: Defects,
+) -> Login:
+    """The login that opens a playback: a signed-in one, as `get_current_login` (an ended
+    login's device opening a lesson would end the playback the learner's live login studies
+    in: STUDY-03)."""
+    if defects.active("ended_login_opens_playbacks"):  # the defect: the study routes' reading
+        return get_study_login(credentials, db, clock, settings, alternatives)
+    return get_current_login(credentials, db, clock, settings, alternatives)
+
+
+OpeningLogin = Annotated[Login, Depends(get_opening_login)]
+
+
 def get_current_learner(login: CurrentLogin, db: Db) -> Learner:
     learner = db.get(Learner, login.learner_id)
     if learner is None:  # only if the row was deleted under a live login

@@ -61,6 +61,7 @@ PLAYBACK_STATE = Prepared(
         Playback.progress_id,
         Playback.window_id,
         Playback.ended_at.label("playback_ended_at"),
+        Playback.end_reason.label("playback_end_reason"),
         Playback.last_seq,
         Playback.last_credit_at,
         LessonProgress.furthest_position_s,

@@ -65,6 +65,7 @@ NOT_ENROLLED = "Not enrolled in the course"
 ANOTHER_PLAYBACK = "Another playback is active"
 IN_USE_INTERVALS = 2  # a playback with a heartbeat this many intervals ago is still in use
 CAPTURE_ANSWER_TIME = dt.timedelta(seconds=60)
+SHORT_ANSWER_TIME = dt.timedelta(seconds=20)  # the `capture_answer_time_20_s` defect's
 FIXED_CAPTURE_OFFSET_S = 600.0  # where capture_at_fixed_offset puts every hour's capture
 
 
@@ -272,10 +273,18 @@ def challenge_out(challenge: store.OpenChallenge | None) -> ChallengeOut | None:
 
 
 def issue_challenge(
-    connection: Connection, lesson: Any, hour: int, position_s: float, now: dt.datetime
+    connection: Connection,
+    lesson: Any,
+    hour: int,
+    position_s: float,
+    now: dt.datetime,
+    defects: ActiveDefects,
 ) -> store.OpenChallenge:
     """A new capture challenge for `hour`, answerable for CAPTURE_ANSWER_TIME from now."""
-    challenge = store.OpenChallenge(new_id("cap"), hour, now, now + CAPTURE_ANSWER_TIME)
+    answer_time = CAPTURE_ANSWER_TIME
+    if defects.active("capture_answer_time_20_s"):  # the defect: a third of the time promised
+        answer_time = SHORT_ANSWER_TIME
+    challenge = store.OpenChallenge(new_id("cap"), hour, now, now + answer_time)
     store.NEW_CHALLENGE.run(
         connection,
         {
@@ -321,7 +330,11 @@ def record_heartbeat(
     claim_playback(connection, login.learner_id, playback_id)
     now = clock.now()
     lesson = store.PLAYBACK_STATE.run(connection, {"playback_id": playback_id}).one()
-    live = lesson.playback_ended_at is None and study_may_earn(
+    ended = lesson.playback_ended_at is not None
+    if ended and lesson.playback_end_reason == CLOSED:
+        # the defect: a player's last heartbeats, in flight after its closing call, still count
+        ended = not defects.active("closed_playback_keeps_earning")
+    live = not ended and study_may_earn(
         (lesson.owner_ended_at, lesson.owner_end_reason, lesson.owner_expires_at),
         (login.ended_at, login.end_reason, login.expires_at),
         now,
@@ -387,7 +400,9 @@ def record_heartbeat(
     if outcome.challenge == "issue" and outcome.challenge_hour is not None:
         if challenge is not None:  # replaced unanswered after its deadline
             settled[challenge.id] = False
-        challenge = issue_challenge(connection, lesson, outcome.challenge_hour, furthest_s, now)
+        challenge = issue_challenge(
+            connection, lesson, outcome.challenge_hour, furthest_s, now, defects
+        )
         open_challenge_id = challenge.id
     elif outcome.challenge == "expire" and challenge is not None:
         settled[challenge.id] = False

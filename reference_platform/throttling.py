@@ -15,12 +15,16 @@ from fastapi import HTTPException, status
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from reference_platform.defects import ActiveDefects
 from reference_platform.models import SignInFailure
 
 MAX_FAILURES = 5
 WINDOW = dt.timedelta(minutes=15)
 LOCK = dt.timedelta(minutes=15)
 LOCKED = "Too many failed sign-ins; try again later"
+SUPERVISOR = "supervisor:"
+PER_MINUTE = dt.timedelta(minutes=1)  # the `supervision_sign_in_limited_per_minute` defect's
+FIXED_WINDOW_LIMIT = 10  # the `sign_in_counter_expires_from_first_failure` defect's limit
 
 
 def learner_key(id_number: str, device_id: str = "", *, per_device: bool = False) -> str:
@@ -31,20 +35,39 @@ def learner_key(id_number: str, device_id: str = "", *, per_device: bool = False
 
 
 def supervisor_key(username: str) -> str:
-    return "supervisor:" + username
+    return SUPERVISOR + username
 
 
-def refuse_if_locked(db: Session, key: str, now: dt.datetime, enabled: bool) -> None:
+def refuse_if_locked(db: Session, key: str, now: dt.datetime, defects: ActiveDefects) -> None:
     """429 when the key has `MAX_FAILURES` failures within `WINDOW` and the last is under `LOCK`
-    ago. `enabled` is False only under the `no_login_throttling` defect."""
-    if not enabled:
+    ago."""
+    if defects.active("no_login_throttling"):  # the defect: no throttling at all
         return
+    if defects.active("sign_in_counter_expires_from_first_failure"):
+        _refuse_by_fixed_window(db, key, now)  # the defect
+        return
+    window, lock = WINDOW, LOCK
+    if key.startswith(SUPERVISOR) and defects.active("supervision_sign_in_limited_per_minute"):
+        window = lock = PER_MINUTE  # the defect: an admin console's "10 a minute" limiter
     count, last = db.execute(
         select(func.count(), func.max(SignInFailure.at)).where(
+            SignInFailure.key == key, SignInFailure.at > now - window
+        )
+    ).one()
+    if count >= MAX_FAILURES and last is not None and now < _aware(last) + lock:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, LOCKED)
+
+
+def _refuse_by_fixed_window(db: Session, key: str, now: dt.datetime) -> None:
+    """The `sign_in_counter_expires_from_first_failure` defect: a cache counter of failures
+    whose expiry is set at the first one (INCR, then EXPIRE 15 min once) and a limit of 10 —
+    the lock ends 15 minutes after the *first* failure, however recent the last."""
+    count, first = db.execute(
+        select(func.count(), func.min(SignInFailure.at)).where(
             SignInFailure.key == key, SignInFailure.at > now - WINDOW
         )
     ).one()
-    if count >= MAX_FAILURES and last is not None and now < _aware(last) + LOCK:
+    if count >= FIXED_WINDOW_LIMIT and first is not None and now < _aware(first) + WINDOW:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, LOCKED)
 
 

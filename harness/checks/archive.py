@@ -32,6 +32,7 @@ from harness.supervision import Restarted
 PROBE = "the archive"
 RESTART_PROBE = "the archive across a restart"
 RESTART_KINDS = frozenset({"enrolment", "session", "quiz_answer"})  # what the outage produces
+LAPSE_PAST_S = 5.0  # how far past its deadline the archive journey leaves a capture unanswered
 # Quiz answers given during the outage: with the sessions' records, more than the province takes
 # in one batch (the interface: 1–MAX_BATCH records), so the backlog must be sent in several.
 BACKLOG_ANSWERS = MAX_BATCH + 1
@@ -312,12 +313,21 @@ def _judge_the_journey(probe: Probe, refused_first: list[dict[str, Any]]) -> Enr
 
 
 def _watched_without_a_passed_capture(probe: Probe, enrolled: Enrolled, before: Study) -> Study:
-    """The course's second lesson watched to its end, every capture failed (a still photo held
-    to the camera): the archive holds its session and failed captures, and no credited lesson."""
+    """The course's second lesson watched to its end, every capture failed: the first left
+    unanswered past its deadline (since stop 49: an expired capture is a settled `capture`
+    record too, docs/interface.md "`passed` not null: answered, or expired"), the rest answered
+    with a still photo held to the camera. The archive holds its session and failed captures,
+    and no credited lesson."""
     if len(enrolled.lessons) < 2:
         raise CannotProbe(PROBE, "the course has a single lesson; a second is watched uncredited")
     probe.platform.close_playback(before.token or enrolled.token, before.playback_id)
     unproven = study(probe, enrolled, 1)
+    lapsing = unproven.watch_until_challenge()
+    if lapsing is not None:  # the player stalls with the challenge open, past its deadline
+        unproven.answered.add(lapsing.challenge_id)  # never answered, whatever comes back
+        unproven.open_challenge = None
+        unproven.wait((lapsing.deadline - lapsing.issued_at).total_seconds() + LAPSE_PAST_S)
+        unproven.beat(unproven.position)  # the next heartbeat settles it as expired
     unproven.watch_to_end(captures="still")
     probe.platform.close_playback(unproven.token or enrolled.token, unproven.playback_id)
     return unproven

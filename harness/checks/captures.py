@@ -46,6 +46,7 @@ LONG_LESSON_STEP_S = 60  # heartbeat steps through a lesson of several hours: a 
 POINT_BAND = (0.05, 0.90)
 AT_ONCE = 3  # answers to one challenge sent together (STUDY-02)
 UNKNOWN_CHALLENGE = "cap-sxcert-never-issued"  # a challenge id no platform issues
+ROUNDING_S = 1.0  # a deadline this far under the answer time: a platform's timestamp rounding
 
 
 def hour_windows(lesson: LessonOut, step_s: float) -> list[tuple[float, float]]:
@@ -655,9 +656,12 @@ def _challenge_not_repeated(
 
 @check("STUDY-01")
 def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
-    """A capture challenge's deadline is at most the profile's answer time after it was issued;
-    the learner's own live face in time passes, late does not — and a late answer passes nothing
-    one level further (the lesson's `captures_passed` and `hour_credited` stay as they were).
+    """A capture challenge's deadline is the profile's answer time after it was issued (not
+    more, and, since stop 49, not less: docs/interface.md's deadline is `issued_at` + 60 s, and a
+    shorter one refuses a learner answering in time; 1 s below is let pass for a platform's
+    rounding of either timestamp); the learner's own live face in time passes, late does not
+    — and a late answer passes nothing one level further (the lesson's `captures_passed` and
+    `hour_credited` stay as they were).
 
     Space (one lesson hour per moment, the clock advanced to each moment):
     - answered 1 s before the deadline (must pass: with the player idle, and with it
@@ -730,6 +734,8 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
             )
         if window > allowed + 1e-6:
             problems.append(f"deadline {window:g} s after issue, more than {allowed} s")
+        if window < allowed - ROUNDING_S:
+            problems.append(f"deadline {window:g} s after issue, less than {allowed} s")
         if should_pass and not passed:
             problems.append(f"a live answer {moment} did not pass")
         if not should_pass:
@@ -761,9 +767,9 @@ def capture_answer_window_is_the_profiles_answer_time(probe: Probe) -> None:
         raise CheckFailure(
             "Capture answers are not bound to the profile's answer time",
             received=problems,
-            expected=f"deadline ≤ {allowed} s after issue; in time passes, late does not",
+            expected=f"deadline {allowed} s after issue; in time passes, late does not",
         )
     probe.evidence.note(
-        f"deadlines ≤ {allowed} s after issue; answer 1 s before passed; 1 s and 5 min after "
+        f"deadlines {allowed} s after issue; answer 1 s before passed; 1 s and 5 min after "
         "(idle or heartbeating) did not"
     )

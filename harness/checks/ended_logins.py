@@ -17,6 +17,8 @@ refused and earns nothing". The space probed:
   the next login opens the course's second lesson and studies to its capture challenge; the
   first login's ended token answers that challenge and sends three intervals of heartbeats to
   the next login's playback;
+- since stop 49, the ended token also opens a lesson while the next login studies: refused,
+  and the next login's playback not ended by it;
 - since stop 44, the ended token answers a quiz question of the course (after logout and a newer
   login): refused, and the answer not kept (a second session answering the quiz for the learner
   studying under the next login; the reference itself accepted it before);
@@ -186,7 +188,39 @@ def _ended_token_on_the_next_logins_playback(
             f"after {how}, the ended login raised the next login's lesson from {before:g} s"
             f" to {after:g} s"
         )
+    row["ended_token_opens_a_lesson"], opened = _ended_token_opens_a_lesson(probe, study, how)
+    problems += opened
     return row | {"heartbeats": beats, "credited_after_s": after, "journal": study.sent}, problems
+
+
+def _ended_token_opens_a_lesson(probe: Probe, study: Study, how: str) -> tuple[str, list[str]]:
+    """The ended login's token opens the course's first lesson while the next login studies the
+    second: refused (docs/interface.md: a token whose login ended is refused, 401), and the next
+    login's playback not ended by it (a platform that lets an ended login open a lesson lets a
+    signed-out device end the live session's study, or keep a second one going)."""
+    enrolled = study.enrolled
+    opened = attempt(
+        lambda: probe.platform.open_playback(
+            enrolled.token,
+            course_id=enrolled.course.course_id,
+            lesson_id=enrolled.lessons[0].lesson_id,
+            window_id="window-ended-login",
+        )
+    )
+    problems = []
+    if not isinstance(opened, Refused):
+        problems.append(f"after {how}, the ended login opened a lesson: {answer_text(opened)}")
+    learner_id = enrolled.learner.learner_id or ""
+    ended = [
+        p.end_reason or "ended"
+        for p in probe.supervisor.playbacks(learner_id)
+        if p.playback_id == study.playback_id and p.ended_at is not None
+    ]
+    if ended:
+        problems.append(
+            f"after {how}, the ended login's opening ended the next login's playback ({ended[0]})"
+        )
+    return answer_text(opened), problems
 
 
 def _ended_token_answers_a_question(

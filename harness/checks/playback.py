@@ -34,12 +34,15 @@ JUMP_PAST_BOUND_S = 60.0  # the reopened playback's first heartbeat: this far pa
 PAUSED_BEATS = 3  # STUDY-05: paused heartbeats before the jump that would cash their time in
 
 
-# STUDY-04's pairs of windows: (first window's lesson, second window's lesson, which beats first).
-WINDOW_PAIRS = (  # (older window's lesson, newer window's lesson, who beats first, window ids)
-    ("course A lesson 1", "course A lesson 2", "older first", "own ids"),
-    ("course A lesson 3", "course B lesson 1", "older first", "own ids"),
-    ("course B lesson 2", "course A lesson 4", "newer first", "own ids"),
-    ("course B lesson 3", "course A lesson 5", "older first", "one id"),
+# STUDY-04's pairs of windows: (older window's lesson, newer window's lesson, who beats first,
+# window ids, whether the older window's playback is closed before the newer one opens).
+WINDOW_PAIRS = (
+    ("course A lesson 1", "course A lesson 2", "older first", "own ids", "open"),
+    ("course A lesson 3", "course B lesson 1", "older first", "own ids", "open"),
+    ("course B lesson 2", "course A lesson 4", "newer first", "own ids", "open"),
+    ("course B lesson 3", "course A lesson 5", "older first", "one id", "open"),
+    ("course A lesson 6", "course B lesson 4", "older first", "own ids", "older closed"),
+    ("course B lesson 5", "course A lesson 7", "newer first", "one id", "older closed"),
 )
 
 
@@ -54,7 +57,11 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
     - the order the two windows beat in: the older window first, and the newer first;
     - window ids: every window its own id, and (since stop 47) both players under one window id
       (the client chooses it: a platform superseding only the account's *other* window ids lets
-      two players of one id both earn).
+      two players of one id both earn);
+    - the older window's playback open, or (since stop 49) closed by its player before the newer
+      one opens, its heartbeats sent on all the same (docs/interface.md: a heartbeat to an ended
+      playback is 409 "playback ended"; a closed playback that still earns has no newer
+      playback to be superseded by), in both orders and both window-id choices.
     Judged on the account's total credit over all its courses, and the active playbacks."""
     first_course = a_course(probe.platform)
     others = [
@@ -69,9 +76,14 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
     courses = {"course A": enrolled_a, "course B": enrolled_b}
     learner_id = enrolled_a.learner.learner_id or ""
     opened, journals, active_seen = [], {}, []
-    for pair_index, (older, newer, order, ids) in enumerate(WINDOW_PAIRS):
+    for pair_index, (older, newer, order, ids, state) in enumerate(WINDOW_PAIRS):
         sessions = []
         for label in (older, newer):
+            if sessions and state == "older closed":
+                closing = sessions[0]
+                token = closing.token or closing.enrolled.token
+                probe.platform.close_playback(token, closing.playback_id)
+                closing.sent.append({"closed": closing.playback_id})
             course_label, lesson_label = label.rsplit(" lesson ", 1)
             enrolled = courses[course_label]
             own = len(sessions) if ids == "own ids" else 0
@@ -122,7 +134,8 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
         )
     probe.evidence.note(
         f"{credited:g} s credited in {elapsed:g} s over {len(WINDOW_PAIRS)} pairs of windows "
-        "(same course, two courses both ways, one window id); never two active playbacks"
+        "(same course, two courses both ways, one window id, the older one closed first);"
+        " never two active playbacks"
     )
 
 

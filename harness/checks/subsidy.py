@@ -66,15 +66,20 @@ def _claimable(member: Member, quarter: str) -> bool:
 
 
 def _line_problems(member: Member, lines: list[dict[str, Any]]) -> list[str]:
-    """Each of the member's lines against the certificate, the supervision view and the
-    province's archive: level, credited hours, certificate number and issue date."""
+    """Each of the member's lines against the certificate, the course, the supervision view and
+    the province's archive: level, credited hours, certificate number and issue date, and the
+    course's approval number (docs/interface.md lists it in a compliant line; the wire model
+    leaves it optional for the office's sake, not the platform's: the cohort's courses are
+    approved, `_courses_by_level`, so a line without it, or with another, is wrong)."""
     if not member.certificates:
         return []
     cert = member.certificates[0]
     archived = (member.archived_certificate or {}).get("data", {})
+    approval = member.enrolled.course.approval
     problems = []
     for line in lines_of(member, lines):
         expected = {
+            "approval_number": approval.number if approval else None,
             "level": member.enrolled.course.level,
             "lesson_hours": cert.lesson_hours,
             "certificate_number": cert.number,
@@ -82,7 +87,7 @@ def _line_problems(member: Member, lines: list[dict[str, Any]]) -> list[str]:
         }
         wrong = {k: line.get(k) for k, v in expected.items() if line.get(k) != v}
         if wrong:
-            problems.append(f"{member.role}: {wrong}, the certificate says {expected}")
+            problems.append(f"{member.role}: {wrong}, the certificate and course say {expected}")
         if member.credited_hours is not None and line.get("lesson_hours") != member.credited_hours:
             problems.append(
                 f"{member.role}: {line.get('lesson_hours')} hours, the supervision view"

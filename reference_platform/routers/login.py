@@ -6,8 +6,6 @@ the credentials and the frames' shape, calls them, and maps their outcomes to HT
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 
@@ -26,7 +24,7 @@ from reference_platform.dependencies import (
 from reference_platform.errors import responses
 from reference_platform.images import decode_image
 from reference_platform.liveness import liveness_verdict
-from reference_platform.logins import SecondLoginRefused, log_out, start_login
+from reference_platform.logins import SecondLoginRefused, log_out, start_login, token_lifetime
 from reference_platform.models import Learner, LivenessEvent
 from reference_platform.throttling import (
     clear_failures,
@@ -74,8 +72,7 @@ def login(
     key = learner_key(
         body.id_number, body.device_id, per_device=defects.active("throttles_per_device")
     )
-    throttled = not defects.active("no_login_throttling")
-    refuse_if_locked(db, key, clock.now(), throttled)
+    refuse_if_locked(db, key, clock.now(), defects)
     learner = db.scalar(select(Learner).where(Learner.id_number == body.id_number.upper()))
     hasher = settings.password_hasher
     if not hasher.verify(body.password, learner.password_hash if learner else None):
@@ -103,7 +100,7 @@ def login(
     if not verdict.passed:
         db.commit()  # the refused attempt stays on record for supervisors
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"Liveness check failed: {verdict.reason}")
-    ttl = dt.timedelta(seconds=settings.token_ttl_s)
+    ttl = token_lifetime(settings.token_ttl_s, defects)
     try:
         address = client_address(
             request.client.host if request.client else None,

@@ -15,9 +15,9 @@ from reference_platform.context import PlatformContext
 from reference_platform.dependencies import (
     LEARNER_SECURITY,
     Alternatives,
-    CurrentLogin,
     Db,
     Defects,
+    OpeningLogin,
     PathId,
     PlatformClock,
     Settings,
@@ -54,7 +54,7 @@ router = APIRouter(prefix="/playbacks", tags=["playbacks"])
 )
 def open_lesson(
     body: PlaybackIn,
-    login: CurrentLogin,
+    login: OpeningLogin,
     db: Db,
     clock: PlatformClock,
     settings: Settings,

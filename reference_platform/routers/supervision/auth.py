@@ -48,8 +48,8 @@ def account_of(row: Supervisor) -> SupervisorAccount:
 def issue_token(
     body: SupervisorTokenIn, db: Db, clock: PlatformClock, defects: Defects, settings: Settings
 ) -> SupervisorTokenOut:
-    key, throttled = supervisor_key(body.username), not defects.active("no_login_throttling")
-    refuse_if_locked(db, key, clock.now(), throttled)
+    key = supervisor_key(body.username)
+    refuse_if_locked(db, key, clock.now(), defects)
     account = authenticate(db, body.username, body.password, settings.password_hasher)
     if account is None:
         record_failure(db, key, clock.now())
