@@ -1368,6 +1368,14 @@ _DEFECT_LIST = (
         " the supervision view shows settled as expired, never reaches the province's archive.",
     ),
     Defect(
+        "close_moves_an_ended_playbacks_end",
+        ("STUDY-04",),
+        ("second_window_never_doubles_credit",),
+        "Closing a playback is not idempotent: closing one already ended (superseded by a newer"
+        " playback, or closed) ends it again now, so the supervision view shows it running on"
+        " beside the newer one, and a second `playback_stop` is sent.",
+    ),
+    Defect(
         "capture_events_only_when_passed",
         ("STUDY-09",),
         ("study_events_reach_exactly_their_scope_in_real_time",),

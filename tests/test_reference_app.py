@@ -197,6 +197,7 @@ FINAL_DEFECTS = {
     "claim_reads_devices_of_claimed_learners_only": ("SUB-05",),
     "claim_lines_without_approval_number": ("SUB-02",),
     "capture_events_only_when_passed": ("STUDY-09",),
+    "close_moves_an_ended_playbacks_end": ("STUDY-04",),
     "archive_leaves_out_expired_captures": ("ARCH-01", "ARCH-02"),
     "ended_login_opens_playbacks": ("STUDY-03",),
     "login_token_lives_two_hours": ("POST-03",),

@@ -61,7 +61,9 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
     - the older window's playback open, or (since stop 49) closed by its player before the newer
       one opens, its heartbeats sent on all the same (docs/interface.md: a heartbeat to an ended
       playback is 409 "playback ended"; a closed playback that still earns has no newer
-      playback to be superseded by), in both orders and both window-id choices.
+      playback to be superseded by), in both orders and both window-id choices;
+    - (since stop 49) every older window's playback closed again once the pairs are done:
+      closing an ended playback changes nothing (its end stays where it was).
     Judged on the account's total credit over all its courses, and the active playbacks."""
     first_course = a_course(probe.platform)
     others = [
@@ -101,6 +103,7 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
         active_seen.append(
             [p.model_dump(mode="json") for p in probe.supervisor.playbacks(learner_id) if p.active]
         )
+    moved = _closed_again_moves_nothing(probe, learner_id, opened, journals)
     elapsed = opened[0].elapsed_since_open()
     rows = [
         *probe.supervisor.progress(learner_id, enrolled_a.course.course_id),
@@ -121,7 +124,7 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
         },
     )
     doubled = [len(active) for active in active_seen if len(active) > 1]
-    if credited > elapsed + TOLERANCE_S or doubled:
+    if credited > elapsed + TOLERANCE_S or doubled or moved:
         raise CheckFailure(
             "Two windows earned credit at once",
             received={
@@ -129,14 +132,42 @@ def second_window_never_doubles_credit(probe: Probe) -> None:
                 "elapsed_s": elapsed,
                 "credited_by_lesson": by_lesson,
                 "active_playbacks": [len(a) for a in active_seen],
+                "ends_moved_by_closing_again": moved,
             },
-            expected="credit ≤ elapsed clock time over all courses, ≤ 1 active playback",
+            expected="credit ≤ elapsed clock time over all courses, ≤ 1 active playback;"
+            " closing an ended playback changes nothing",
         )
     probe.evidence.note(
         f"{credited:g} s credited in {elapsed:g} s over {len(WINDOW_PAIRS)} pairs of windows "
         "(same course, two courses both ways, one window id, the older one closed first);"
         " never two active playbacks"
     )
+
+
+def _closed_again_moves_nothing(
+    probe: Probe, learner_id: str, older: list[Study], journals: dict[str, Any]
+) -> dict[str, Any]:
+    """Every older window's playback — ended by the newer one, or closed by its player — closed
+    (again) once the pairs are done: docs/interface.md, "idempotent: closing an ended playback
+    changes nothing". A close that ends it anew moves its end past the newer playback's opening,
+    where the supervision view shows two playbacks running at once. The moved ends, by id."""
+    ids = {session.playback_id for session in older}
+    before = {p.playback_id: p.ended_at for p in probe.supervisor.playbacks(learner_id)}
+    for session in older:
+        attempt(
+            lambda s=session: probe.platform.close_playback(
+                s.token or s.enrolled.token, s.playback_id
+            )
+        )
+    journals["closed again"] = sorted(ids)
+    after = {p.playback_id: p.ended_at for p in probe.supervisor.playbacks(learner_id)}
+    return {
+        playback_id: {"ended_at_before": str(before.get(playback_id)), "after": str(ended)}
+        for playback_id, ended in after.items()
+        if playback_id in ids
+        and before.get(playback_id) is not None
+        and ended != before[playback_id]
+    }
 
 
 @check("STUDY-04")

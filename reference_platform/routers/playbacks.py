@@ -109,6 +109,8 @@ heartbeat.caller_is_signed_in = _heartbeat_caller_is_signed_in  # type: ignore[a
     response_class=Response,
     responses=responses(401, 404, d404=PLAYBACK_NOT_FOUND),
 )
-def close(playback_id: PathId, login: StudyLogin, db: Db, clock: PlatformClock) -> Response:
-    close_playback(db, login, playback_id, clock)
+def close(
+    playback_id: PathId, login: StudyLogin, db: Db, clock: PlatformClock, defects: Defects
+) -> Response:
+    close_playback(db, login, playback_id, clock, defects)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
