@@ -1332,9 +1332,9 @@ _DEFECT_LIST = (
         "login_token_lives_two_hours",
         ("POST-03",),
         ("tokens_expire",),
-        "A new login's token lives 2 h (a web session's default), not the 12 h the interface"
-        " promises at least: a learner idle for two hours after signing in must sign in again"
-        " (its expiry still slides 12 h on from each request).",
+        "A learner's token lives 2 h (a web session's default) from its login, and from each"
+        " request where it slides, not the 12 h the interface promises at least: a learner idle"
+        " for two hours must sign in again.",
     ),
     Defect(
         "capture_answer_time_20_s",

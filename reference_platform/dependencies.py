@@ -34,7 +34,12 @@ from reference_platform.alternatives import ChosenAlternatives
 from reference_platform.clock import Clock
 from reference_platform.context import PlatformContext
 from reference_platform.defects import ActiveDefects
-from reference_platform.logins import LoginTimes, expiry_after_request, is_signed_in
+from reference_platform.logins import (
+    LoginTimes,
+    expiry_after_request,
+    is_signed_in,
+    token_lifetime,
+)
 from reference_platform.models import Learner, Login, Supervisor, SupervisorToken
 from reference_platform.province_client import ProvinceClient
 from reference_platform.security import same_secret, token_hash
@@ -135,10 +140,14 @@ def _unexpired_login(
 
 
 def _slide_expiry(
-    login: Login, now: dt.datetime, settings: PlatformSettings, alternatives: ChosenAlternatives
+    login: Login,
+    now: dt.datetime,
+    settings: PlatformSettings,
+    alternatives: ChosenAlternatives,
+    defects: ActiveDefects,
 ) -> bool:
     """Move a live login's expiry as `logins.expiry_after_request` says; True when written."""
-    ttl = dt.timedelta(seconds=settings.token_ttl_s)
+    ttl = token_lifetime(settings.token_ttl_s, defects)
     renewed = expiry_after_request(login, now, ttl, alternatives)
     if renewed is None:
         return False
@@ -152,12 +161,13 @@ def get_current_login(
     clock: PlatformClock,
     settings: Settings,
     alternatives: Alternatives,
+    defects: Defects,
 ) -> Login:
     now = clock.now()
     login = _unexpired_login(credentials, db, now)
     if not is_signed_in(login.ended_at, login.expires_at, now):  # the one-login rule, logins.py
         raise unauthorized(TOKEN_UNUSABLE)
-    if _slide_expiry(login, now, settings, alternatives):
+    if _slide_expiry(login, now, settings, alternatives, defects):
         db.commit()
     return login
 
@@ -170,13 +180,14 @@ def study_login(
     now: dt.datetime,
     settings: PlatformSettings,
     alternatives: ChosenAlternatives,
+    defects: ActiveDefects,
 ) -> Login:
     """The login behind a heartbeat, capture or close: like `get_current_login`, but a login that
     was ended (by logout or a newer login) still identifies its learner, so that the route can say
     "Playback ended" (409) about that learner's playback instead of a bare 401. The expiry slides
     uncommitted: these routes write anyway, and one transaction per heartbeat is the budget."""
     login = require_unexpired(login, now)
-    _slide_expiry(login, now, settings, alternatives)
+    _slide_expiry(login, now, settings, alternatives, defects)
     return login
 
 
@@ -186,12 +197,13 @@ def get_study_login(
     clock: PlatformClock,
     settings: Settings,
     alternatives: Alternatives,
+    defects: Defects,
 ) -> Login:
     """`study_login` as a dependency (capture answers, closing; heartbeats: heartbeat_path.py)."""
     if credentials is None:
         raise unauthorized("Not authenticated")
     login = db.scalar(select(Login).where(Login.token_hash == token_hash(credentials.credentials)))
-    return study_login(login, clock.now(), settings, alternatives)
+    return study_login(login, clock.now(), settings, alternatives, defects)
 
 
 StudyLogin = Annotated[Login, Depends(get_study_login)]
@@ -209,8 +221,8 @@ def get_opening_login(
     login's device opening a lesson would end the playback the learner's live login studies
     in: STUDY-03)."""
     if defects.active("ended_login_opens_playbacks"):  # the defect: the study routes' reading
-        return get_study_login(credentials, db, clock, settings, alternatives)
-    return get_current_login(credentials, db, clock, settings, alternatives)
+        return get_study_login(credentials, db, clock, settings, alternatives, defects)
+    return get_current_login(credentials, db, clock, settings, alternatives, defects)
 
 
 OpeningLogin = Annotated[Login, Depends(get_opening_login)]

@@ -168,8 +168,9 @@ SHORT_SESSION = dt.timedelta(hours=2)  # the `login_token_lives_two_hours` defec
 
 
 def token_lifetime(ttl_s: int, defects: ActiveDefects) -> dt.timedelta:
-    """A new login's token lifetime: `token_ttl_s` (12 h by default). docs/interface.md: at
-    least 12 h after the login, so that a learner's working day needs one sign-in."""
+    """A token's lifetime, from its login and (sliding) from each accepted request:
+    `token_ttl_s` (12 h by default). docs/interface.md: at least 12 h after the login, so that a
+    learner's working day needs one sign-in."""
     if defects.active("login_token_lives_two_hours"):  # the defect: a web session's default
         return SHORT_SESSION
     return dt.timedelta(seconds=ttl_s)

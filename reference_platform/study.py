@@ -41,7 +41,7 @@ from reference_platform.credit import Beat, CreditRules, PlaybackState, capture_
 from reference_platform.db import aware_utc
 from reference_platform.defects import ActiveDefects
 from reference_platform.in_flight import STUDY_REQUESTS
-from reference_platform.logins import expiry_after_request, study_may_earn
+from reference_platform.logins import expiry_after_request, study_may_earn, token_lifetime
 from reference_platform.models import (
     Course,
     Enrolment,
@@ -442,7 +442,7 @@ def record_heartbeat(
             },
         )
     renewed = expiry_after_request(
-        login, now, dt.timedelta(seconds=settings.token_ttl_s), alternatives
+        login, now, token_lifetime(settings.token_ttl_s, defects), alternatives
     )
     if renewed is not None:
         store.SLIDE_EXPIRY.run(connection, {"login_id": login.id, "expires_at": renewed})
