@@ -331,9 +331,8 @@ def record_heartbeat(
     now = clock.now()
     lesson = store.PLAYBACK_STATE.run(connection, {"playback_id": playback_id}).one()
     ended = lesson.playback_ended_at is not None
-    if ended and lesson.playback_end_reason == CLOSED:
-        # the defect: a player's last heartbeats, in flight after its closing call, still count
-        ended = not defects.active("closed_playback_keeps_earning")
+    if lesson.playback_end_reason == CLOSED and defects.active("closed_playback_keeps_earning"):
+        ended = False  # the defect: a player's last heartbeats, in flight after its close, count
     live = not ended and study_may_earn(
         (lesson.owner_ended_at, lesson.owner_end_reason, lesson.owner_expires_at),
         (login.ended_at, login.end_reason, login.expires_at),
