@@ -24,7 +24,6 @@ LOCK = dt.timedelta(minutes=15)
 LOCKED = "Too many failed sign-ins; try again later"
 SUPERVISOR = "supervisor:"
 PER_MINUTE = dt.timedelta(minutes=1)  # the `supervision_sign_in_limited_per_minute` defect's
-FIXED_WINDOW_LIMIT = 10  # the `sign_in_counter_expires_from_first_failure` defect's limit
 
 
 def learner_key(id_number: str, device_id: str = "", *, per_device: bool = False) -> str:
@@ -62,12 +61,13 @@ def _refuse_by_fixed_window(db: Session, key: str, now: dt.datetime) -> None:
     """The `sign_in_counter_expires_from_first_failure` defect: a cache counter of failures
     whose expiry is set at the first one (INCR, then EXPIRE 15 min once) and a limit of 10 —
     the lock ends 15 minutes after the *first* failure, however recent the last."""
+    limit = 10  # the counter's: a limit the interface allows (at most 10)
     count, first = db.execute(
         select(func.count(), func.min(SignInFailure.at)).where(
             SignInFailure.key == key, SignInFailure.at > now - WINDOW
         )
     ).one()
-    if count >= FIXED_WINDOW_LIMIT and first is not None and now < _aware(first) + WINDOW:
+    if count >= limit and first is not None and now < _aware(first) + WINDOW:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, LOCKED)
 
 
