@@ -84,7 +84,7 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
     ]
     last_failure = probe.clock.now()
     findings["learner: right password after 10 failures"] = learner_sign_in(many, many.password)
-    _advance_to_just_under_the_lock(probe, last_failure)
+    _advance_to_just_under(probe, last_failure, LOCK_AT_LEAST)
     findings["learner: right password just under 5 min later"] = learner_sign_in(
         many, many.password
     )
@@ -101,15 +101,14 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
     started = probe.clock.now()
     for _ in range(AT_MOST - 1):
         learner_sign_in(spread, "wrong-" + secrets.token_hex(4))
-    took = (probe.clock.now() - started).total_seconds()
-    probe.clock.advance(max(0.0, WINDOW.total_seconds() - MARGIN_S - took))
+    _advance_to_just_under(probe, started, WINDOW)
     tenth = learner_sign_in(spread, "wrong-" + secrets.token_hex(4))
     tenth_at = probe.clock.now()
     findings["learner: right password after 9 failures and a 10th 15 min less 5 s later"] = (
         learner_sign_in(spread, spread.password)
     )
     if tenth == 401:  # a counted failure (not refused as locked): the lock runs from it
-        _advance_to_just_under_the_lock(probe, tenth_at)
+        _advance_to_just_under(probe, tenth_at, LOCK_AT_LEAST)
         findings["learner: right password 5 min less 5 s after that 10th failure"] = (
             learner_sign_in(spread, spread.password)
         )
@@ -138,14 +137,13 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
         supervisor_sign_in(many_name)
     last_failure = probe.clock.now()
     findings["supervisor: sign-in after 10 failures"] = supervisor_sign_in(many_name)
-    _advance_to_just_under_the_lock(probe, last_failure)
+    _advance_to_just_under(probe, last_failure, LOCK_AT_LEAST)
     findings["supervisor: sign-in just under 5 min later"] = supervisor_sign_in(many_name)
     spread_name = f"sxcert-probe-{secrets.token_hex(6)}"  # 9 failures, the 10th 15 min less 5 s on
     started = probe.clock.now()
     for _ in range(AT_MOST - 1):
         supervisor_sign_in(spread_name)
-    took = (probe.clock.now() - started).total_seconds()
-    probe.clock.advance(max(0.0, WINDOW.total_seconds() - MARGIN_S - took))
+    _advance_to_just_under(probe, started, WINDOW)
     supervisor_sign_in(spread_name)
     findings["supervisor: sign-in after 9 failures and a 10th 15 min less 5 s later"] = (
         supervisor_sign_in(spread_name)
@@ -185,10 +183,11 @@ def failed_sign_ins_are_throttled(probe: Probe) -> None:
     probe.evidence.note("throttled after ≤ 10 failures for ≥ 5 min, not after 2")
 
 
-def _advance_to_just_under_the_lock(probe: Probe, last_failure: dt.datetime) -> None:
-    """Move the test clock on to MARGIN_S before the interface's shortest lock ends."""
-    waited = (probe.clock.now() - last_failure).total_seconds()
-    probe.clock.advance(max(0.0, LOCK_AT_LEAST.total_seconds() - MARGIN_S - waited))
+def _advance_to_just_under(probe: Probe, since: dt.datetime, bound: dt.timedelta) -> None:
+    """Move the test clock on to MARGIN_S before `bound` after `since` (the interface's shortest
+    lock after the last failure, or its 15-minute window after the first)."""
+    waited = (probe.clock.now() - since).total_seconds()
+    probe.clock.advance(max(0.0, bound.total_seconds() - MARGIN_S - waited))
 
 
 @check("POST-03")

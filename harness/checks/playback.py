@@ -162,7 +162,7 @@ def _closed_again_moves_nothing(
     journals["closed again"] = sorted(ids)
     after = {p.playback_id: p.ended_at for p in probe.supervisor.playbacks(learner_id)}
     return {
-        playback_id: {"ended_at_before": str(before.get(playback_id)), "after": str(ended)}
+        playback_id: {"ended_at_before": str(before[playback_id]), "after": str(ended)}
         for playback_id, ended in after.items()
         if playback_id in ids
         and before.get(playback_id) is not None
